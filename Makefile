@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# xdpstream: build, test, bench, demo. Everything generated goes to $(OUT).
+
+OUT       ?= build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+# SANITIZE=1 builds userspace with AddressSanitizer and UBSan.
+ifeq ($(SANITIZE),1)
+OUT       := build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation \
+	     -std=gnu11 -D_GNU_SOURCE $(SAN_FLAGS)
+CPPFLAGS  += -I$(OUT) -Imaps -Iloader -Iuser
+LDFLAGS   += $(SAN_FLAGS)
+LDLIBS    += -lpthread -lxdp -lbpf -lelf -lz -lpcap -lyaml -ljansson -lrdkafka -lmicrohttpd -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+	      -I$(OUT) -Imaps -Ibpf
+
+BPF_PROGS := xdpstream xdp_pass xdp_gen
+BPF_OBJS  := $(patsubst %,$(OUT)/%.bpf.o,$(BPF_PROGS))
+SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
+
+# Userspace sources: everything under loader/ and user/ except main.c goes
+# into a static library that the binary and the tests link.
+LIB_SRCS  := $(wildcard loader/*.c) $(filter-out user/main.c,$(wildcard user/*.c user/*/*.c))
+LIB_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+LIB       := $(OUT)/libxdpstream.a
+BIN       := $(OUT)/xdpstream
+
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_LIB_SRCS))
+TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
+TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+.PHONY: all deps test test-unit test-bpf test-integ bench demo install clean format lint
+all: $(BIN) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o
+
+deps:
+	@scripts/deps.sh --check || scripts/deps.sh
+
+$(OUT)/vmlinux.h:
+	@mkdir -p $(OUT)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h maps/*.h)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# A build the verifier must refuse, for the rejection test.
+$(OUT)/xdpstream_reject.bpf.o: bpf/xdpstream.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h maps/*.h)
+	$(CLANG) $(BPF_CFLAGS) -DXS_TEST_VERIFIER_REJECT -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h user/*.h user/*/*.h tests/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BIN): $(OUT)/obj/user/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIB) $(LDLIBS) -lcunit
+
+# The test suite needs root and the kernel's BPF; it installs what it needs.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-tests.sh $(OUT)
+
+bench: deps all
+	@scripts/bench.sh $(OUT)
+
+demo: deps all
+	@scripts/demo.sh $(OUT)
+
+install: all
+	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/xdpstream
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem -Imaps -Iloader -Iuser loader user
+
+clean:
+	rm -rf build build-san

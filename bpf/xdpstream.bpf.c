@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdpstream's XDP program: parse each packet, fold it into the current
+ * generation of per-CPU aggregates, and report the first packet of each new
+ * flow to the ring buffer under a per-tick budget. Always XDP_PASS: the
+ * program observes, it does not filter.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xs_abi.h"
+#include "parse.h"
+#include "sketch.h"
+
+/* Sizes are placeholders: the loader sets them from the configuration
+ * (bpf_map__set_max_entries) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_runtime);
+} xs_rt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XS_GENS);
+	__type(key, __u32);
+	__type(value, struct xs_global);
+} xs_global SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_port_bitmap);
+} xs_refl_ports SEC(".maps");
+
+struct xs_dst_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct xs_addr);
+	__type(value, struct xs_dst);
+} xs_dst0 SEC(".maps"), xs_dst1 SEC(".maps");
+
+struct xs_src_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct xs_addr);
+	__type(value, struct xs_src);
+} xs_src0 SEC(".maps"), xs_src1 SEC(".maps");
+
+/* One inner map per generation. Besides selecting the generation, an
+ * update of these outer maps from userspace waits for an RCU grace period
+ * (the kernel's maybe_wait_bpf_programs()): that is the fence that lets
+ * in-flight programs finish after an epoch flip. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XS_GENS);
+	__type(key, __u32);
+	__array(values, struct xs_dst_map);
+} xs_dst_gens SEC(".maps") = {
+	.values = { &xs_dst0, &xs_dst1 },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XS_GENS);
+	__type(key, __u32);
+	__array(values, struct xs_src_map);
+} xs_src_gens SEC(".maps") = {
+	.values = { &xs_src0, &xs_src1 },
+};
+
+/* Flows span windows, so the flow table is not per generation; LRU because
+ * forgetting old flows is the point. Shared (not per-CPU) so that a flow
+ * is new exactly once whichever CPU sees it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct xs_flow_key);
+	__type(value, struct xs_flow_val);
+} xs_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} xs_events SEC(".maps");
+
+/* Written only by userspace: running totals, so that `xdpstream stats`
+ * and a restarted daemon see the whole history. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_totals);
+} xs_totals SEC(".maps");
+
+static const struct xs_dst zero_dst;
+static const struct xs_src zero_src;
+
+static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
+{
+	struct hdr_cursor c = { .pos = data };
+	int proto, ret;
+
+	proto = parse_ethhdr(&c, end, p);
+	if (proto < 0)
+		return proto;
+
+	if (proto == ETH_P_IP) {
+		proto = parse_iphdr(&c, end, p);
+		if (proto < 0)
+			return proto;
+		p->proto = proto;
+		if (p->frag == XS_FRAG_LATER) {
+			p->cls = XS_C_IPV4_FRAG;
+			return 0;
+		}
+		switch (proto) {
+		case IPPROTO_TCP:
+			p->cls = XS_C_IPV4_TCP;
+			ret = parse_tcphdr(&c, end, p);
+			break;
+		case IPPROTO_UDP:
+			p->cls = XS_C_IPV4_UDP;
+			ret = parse_udphdr(&c, end, p);
+			break;
+		case IPPROTO_ICMP:
+			p->cls = XS_C_IPV4_ICMP;
+			ret = parse_icmp(&c, end, p, ICMP_ECHO, ICMP_ECHOREPLY,
+					 XS_ERR(XS_E_ICMP_TRUNC));
+			break;
+		default:
+			p->cls = XS_C_IPV4_OTHER;
+			return 0;
+		}
+	} else if (proto == ETH_P_IPV6) {
+		proto = parse_ipv6hdr(&c, end, p);
+		if (proto < 0)
+			return proto;
+		p->proto = proto;
+		if (p->frag == XS_FRAG_LATER) {
+			p->cls = XS_C_IPV6_FRAG;
+			return 0;
+		}
+		switch (proto) {
+		case IPPROTO_TCP:
+			p->cls = XS_C_IPV6_TCP;
+			ret = parse_tcphdr(&c, end, p);
+			break;
+		case IPPROTO_UDP:
+			p->cls = XS_C_IPV6_UDP;
+			ret = parse_udphdr(&c, end, p);
+			break;
+		case IPPROTO_ICMPV6:
+			p->cls = XS_C_IPV6_ICMP;
+			ret = parse_icmp(&c, end, p, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY,
+					 XS_ERR(XS_E_ICMP6_TRUNC));
+			break;
+		default:
+			p->cls = XS_C_IPV6_OTHER;
+			return 0;
+		}
+	} else {
+		p->cls = proto == ETH_P_ARP ? XS_C_ARP : XS_C_OTHER_L2;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	p->l4 = 1;
+	return 0;
+}
+
+static __always_inline int is_reflector_port(__be16 sport)
+{
+	__u32 zero = 0, port = bpf_ntohs(sport);
+	struct xs_port_bitmap *bm = bpf_map_lookup_elem(&xs_refl_ports, &zero);
+
+	if (!bm)
+		return 0;
+	return (bm->w[(port >> 6) & (XS_PORT_BITMAP_WORDS - 1)] >> (port & 63)) & 1;
+}
+
+/* Looks the key up in the generation's inner map, inserting a zeroed entry
+ * on a miss (BPF_NOEXIST: a racing CPU's insert is fine). NULL when full. */
+static __always_inline void *lookup_or_insert(void *map, const struct xs_addr *key,
+					      const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline void account_dst(struct xs_global *g, __u32 gen, struct xs_pkt *p,
+					__u64 len, int refl)
+{
+	void *map = bpf_map_lookup_elem(&xs_dst_gens, &gen);
+	struct xs_dst *d;
+
+	if (!map)
+		return;
+	d = lookup_or_insert(map, &p->dst, &zero_dst);
+	if (!d) {
+		g->cnt[XS_N_DST_FULL]++;
+		return;
+	}
+	d->pkts++;
+	d->bytes += len;
+	xs_hll_add(d->hll_src, xs_hash_addr(&p->src));
+	if (p->frag == XS_FRAG_LATER) {
+		d->frag++;
+		d->frag_bytes += len;
+		return;
+	}
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		d->tcp++;
+		if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
+			d->syn++;
+		else if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == (XS_TCP_SYN | XS_TCP_ACK))
+			d->synack++;
+		if (p->tcp_flags & XS_TCP_RST)
+			d->rst++;
+		break;
+	case IPPROTO_UDP:
+		d->udp++;
+		if (refl) {
+			d->refl_pkts++;
+			d->refl_bytes += len;
+		}
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		d->icmp++;
+		return;
+	default:
+		return;
+	}
+	d->dport_sample = bpf_ntohs(p->dport);
+	xs_hll_add(d->hll_dport, xs_mix64(p->dport));
+}
+
+static __always_inline void account_src(struct xs_global *g, __u32 gen, struct xs_pkt *p,
+					__u64 len)
+{
+	void *map = bpf_map_lookup_elem(&xs_src_gens, &gen);
+	struct xs_src *s;
+
+	if (!map)
+		return;
+	s = lookup_or_insert(map, &p->src, &zero_src);
+	if (!s) {
+		g->cnt[XS_N_SRC_FULL]++;
+		return;
+	}
+	s->pkts++;
+	s->bytes += len;
+	if (p->proto == IPPROTO_TCP && p->l4) {
+		if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
+			s->syn++;
+		else if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == (XS_TCP_SYN | XS_TCP_ACK))
+			s->synack++;
+		if (p->tcp_flags & XS_TCP_RST)
+			s->rst++;
+	} else if (p->l4 && ((p->icmp_type == ICMP_ECHO && p->proto == IPPROTO_ICMP) ||
+			     (p->icmp_type == ICMPV6_ECHO_REQUEST && p->proto == IPPROTO_ICMPV6))) {
+		s->icmp_echo++;
+	}
+}
+
+/* First packet of a flow: insert it (only the CPU whose insert succeeds
+ * reports it) and send an event if the tick's budget allows. */
+static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
+					 const struct xs_runtime *rt, struct xs_pkt *p,
+					 __u64 len)
+{
+	struct xs_flow_key k = {
+		.src = p->src,
+		.dst = p->dst,
+		.sport = p->sport,
+		.dport = p->dport,
+		.proto = p->proto,
+	};
+	struct xs_flow_val v = { .first_epoch = rt->epoch };
+	struct xs_flow_event *e;
+	long err;
+
+	if (bpf_map_lookup_elem(&xs_flows, &k))
+		return;
+	err = bpf_map_update_elem(&xs_flows, &k, &v, BPF_NOEXIST);
+	if (err) {
+		if (err != -17 /* -EEXIST: another CPU inserted it first */)
+			g->cnt[XS_N_FLOW_FULL]++;
+		return;
+	}
+	g->cnt[XS_N_FLOW_NEW]++;
+	if (g->cnt[XS_N_EV_SENT] >= rt->ev_budget) {
+		g->cnt[XS_N_EV_BUDGET]++;
+		return;
+	}
+	e = bpf_ringbuf_reserve(&xs_events, sizeof(*e), 0);
+	if (!e) {
+		g->cnt[XS_N_EV_RINGFULL]++;
+		return;
+	}
+	e->src = p->src;
+	e->dst = p->dst;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	e->proto = p->proto;
+	e->tcp_flags = p->proto == IPPROTO_TCP ? p->tcp_flags : 0;
+	e->cls = p->cls;
+	e->vlan = p->vlans;
+	e->epoch = rt->epoch;
+	e->ifindex = ctx->ingress_ifindex;
+	e->len = len;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	g->cnt[XS_N_EV_SENT]++;
+}
+
+SEC("xdp")
+int xdpstream(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 len = data_end - data;
+	struct xs_pkt p = {};
+	struct xs_runtime *rt;
+	struct xs_global *g;
+	__u32 zero = 0, gen;
+	int ret, refl = 0;
+
+	rt = bpf_map_lookup_elem(&xs_rt, &zero);
+	if (!rt)
+		return XDP_PASS;
+	gen = rt->epoch & 1;
+	g = bpf_map_lookup_elem(&xs_global, &gen);
+	if (!g)
+		return XDP_PASS;
+
+#ifdef XS_TEST_VERIFIER_REJECT
+	/* A read without a bounds check, on purpose: the verifier must refuse
+	 * this build (tests/integ: the rejection is reported). */
+	if (*(volatile __u8 *)(data + 64))
+		return XDP_PASS;
+#endif
+	ret = parse_packet(data, data_end, &p);
+	if (ret < 0) {
+		__u32 reason = XS_ERR_REASON(ret);
+
+		/* Bound for the verifier: reason indexes g->err. */
+		if (reason < XS_E_MAX)
+			g->err[reason]++;
+		g->pkts[XS_C_MALFORMED]++;
+		g->bytes[XS_C_MALFORMED] += len;
+		return XDP_PASS;
+	}
+	/* Bound for the verifier: cls indexes the per-class arrays. */
+	if (p.cls >= XS_C_MAX)
+		return XDP_PASS;
+	g->pkts[p.cls]++;
+	g->bytes[p.cls] += len;
+	if (p.vlans)
+		g->cnt[XS_N_VLAN]++;
+
+	if (p.cls >= XS_C_ARP)
+		return XDP_PASS;	/* not IP: no addresses to aggregate */
+
+	if (p.frag == XS_FRAG_FIRST)
+		g->cnt[XS_N_IP_FRAG_FIRST]++;
+	if (p.l4 && p.proto == IPPROTO_TCP) {
+		if ((p.tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
+			g->cnt[XS_N_TCP_SYN]++;
+		else if ((p.tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == (XS_TCP_SYN | XS_TCP_ACK))
+			g->cnt[XS_N_TCP_SYNACK]++;
+		if (p.tcp_flags & XS_TCP_RST)
+			g->cnt[XS_N_TCP_RST]++;
+		if (p.tcp_flags & XS_TCP_FIN)
+			g->cnt[XS_N_TCP_FIN]++;
+	} else if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport)) {
+		refl = 1;
+		g->cnt[XS_N_REFLECT]++;
+	}
+
+	account_dst(g, gen, &p, len, refl);
+	account_src(g, gen, &p, len);
+	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF))
+		account_flow(ctx, g, rt, &p, len);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

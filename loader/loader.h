@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Opens and loads the XDP object, attaches it to interfaces through libxdp
+ * (dispatcher, or the single-program fallback where the kernel refuses
+ * freplace), pins its maps, and undoes all of it.
+ */
+#ifndef XS_LOADER_H
+#define XS_LOADER_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include <xdp/libxdp.h>
+
+#define XS_MAX_IFACES 16
+#define XS_PIN_DIR_DEFAULT "/sys/fs/bpf/xdpstream"
+
+struct xdpstream_bpf;
+
+/* Map sizes, from the configuration. */
+struct xs_sizes {
+	__u32 dst_entries;
+	__u32 src_entries;
+	__u32 flow_entries;
+	__u32 ringbuf_bytes;	/* power of two, >= page size */
+};
+
+struct xs_iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	enum xdp_attach_mode mode;	/* mode actually in use */
+	bool attached;
+};
+
+struct xs_bpf {
+	struct xdpstream_bpf *skel;
+	struct xdp_program *prog;	/* NULL when loaded without attach */
+	struct xs_iface ifaces[XS_MAX_IFACES];
+	int nifaces;
+	char pin_dir[256];		/* empty when not pinned */
+};
+
+/* Exit codes a user can act on; see README "Exit codes". */
+enum xs_exit {
+	XS_EXIT_OK = 0,
+	XS_EXIT_FAIL = 1,	/* runtime failure */
+	XS_EXIT_USAGE = 2,	/* bad flag or configuration value */
+	XS_EXIT_PERM = 3,	/* not root / missing capability */
+	XS_EXIT_ENV = 4,	/* interface missing, bpffs not mounted, ... */
+	XS_EXIT_LOAD = 5,	/* verifier rejection or load failure */
+	XS_EXIT_BUSY = 6,	/* another XDP program or instance is in the way */
+};
+
+void xs_sizes_default(struct xs_sizes *s);
+
+/* Open the object, size the maps, load it (no attach): replay and tests.
+ * Returns 0 or a negative errno; on failure the error was logged. */
+int xs_bpf_load(struct xs_bpf *b, const struct xs_sizes *sz);
+
+/* Open and size the object for attaching; the first xs_bpf_attach() loads
+ * it (libxdp must load it itself to use its dispatcher). */
+int xs_bpf_open(struct xs_bpf *b, const struct xs_sizes *sz);
+
+/* Use the ELF object at path instead of the built-in program (same maps
+ * and program names), for every later xs_bpf_open(). */
+void xs_bpf_set_object_file(const char *path);
+
+/* Attach to one interface. force: replace a foreign XDP program.
+ * Returns 0 or a negative xs_exit code (-XS_EXIT_*), with the error
+ * already logged as one line saying what to do. */
+int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xdp_attach_mode mode, bool force);
+
+/* Pin every map under dir (created if missing). */
+int xs_bpf_pin(struct xs_bpf *b, const char *dir);
+
+/* Detach from every interface, unpin, free. Safe on a partial setup. */
+void xs_bpf_close(struct xs_bpf *b);
+
+int xs_bpf_prog_fd(const struct xs_bpf *b);
+
+/* Pre-flight checks, each logging one line with the remedy. */
+int xs_check_privileges(void);
+int xs_check_bpffs(const char *pin_dir);
+
+const char *xs_mode_name(enum xdp_attach_mode mode);
+int xs_mode_parse(const char *s, enum xdp_attach_mode *mode);
+
+#endif

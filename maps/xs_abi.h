@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The kernel <-> userspace ABI of xdpstream: everything that crosses the
+ * boundary through a map or the ring buffer is defined here, once, and
+ * included by both bpf/ (clang -target bpf) and user/ (gcc).
+ *
+ * Rules: fixed-width types only, explicit padding, no bool/long/pointers,
+ * a _Static_assert on every size.
+ */
+#ifndef XS_ABI_H
+#define XS_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h provides __u8.. and __be16.. */
+#else
+#include <linux/types.h>
+#endif
+
+/* Two generations of every windowed aggregate: the kernel writes
+ * gen = epoch & 1 while userspace drains the other one. */
+#define XS_GENS 2
+
+#define XS_VLAN_MAX_DEPTH 2	/* 802.1Q / 802.1ad tags followed */
+#define XS_IPV6_EXT_MAX 6	/* IPv6 extension headers walked */
+
+/* HyperLogLog registers kept per destination (distinct sources, distinct
+ * destination ports). 32 registers: ~18% standard error, enough to tell
+ * one source from a thousand, in 64 bytes. */
+#define XS_HLL_BITS 5
+#define XS_HLL_REGS (1 << XS_HLL_BITS)
+
+/* One class per packet, exclusive: the classes sum to the total. */
+enum xs_class {
+	XS_C_IPV4_TCP = 0,
+	XS_C_IPV4_UDP,
+	XS_C_IPV4_ICMP,
+	XS_C_IPV4_OTHER,	/* other IP protocol (GRE, ESP, SCTP, ...) */
+	XS_C_IPV4_FRAG,		/* non-first fragment: no L4 header */
+	XS_C_IPV6_TCP,
+	XS_C_IPV6_UDP,
+	XS_C_IPV6_ICMP,		/* ICMPv6 */
+	XS_C_IPV6_OTHER,
+	XS_C_IPV6_FRAG,
+	XS_C_ARP,
+	XS_C_OTHER_L2,		/* any other EtherType */
+	XS_C_MALFORMED,		/* truncated or invalid header: see enum xs_err */
+	XS_C_MAX
+};
+
+/* Why a packet was counted as malformed. Each packet has at most one. */
+enum xs_err {
+	XS_E_ETH_TRUNC = 0,	/* shorter than an Ethernet header */
+	XS_E_VLAN_TRUNC,	/* VLAN tag cut short */
+	XS_E_VLAN_DEPTH,	/* more than XS_VLAN_MAX_DEPTH tags */
+	XS_E_IPV4_TRUNC,	/* shorter than the IPv4 header (IHL included) */
+	XS_E_IPV4_HDR,		/* version != 4, IHL < 5 or total length < IHL */
+	XS_E_IPV6_TRUNC,	/* shorter than the fixed IPv6 header */
+	XS_E_IPV6_HDR,		/* version != 6 */
+	XS_E_IPV6_EXT_TRUNC,	/* extension header cut short */
+	XS_E_IPV6_EXT_DEPTH,	/* more than XS_IPV6_EXT_MAX extension headers */
+	XS_E_TCP_TRUNC,		/* TCP header (data offset included) cut short */
+	XS_E_TCP_HDR,		/* data offset < 5 */
+	XS_E_UDP_TRUNC,
+	XS_E_ICMP_TRUNC,
+	XS_E_ICMP6_TRUNC,
+	XS_E_MAX
+};
+
+/* Counters that are not one-per-packet. */
+enum xs_cnt {
+	XS_N_TCP_SYN = 0,	/* SYN without ACK */
+	XS_N_TCP_SYNACK,
+	XS_N_TCP_RST,
+	XS_N_TCP_FIN,
+	XS_N_VLAN,		/* packets with at least one VLAN tag */
+	XS_N_IP_FRAG_FIRST,	/* first fragment (carries L4) */
+	XS_N_REFLECT,		/* UDP from a well-known reflector source port */
+	XS_N_FLOW_NEW,		/* flows first seen (event attempted) */
+	XS_N_EV_SENT,		/* new-flow events submitted to the ring buffer */
+	XS_N_EV_BUDGET,		/* events not sent: over the per-tick budget */
+	XS_N_EV_RINGFULL,	/* events not sent: ring buffer full */
+	XS_N_DST_FULL,		/* packets not tracked per destination: map full */
+	XS_N_SRC_FULL,		/* packets not tracked per source: map full */
+	XS_N_FLOW_FULL,		/* flow insert failed (other than a race) */
+	XS_N_MAX
+};
+
+/* Global counters for one generation, one per CPU (PERCPU_ARRAY, key = gen). */
+struct xs_global {
+	__u64 pkts[XS_C_MAX];
+	__u64 bytes[XS_C_MAX];
+	__u64 err[XS_E_MAX];
+	__u64 cnt[XS_N_MAX];
+};
+_Static_assert(sizeof(struct xs_global) == 8 * (2 * XS_C_MAX + XS_E_MAX + XS_N_MAX),
+	       "xs_global layout");
+
+/* Running totals (ARRAY, one entry), written by userspace after each
+ * drain: every generation before through_epoch is included. */
+struct xs_totals {
+	__u32 through_epoch;
+	__u32 pad;
+	struct xs_global g;
+};
+_Static_assert(sizeof(struct xs_totals) == 8 + sizeof(struct xs_global), "xs_totals layout");
+
+/* An address; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) so that one key
+ * type serves both families. */
+struct xs_addr {
+	__u8 a[16];
+};
+_Static_assert(sizeof(struct xs_addr) == 16, "xs_addr size");
+
+/* Per-destination aggregate for one generation (PERCPU_HASH, key xs_addr). */
+struct xs_dst {
+	__u64 pkts;
+	__u64 bytes;		/* frame bytes, Ethernet header included */
+	__u64 tcp;
+	__u64 syn;		/* SYN without ACK */
+	__u64 synack;		/* SYN+ACK received by this address */
+	__u64 rst;
+	__u64 udp;
+	__u64 icmp;		/* ICMP and ICMPv6 */
+	__u64 frag;		/* non-first fragments */
+	__u64 refl_pkts;	/* UDP from a reflector source port */
+	__u64 refl_bytes;
+	__u64 frag_bytes;
+	__u16 dport_sample;	/* a recent TCP/UDP destination port, host order */
+	__u8 pad[6];
+	__u8 hll_src[XS_HLL_REGS];	/* distinct sources */
+	__u8 hll_dport[XS_HLL_REGS];	/* distinct TCP/UDP destination ports */
+};
+_Static_assert(sizeof(struct xs_dst) == 12 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
+
+/* Per-source aggregate for one generation (PERCPU_HASH, key xs_addr). */
+struct xs_src {
+	__u64 pkts;
+	__u64 bytes;
+	__u64 syn;
+	__u64 synack;		/* SYN+ACK sent by this address */
+	__u64 rst;
+	__u64 icmp_echo;	/* ICMP/ICMPv6 echo requests sent */
+};
+_Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
+
+/* Flow table key (LRU_HASH, shared by all CPUs). Ports are in network order;
+ * for ICMP/ICMPv6, sport = type << 8 | code and dport = echo identifier
+ * (0 for non-echo messages). */
+struct xs_flow_key {
+	struct xs_addr src;
+	struct xs_addr dst;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xs_flow_key) == 40, "xs_flow_key size");
+
+struct xs_flow_val {
+	__u32 first_epoch;	/* epoch in which the flow was first seen */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xs_flow_val) == 8, "xs_flow_val size");
+
+/* Ring buffer record: the first packet of a new flow. */
+struct xs_flow_event {
+	struct xs_addr src;
+	struct xs_addr dst;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 tcp_flags;		/* flags byte of the first TCP packet, else 0 */
+	__u8 cls;		/* enum xs_class */
+	__u8 vlan;		/* number of VLAN tags */
+	__u32 epoch;
+	__u32 ifindex;
+	__u32 len;		/* frame length */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xs_flow_event) == 56, "xs_flow_event size");
+
+/* Run-time knobs (ARRAY, one entry), written by userspace. */
+struct xs_runtime {
+	__u32 epoch;		/* current generation is epoch & 1 */
+	__u32 ev_budget;	/* new-flow events per CPU per tick; 0 = none */
+	__u32 flags;		/* XS_RT_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
+
+#define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
+
+/* Reflector source ports: a bitmap over the 65536 UDP ports (ARRAY of one
+ * 8 KiB entry), filled by userspace from the configured list. */
+#define XS_PORT_BITMAP_WORDS (65536 / 64)
+struct xs_port_bitmap {
+	__u64 w[XS_PORT_BITMAP_WORDS];
+};
+_Static_assert(sizeof(struct xs_port_bitmap) == 8192, "xs_port_bitmap size");
+
+/* TCP flag bits as in the header's 14th byte. */
+#define XS_TCP_FIN 0x01
+#define XS_TCP_SYN 0x02
+#define XS_TCP_RST 0x04
+#define XS_TCP_PSH 0x08
+#define XS_TCP_ACK 0x10
+
+#endif /* XS_ABI_H */

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Installs every Debian package xdpstream needs to build, test and run.
+# Idempotent and non-interactive; `--check` only reports what is missing.
+set -euo pipefail
+
+PKGS=(
+	# build: BPF target, skeletons, libraries
+	clang llvm lld bpftool libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config make gcc
+	libpcap-dev librdkafka-dev libjansson-dev libyaml-dev libmicrohttpd-dev
+	# tests
+	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
+	rsyslog kcat maven default-jre-headless curl
+	# sanitizers, fuzzing, lint
+	libclang-rt-14-dev cppcheck clang-format
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+if [[ "${1:-}" == "--check" ]]; then
+	if ((${#missing[@]})); then
+		echo "missing packages: ${missing[*]}" >&2
+		exit 1
+	fi
+	exit 0
+fi
+
+if ((${#missing[@]} == 0)); then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: need root to install: ${missing[*]} (run: sudo $0)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Servers pulled in as packages (rsyslog) must not start system services:
+# the tests run their own instances on loopback.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e $policy ]]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 0755 "$policy"
+	own_policy=1
+fi
+trap '[[ $own_policy == 1 ]] && rm -f "$policy"' EXIT
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

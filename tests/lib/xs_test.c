@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "names.h"
+#include "xs_test.h"
+
+static void collect(void *ctx, const struct xs_flow_event *e)
+{
+	struct xs_fixture *f = ctx;
+
+	if (f->nevents == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 256;
+		f->events = realloc(f->events, f->cap * sizeof(*e));
+	}
+	f->events[f->nevents++] = *e;
+}
+
+int xs_fixture_setup(struct xs_fixture *f, const struct xs_sizes *sz)
+{
+	static const __u16 refl[] = { 19, 53, 123, 161, 389, 1900, 11211 };
+	struct xs_sizes def;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	xs_log_init(getenv("XS_TEST_VERBOSE") ? XS_LOG_DEBUG : XS_LOG_WARN);
+	if (!sz) {
+		xs_sizes_default(&def);
+		def.dst_entries = def.src_entries = 4096;
+		def.flow_entries = 65536;
+		sz = &def;
+	}
+	err = xs_bpf_load(&f->b, sz);
+	if (err)
+		return err;
+	err = xs_collector_init(&f->col, &f->b, false, collect, f);
+	if (!err)
+		err = xs_collector_set_budget(&f->col, 1u << 30);
+	if (!err)
+		err = xs_collector_set_reflector_ports(&f->col, refl, sizeof(refl) / sizeof(refl[0]));
+	f->prog_fd = xs_bpf_prog_fd(&f->b);
+	return err;
+}
+
+void xs_fixture_teardown(struct xs_fixture *f)
+{
+	xs_collector_free(&f->col);
+	xs_bpf_close(&f->b);
+	free(f->events);
+	memset(f, 0, sizeof(*f));
+}
+
+int xs_run_frame(struct xs_fixture *f, const void *frame, size_t len)
+{
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
+			    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(f->prog_fd, &opts))
+		return -1;
+	return (int)opts.retval;
+}
+
+int xs_run_spec(struct xs_fixture *f, const struct xs_pkt_spec *s, int *len)
+{
+	uint8_t buf[XS_PKT_MAX];
+	int n = xs_pkt_build(s, buf, sizeof(buf));
+
+	if (n < 0)
+		return -1;
+	if (len)
+		*len = n;
+	return xs_run_frame(f, buf, n);
+}
+
+int xs_flip(struct xs_fixture *f, struct xs_tick *t)
+{
+	return xs_collector_flip(&f->col, t);
+}
+
+const struct xs_dst_entry *xs_find_dst(const struct xs_tick *t, const char *addr)
+{
+	struct xs_addr a;
+	size_t i;
+
+	if (xs_addr_parse(addr, &a))
+		return NULL;
+	for (i = 0; i < t->ndst; i++)
+		if (!memcmp(&t->dst[i].addr, &a, sizeof(a)))
+			return &t->dst[i];
+	return NULL;
+}
+
+const struct xs_src_entry *xs_find_src(const struct xs_tick *t, const char *addr)
+{
+	struct xs_addr a;
+	size_t i;
+
+	if (xs_addr_parse(addr, &a))
+		return NULL;
+	for (i = 0; i < t->nsrc; i++)
+		if (!memcmp(&t->src[i].addr, &a, sizeof(a)))
+			return &t->src[i];
+	return NULL;
+}
+
+bool xs_have_bpf(void)
+{
+	if (geteuid() != 0) {
+		printf("\n  SKIP: needs root for BPF\n");
+		return false;
+	}
+	return true;
+}
+
+static int vsh(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	char cmd[4096];
+	FILE *p;
+	size_t n = 0;
+	int st;
+
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (out && cap) {
+		n = fread(out, 1, cap - 1, p);
+		out[n] = '\0';
+	} else {
+		char sink[512];
+
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int xs_sh(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsh(NULL, 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int xs_sh_out(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsh(out, cap, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int xs_netns_enter(const char *name)
+{
+	char path[256];
+	int old = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (old < 0 || fd < 0 || setns(fd, CLONE_NEWNET)) {
+		if (fd >= 0)
+			close(fd);
+		if (old >= 0)
+			close(old);
+		return -1;
+	}
+	close(fd);
+	return old;
+}
+
+void xs_netns_leave(int oldfd)
+{
+	if (oldfd >= 0) {
+		setns(oldfd, CLONE_NEWNET);
+		close(oldfd);
+	}
+}
+
+const char *xs_build_dir(void)
+{
+	const char *d = getenv("XS_BUILD");
+
+	return d ? d : "build";
+}
+
+const char *xs_build_dir_abs(void)
+{
+	static char path[4096];
+
+	if (!path[0] && !realpath(xs_build_dir(), path))
+		snprintf(path, sizeof(path), "%s", xs_build_dir());
+	return path;
+}

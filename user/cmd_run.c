@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* xdpstream run: attach, count, print a line per second, detach on exit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "loader.h"
+#include "log.h"
+#include "names.h"
+
+struct run_opts {
+	const char *ifaces[XS_MAX_IFACES];
+	int nifaces;
+	enum xdp_attach_mode mode;
+	bool force;
+	bool quiet;
+	unsigned long long tick_ms;
+	unsigned long long budget;	/* events per second, all CPUs */
+	unsigned long long duration_s;	/* 0 = until a signal */
+	const char *pin_dir;
+	struct xs_sizes sizes;
+};
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xdpstream run -i IFACE [-i IFACE...] [OPTIONS]\n"
+		"Attach to the interfaces, count every packet and print one line of rates\n"
+		"per second on stderr. Ctrl-C (SIGINT) or SIGTERM detaches and exits.\n\n"
+		"  -i, --interface IFACE   interface to attach to (repeat for more, max %d)\n"
+		"  -m, --mode MODE         native, skb or auto (default: auto)\n"
+		"  -f, --force             replace an XDP program already on the interface\n"
+		"  -t, --tick-ms MS        epoch flip interval, 10..60000 (default: 1000)\n"
+		"  -b, --event-budget N    new-flow events per second, all CPUs (default: 200000)\n"
+		"  -d, --duration S        exit after S seconds (default: run until a signal)\n"
+		"  -p, --pin-dir DIR       where to pin maps (default: %s)\n"
+		"      --dst-entries N     destinations tracked per tick (default: 65536)\n"
+		"      --src-entries N     sources tracked per tick (default: 65536)\n"
+		"      --flow-entries N    flows remembered, LRU (default: 262144)\n"
+		"      --bpf-obj FILE      load the XDP program from FILE (developers)\n"
+		"  -q, --quiet             no per-second lines\n"
+		"  -v, --verbose           debug logging, libbpf and libxdp included\n"
+		"  -h, --help              this text\n",
+		XS_MAX_IFACES, XS_PIN_DIR_DEFAULT);
+}
+
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "tick-ms", required_argument, NULL, 't' },
+		{ "event-budget", required_argument, NULL, 'b' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "dst-entries", required_argument, NULL, 1 },
+		{ "src-entries", required_argument, NULL, 2 },
+		{ "flow-entries", required_argument, NULL, 3 },
+		{ "bpf-obj", required_argument, NULL, 4 },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned long long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = XDP_MODE_UNSPEC;
+	o->tick_ms = 1000;
+	o->budget = 200000;
+	o->pin_dir = XS_PIN_DIR_DEFAULT;
+	xs_sizes_default(&o->sizes);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (o->nifaces >= XS_MAX_IFACES) {
+				xs_err("--interface: at most %d interfaces", XS_MAX_IFACES);
+				return -1;
+			}
+			o->ifaces[o->nifaces++] = optarg;
+			break;
+		case 'm':
+			if (xs_mode_parse(optarg, &o->mode)) {
+				xs_err("--mode: expected native, skb or auto, got '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case 't':
+			if (xs_parse_u64("--tick-ms", optarg, 10, 60000, &o->tick_ms))
+				return -1;
+			break;
+		case 'b':
+			if (xs_parse_u64("--event-budget", optarg, 0, 100000000, &o->budget))
+				return -1;
+			break;
+		case 'd':
+			if (xs_parse_u64("--duration", optarg, 1, 31536000, &o->duration_s))
+				return -1;
+			break;
+		case 'p':
+			o->pin_dir = optarg;
+			break;
+		case 1:
+		case 2:
+		case 3:
+			if (xs_parse_u64(c == 1 ? "--dst-entries" : c == 2 ? "--src-entries"
+								    : "--flow-entries",
+					 optarg, 64, 1 << 26, &v))
+				return -1;
+			if (c == 1)
+				o->sizes.dst_entries = v;
+			else if (c == 2)
+				o->sizes.src_entries = v;
+			else
+				o->sizes.flow_entries = v;
+			break;
+		case 4:
+			xs_bpf_set_object_file(optarg);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			xs_log_set_level(XS_LOG_DEBUG);
+			break;
+		case 'h':
+			run_usage(stdout);
+			exit(XS_EXIT_OK);
+		default:
+			xs_err("see 'xdpstream run --help'");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		xs_err("unexpected argument '%s' (see 'xdpstream run --help')", argv[optind]);
+		return -1;
+	}
+	if (!o->nifaces) {
+		xs_err("no interface: pass -i IFACE (see 'xdpstream run --help')");
+		return -1;
+	}
+	return 0;
+}
+
+/* One instance per pin directory: a lock held for the daemon's life. */
+static int take_instance_lock(const char *pin_dir)
+{
+	char path[300], *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/lock/xdpstream%s.lock", pin_dir);
+	for (p = path + strlen("/run/lock/xdpstream"); *p; p++)
+		if (*p == '/')
+			*p = '_';
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		xs_err("cannot open lock file %s: %s", path, strerror(errno));
+		return -XS_EXIT_ENV;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		xs_err("another xdpstream instance is running with pin dir %s: stop it first, "
+		       "or use --pin-dir",
+		       pin_dir);
+		close(fd);
+		return -XS_EXIT_BUSY;
+	}
+	return fd;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *human(double v, char *buf, size_t n)
+{
+	const char *unit = "";
+
+	if (v >= 1e9) {
+		v /= 1e9;
+		unit = "G";
+	} else if (v >= 1e6) {
+		v /= 1e6;
+		unit = "M";
+	} else if (v >= 1e3) {
+		v /= 1e3;
+		unit = "k";
+	}
+	snprintf(buf, n, unit[0] ? "%.1f%s" : "%.0f%s", v, unit);
+	return buf;
+}
+
+/* The per-second line: rates over the ticks accumulated in *acc. */
+static void print_rates(const struct xs_global *g, double secs)
+{
+	char b[6][16];
+	__u64 errs = 0, other;
+	time_t now = time(NULL);
+	struct tm tm;
+	int i;
+
+	for (i = 0; i < XS_E_MAX; i++)
+		errs += g->err[i];
+	other = g->pkts[XS_C_IPV4_OTHER] + g->pkts[XS_C_IPV6_OTHER] + g->pkts[XS_C_ARP] +
+		g->pkts[XS_C_OTHER_L2];
+	localtime_r(&now, &tm);
+	fprintf(stderr,
+		"%02d:%02d:%02d pkts/s %s bits/s %s | tcp %s udp %s icmp %s frag %llu other %llu "
+		"| syn %llu | malformed %llu | flows %llu events %llu lost %llu\n",
+		tm.tm_hour, tm.tm_min, tm.tm_sec,
+		human(xs_global_total_pkts(g) / secs, b[0], 16),
+		human(xs_global_total_bytes(g) * 8 / secs, b[1], 16),
+		human((g->pkts[XS_C_IPV4_TCP] + g->pkts[XS_C_IPV6_TCP]) / secs, b[2], 16),
+		human((g->pkts[XS_C_IPV4_UDP] + g->pkts[XS_C_IPV6_UDP]) / secs, b[3], 16),
+		human((g->pkts[XS_C_IPV4_ICMP] + g->pkts[XS_C_IPV6_ICMP]) / secs, b[4], 16),
+		(unsigned long long)(g->pkts[XS_C_IPV4_FRAG] + g->pkts[XS_C_IPV6_FRAG]),
+		(unsigned long long)other, (unsigned long long)g->cnt[XS_N_TCP_SYN],
+		(unsigned long long)errs, (unsigned long long)g->cnt[XS_N_FLOW_NEW],
+		(unsigned long long)g->cnt[XS_N_EV_SENT],
+		(unsigned long long)(g->cnt[XS_N_EV_BUDGET] + g->cnt[XS_N_EV_RINGFULL]));
+}
+
+static void count_event(void *ctx, const struct xs_flow_event *e)
+{
+	(*(unsigned long long *)ctx)++;
+}
+
+static int event_loop(struct xs_collector *col, const struct run_opts *o)
+{
+	struct itimerspec its = {
+		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
+		.it_value = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
+	};
+	struct epoll_event ev, evs[4];
+	struct xs_global acc = {};
+	double start = mono_now(), last_print = start;
+	int efd = -1, tfd = -1, sfd = -1, ret = 0, n, i;
+	sigset_t mask;
+	bool stop = false;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	efd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || efd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+		xs_err("cannot set up the event loop: %s", strerror(errno));
+		ret = -XS_EXIT_FAIL;
+		goto out;
+	}
+	ev.events = EPOLLIN;
+	ev.data.fd = sfd;
+	epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = xs_collector_events_fd(col);
+	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+
+	while (!stop) {
+		n = epoll_wait(efd, evs, 4, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			xs_err("epoll_wait: %s", strerror(errno));
+			ret = -XS_EXIT_FAIL;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
+				    si.ssi_signo != SIGHUP)
+					stop = true;
+			} else if (fd == tfd) {
+				struct xs_tick t;
+				__u64 expirations;
+				double now;
+				int err;
+
+				if (read(tfd, &expirations, sizeof(expirations)) < 0)
+					continue;
+				err = xs_collector_flip(col, &t);
+				if (err) {
+					xs_err("cannot read the maps: %s", strerror(-err));
+					ret = -XS_EXIT_FAIL;
+					stop = true;
+					break;
+				}
+				xs_global_add(&acc, &t.g);
+				now = mono_now();
+				if (now - last_print >= 0.999) {
+					if (!o->quiet)
+						print_rates(&acc, now - last_print);
+					memset(&acc, 0, sizeof(acc));
+					last_print = now;
+				}
+				if (o->duration_s && now - start >= o->duration_s)
+					stop = true;
+			} else {
+				xs_collector_poll_events(col);
+			}
+		}
+	}
+out:
+	if (efd >= 0)
+		close(efd);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	unsigned long long events = 0;
+	struct xs_collector col = {};
+	struct xs_bpf b = {};
+	struct run_opts o;
+	struct xs_tick t;
+	int lock_fd = -1, ret, i, ncpus;
+
+	if (parse_run_opts(argc, argv, &o))
+		return XS_EXIT_USAGE;
+	ret = xs_check_privileges();
+	if (!ret)
+		ret = xs_check_bpffs(o.pin_dir);
+	if (ret)
+		return -ret;
+	for (i = 0; i < o.nifaces; i++)
+		if (!if_nametoindex(o.ifaces[i])) {
+			xs_err("unknown interface '%s': see 'ip link' for the names on this host",
+			       o.ifaces[i]);
+			return XS_EXIT_ENV;
+		}
+	lock_fd = take_instance_lock(o.pin_dir);
+	if (lock_fd < 0)
+		return -lock_fd;
+
+	if (xs_bpf_open(&b, &o.sizes)) {
+		ret = XS_EXIT_LOAD;
+		goto out;
+	}
+	for (i = 0; i < o.nifaces; i++) {
+		ret = xs_bpf_attach(&b, o.ifaces[i], o.mode, o.force);
+		if (ret) {
+			ret = -ret;
+			goto out;
+		}
+		xs_info("attached to %s (%s mode)", o.ifaces[i], xs_mode_name(b.ifaces[i].mode));
+	}
+	if (xs_bpf_pin(&b, o.pin_dir) ||
+	    xs_collector_init(&col, &b, true, count_event, &events)) {
+		ret = XS_EXIT_FAIL;
+		goto out;
+	}
+	ncpus = col.ncpus;
+	/* The budget is per CPU and per tick in the kernel. */
+	if (xs_collector_set_budget(&col, (__u32)((o.budget * o.tick_ms / 1000 + ncpus - 1) /
+						  ncpus))) {
+		ret = XS_EXIT_FAIL;
+		goto out;
+	}
+	{
+		/* Until the configuration file sets them: DNS, NTP, SNMP, SSDP,
+		 * CLDAP, memcached, chargen. */
+		static const __u16 refl[] = { 53, 123, 161, 1900, 389, 11211, 19 };
+
+		xs_collector_set_reflector_ports(&col, refl, sizeof(refl) / sizeof(refl[0]));
+	}
+	ret = -event_loop(&col, &o);
+	/* Drain the last partial tick so the totals are complete. */
+	xs_collector_flip(&col, &t);
+	xs_info("detaching; %llu packets seen, %llu new-flow events",
+		(unsigned long long)xs_global_total_pkts(&col.totals.g), events);
+out:
+	xs_collector_free(&col);
+	xs_bpf_close(&b);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return ret;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The collector owns the epoch: each tick it flips the generation the XDP
+ * program writes, waits for in-flight programs to finish (an RCU grace
+ * period, see xs_collector_flip), then reads the old generation summed
+ * over CPUs and clears it. New-flow events come from the ring buffer.
+ */
+#ifndef XS_COLLECTOR_H
+#define XS_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "xs_abi.h"
+
+struct xs_bpf;
+struct ring_buffer;
+
+struct xs_dst_entry {
+	struct xs_addr addr;
+	struct xs_dst v;	/* summed over CPUs; HLL registers max-merged */
+};
+
+struct xs_src_entry {
+	struct xs_addr addr;
+	struct xs_src v;
+};
+
+/* One generation's aggregates. Arrays are owned by the collector and valid
+ * until the next flip. */
+struct xs_tick {
+	__u32 epoch;
+	struct xs_global g;
+	struct xs_dst_entry *dst;
+	size_t ndst;
+	struct xs_src_entry *src;
+	size_t nsrc;
+};
+
+typedef void (*xs_event_fn)(void *ctx, const struct xs_flow_event *e);
+
+struct xs_collector {
+	int rt_fd, global_fd, totals_fd, refl_fd;
+	int dst_gens_fd, src_gens_fd;
+	int dst_fd[XS_GENS], src_fd[XS_GENS];
+	int ncpus;
+	bool fence;		/* wait for in-flight programs after a flip */
+	struct xs_runtime rt;
+	struct xs_totals totals;	/* everything drained so far */
+	struct ring_buffer *rb;
+	xs_event_fn on_event;
+	void *event_ctx;
+	/* per-CPU read buffers and the tick's output arrays */
+	void *pcpu_buf;
+	size_t pcpu_cap;	/* entries */
+	void *keys_buf;
+	struct xs_dst_entry *dst;
+	size_t dst_cap;
+	struct xs_src_entry *src;
+	size_t src_cap;
+};
+
+/* fence: true when programs may run concurrently (live); replay runs the
+ * program synchronously and needs none. on_event may be NULL. */
+int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_event_fn on_event,
+		      void *event_ctx);
+void xs_collector_free(struct xs_collector *c);
+
+/* Run-time knobs. */
+int xs_collector_set_budget(struct xs_collector *c, __u32 events_per_cpu_per_tick);
+int xs_collector_set_flags(struct xs_collector *c, __u32 flags);
+int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports, size_t n);
+
+/* Deliver the events waiting in the ring buffer. Returns how many. */
+int xs_collector_poll_events(struct xs_collector *c);
+int xs_collector_events_fd(struct xs_collector *c);
+
+/* Flip the epoch and drain the previous generation into *t (events of
+ * that generation are delivered before it returns). */
+int xs_collector_flip(struct xs_collector *c, struct xs_tick *t);
+
+/* Everything counted so far by the instance whose maps these are: the
+ * drained totals plus the generation being written (consistent: retries
+ * while a drain is in progress). For `stats`. */
+int xs_read_totals(int rt_fd, int totals_fd, int global_fd, int ncpus, struct xs_global *out,
+		   __u32 *epoch);
+
+/* Read one generation without clearing it. */
+int xs_global_read(int global_fd, __u32 gen, int ncpus, struct xs_global *out);
+void xs_global_add(struct xs_global *acc, const struct xs_global *g);
+__u64 xs_global_total_pkts(const struct xs_global *g);
+__u64 xs_global_total_bytes(const struct xs_global *g);
+
+/* Distinct-count estimate from HyperLogLog registers. */
+double xs_hll_estimate(const __u8 *regs, int nregs);
+
+#endif

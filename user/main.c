@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "loader.h"
+#include "log.h"
+
+static const struct xs_cmd cmds[] = {
+	{ "run", cmd_run, "attach to interfaces and watch live traffic" },
+	{ "stats", cmd_stats, "print the counters of a running instance" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: xdpstream COMMAND [OPTIONS]\n\nCommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n'xdpstream COMMAND --help' describes each command.\n");
+}
+
+int xs_parse_u64(const char *flag, const char *s, unsigned long long min,
+		 unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		xs_err("%s: expected an integer from %llu to %llu, got '%s'", flag, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	xs_log_init(XS_LOG_INFO);
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? XS_EXIT_USAGE : XS_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	xs_err("unknown command '%s' (see 'xdpstream --help')", argv[1]);
+	return XS_EXIT_USAGE;
+}

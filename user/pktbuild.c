@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "names.h"
+#include "pktbuild.h"
+
+uint32_t xs_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+uint16_t xs_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+int xs_pkt_spec_init(struct xs_pkt_spec *s, const char *src, const char *dst, uint8_t proto,
+		     uint16_t sport, uint16_t dport)
+{
+	static const uint8_t dmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+	static const uint8_t smac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->dmac, dmac, 6);
+	memcpy(s->smac, smac, 6);
+	s->proto = proto;
+	s->sport = sport;
+	s->dport = dport;
+	if (xs_addr_parse(src, &s->src) || xs_addr_parse(dst, &s->dst))
+		return -1;
+	return 0;
+}
+
+static size_t l4_hdr_len(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return 20;
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+/* Fills the L4 header at l4 (payload after it already zeroed) and its
+ * checksum; pseudo is the pseudo-header sum (0 for ICMPv4). */
+static void build_l4(const struct xs_pkt_spec *s, uint8_t proto, uint8_t *l4, size_t l4len,
+		     uint32_t pseudo)
+{
+	uint16_t csum;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		*(uint16_t *)(l4 + 0) = htons(s->sport);
+		*(uint16_t *)(l4 + 2) = htons(s->dport);
+		*(uint32_t *)(l4 + 4) = htonl(s->seq);
+		l4[12] = 5 << 4;
+		l4[13] = s->tcp_flags;
+		*(uint16_t *)(l4 + 14) = htons(64240);
+		csum = xs_csum_fold(xs_csum_add(pseudo, l4, l4len));
+		memcpy(l4 + 16, &csum, 2);
+		break;
+	case IPPROTO_UDP:
+		*(uint16_t *)(l4 + 0) = htons(s->sport);
+		*(uint16_t *)(l4 + 2) = htons(s->dport);
+		*(uint16_t *)(l4 + 4) = htons((uint16_t)l4len);
+		csum = xs_csum_fold(xs_csum_add(pseudo, l4, l4len));
+		memcpy(l4 + 6, &csum, 2);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		l4[0] = s->icmp_type;
+		l4[1] = s->icmp_code;
+		*(uint16_t *)(l4 + 4) = htons(s->icmp_id);
+		*(uint16_t *)(l4 + 6) = htons(s->icmp_seq);
+		csum = xs_csum_fold(xs_csum_add(pseudo, l4, l4len));
+		memcpy(l4 + 2, &csum, 2);
+		break;
+	}
+}
+
+int xs_pkt_build(const struct xs_pkt_spec *s, uint8_t *buf, size_t cap)
+{
+	uint8_t proto = s->proto ? s->proto : IPPROTO_TCP;
+	int v4 = xs_addr_is_v4(&s->src) && xs_addr_is_v4(&s->dst);
+	int later_frag = s->frag_offset != 0;
+	size_t l4len = (later_frag ? 0 : l4_hdr_len(proto)) + s->payload;
+	size_t off = 12, iphlen, extlen = 0, total;
+	uint16_t ethertype = s->ethertype ? s->ethertype : v4 ? 0x0800 : 0x86DD;
+	uint32_t pseudo;
+	uint8_t *ip, *l4;
+	int i;
+
+	if (s->nvlan < 0 || s->nvlan > 2 || s->ipv4_opt_words > 10 || s->nipv6_ext < 0 ||
+	    s->nipv6_ext > 8)
+		return -1;
+	iphlen = v4 ? 20 + 4 * s->ipv4_opt_words : 40;
+	if (!v4) {
+		for (i = 0; i < s->nipv6_ext; i++)
+			extlen += 8;
+	}
+	total = 14 + 4 * s->nvlan + iphlen + extlen + l4len;
+	if (total > cap)
+		return -1;
+	memset(buf, 0, total);
+	memcpy(buf, s->dmac, 6);
+	memcpy(buf + 6, s->smac, 6);
+	for (i = 0; i < s->nvlan; i++) {
+		*(uint16_t *)(buf + off) = htons(s->vlan_tpid[i] ? s->vlan_tpid[i] : 0x8100);
+		*(uint16_t *)(buf + off + 2) = htons(s->vlan_id[i] & 0x0fff);
+		off += 4;
+	}
+	*(uint16_t *)(buf + off) = htons(ethertype);
+	off += 2;
+	ip = buf + off;
+
+	if (s->ethertype && s->ethertype != 0x0800 && s->ethertype != 0x86DD) {
+		/* Non-IP EtherType: the rest is payload. */
+		return (int)total;
+	}
+	if (v4) {
+		uint16_t fo = (s->frag_offset & 0x1fff) | (s->more_frags ? 0x2000 : 0);
+		uint16_t csum;
+
+		ip[0] = 0x40 | (uint8_t)(iphlen / 4);
+		*(uint16_t *)(ip + 2) = htons((uint16_t)(iphlen + l4len));
+		*(uint16_t *)(ip + 4) = htons(0x1234);
+		*(uint16_t *)(ip + 6) = htons(fo);
+		ip[8] = s->ttl ? s->ttl : 64;
+		ip[9] = proto;
+		memcpy(ip + 12, &s->src.a[12], 4);
+		memcpy(ip + 16, &s->dst.a[12], 4);
+		/* Options: NOPs then an end-of-list. */
+		if (s->ipv4_opt_words) {
+			memset(ip + 20, 1, 4 * s->ipv4_opt_words - 1);
+			ip[iphlen - 1] = 0;
+		}
+		csum = xs_csum_fold(xs_csum_add(0, ip, iphlen));
+		memcpy(ip + 10, &csum, 2);
+		l4 = ip + iphlen;
+		pseudo = xs_csum_add(0, ip + 12, 8);
+		pseudo += proto + (uint32_t)l4len;
+		if (proto == IPPROTO_ICMP)
+			pseudo = 0;
+	} else {
+		uint8_t *ext = ip + 40;
+		uint8_t next;
+
+		*(uint32_t *)ip = htonl(6u << 28);
+		*(uint16_t *)(ip + 4) = htons((uint16_t)(extlen + l4len));
+		ip[6] = s->nipv6_ext ? s->ipv6_ext[0] : proto;
+		ip[7] = s->ttl ? s->ttl : 64;
+		memcpy(ip + 8, s->src.a, 16);
+		memcpy(ip + 24, s->dst.a, 16);
+		for (i = 0; i < s->nipv6_ext; i++, ext += 8) {
+			next = i + 1 < s->nipv6_ext ? s->ipv6_ext[i + 1] : proto;
+			ext[0] = next;
+			if (s->ipv6_ext[i] == 44) {
+				uint16_t fo = (uint16_t)(s->frag_offset << 3) | (s->more_frags ? 1 : 0);
+
+				*(uint16_t *)(ext + 2) = htons(fo);
+				*(uint32_t *)(ext + 4) = htonl(0xabcd);
+			} else {
+				ext[1] = 0;	/* length 8 bytes; padding follows */
+				if (s->ipv6_ext[i] != 43) {
+					ext[2] = 1;	/* PadN option */
+					ext[3] = 4;
+				}
+			}
+		}
+		l4 = ext;
+		pseudo = xs_csum_add(0, ip + 8, 32);
+		pseudo += (uint32_t)l4len + proto;
+	}
+	if (!later_frag)
+		build_l4(s, proto, l4, l4len, pseudo);
+	return (int)total;
+}
