@@ -228,6 +228,7 @@ static __always_inline void account_dst(struct xs_global *g, __u32 gen, struct x
 		break;
 	case IPPROTO_UDP:
 		d->udp++;
+		d->udp_bytes += len;
 		if (refl) {
 			d->refl_pkts++;
 			d->refl_bytes += len;
@@ -236,6 +237,7 @@ static __always_inline void account_dst(struct xs_global *g, __u32 gen, struct x
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		d->icmp++;
+		d->icmp_bytes += len;
 		return;
 	default:
 		return;

@@ -125,12 +125,14 @@ struct xs_dst {
 	__u64 refl_pkts;	/* UDP from a reflector source port */
 	__u64 refl_bytes;
 	__u64 frag_bytes;
+	__u64 udp_bytes;	/* frame bytes of the udp packets */
+	__u64 icmp_bytes;	/* frame bytes of the icmp packets */
 	__u16 dport_sample;	/* a recent TCP/UDP destination port, host order */
 	__u8 pad[6];
 	__u8 hll_src[XS_HLL_REGS];	/* distinct sources */
 	__u8 hll_dport[XS_HLL_REGS];	/* distinct TCP/UDP destination ports */
 };
-_Static_assert(sizeof(struct xs_dst) == 12 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
+_Static_assert(sizeof(struct xs_dst) == 14 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
 
 /* Per-source aggregate for one generation (PERCPU_HASH, key xs_addr). */
 struct xs_src {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* xdpstream run: attach, count, print a line per second, detach on exit. */
+/* xdpstream run: attach, count, detect; a line of rates per second on
+ * stderr, alerts through the output layer (stdout by default); detach on
+ * exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,9 +18,12 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "engine.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
+#include "output.h"
+#include "settings.h"
 
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
@@ -30,16 +35,23 @@ struct run_opts {
 	unsigned long long budget;	/* events per second, all CPUs */
 	unsigned long long duration_s;	/* 0 = until a signal */
 	const char *pin_dir;
+	const char *config;
 	struct xs_sizes sizes;
+	/* which of the above came from a flag (they win over the file) */
+	bool set_tick, set_budget, set_dst, set_src, set_flow;
 };
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xdpstream run -i IFACE [-i IFACE...] [OPTIONS]\n"
-		"Attach to the interfaces, count every packet and print one line of rates\n"
-		"per second on stderr. Ctrl-C (SIGINT) or SIGTERM detaches and exits.\n\n"
+		"Attach to the interfaces, count every packet, print one line of rates\n"
+		"per second on stderr and the alerts of the detection rules on stdout (JSON\n"
+		"lines, or one line each on a terminal) and to the configured outputs.\n"
+		"Ctrl-C (SIGINT) or SIGTERM ends the open alerts, detaches and exits.\n"
+		"Flags win over the configuration file.\n\n"
 		"  -i, --interface IFACE   interface to attach to (repeat for more, max %d)\n"
+		"  -c, --config FILE       configuration (see config/xdpstream.yaml)\n"
 		"  -m, --mode MODE         native, skb or auto (default: auto)\n"
 		"  -f, --force             replace an XDP program already on the interface\n"
 		"  -t, --tick-ms MS        epoch flip interval, 10..60000 (default: 1000)\n"
@@ -60,6 +72,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "tick-ms", required_argument, NULL, 't' },
@@ -85,7 +98,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->pin_dir = XS_PIN_DIR_DEFAULT;
 	xs_sizes_default(&o->sizes);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:c:m:ft:b:d:p:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (o->nifaces >= XS_MAX_IFACES) {
@@ -93,6 +106,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				return -1;
 			}
 			o->ifaces[o->nifaces++] = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
 			break;
 		case 'm':
 			if (xs_mode_parse(optarg, &o->mode)) {
@@ -106,10 +122,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 't':
 			if (xs_parse_u64("--tick-ms", optarg, 10, 60000, &o->tick_ms))
 				return -1;
+			o->set_tick = true;
 			break;
 		case 'b':
 			if (xs_parse_u64("--event-budget", optarg, 0, 100000000, &o->budget))
 				return -1;
+			o->set_budget = true;
 			break;
 		case 'd':
 			if (xs_parse_u64("--duration", optarg, 1, 31536000, &o->duration_s))
@@ -125,12 +143,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 								    : "--flow-entries",
 					 optarg, 64, 1 << 26, &v))
 				return -1;
-			if (c == 1)
+			if (c == 1) {
 				o->sizes.dst_entries = v;
-			else if (c == 2)
+				o->set_dst = true;
+			} else if (c == 2) {
 				o->sizes.src_entries = v;
-			else
+				o->set_src = true;
+			} else {
 				o->sizes.flow_entries = v;
+				o->set_flow = true;
+			}
 			break;
 		case 4:
 			xs_bpf_set_object_file(optarg);
@@ -241,12 +263,33 @@ static void print_rates(const struct xs_global *g, double secs)
 		(unsigned long long)(g->cnt[XS_N_EV_BUDGET] + g->cnt[XS_N_EV_RINGFULL]));
 }
 
-static void count_event(void *ctx, const struct xs_flow_event *e)
+struct run_ctx {
+	struct xs_engine *eng;
+	unsigned long long events;
+};
+
+static void on_event(void *ctx, const struct xs_flow_event *e)
 {
-	(*(unsigned long long *)ctx)++;
+	struct run_ctx *r = ctx;
+
+	r->events++;
+	xs_engine_on_event(r->eng, e);
 }
 
-static int event_loop(struct xs_collector *col, const struct run_opts *o)
+static void on_alert(void *ctx, const struct xs_alert_out *a)
+{
+	xs_output_alert(a);
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int event_loop(struct xs_collector *col, const struct run_opts *o, struct run_ctx *rc)
 {
 	struct itimerspec its = {
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
@@ -281,7 +324,8 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o)
 	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	while (!stop) {
-		n = epoll_wait(efd, evs, 4, -1);
+		xs_output_service();
+		n = epoll_wait(efd, evs, 4, 1000);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -313,6 +357,8 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o)
 					stop = true;
 					break;
 				}
+				xs_engine_on_tick(rc->eng, &t, wall_now());
+				xs_output_tick(&t, wall_now(), o->tick_ms / 1000.0);
 				xs_global_add(&acc, &t.g);
 				now = mono_now();
 				if (now - last_print >= 0.999) {
@@ -338,31 +384,82 @@ out:
 	return ret;
 }
 
+/* The configuration file, then the flags over it. */
+static int load_settings(struct run_opts *o, struct xs_settings *s)
+{
+	if (xs_settings_init(s))
+		return XS_EXIT_FAIL;
+	if (o->config && xs_settings_load(s, o->config)) {
+		xs_err("%s: configuration not valid (see the lines above)", o->config);
+		return XS_EXIT_USAGE;
+	}
+	if (o->set_tick)
+		s->tick_ms = (uint32_t)o->tick_ms;
+	else
+		o->tick_ms = s->tick_ms;
+	if (o->set_budget)
+		s->event_budget = o->budget;
+	else
+		o->budget = s->event_budget;
+	if (o->set_dst)
+		s->sizes.dst_entries = o->sizes.dst_entries;
+	if (o->set_src)
+		s->sizes.src_entries = o->sizes.src_entries;
+	if (o->set_flow)
+		s->sizes.flow_entries = o->sizes.flow_entries;
+	o->sizes = s->sizes;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	unsigned long long events = 0;
+	struct run_ctx rc = {};
 	struct xs_collector col = {};
+	struct xs_settings set = {};
 	struct xs_bpf b = {};
 	struct run_opts o;
 	struct xs_tick t;
 	int lock_fd = -1, ret, i, ncpus;
+	bool outputs_open = false;
 
 	if (parse_run_opts(argc, argv, &o))
 		return XS_EXIT_USAGE;
+	ret = load_settings(&o, &set);
+	if (ret)
+		goto out;
 	ret = xs_check_privileges();
 	if (!ret)
 		ret = xs_check_bpffs(o.pin_dir);
-	if (ret)
-		return -ret;
+	if (ret) {
+		ret = -ret;
+		goto out;
+	}
 	for (i = 0; i < o.nifaces; i++)
 		if (!if_nametoindex(o.ifaces[i])) {
 			xs_err("unknown interface '%s': see 'ip link' for the names on this host",
 			       o.ifaces[i]);
-			return XS_EXIT_ENV;
+			ret = XS_EXIT_ENV;
+			goto out;
 		}
 	lock_fd = take_instance_lock(o.pin_dir);
-	if (lock_fd < 0)
-		return -lock_fd;
+	if (lock_fd < 0) {
+		ret = -lock_fd;
+		goto out;
+	}
+	{
+		struct xs_engine_opts eo = {
+			.settings = &set,
+			.ifname = o.ifaces[0],
+			.on_alert = on_alert,
+		};
+
+		rc.eng = xs_engine_new(&eo);
+		if (!rc.eng) {
+			xs_err("out of memory for the engine: lower the limits in the configuration");
+			ret = XS_EXIT_FAIL;
+			goto out;
+		}
+	}
 
 	if (xs_bpf_open(&b, &o.sizes)) {
 		ret = XS_EXIT_LOAD;
@@ -377,7 +474,7 @@ int cmd_run(int argc, char **argv)
 		xs_info("attached to %s (%s mode)", o.ifaces[i], xs_mode_name(b.ifaces[i].mode));
 	}
 	if (xs_bpf_pin(&b, o.pin_dir) ||
-	    xs_collector_init(&col, &b, true, count_event, &events)) {
+	    xs_collector_init(&col, &b, true, on_event, &rc)) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
@@ -388,19 +485,24 @@ int cmd_run(int argc, char **argv)
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
-	{
-		/* Until the configuration file sets them: DNS, NTP, SNMP, SSDP,
-		 * CLDAP, memcached, chargen. */
-		static const __u16 refl[] = { 53, 123, 161, 1900, 389, 11211, 19 };
-
-		xs_collector_set_reflector_ports(&col, refl, sizeof(refl) / sizeof(refl[0]));
+	if (xs_collector_set_reflector_ports(&col, set.refl_ports, set.nrefl_ports) ||
+	    xs_output_open()) {
+		ret = XS_EXIT_FAIL;
+		goto out;
 	}
-	ret = -event_loop(&col, &o);
+	outputs_open = true;
+	ret = -event_loop(&col, &o, &rc);
 	/* Drain the last partial tick so the totals are complete. */
-	xs_collector_flip(&col, &t);
+	if (!xs_collector_flip(&col, &t))
+		xs_engine_on_tick(rc.eng, &t, wall_now());
+	xs_engine_close_alerts(rc.eng, wall_now());
 	xs_info("detaching; %llu packets seen, %llu new-flow events",
-		(unsigned long long)xs_global_total_pkts(&col.totals.g), events);
+		(unsigned long long)xs_global_total_pkts(&col.totals.g), rc.events);
 out:
+	if (outputs_open)
+		xs_output_close();
+	xs_engine_free(rc.eng);
+	xs_settings_free(&set);
 	xs_collector_free(&col);
 	xs_bpf_close(&b);
 	if (lock_fd >= 0)

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What udp_flood, icmp_flood and volumetric share: a rate of packets or
+ * bits to one destination over the window, against per-rule thresholds. */
+#ifndef XS_FLOOD_COMMON_H
+#define XS_FLOOD_COMMON_H
+
+#include <math.h>
+#include "engine_int.h"
+
+/* Reports f (victim, proto already set) if pkts or bytes over the window
+ * reach the thresholds; returns whether it did. */
+static inline bool xs_flood_check(struct xs_det_ctx *c, const struct xs_dtrack *d,
+				  const struct xs_addr *victim, const struct xs_p_flood *p,
+				  int rule, uint8_t proto, uint64_t pkts, uint64_t bytes,
+				  const struct xs_dsum *s, uint32_t n)
+{
+	double pps = pkts / s->secs, bps = bytes * 8.0 / s->secs, srcs;
+	bool by_pps = p->threshold_pps > 0 && pps >= p->threshold_pps;
+	bool by_bps = p->threshold_bps > 0 && bps >= p->threshold_bps;
+	struct xs_finding f;
+
+	if (!pkts || (!by_pps && !by_bps))
+		return false;
+	xs_finding_init(&f, rule);
+	f.has_dst = true;
+	f.dst = *victim;
+	f.proto = proto;
+	srcs = xs_hll_estimate(s->hll_src, XS_HLL_REGS);
+	xs_det_top(c, d, &f);
+	if (srcs < 1.5 && f.ntop) {
+		f.has_src = true;
+		f.src = f.top[0].a;
+	}
+	if (by_pps) {
+		f.value = pps;
+		f.unit = "packets/s";
+		f.threshold = p->threshold_pps;
+	} else {
+		f.value = bps;
+		f.unit = "bits/s";
+		f.threshold = p->threshold_bps;
+	}
+	xs_finding_detail(&f, "packets_per_s", round(pps));
+	xs_finding_detail(&f, "bits_per_s", round(bps));
+	xs_finding_detail(&f, "distinct_sources", round(srcs));
+	xs_det_report(c, &f, d->prof, n);
+	return true;
+}
+
+#endif
