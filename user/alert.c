@@ -81,6 +81,7 @@ void xs_finding_init(struct xs_finding *f, int rule)
 	f->dport = -1;
 	f->threshold = -1;
 	f->network = "default";
+	f->src_in_key = true;
 }
 
 void xs_finding_detail(struct xs_finding *f, const char *name, double v)
@@ -141,10 +142,10 @@ static void make_key(const struct xs_finding *f, struct akey *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->rule = (uint8_t)f->rule;
-	k->has_src = f->has_src;
+	k->has_src = f->has_src && f->src_in_key;
 	k->has_dst = f->has_dst;
 	k->port = f->key_port;
-	if (f->has_src)
+	if (k->has_src)
 		k->src = f->src;
 	if (f->has_dst)
 		k->dst = f->dst;
@@ -423,7 +424,18 @@ void xs_alerts_report(struct xs_alert_mgr *m, const struct xs_finding *f, double
 		return;
 	}
 	s = xs_htab_val(&m->tab, e);
-	s->last = *f;
+	if (!created && !f->src_in_key) {
+		/* A flood's attacker is named (or not) when it starts, and
+		 * stays so: one alert, one identity. */
+		bool has = s->last.has_src;
+		struct xs_addr src = s->last.src;
+
+		s->last = *f;
+		s->last.has_src = has;
+		s->last.src = src;
+	} else {
+		s->last = *f;
+	}
 	s->current = f->value;
 	s->last_fire = ts;
 	s->fires++;

@@ -38,6 +38,9 @@ struct xs_finding {
 	int rule;			/* enum xs_rule */
 	bool has_src, has_dst;
 	struct xs_addr src, dst;	/* attacker, victim */
+	bool src_in_key;		/* the attacker is part of the alert's identity
+					 * (scans, brute force); a flood is the victim's:
+					 * its attacker is the one named at its start */
 	int key_port;			/* part of the alert's identity; -1: none */
 	int dport;			/* destination.port; -1: none */
 	uint8_t proto;			/* IPPROTO_*; 0: any */

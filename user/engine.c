@@ -824,6 +824,30 @@ void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint3
 	}
 }
 
+bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
+			const struct xs_finding *f, struct xs_addr *out)
+{
+	const struct xs_tick *t = c->e->tick;
+	const struct xs_addr *best = NULL;
+	size_t i;
+
+	if (f->ntop) {
+		*out = f->top[0].a;
+		return true;
+	}
+	if (!t || !d->tick_pkts)
+		return false;
+	for (i = 0; i < t->nsrc; i++)
+		if (t->src[i].v.pkts >= d->tick_pkts) {
+			if (best)
+				return false;	/* two could be it */
+			best = &t->src[i].addr;
+		}
+	if (best)
+		*out = *best;
+	return best != NULL;
+}
+
 const struct xs_dtrack *xs_det_find_dst(const struct xs_det_ctx *c, const struct xs_addr *a)
 {
 	void *ent = xs_htab_find(&c->e->dst, a, xs_hash(a, sizeof(*a)));

@@ -200,6 +200,13 @@ void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint3
 void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_t nticks);
 /* Adds the destination's top sources to the finding. */
 void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs_finding *f);
+/* When a destination's traffic has one source (its HyperLogLog says so),
+ * which: the top source of its new flows, else the one source that sent
+ * at least as many packets this tick as the destination received (a
+ * single long flow sends one event, perhaps before the destination was
+ * tracked). False when it cannot tell. */
+bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
+			const struct xs_finding *f, struct xs_addr *out);
 const struct xs_dtrack *xs_det_find_dst(const struct xs_det_ctx *c, const struct xs_addr *a);
 /* Total packets and bytes over the last nticks ticks. */
 void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,

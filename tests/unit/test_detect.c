@@ -444,6 +444,41 @@ static void test_udp_flood_bps_ipv6(void)
 	h_free(&h);
 }
 
+/* One long flow (one event, before the victim was tracked): the attacker
+ * is the one source that sent as much as the victim received; two such
+ * sources, and nobody is named. */
+static void udp_single_case(bool second_heavy, const char *want_src)
+{
+	struct harness h;
+	int t;
+
+	h_init(&h, NULL);
+	h_event(&h, "198.51.100.9", "10.0.5.5", 17, 5000, 6000, 0);
+	for (t = 0; t < 2; t++) {
+		struct xs_dst *d = h_dst(&h, "10.0.5.5");
+
+		d->pkts = d->udp = 300000;
+		d->bytes = d->udp_bytes = 300000ull * 64;
+		hll(d->hll_src, 9, 1);
+		h_src(&h, "198.51.100.9")->pkts = 300000;
+		h_src(&h, "203.0.113.1")->pkts = second_heavy ? 400000 : 10;
+		h_tick(&h);
+	}
+	h_free(&h);
+	CU_ASSERT_EQUAL_FATAL(count(&h, "udp_flood", "start"), 1);
+	CU_ASSERT_STRING_EQUAL(first(&h, "udp_flood", "start")->src, want_src);
+	/* Still one alert once the attacker can no longer be told (the
+	 * window holds the flood, the ticks are empty): it keeps its name. */
+	CU_ASSERT_EQUAL(count(&h, NULL, "start"), 1);
+	CU_ASSERT_STRING_EQUAL(first(&h, "udp_flood", "end")->src, want_src);
+}
+
+static void test_udp_single_flow(void)
+{
+	udp_single_case(false, "198.51.100.9");
+	udp_single_case(true, "*");
+}
+
 static void test_icmp_flood_pps_ipv6(void)
 {
 	struct harness h;
@@ -926,6 +961,7 @@ static const struct xs_test tests[] = {
 	{ "one source, one port: syn_flood with the attacker", test_single_source_flood },
 	{ "syn_flood: answered SYNs", test_syn_answered },
 	{ "udp_flood: bits/s edge, IPv6 victim", test_udp_flood_bps_ipv6 },
+	{ "udp_flood: the attacker of a single long flow", test_udp_single_flow },
 	{ "icmp_flood: packets/s edge, IPv6 victim", test_icmp_flood_pps_ipv6 },
 	{ "volumetric defers to specific floods", test_volumetric_defers },
 	{ "reflection: rate, fragments, reflectors", test_reflection },

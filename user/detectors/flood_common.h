@@ -23,14 +23,13 @@ static inline bool xs_flood_check(struct xs_det_ctx *c, const struct xs_dtrack *
 		return false;
 	xs_finding_init(&f, rule);
 	f.has_dst = true;
+	f.src_in_key = false;
 	f.dst = *victim;
 	f.proto = proto;
 	srcs = xs_hll_estimate(s->hll_src, XS_HLL_REGS);
 	xs_det_top(c, d, &f);
-	if (srcs < 1.5 && f.ntop) {
-		f.has_src = true;
-		f.src = f.top[0].a;
-	}
+	if (srcs < 1.5)
+		f.has_src = xs_det_sole_source(c, d, &f, &f.src);
 	if (by_pps) {
 		f.value = pps;
 		f.unit = "packets/s";

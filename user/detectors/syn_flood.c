@@ -40,16 +40,15 @@ static void eval(struct xs_det_ctx *c)
 
 		xs_finding_init(&f, XS_R_SYN_FLOOD);
 		f.has_dst = true;
+		f.src_in_key = false;
 		f.dst = *(const struct xs_addr *)ent;
 		f.proto = 6;
 		if (ports < 1.5 && d->dport)
 			f.dport = d->dport;
 		xs_det_top(c, d, &f);
 		/* One source (HyperLogLog says so): it is the attacker. */
-		if (srcs < 1.5 && f.ntop) {
-			f.has_src = true;
-			f.src = f.top[0].a;
-		}
+		if (srcs < 1.5)
+			f.has_src = xs_det_sole_source(c, d, &f, &f.src);
 		f.value = rate;
 		f.unit = "SYN/s";
 		f.threshold = p->syn.threshold_pps;
