@@ -357,9 +357,9 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 	if (f->threshold >= 0) {
 		fmt_value(f->threshold, lim, sizeof(lim));
 		memmove(lim + 2, lim, strlen(lim) + 1);
-		memcpy(lim, "> ", 2);
+		memcpy(lim, ">=", 2);
 	} else {
-		snprintf(lim, sizeof(lim), "> mean %.0f + %.0f sd %.0f", f->mean, f->k, f->stddev);
+		snprintf(lim, sizeof(lim), ">= mean %.0f + %.0f sd %.0f", f->mean, f->k, f->stddev);
 	}
 	snprintf(out, len, "%s %-6s %-15s %-8s %s -> %s%s%s  %s %s %s over %gs, peak %s  id=%s", t,
 		 action, xs_rule_names[f->rule], sev_name(s->severity), src, dst, tr ? "/" : "",

@@ -38,10 +38,10 @@ static void print_summary(const char *path, const struct xs_replay_stats *st, do
 	int i;
 
 	fprintf(stderr, "replay: %s: %llu frames, %llu bytes, %llu ticks of %gs (%.3fs of capture) "
-			"in %.3fs: %.0f frames/s\n",
+			"in %.3fs: %.0f frames/s (and %.3fs to load the program)\n",
 		path, (unsigned long long)st->frames, (unsigned long long)st->bytes,
 		(unsigned long long)st->ticks, tick_s, st->last_ts - st->first_ts, st->wall_s,
-		st->wall_s > 0 ? st->frames / st->wall_s : 0);
+		st->wall_s > 0 ? st->frames / st->wall_s : 0, st->load_s);
 	fprintf(stderr, "replay: alerts:");
 	for (i = 0; i < XS_R_MAX; i++)
 		if (st->eng.alerts[i]) {

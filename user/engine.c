@@ -162,9 +162,10 @@ double xs_engine_tick_s(const struct xs_engine *e)
 
 /* ---- events ---------------------------------------------------------- */
 
-static bool parent_add(struct xs_engine *e, int bit, const struct xs_pkey *k,
-		       const struct xs_pval *pv, int kind)
+static bool parent_add(struct xs_engine *e, int bit, const struct xs_prep *q,
+		       const struct xs_pval *pv)
 {
+	const struct xs_pkey *k = &q->k;
 	bool created;
 	void *ent;
 
@@ -172,7 +173,7 @@ static bool parent_add(struct xs_engine *e, int bit, const struct xs_pkey *k,
 		struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
 		struct xs_scan_val *v;
 
-		ent = xs_htab_insert(&e->scans, &sk, xs_hash(&sk, sizeof(sk)), &created);
+		ent = xs_htab_insert(&e->scans, &sk, q->h_scan, &created);
 		if (!ent)
 			return false;
 		v = xs_htab_val(&e->scans, ent);
@@ -193,7 +194,7 @@ static bool parent_add(struct xs_engine *e, int bit, const struct xs_pkey *k,
 		struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
 		struct xs_sweep_val *v;
 
-		ent = xs_htab_insert(&e->sweeps, &wk, xs_hash(&wk, sizeof(wk)), &created);
+		ent = xs_htab_insert(&e->sweeps, &wk, q->h_sweep, &created);
 		if (!ent)
 			return false;
 		v = xs_htab_val(&e->sweeps, ent);
@@ -297,24 +298,12 @@ out:
 	pv->conn_tick = now;
 }
 
-void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev)
+/* What an event means, and the hashes of the keys it touches. */
+static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, struct xs_prep *q)
 {
-	struct xs_pkey k;
-	struct xs_pval *pv;
-	const struct xs_rule_params *dp, *sp;
 	uint16_t sport = ntohs(ev->sport), dport = ntohs(ev->dport);
 	int kind = K_NONE;
-	uint8_t want, bit;
-	bool created;
-	uint64_t h;
-	void *ent;
 
-	e->events++;
-	if (e->dst.count) {
-		ent = xs_htab_find(&e->dst, &ev->dst, xs_hash(&ev->dst, sizeof(ev->dst)));
-		if (ent)
-			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &ev->src);
-	}
 	switch (ev->proto) {
 	case 6:
 		if ((ev->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
@@ -338,47 +327,100 @@ void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev)
 		}
 		break;
 	}
+	memset(&q->k, 0, sizeof(q->k));
+	q->k.src = ev->src;
+	q->k.dst = ev->dst;
+	q->kind = (uint8_t)kind;
 	if (kind == K_NONE)
 		return;
+	q->k.port = kind == K_REFL ? 0 : dport;
+	q->k.proto = kind == K_REFL ? XS_PROTO_REFL : ev->proto;
+	q->h = xs_hash(&q->k, sizeof(q->k));
+	{
+		struct xs_scan_key sk = { .src = q->k.src, .dst = q->k.dst };
+		struct xs_sweep_key wk = { .src = q->k.src, .port = q->k.port, .proto = q->k.proto };
 
-	memset(&k, 0, sizeof(k));
-	k.src = ev->src;
-	k.dst = ev->dst;
-	k.port = kind == K_REFL ? 0 : dport;
-	k.proto = kind == K_REFL ? XS_PROTO_REFL : ev->proto;
-	h = xs_hash(&k, sizeof(k));
-	ent = xs_htab_insert(&e->pairs, &k, h, &created);
+		q->h_scan = xs_hash(&sk, sizeof(sk));
+		q->h_sweep = xs_hash(&wk, sizeof(wk));
+	}
+}
+
+static void process(struct xs_engine *e, const struct xs_prep *q)
+{
+	const struct xs_rule_params *dp, *sp;
+	struct xs_pval *pv;
+	uint8_t want, bit;
+	bool created;
+	void *ent;
+
+	if (e->dst.count) {
+		ent = xs_htab_find(&e->dst, &q->k.dst, xs_hash(&q->k.dst, sizeof(q->k.dst)));
+		if (ent)
+			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &q->k.src);
+	}
+	if (q->kind == K_NONE)
+		return;
+	ent = xs_htab_insert(&e->pairs, &q->k, q->h, &created);
 	if (!ent)
 		return;
 	pv = xs_htab_val(&e->pairs, ent);
 	if (created) {
-		pv->dprof = (uint8_t)prof_of(e, &k.dst);
-		pv->sprof = (uint8_t)prof_of(e, &k.src);
+		pv->dprof = (uint8_t)prof_of(e, &q->k.dst);
+		pv->sprof = (uint8_t)prof_of(e, &q->k.src);
 	}
 	pv->last = e->now;
 	dp = params(e, pv->dprof);
 	sp = params(e, pv->sprof);
-	want = kind_bits[kind];
-	if (!dp->scan.enabled || is_multicast(&k.dst))
+	want = kind_bits[q->kind];
+	if (!dp->scan.enabled || is_multicast(&q->k.dst))
 		want &= ~XS_IN_SCAN;
-	if (!sp->sweep.enabled || is_multicast(&k.dst))
+	if (!sp->sweep.enabled || is_multicast(&q->k.dst))
 		want &= ~XS_IN_SWEEP;
-	if (kind == K_REFL ? !dp->refl.enabled : !dp->anom.enabled)
+	if (q->kind == K_REFL ? !dp->refl.enabled : !dp->anom.enabled)
 		want &= ~XS_IN_SVC;
 	for (bit = 1; bit <= XS_IN_SVC; bit <<= 1)
-		if ((want & bit) && !(pv->in & bit) && parent_add(e, bit, &k, pv, kind))
+		if ((want & bit) && !(pv->in & bit) && parent_add(e, bit, q, pv))
 			pv->in |= bit;
-	if (kind != K_SYN)
+	if (q->kind != K_SYN)
 		return;
 	if (pv->in & XS_IN_SVC) {
-		struct xs_svc_key vk = { .dst = k.dst, .port = k.port, .proto = k.proto };
+		struct xs_svc_key vk = { .dst = q->k.dst, .port = q->k.port, .proto = q->k.proto };
 
 		ent = xs_htab_find(&e->svcs, &vk, xs_hash(&vk, sizeof(vk)));
 		if (ent)
 			((struct xs_svc_val *)xs_htab_val(&e->svcs, ent))->conns_tick++;
 	}
 	if (dp->brute.enabled)
-		count_conn(e, &k, h, pv, created);
+		count_conn(e, &q->k, q->h, pv, created);
+}
+
+/* Events wait in a small queue whose keys' table slots are prefetched as
+ * they arrive: by the time the queue is processed (in arrival order,
+ * always before a tick ends), the misses have overlapped. */
+static void flush_events(struct xs_engine *e)
+{
+	int i;
+
+	for (i = 0; i < e->nq; i++)
+		process(e, &e->q[i]);
+	e->nq = 0;
+}
+
+void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev)
+{
+	struct xs_prep *q = &e->q[e->nq++];
+
+	e->events++;
+	classify(e, ev, q);
+	if (q->kind != K_NONE) {
+		xs_htab_prefetch(&e->pairs, q->h);
+		xs_htab_prefetch(&e->scans, q->h_scan);
+		xs_htab_prefetch(&e->sweeps, q->h_sweep);
+		if (q->kind == K_SYN)
+			xs_htab_prefetch(&e->conns, q->h);
+	}
+	if (e->nq == XS_EV_BATCH)
+		flush_events(e);
 }
 
 /* ---- ticks ----------------------------------------------------------- */
@@ -649,6 +691,7 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 	struct xs_det_ctx c = { .e = e, .now = e->now, .ts = ts };
 	int i;
 
+	flush_events(e);
 	e->tick = t;
 	e->ts = ts;
 	index_sources(e, t);
@@ -725,6 +768,7 @@ static void skip_idle(struct xs_engine *e, uint64_t m, double ts)
 
 void xs_engine_idle(struct xs_engine *e, uint64_t n, double ts)
 {
+	flush_events(e);
 	while (n) {
 		/* The last idle tick always runs, so that deletions happen. */
 		if (n > 1 && quiescent(e)) {
@@ -755,6 +799,7 @@ double xs_engine_drain(struct xs_engine *e, double ts)
 
 void xs_engine_close_alerts(struct xs_engine *e, double ts)
 {
+	flush_events(e);
 	xs_alerts_close_all(e->alerts, ts, "stopped");
 }
 
@@ -764,6 +809,7 @@ void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s)
 	int i;
 
 	memset(s, 0, sizeof(*s));
+	flush_events((struct xs_engine *)e);
 	xs_alerts_stats(e->alerts, &as);
 	s->ticks = e->ticks;
 	s->events = e->events;

@@ -132,6 +132,15 @@ struct xs_conn_val {
 	uint16_t ring[XS_WIN_SLOTS_MAX];
 };
 
+/* An event waiting in the engine's queue: its pair key and hashes. */
+struct xs_prep {
+	struct xs_pkey k;
+	uint8_t kind;
+	uint64_t h, h_scan, h_sweep;
+};
+
+#define XS_EV_BATCH 16
+
 /* Per-tick totals and loss counters, kept for the longest window. */
 struct xs_loss_slot {
 	struct xs_loss l;
@@ -173,6 +182,8 @@ struct xs_engine {
 	uint16_t refl_bitmap[4096];	/* reflector ports, 65536 bits */
 	struct xs_alert_mgr *alerts;
 	uint64_t events;
+	struct xs_prep q[XS_EV_BATCH];	/* events not yet processed */
+	int nq;
 };
 
 /* What a detector sees. */

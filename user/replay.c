@@ -131,7 +131,7 @@ static int replay_loop(struct replay *r, pcap_t *p)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	double max_ts = 0;
+	double max_ts = 0, prev_ts = 0;
 	int ret, err;
 
 	for (;;) {
@@ -161,9 +161,12 @@ static int replay_loop(struct replay *r, pcap_t *p)
 			r->st->first_ts = ts;
 			max_ts = ts;
 		}
-		if (ts < max_ts)
-			r->st->out_of_order++;	/* counted in the current tick */
-		else
+		/* Earlier than the frame before: counted; time never goes back,
+		 * the frame counts in the current tick. */
+		if (ts < prev_ts)
+			r->st->out_of_order++;
+		prev_ts = ts;
+		if (ts > max_ts)
 			max_ts = ts;
 		err = advance_to(r, k);
 		if (err)
@@ -244,6 +247,7 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 		ret = -XS_EXIT_FAIL;
 		goto out;
 	}
+	st->load_s = mono() - t0;
 	ret = replay_loop(&r, p);
 	if (ret) {
 		ret = -XS_EXIT_FAIL;
@@ -261,7 +265,7 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 	st->totals = r.col.totals.g;
 	xs_engine_get_stats(r.eng, &st->eng);
 out:
-	st->wall_s = mono() - t0;
+	st->wall_s = mono() - t0 - st->load_s;
 	xs_collector_free(&r.col);
 	if (r.b.skel)
 		xs_bpf_close(&r.b);

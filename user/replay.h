@@ -32,14 +32,15 @@ struct xs_replay_stats {
 	uint64_t ticks;		/* ticks the capture spans */
 	uint64_t truncated;	/* longer than XS_REPLAY_MAX_FRAME: truncated */
 	uint64_t snapped;	/* captured shorter than on the wire (snaplen) */
-	uint64_t out_of_order;	/* timestamp earlier than an earlier frame's */
+	uint64_t out_of_order;	/* timestamp earlier than the frame before's */
 	uint64_t skipped[XS_SKIP_MAX];
 	int run_errno;		/* the last test-run error */
 	bool file_truncated;	/* the file ends in the middle of a record */
 	char read_error[256];	/* why reading stopped early, if it did */
 	int linktype;
 	double first_ts, last_ts;	/* capture time */
-	double wall_s;		/* how long the replay took */
+	double load_s;		/* how long loading the program took */
+	double wall_s;		/* how long the replay took after that */
 	struct xs_global totals;	/* the program's counters */
 	struct xs_engine_stats eng;
 };

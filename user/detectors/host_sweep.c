@@ -11,20 +11,34 @@
 
 static void eval(struct xs_det_ctx *c)
 {
+	uint32_t min = UINT32_MAX;
 	struct xs_htab_iter it;
 	void *ent;
+	int i;
 
+	for (i = 0; i < c->e->rs->nprofiles; i++) {
+		const struct xs_rule_params *p = &c->e->rs->prof[i];
+
+		if (p->sweep.threshold < min)
+			min = p->sweep.threshold;
+		if (p->sweep.client_threshold < min)
+			min = p->sweep.client_threshold;
+	}
 	for (ent = xs_htab_first(&c->e->sweeps, &it); ent;
 	     ent = xs_htab_next(&c->e->sweeps, &it)) {
 		const struct xs_sweep_key *k = ent;
 		const struct xs_sweep_val *v = xs_htab_val(&c->e->sweeps, ent);
-		const struct xs_rule_params *p = xs_det_params(c, v->prof);
+		const struct xs_rule_params *p;
 		bool icmp = k->proto == 1 || k->proto == 58;
-		uint32_t thr = !icmp && xs_ports_has(&p->sweep.client_ports, k->port)
-				       ? p->sweep.client_threshold
-				       : p->sweep.threshold;
 		struct xs_finding f;
+		uint32_t thr;
 
+		if (v->count < min)
+			continue;	/* most keys: a glance */
+		p = xs_det_params(c, v->prof);
+		thr = !icmp && xs_ports_has(&p->sweep.client_ports, k->port)
+			      ? p->sweep.client_threshold
+			      : p->sweep.threshold;
 		if (!p->sweep.enabled || v->count < thr)
 			continue;
 		xs_finding_init(&f, XS_R_HOST_SWEEP);

@@ -11,16 +11,23 @@
 
 static void eval(struct xs_det_ctx *c)
 {
+	uint32_t min = UINT32_MAX;
 	struct xs_htab_iter it;
 	void *ent;
+	int i;
 
+	for (i = 0; i < c->e->rs->nprofiles; i++)
+		if (c->e->rs->prof[i].scan.threshold < min)
+			min = c->e->rs->prof[i].scan.threshold;
 	for (ent = xs_htab_first(&c->e->scans, &it); ent; ent = xs_htab_next(&c->e->scans, &it)) {
 		const struct xs_scan_key *k = ent;
 		const struct xs_scan_val *v = xs_htab_val(&c->e->scans, ent);
-		const struct xs_rule_params *p = xs_det_params(c, v->prof);
+		const struct xs_rule_params *p;
 		struct xs_finding f;
-		int i;
 
+		if (v->count < min)
+			continue;	/* most keys: a glance */
+		p = xs_det_params(c, v->prof);
 		if (!p->scan.enabled || v->count < p->scan.threshold)
 			continue;
 		xs_finding_init(&f, XS_R_PORT_SCAN);
