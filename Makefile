@@ -38,10 +38,11 @@ TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(wildcard bench/*.c))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: all deps test test-unit test-bpf test-integ bench demo install clean format lint
-all: $(BIN) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o
+all: $(BIN) $(TEST_BINS) $(BENCH_BINS) $(OUT)/xdpstream_reject.bpf.o
 
 deps:
 	@scripts/deps.sh --check || scripts/deps.sh
@@ -73,6 +74,10 @@ $(BIN): $(OUT)/obj/user/main.o $(LIB)
 $(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIB) $(LDLIBS) -lcunit
+
+$(OUT)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The test suite needs root and the kernel's BPF; it installs what it needs.
 test: deps

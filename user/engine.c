@@ -744,13 +744,20 @@ static void skip_idle(struct xs_engine *e, uint64_t m, double ts)
 	void *ent;
 	double a;
 
+	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
+
 	for (ent = xs_htab_first(&e->dst, &it); ent; ent = xs_htab_next(&e->dst, &it)) {
 		struct xs_dtrack *d = xs_htab_val(&e->dst, ent);
 
 		a = e->tick_s / params(e, d->prof)->anom.baseline_s;
 		ewma_decay(&d->pps, a > 1 ? 1 : a, m);
 		ewma_decay(&d->bps, a > 1 ? 1 : a, m);
+		/* Every ring is stale: start them afresh, so that tick numbers
+		 * that wrap around in a very long gap cannot confuse them. */
+		d->head = UINT32_MAX;
+		d->last_active = e->now + (uint32_t)m - hold;
 	}
+	e->lhead = UINT32_MAX;
 	for (ent = xs_htab_first(&e->svcs, &it); ent; ent = xs_htab_next(&e->svcs, &it)) {
 		struct xs_svc_val *v = xs_htab_val(&e->svcs, ent);
 

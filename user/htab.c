@@ -198,10 +198,21 @@ static void *advance(struct xs_htab *t, struct xs_htab_iter *it)
 			return slot_ent(t, it->cur);
 	}
 	while (it->k < t->mask) {
+		uint32_t cur = (it->start + it->k + 1) & t->mask;
+		uint64_t two;
+
+		/* Sparse tables: skip empty slots two at a time. */
+		if (!(cur & 1) && it->k + 2 <= t->mask) {
+			memcpy(&two, &t->tag[cur], sizeof(two));
+			if (!two) {
+				it->k += 2;
+				continue;
+			}
+		}
 		it->k++;
-		it->cur = (it->start + it->k) & t->mask;
-		if (t->tag[it->cur])
-			return slot_ent(t, it->cur);
+		it->cur = cur;
+		if (t->tag[cur])
+			return slot_ent(t, cur);
 	}
 	return NULL;
 }

@@ -104,7 +104,7 @@ static int advance_to(struct replay *r, uint64_t k)
 static int run_frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	uint32_t len = h->caplen;
-	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .repeat = 1);
+	struct bpf_test_run_opts opts = { .sz = sizeof(opts), .data_in = data, .repeat = 1 };
 
 	if (!len) {
 		r->st->skipped[XS_SKIP_EMPTY]++;

@@ -921,6 +921,30 @@ static void test_idle_is_cheap(void)
 	h_free(&h);
 }
 
+/* Ten-millisecond ticks and a gap of 2^33 of them (2.7 years): tick
+ * numbers wrap around, and detection carries on the same. */
+static void test_idle_wraps(void)
+{
+	struct harness h;
+	uint32_t p;
+	int r;
+
+	h_init(&h, "tick_ms: 10\n"
+		   "limits: {pairs: 1024, scan_keys: 1024, sweep_keys: 1024, services: 1024}\n");
+	for (r = 0; r < 2; r++) {
+		syn_tick(&h, "10.2.2.2", 100, 50, 1, 80);	/* 10,000 SYN/s for 10 ms */
+		for (p = 1; p <= 200; p++)
+			h_event(&h, "10.2.2.1", "10.2.2.2", 6, 1000, (uint16_t)p, XS_TCP_SYN);
+		h_tick(&h);
+		h_idle(&h, 1ull << 33);
+	}
+	h_free(&h);
+	CU_ASSERT_EQUAL(count(&h, "port_scan", "start"), 2);
+	CU_ASSERT_EQUAL(count(&h, "port_scan", "end"), 2);
+	CU_ASSERT_EQUAL(count(&h, "syn_flood", "start"), 0);	/* 200 SYN/s over 5 s */
+	CU_ASSERT_EQUAL(count(&h, NULL, "start"), 2);
+}
+
 /* Limits: keys refused are counted and the alert says its evidence may be
  * incomplete; so do the kernel's lost events. */
 static void test_loss_reported(void)
@@ -975,6 +999,7 @@ static const struct xs_test tests[] = {
 	{ "traffic_anomaly: warm-up, floor, baseline", test_traffic_anomaly },
 	{ "traffic_anomaly: distributed password guessing", test_service_anomaly },
 	{ "idle ticks are cheap", test_idle_is_cheap },
+	{ "tick numbers wrap in a long gap", test_idle_wraps },
 	{ "limits and lost events are reported", test_loss_reported },
 	{ "every alert above matches the schema", test_schema },
 };
