@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
@@ -160,24 +161,25 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-/* One instance per pin directory: a lock held for the daemon's life. */
+/* One instance per pin directory: a lock on the directory itself, held
+ * for the daemon's life. Scoped to that bpffs (a namespace's own bpffs is
+ * another instance), unlike a lock file in /run. */
 static int take_instance_lock(const char *pin_dir)
 {
-	char path[300], *p;
 	int fd;
 
-	snprintf(path, sizeof(path), "/run/lock/xdpstream%s.lock", pin_dir);
-	for (p = path + strlen("/run/lock/xdpstream"); *p; p++)
-		if (*p == '/')
-			*p = '_';
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+		xs_err("cannot create pin directory %s: %s", pin_dir, strerror(errno));
+		return -XS_EXIT_ENV;
+	}
+	fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		xs_err("cannot open lock file %s: %s", path, strerror(errno));
+		xs_err("cannot open pin directory %s: %s", pin_dir, strerror(errno));
 		return -XS_EXIT_ENV;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		xs_err("another xdpstream instance is running with pin dir %s: stop it first, "
-		       "or use --pin-dir",
+		xs_err("another xdpstream instance is running with pin directory %s: stop it "
+		       "first, or pass --pin-dir",
 		       pin_dir);
 		close(fd);
 		return -XS_EXIT_BUSY;
@@ -403,7 +405,9 @@ int cmd_run(int argc, char **argv)
 out:
 	xs_collector_free(&col);
 	xs_bpf_close(&b);
-	if (lock_fd >= 0)
+	if (lock_fd >= 0) {
+		rmdir(o.pin_dir);	/* the lock created it; fails if not empty */
 		close(lock_fd);
+	}
 	return ret;
 }
