@@ -389,7 +389,11 @@ int xdpstream(struct xdp_md *ctx)
 
 	account_dst(g, gen, &p, len, refl);
 	account_src(g, gen, &p, len);
-	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF))
+	/* A TCP segment with ACK belongs to a connection whose first segment
+	 * (SYN, or a scanner's flagless/FIN probe) already went through the
+	 * flow table: skipping it saves a hash lookup on established traffic. */
+	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
+	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, &p, len);
 	return XDP_PASS;
 }
