@@ -23,7 +23,7 @@ LDLIBS    += -lpthread -lxdp -lbpf -lelf -lz -lpcap -lyaml -ljansson -lrdkafka -
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 	      -I$(OUT) -Imaps -Ibpf
 
-BPF_PROGS := xdpstream xdp_pass xdp_gen
+BPF_PROGS := xdpstream xdp_pass xdp_gen xdp_bench
 BPF_OBJS  := $(patsubst %,$(OUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 
@@ -34,6 +34,10 @@ LIB_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 LIB       := $(OUT)/libxdpstream.a
 BIN       := $(OUT)/xdpstream
 
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
+BENCH     := $(OUT)/xdpstream-bench
+
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
@@ -41,7 +45,7 @@ TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: all deps test test-unit test-bpf test-integ bench demo install clean format lint
-all: $(BIN) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o
+all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o
 
 deps:
 	@scripts/deps.sh --check || scripts/deps.sh
@@ -60,7 +64,7 @@ $(OUT)/xdpstream_reject.bpf.o: bpf/xdpstream.bpf.c $(OUT)/vmlinux.h $(wildcard b
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h user/*.h user/*/*.h tests/lib/*.h)
+$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h user/*.h user/*/*.h tests/lib/*.h bench/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -68,6 +72,9 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BIN): $(OUT)/obj/user/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH): $(BENCH_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) $(SKELS)
