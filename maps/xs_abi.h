@@ -82,6 +82,8 @@ enum xs_cnt {
 	XS_N_DST_FULL,		/* packets not tracked per destination: map full */
 	XS_N_SRC_FULL,		/* packets not tracked per source: map full */
 	XS_N_FLOW_FULL,		/* flow insert failed (other than a race) */
+	XS_N_BLOCKED,		/* dropped: source on the blocklist (enforce mode) */
+	XS_N_RATE_LIMITED,	/* dropped: over a destination's rate limit */
 	XS_N_MAX
 };
 
@@ -189,6 +191,61 @@ struct xs_runtime {
 _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
+
+/* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
+ * an empty table costs one cheap lookup per packet. IPv4 prefixes are
+ * stored IPv4-mapped: prefixlen = 96 + the IPv4 length. */
+struct xs_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct xs_lpm_key) == 20, "xs_lpm_key size");
+
+/* Blocklist entry (LPM_TRIE on the source). Hits are atomic adds: the
+ * entry is shared, and only blocked traffic touches it. */
+struct xs_block {
+	__u64 expires_ns;	/* CLOCK_MONOTONIC; 0 = never */
+	__u64 created_ns;
+	__u64 hits;		/* packets dropped */
+	__u64 bytes;
+	__u32 rule;		/* who added it: XS_BLOCK_BY_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xs_block) == 40, "xs_block size");
+
+#define XS_BLOCK_BY_USER 0	/* xdpstream block */
+#define XS_BLOCK_BY_RULE 1	/* an alert's block action */
+
+/* What a rate limit applies to. */
+enum xs_limit_match {
+	XS_LIM_ALL = 0,
+	XS_LIM_SYN,		/* TCP SYN without ACK */
+	XS_LIM_UDP,
+	XS_LIM_ICMP,
+	XS_LIM_REFLECT,		/* UDP from reflector ports and later fragments */
+	XS_LIM_MAX
+};
+
+/* Rate limit on a destination prefix (LPM_TRIE); its token bucket lives
+ * in xs_limit_state[slot], per CPU. */
+struct xs_limit {
+	__u64 expires_ns;	/* 0 = never */
+	__u32 match;		/* enum xs_limit_match */
+	__u32 slot;
+};
+_Static_assert(sizeof(struct xs_limit) == 16, "xs_limit size");
+
+/* Per-CPU token bucket: each CPU gets rate/ncpus (userspace divides), so
+ * no locks. Tokens are in packet-nanoseconds (1e9 = one packet). */
+struct xs_limit_state {
+	__u64 rate_pps;		/* this CPU's share */
+	__u64 burst;		/* packets */
+	__u64 tokens;
+	__u64 last_ns;
+	__u64 passed;
+	__u64 dropped;
+};
+_Static_assert(sizeof(struct xs_limit_state) == 48, "xs_limit_state size");
 
 /* Reflector source ports: a bitmap over the 65536 UDP ports (ARRAY of one
  * 8 KiB entry), filled by userspace from the configured list. */

@@ -11,6 +11,11 @@ struct xs_cmd {
 
 int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
+int cmd_limit(int argc, char **argv);
+int cmd_unlimit(int argc, char **argv);
+int cmd_blocks(int argc, char **argv);
 
 /* Parses a non-negative integer flag value in [min, max]; on error logs
  * "--flag: ..." and returns -1. */

@@ -11,6 +11,11 @@
 static const struct xs_cmd cmds[] = {
 	{ "run", cmd_run, "attach to interfaces and watch live traffic" },
 	{ "stats", cmd_stats, "print the counters of a running instance" },
+	{ "block", cmd_block, "drop traffic from a source prefix (running instance)" },
+	{ "unblock", cmd_unblock, "remove a block" },
+	{ "limit", cmd_limit, "rate-limit traffic to a destination prefix" },
+	{ "unlimit", cmd_unlimit, "remove a rate limit" },
+	{ "blocks", cmd_blocks, "list blocks and rate limits with their hits" },
 };
 
 static void usage(FILE *f)
