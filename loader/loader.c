@@ -315,7 +315,7 @@ void xs_bpf_close(struct xs_bpf *b)
 	struct bpf_map *m;
 	int i;
 
-	for (i = 0; i < b->nifaces; i++) {
+	for (i = 0; i < b->nifaces && !b->keep; i++) {
 		struct xs_iface *ifc = &b->ifaces[i];
 
 		if (!ifc->attached)
@@ -326,7 +326,7 @@ void xs_bpf_close(struct xs_bpf *b)
 				ifc->name, ifc->name);
 		ifc->attached = false;
 	}
-	if (b->pin_dir[0] && b->skel) {
+	if (b->pin_dir[0] && b->skel && !b->keep) {
 		bpf_object__for_each_map(m, b->skel->obj)
 			if (!bpf_map__is_internal(m))
 				bpf_map__unpin(m, NULL);

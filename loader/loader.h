@@ -37,6 +37,7 @@ struct xs_bpf {
 	struct xs_iface ifaces[XS_MAX_IFACES];
 	int nifaces;
 	char pin_dir[256];		/* empty when not pinned */
+	bool keep;			/* on close: stay attached, keep the pins */
 };
 
 /* Exit codes a user can act on; see README "Exit codes". */
@@ -72,7 +73,8 @@ int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xdp_attach_mode mod
 /* Pin every map under dir (created if missing). */
 int xs_bpf_pin(struct xs_bpf *b, const char *dir);
 
-/* Detach from every interface, unpin, free. Safe on a partial setup. */
+/* Detach from every interface, unpin, free (with b->keep: leave the
+ * program attached and the maps pinned). Safe on a partial setup. */
 void xs_bpf_close(struct xs_bpf *b);
 
 int xs_bpf_prog_fd(const struct xs_bpf *b);

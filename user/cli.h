@@ -16,6 +16,7 @@ int cmd_unblock(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
 int cmd_unlimit(int argc, char **argv);
 int cmd_blocks(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
 
 /* Parses a non-negative integer flag value in [min, max]; on error logs
  * "--flag: ..." and returns -1. */

@@ -16,6 +16,7 @@ static const struct xs_cmd cmds[] = {
 	{ "limit", cmd_limit, "rate-limit traffic to a destination prefix" },
 	{ "unlimit", cmd_unlimit, "remove a rate limit" },
 	{ "blocks", cmd_blocks, "list blocks and rate limits with their hits" },
+	{ "detach", cmd_detach, "remove a program left attached (run --keep-attached)" },
 };
 
 static void usage(FILE *f)
