@@ -104,6 +104,7 @@ int xs_instance_find(const char *pin_dir, struct xs_instance *inst)
 			ifc->ifindex = it->if_index;
 			ifc->mode = xdp_multiprog__attach_mode(mp);
 			ifc->attached = true;
+			ifc->dispatcher = !legacy;
 			inst->prog_id = xdp_program__id(p);
 		}
 		xdp_multiprog__close(mp);

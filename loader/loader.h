@@ -29,6 +29,7 @@ struct xs_iface {
 	int ifindex;
 	enum xdp_attach_mode mode;	/* mode actually in use */
 	bool attached;
+	bool dispatcher;		/* through libxdp's dispatcher (else alone) */
 };
 
 struct xs_bpf {
@@ -78,6 +79,10 @@ int xs_bpf_pin(struct xs_bpf *b, const char *dir);
 void xs_bpf_close(struct xs_bpf *b);
 
 int xs_bpf_prog_fd(const struct xs_bpf *b);
+
+/* Does any interface use libxdp's dispatcher? (Detaching from it needs
+ * CAP_SYS_ADMIN; a program attached alone needs only CAP_NET_ADMIN.) */
+bool xs_bpf_uses_dispatcher(const struct xs_bpf *b);
 
 /* Pre-flight checks, each logging one line with the remedy. */
 int xs_check_privileges(void);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <sys/timerfd.h>
 
 #include "cli.h"
+#include "caps.h"
 #include "collector.h"
 #include "instance.h"
 #include "loader.h"
@@ -416,6 +418,12 @@ int cmd_run(int argc, char **argv)
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
+	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
+	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
+	 * nothing for its sinks (sockets, ports above 1024). */
+	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
+			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
+		xs_warn("could not drop capabilities: %s", strerror(errno));
 	ncpus = col.ncpus;
 	/* The budget is per CPU and per tick in the kernel. */
 	if (xs_collector_set_budget(&col, (__u32)((o.budget * o.tick_ms / 1000 + ncpus - 1) /
