@@ -34,6 +34,14 @@ LIB_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 LIB       := $(OUT)/libxdpstream.a
 BIN       := $(OUT)/xdpstream
 
+# libFuzzer targets (clang, ASan+UBSan): `make fuzz` runs each for
+# FUZZ_SECONDS; the test suite runs a short smoke of each.
+FUZZ_OUT     := $(OUT)/fuzz
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-Imaps -Iuser -Iloader -I$(OUT)
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config
+
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
 BENCH     := $(OUT)/xdpstream-bench
@@ -44,8 +52,8 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test test-unit test-bpf test-integ bench demo install clean format lint
-all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o
+.PHONY: fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
 	@scripts/deps.sh --check || scripts/deps.sh
@@ -80,6 +88,21 @@ $(BENCH): $(BENCH_OBJS) $(LIB)
 $(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIB) $(LDLIBS) -lcunit
+
+$(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config.c user/config.h
+	@mkdir -p $(FUZZ_OUT)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_config.c user/config.c -lyaml
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: deps fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		n=$$(basename $$t); mkdir -p $(FUZZ_OUT)/corpus-$$n; \
+		echo "== $$n for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_OUT)/corpus-$$n fuzz/corpus/$${n#fuzz_} || exit 1; \
+	done
+	@XS_FUZZ_N=5000000 $(OUT)/tests/bpf/test_fuzz_frames
 
 # The test suite needs root and the kernel's BPF; it installs what it needs.
 test: deps
