@@ -52,7 +52,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+.PHONY: install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
@@ -117,6 +117,13 @@ demo: deps all
 
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/xdpstream
+	install -D -m 0644 README.md $(DESTDIR)/usr/local/share/doc/xdpstream/README.md
+
+# The unit, and the sample configuration if none is there yet.
+install-systemd: install
+	install -D -m 0644 packaging/xdpstream.service $(DESTDIR)/etc/systemd/system/xdpstream.service
+	test -e $(DESTDIR)/etc/xdpstream/xdpstream.yaml || \
+		install -D -m 0600 config/xdpstream.yaml $(DESTDIR)/etc/xdpstream/xdpstream.yaml
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
