@@ -51,7 +51,7 @@ TEST_LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
-.SECONDARY: $(BPF_OBJS) $(SKELS)
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
 .PHONY: install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
