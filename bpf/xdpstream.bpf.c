@@ -131,6 +131,21 @@ struct {
 	__type(value, struct xs_totals);
 } xs_totals SEC(".maps");
 
+/* For `xdpstream status` and `top`, written by the daemon each tick. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_status);
+} xs_status SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_top);
+} xs_top SEC(".maps");
+
 static const struct xs_dst zero_dst;
 static const struct xs_src zero_src;
 

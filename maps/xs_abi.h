@@ -255,6 +255,61 @@ struct xs_port_bitmap {
 };
 _Static_assert(sizeof(struct xs_port_bitmap) == 8192, "xs_port_bitmap size");
 
+/* Written by the daemon each tick into pinned ARRAY maps, for `status`
+ * and `top` (no kernel access: they live in the BPF object only so that
+ * they are pinned and found with the rest). */
+#define XS_STATUS_SINKS 8
+struct xs_sink_status {
+	char name[24];		/* e.g. "kafka:xdpstream.alerts" */
+	__u32 up;		/* 1 = delivering */
+	__u32 pad;
+	__u64 sent;
+	__u64 failed;
+	__u64 queued;
+	__u64 spooled;
+};
+_Static_assert(sizeof(struct xs_sink_status) == 64, "xs_sink_status size");
+
+struct xs_status {
+	__u64 start_time;	/* seconds since the Unix epoch */
+	__u64 last_tick_time;	/* same clock */
+	__u64 ticks;
+	__u32 pid;
+	__u32 tick_ms;
+	__u32 tick_lag_us;	/* last tick: how late the drain finished */
+	__u32 nsinks;
+	__u64 dst_entries;	/* last tick: tracked destinations / capacity */
+	__u64 dst_capacity;
+	__u64 src_entries;
+	__u64 src_capacity;
+	__u64 flow_capacity;
+	__u64 alerts_active;
+	struct xs_global last;	/* last tick's counters */
+	__u64 last_secs_x1000;	/* its length, in ms */
+	struct xs_sink_status sinks[XS_STATUS_SINKS];
+};
+
+/* Top talkers of the last tick (ARRAY, XS_TOP_N entries each for
+ * destinations and sources, by packets). */
+#define XS_TOP_N 20
+struct xs_top_entry {
+	struct xs_addr addr;
+	__u64 pkts;
+	__u64 bytes;
+	__u64 syn;
+	__u64 pad;
+};
+_Static_assert(sizeof(struct xs_top_entry) == 48, "xs_top_entry size");
+
+struct xs_top {
+	__u32 epoch;
+	__u32 ndst;
+	__u32 nsrc;
+	__u32 pad;
+	struct xs_top_entry dst[XS_TOP_N];
+	struct xs_top_entry src[XS_TOP_N];
+};
+
 /* TCP flag bits as in the header's 14th byte. */
 #define XS_TCP_FIN 0x01
 #define XS_TCP_SYN 0x02

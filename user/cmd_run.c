@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "names.h"
+#include "status.h"
 
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
@@ -289,7 +290,7 @@ static void count_event(void *ctx, const struct xs_flow_event *e)
 	(*(unsigned long long *)ctx)++;
 }
 
-static int event_loop(struct xs_collector *col, struct run_opts *o)
+static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp)
 {
 	struct itimerspec its = {
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
@@ -297,7 +298,7 @@ static int event_loop(struct xs_collector *col, struct run_opts *o)
 	};
 	struct epoll_event ev, evs[4];
 	struct xs_global acc = {};
-	double start = mono_now(), last_print = start;
+	double start = mono_now(), last_print = start, last_tick = start, tick_start;
 	int efd = -1, tfd = -1, sfd = -1, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
@@ -353,6 +354,7 @@ static int event_loop(struct xs_collector *col, struct run_opts *o)
 
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					continue;
+				tick_start = mono_now();
 				err = xs_collector_flip(col, &t);
 				if (err) {
 					xs_err("cannot read the maps: %s", strerror(-err));
@@ -362,6 +364,9 @@ static int event_loop(struct xs_collector *col, struct run_opts *o)
 				}
 				xs_global_add(&acc, &t.g);
 				now = mono_now();
+				xs_status_tick(stp, &t, now - last_tick, (unsigned int)((now - tick_start) * 1e6),
+					       0);
+				last_tick = now;
 				if (now - last_print >= 0.999) {
 					if (!o->quiet)
 						print_rates(&acc, now - last_print);
@@ -389,6 +394,7 @@ int cmd_run(int argc, char **argv)
 {
 	unsigned long long events = 0;
 	struct xs_collector col = {};
+	struct xs_status_pub stp;
 	struct xs_bpf b = {};
 	struct run_opts o;
 	struct xs_tick t;
@@ -438,7 +444,8 @@ int cmd_run(int argc, char **argv)
 
 		xs_collector_set_reflector_ports(&col, refl, sizeof(refl) / sizeof(refl[0]));
 	}
-	ret = -event_loop(&col, &o);
+	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
+	ret = -event_loop(&col, &o, &stp);
 	/* Drain the last partial tick so the totals are complete. */
 	xs_collector_flip(&col, &t);
 	b.keep = o.keep_attached;
