@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The tick's userspace side: time to flip, fence, read and clear the maps
- * with 1 million tracked destinations (and as many sources), and the
- * kernel memory each tracked key costs.
+ * The tick's userspace side: time to flip, fence, read and merge the
+ * tables with 1 million tracked destinations and as many sources, each on
+ * every CPU, and the kernel memory each tracked key costs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,37 +25,44 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Fills a per-CPU hash with n keys (each CPU's value non-zero). */
-static int fill(int fd, __u32 n, size_t vsize, int ncpus)
+/* Fills the current generation as the program would with n destinations
+ * and n sources, each seen on every CPU (RSS spreads one address's flows
+ * over all of them): slots claimed, listed, counted. */
+static int fill(struct xs_collector *c, __u32 n)
 {
-	const __u32 chunk = 8192;
-	struct xs_addr *keys = calloc(chunk, sizeof(*keys));
-	char *vals = calloc((size_t)chunk * ncpus, vsize);
-	__u32 i, j, cnt;
-	int err = 0;
+	__u32 gen = c->rt.epoch & 1, tag = c->rt.epoch + 1, i;
+	struct xs_global *g = calloc(c->ncpus, sizeof(*g));
+	int cpu, err = 0;
 
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < (size_t)chunk * ncpus; i++)
-		*(__u64 *)(vals + i * vsize) = 1;	/* pkts */
-	for (i = 0; i < n; i += chunk) {
-		cnt = n - i < chunk ? n - i : chunk;
-		for (j = 0; j < cnt; j++) {
-			__u32 k = i + j;
+	if (!g)
+		return -ENOMEM;
+	for (cpu = 0; cpu < c->ncpus; cpu++) {
+		size_t dbase = (size_t)(cpu * XS_GENS + gen) * c->dslots;
+		size_t sbase = (size_t)(cpu * XS_GENS + gen) * c->sslots;
 
-			keys[j].a[10] = keys[j].a[11] = 0xff;
-			memcpy(&keys[j].a[12], &k, 4);
+		for (i = 0; i < n; i++) {
+			struct xs_dst_slot *d = &c->dtab[dbase + i];
+			struct xs_src_slot *s = &c->stab[sbase + i];
+
+			memset(&d->key, 0, sizeof(d->key));
+			d->key.a[10] = d->key.a[11] = 0xff;
+			memcpy(&d->key.a[12], &i, 4);
+			d->tag = tag;
+			memset(&d->v, 0, sizeof(d->v));
+			d->v.pkts = 1;
+			c->dlist[dbase + i] = i;
+			s->key = d->key;
+			s->tag = tag;
+			memset(&s->v, 0, sizeof(s->v));
+			s->v.pkts = 1;
+			c->slist[sbase + i] = i;
 		}
-		if (bpf_map_update_batch(fd, keys, vals, &cnt, NULL)) {
-			err = -errno;
-			break;
-		}
+		g[cpu].cnt[XS_N_DST_USED] = n;
+		g[cpu].cnt[XS_N_SRC_USED] = n;
 	}
-out:
-	free(keys);
-	free(vals);
+	if (bpf_map_update_elem(c->global_fd, &gen, g, BPF_ANY))
+		err = -errno;
+	free(g);
 	return err;
 }
 
@@ -98,12 +105,9 @@ int bench_drain(struct bench_ctx *bc)
 		goto out;
 	bench_section(bc, "tick", "Tick processing: flip, fence, read and clear");
 	for (i = 0; i < runs; i++) {
-		__u32 gen = col.rt.epoch & 1;
 		double t0;
 
-		err = fill(col.dst_fd[gen], keys, sizeof(struct xs_dst), col.ncpus);
-		if (!err)
-			err = fill(col.src_fd[gen], keys, sizeof(struct xs_src), col.ncpus);
+		err = fill(&col, keys);
 		if (err)
 			goto out;
 		t0 = now_ms();
@@ -111,7 +115,8 @@ int bench_drain(struct bench_ctx *bc)
 		t[i] = now_ms() - t0;
 		if (err)
 			goto out;
-		if (tick.ndst != keys || tick.nsrc != keys) {
+		if (tick.ndst != keys || tick.nsrc != keys ||
+		    tick.dst[keys - 1].v.pkts != (__u64)col.ncpus) {
 			fprintf(stderr, "drained %zu/%zu keys, expected %u\n", tick.ndst, tick.nsrc,
 				keys);
 			err = -EIO;
@@ -135,10 +140,15 @@ int bench_drain(struct bench_ctx *bc)
 	bench_section_end(bc);
 
 	bench_section(bc, "kernel_memory", "Kernel map memory (memlock)");
+	/* Per slot of one CPU's region in one generation. */
 	bench_value(bc, "per_tracked_destination",
-		    (double)map_memlock(col.dst_fd[0]) / keys, "bytes (per generation)");
-	bench_value(bc, "per_tracked_source", (double)map_memlock(col.src_fd[0]) / keys,
-		    "bytes (per generation)");
+		    (double)map_memlock(bpf_map__fd(b.skel->maps.xs_dtab)) / col.dslots /
+			    (col.ncpus * XS_GENS),
+		    "bytes (per CPU and generation)");
+	bench_value(bc, "per_tracked_source",
+		    (double)map_memlock(bpf_map__fd(b.skel->maps.xs_stab)) / col.sslots /
+			    (col.ncpus * XS_GENS),
+		    "bytes (per CPU and generation)");
 	bench_value(bc, "per_tracked_flow",
 		    (double)map_memlock(bpf_map__fd(b.skel->maps.xs_flows)) / sz.flow_entries,
 		    "bytes");

@@ -37,40 +37,61 @@ struct {
 	__type(value, struct xs_port_bitmap);
 } xs_refl_ports SEC(".maps");
 
-struct xs_dst_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct xs_addr);
-	__type(value, struct xs_dst);
-} xs_dst0 SEC(".maps"), xs_dst1 SEC(".maps");
-
-struct xs_src_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct xs_addr);
-	__type(value, struct xs_src);
-} xs_src0 SEC(".maps"), xs_src1 SEC(".maps");
-
-/* One inner map per generation. Besides selecting the generation, an
- * update of these outer maps from userspace waits for an RCU grace period
- * (the kernel's maybe_wait_bpf_programs()): that is the fence that lets
- * in-flight programs finish after an epoch flip. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, XS_GENS);
-	__type(key, __u32);
-	__array(values, struct xs_dst_map);
-} xs_dst_gens SEC(".maps") = {
-	.values = { &xs_dst0, &xs_dst1 },
-};
+/* Per-address tables (see maps/xs_abi.h): sizes are set by the loader to
+ * possible CPUs * XS_GENS * slots; xs_slots_mask = slots - 1. */
+const volatile __u32 xs_dst_mask = 65535;
+const volatile __u32 xs_src_mask = 65535;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, XS_GENS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct xs_src_map);
-} xs_src_gens SEC(".maps") = {
-	.values = { &xs_src0, &xs_src1 },
+	__type(value, struct xs_dst_slot);
+} xs_dtab SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xs_dlist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_src_slot);
+} xs_stab SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xs_slist SEC(".maps");
+
+/* The fence: userspace rewrites a slot of this map-in-map after each
+ * epoch flip, and the kernel answers only after an RCU grace period
+ * (maybe_wait_bpf_programs() in kernel/bpf/syscall.c), so no program
+ * still runs with the old epoch. The program never reads it. */
+struct xs_fence_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xs_fence0 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct xs_fence_inner);
+} xs_fence SEC(".maps") = {
+	.values = { &xs_fence0 },
 };
 
 /* Flows span windows, so the flow table is not per generation; LRU because
@@ -146,8 +167,6 @@ struct {
 	__type(value, struct xs_top);
 } xs_top SEC(".maps");
 
-static const struct xs_dst zero_dst;
-static const struct xs_src zero_src;
 
 static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
 {
@@ -232,35 +251,69 @@ static __always_inline int is_reflector_port(__be16 sport)
 	return (bm->w[(port >> 6) & (XS_PORT_BITMAP_WORDS - 1)] >> (port & 63)) & 1;
 }
 
-/* Looks the key up in the generation's inner map, inserting a zeroed entry
- * on a miss (BPF_NOEXIST: a racing CPU's insert is fine). NULL when full. */
-static __always_inline void *lookup_or_insert(void *map, const struct xs_addr *key,
-					      const void *zero)
+static __always_inline int addr_eq(const struct xs_addr *a, const struct xs_addr *b)
 {
-	void *v = bpf_map_lookup_elem(map, key);
+	__u64 a0, a1, b0, b1;
 
-	if (v)
-		return v;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
+	__builtin_memcpy(&a0, &a->a[0], 8);
+	__builtin_memcpy(&a1, &a->a[8], 8);
+	__builtin_memcpy(&b0, &b->a[0], 8);
+	__builtin_memcpy(&b1, &b->a[8], 8);
+	return a0 == b0 && a1 == b1;
 }
 
-static __always_inline void account_dst(struct xs_global *g, __u32 gen, struct xs_pkt *p,
-					__u64 len, int refl)
-{
-	void *map = bpf_map_lookup_elem(&xs_dst_gens, &gen);
-	struct xs_dst *d;
+/* Finds key's slot in this CPU's region of the table, or claims a free
+ * one (stale tag) and lists it. Only this CPU writes its region (XDP does
+ * not preempt itself), hence no atomics. NULL after XS_TABLE_PROBES
+ * occupied slots: the region is too full. */
+#define TABLE_LOOKUP(name, slot_t, val_t, tab, list, mask, used_cnt)                         \
+	static __always_inline val_t *name(struct xs_global *g, __u32 region, __u32 tag,       \
+					   const struct xs_addr *key, __u64 h)                  \
+	{                                                                                      \
+		__u32 slots = mask + 1, base = region * slots, i;                              \
+                                                                                               \
+		for (i = 0; i < XS_TABLE_PROBES; i++) {                                        \
+			__u32 pos = (h + i) & mask, idx = base + pos, n;                       \
+			slot_t *s = bpf_map_lookup_elem(&tab, &idx);                           \
+			__u32 *l;                                                              \
+                                                                                               \
+			if (!s)                                                                \
+				return NULL;                                                   \
+			if (s->tag == tag) {                                                   \
+				if (addr_eq(&s->key, key))                                     \
+					return &s->v;                                          \
+				continue;                                                      \
+			}                                                                      \
+			s->tag = tag;                                                          \
+			s->key = *key;                                                         \
+			__builtin_memset(&s->v, 0, sizeof(s->v));                              \
+			n = base + (__u32)g->cnt[used_cnt];                                    \
+			l = bpf_map_lookup_elem(&list, &n);                                    \
+			if (l)                                                                 \
+				*l = pos;                                                      \
+			g->cnt[used_cnt]++;                                                    \
+			return &s->v;                                                          \
+		}                                                                              \
+		return NULL;                                                                   \
+	}
 
-	if (!map)
-		return;
-	d = lookup_or_insert(map, &p->dst, &zero_dst);
+TABLE_LOOKUP(dst_slot, struct xs_dst_slot, struct xs_dst, xs_dtab, xs_dlist, xs_dst_mask,
+	     XS_N_DST_USED)
+TABLE_LOOKUP(src_slot, struct xs_src_slot, struct xs_src, xs_stab, xs_slist, xs_src_mask,
+	     XS_N_SRC_USED)
+
+static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32 tag,
+					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc)
+{
+	struct xs_dst *d = dst_slot(g, region, tag, &p->dst, xs_hash_addr(&p->dst));
+
 	if (!d) {
 		g->cnt[XS_N_DST_FULL]++;
 		return;
 	}
 	d->pkts++;
 	d->bytes += len;
-	xs_hll_add(d->hll_src, xs_hash_addr(&p->src));
+	xs_hll_add(d->hll_src, hsrc);
 	if (p->frag == XS_FRAG_LATER) {
 		d->frag++;
 		d->frag_bytes += len;
@@ -294,15 +347,11 @@ static __always_inline void account_dst(struct xs_global *g, __u32 gen, struct x
 	xs_hll_add(d->hll_dport, xs_mix64(p->dport));
 }
 
-static __always_inline void account_src(struct xs_global *g, __u32 gen, struct xs_pkt *p,
-					__u64 len)
+static __always_inline void account_src(struct xs_global *g, __u32 region, __u32 tag,
+					struct xs_pkt *p, __u64 len, __u64 hsrc)
 {
-	void *map = bpf_map_lookup_elem(&xs_src_gens, &gen);
-	struct xs_src *s;
+	struct xs_src *s = src_slot(g, region, tag, &p->src, hsrc);
 
-	if (!map)
-		return;
-	s = lookup_or_insert(map, &p->src, &zero_src);
 	if (!s) {
 		g->cnt[XS_N_SRC_FULL]++;
 		return;
@@ -465,8 +514,9 @@ int xdpstream(struct xdp_md *ctx)
 	struct xs_pkt p = {};
 	struct xs_runtime *rt;
 	struct xs_global *g;
-	__u32 zero = 0, gen;
+	__u32 zero = 0, gen, region;
 	int ret, refl = 0;
+	__u64 hsrc;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
@@ -526,8 +576,10 @@ int xdpstream(struct xdp_md *ctx)
 		g->cnt[XS_N_REFLECT]++;
 	}
 
-	account_dst(g, gen, &p, len, refl);
-	account_src(g, gen, &p, len);
+	region = bpf_get_smp_processor_id() * XS_GENS + gen;
+	hsrc = xs_hash_addr(&p.src);
+	account_dst(g, region, rt->epoch + 1, &p, len, refl, hsrc);
+	account_src(g, region, rt->epoch + 1, &p, len, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
 	 * flow table: skipping it saves a hash lookup on established traffic. */

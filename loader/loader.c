@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "xdpstream.skel.h"
 #include "loader.h"
+#include "xs_abi.h"
 #include "log.h"
 
 void xs_sizes_default(struct xs_sizes *s)
@@ -28,25 +30,37 @@ void xs_sizes_default(struct xs_sizes *s)
 	s->ringbuf_bytes = 4u << 20;
 }
 
+__u32 xs_table_slots(__u32 entries)
+{
+	__u32 n = 64;
+
+	while (n < entries && n < (1u << 30))
+		n <<= 1;
+	return n;
+}
+
 static int size_maps(struct xdpstream_bpf *skel, const struct xs_sizes *sz)
 {
-	struct bpf_map *resize[][2] = {
-		{ skel->maps.xs_dst0, skel->maps.xs_dst1 },
-		{ skel->maps.xs_src0, skel->maps.xs_src1 },
-	};
-	__u32 n[] = { sz->dst_entries, sz->src_entries };
-	int i, j, err;
+	__u32 dslots = xs_table_slots(sz->dst_entries), sslots = xs_table_slots(sz->src_entries);
+	__u64 regions = (__u64)libbpf_num_possible_cpus() * XS_GENS;
+	int err;
 
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 2; j++) {
-			err = bpf_map__set_max_entries(resize[i][j], n[i]);
-			if (err)
-				return err;
-		}
-	err = bpf_map__set_max_entries(skel->maps.xs_flows, sz->flow_entries);
-	if (err)
-		return err;
-	return bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);
+	if (regions * dslots > UINT32_MAX || regions * sslots > UINT32_MAX)
+		return -E2BIG;
+	skel->rodata->xs_dst_mask = dslots - 1;
+	skel->rodata->xs_src_mask = sslots - 1;
+	err = bpf_map__set_max_entries(skel->maps.xs_dtab, regions * dslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_dlist, regions * dslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_stab, regions * sslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_slist, regions * sslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_flows, sz->flow_entries);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);
+	return err;
 }
 
 static const char *obj_file;

@@ -18,8 +18,8 @@ struct xdpstream_bpf;
 
 /* Map sizes, from the configuration. */
 struct xs_sizes {
-	__u32 dst_entries;
-	__u32 src_entries;
+	__u32 dst_entries;	/* destinations per CPU per tick (rounded up to 2^n) */
+	__u32 src_entries;	/* sources per CPU per tick (rounded up to 2^n) */
 	__u32 flow_entries;
 	__u32 ringbuf_bytes;	/* power of two, >= page size */
 };
@@ -53,6 +53,8 @@ enum xs_exit {
 };
 
 void xs_sizes_default(struct xs_sizes *s);
+/* Table slots for a number of entries: the next power of two, >= 64. */
+__u32 xs_table_slots(__u32 entries);
 
 /* Open the object, size the maps, load it (no attach): replay and tests.
  * Returns 0 or a negative errno; on failure the error was logged. */

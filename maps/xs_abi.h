@@ -82,6 +82,8 @@ enum xs_cnt {
 	XS_N_DST_FULL,		/* packets not tracked per destination: map full */
 	XS_N_SRC_FULL,		/* packets not tracked per source: map full */
 	XS_N_FLOW_FULL,		/* flow insert failed (other than a race) */
+	XS_N_DST_USED,		/* destination table slots claimed (this CPU, this gen) */
+	XS_N_SRC_USED,		/* source table slots claimed */
 	XS_N_BLOCKED,		/* dropped: source on the blocklist (enforce mode) */
 	XS_N_RATE_LIMITED,	/* dropped: over a destination's rate limit */
 	XS_N_MAX
@@ -113,7 +115,7 @@ struct xs_addr {
 };
 _Static_assert(sizeof(struct xs_addr) == 16, "xs_addr size");
 
-/* Per-destination aggregate for one generation (PERCPU_HASH, key xs_addr). */
+/* Per-destination aggregate for one generation (a slot of xs_dtab). */
 struct xs_dst {
 	__u64 pkts;
 	__u64 bytes;		/* frame bytes, Ethernet header included */
@@ -134,7 +136,7 @@ struct xs_dst {
 };
 _Static_assert(sizeof(struct xs_dst) == 12 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
 
-/* Per-source aggregate for one generation (PERCPU_HASH, key xs_addr). */
+/* Per-source aggregate for one generation (a slot of xs_stab). */
 struct xs_src {
 	__u64 pkts;
 	__u64 bytes;
@@ -144,6 +146,35 @@ struct xs_src {
 	__u64 icmp_echo;	/* ICMP/ICMPv6 echo requests sent */
 };
 _Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
+
+/*
+ * Per-address tables: open addressing in mmapable ARRAYs, one region per
+ * CPU and generation, so that the program increments without locks and
+ * userspace reads a generation in place, without a syscall per entry.
+ * Region r = cpu * XS_GENS + gen holds `slots` slots (a power of two) from
+ * index r * slots. A slot belongs to the generation whose tag it carries
+ * (tag = epoch + 1; 0 = never used): stale slots are free, so nothing is
+ * ever cleared. Each claim also appends the slot's position to the
+ * region's list (xs_dlist/xs_slist, same layout), counted by
+ * XS_N_DST_USED/XS_N_SRC_USED, so a drain touches only used slots.
+ */
+#define XS_TABLE_PROBES 8	/* linear probes before a key counts as "map full" */
+
+struct xs_dst_slot {
+	__u32 tag;
+	__u32 pad;
+	struct xs_addr key;
+	struct xs_dst v;
+};
+_Static_assert(sizeof(struct xs_dst_slot) == 24 + sizeof(struct xs_dst), "xs_dst_slot layout");
+
+struct xs_src_slot {
+	__u32 tag;
+	__u32 pad;
+	struct xs_addr key;
+	struct xs_src v;
+};
+_Static_assert(sizeof(struct xs_src_slot) == 24 + sizeof(struct xs_src), "xs_src_slot layout");
 
 /* Flow table key (LRU_HASH, shared by all CPUs). Ports are in network order;
  * for ICMP/ICMPv6, sport = type << 8 | code and dport = echo identifier
