@@ -11,6 +11,7 @@
 static const struct xs_cmd cmds[] = {
 	{ "run", cmd_run, "attach to interfaces and watch live traffic" },
 	{ "stats", cmd_stats, "print the counters of a running instance" },
+	{ "emit", cmd_emit, "send synthetic alerts through the configured outputs" },
 };
 
 static void usage(FILE *f)
