@@ -136,10 +136,16 @@ static void watch(struct syslog_sink *p, uint32_t events)
 	p->watched = events;
 }
 
+static void reap_acked(struct xs_sink *s);
+
 static void go_down(struct xs_sink *s, const char *why, int err)
 {
 	struct syslog_sink *p = s->priv;
 
+	/* The collector's FIN acknowledges all it received: count those
+	 * delivered before requeueing the rest. */
+	if (p->transport == T_TCP)
+		reap_acked(s);
 	if (p->fd >= 0) {
 		xs_out_unwatch(p->fd);
 		close(p->fd);
@@ -152,8 +158,8 @@ static void go_down(struct xs_sink *s, const char *why, int err)
 	p->head_off = 0;
 	p->wpos = 0;
 	if (!p->told_down) {
-		xs_warn("output %s: %s %s: %s; queueing up to %u messages, retrying", s->name, why,
-			p->peer, strerror(err), p->queue_max);
+		xs_warn("output %s: %s %s%s%s; queueing up to %u messages, retrying", s->name,
+			why, p->peer, err ? ": " : "", err ? strerror(err) : "", p->queue_max);
 		p->told_down = true;
 	}
 	s->st.up = false;
@@ -262,7 +268,7 @@ static bool peer_closed(struct xs_sink *s)
 	while ((n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
 		;
 	if (n == 0) {
-		go_down(s, "connection closed by", ECONNRESET);
+		go_down(s, "connection closed by", 0);
 		return true;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
