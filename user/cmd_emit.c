@@ -37,7 +37,7 @@
 
 struct emit_opts {
 	const char *config;
-	unsigned long long count, rate, ticks, tick_ms, per_alert, wait_s;
+	unsigned long long count, rate, ticks, tick_ms, per_alert, wait_s, linger_s;
 	char prefix[64];
 };
 
@@ -61,6 +61,7 @@ static void emit_usage(FILE *f)
 		"  -T, --ticks N         synthetic ticks to send to the aggregates (default: 0)\n"
 		"      --tick-ms MS      time between ticks (default: 1000)\n"
 		"  -w, --wait S          wait up to S seconds for outputs to drain (default: 10)\n"
+		"      --linger S        then stay S seconds more (metrics keep serving)\n"
 		"  -v, --verbose         debug logging\n"
 		"  -h, --help            this text\n");
 }
@@ -76,6 +77,7 @@ static int parse_emit_opts(int argc, char **argv, struct emit_opts *o)
 		{ "ticks", required_argument, NULL, 'T' },
 		{ "tick-ms", required_argument, NULL, 3 },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "linger", required_argument, NULL, 4 },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -120,6 +122,10 @@ static int parse_emit_opts(int argc, char **argv, struct emit_opts *o)
 			break;
 		case 'w':
 			if (xs_parse_u64("--wait", optarg, 0, 86400, &o->wait_s))
+				return -1;
+			break;
+		case 4:
+			if (xs_parse_u64("--linger", optarg, 0, 86400, &o->linger_s))
 				return -1;
 			break;
 		case 'v':
@@ -238,7 +244,7 @@ static int emit_loop(const struct emit_opts *o)
 	unsigned long long sent = 0, ticks = 0, exp;
 	int efd, sfd, afd, tfd, ofd = xs_output_fd(), n, i;
 	struct epoll_event ev = { .events = EPOLLIN }, evs[8];
-	double drain_until = 0;
+	double drain_until = 0, linger_until = 0;
 	bool stop = false;
 	sigset_t mask;
 
@@ -272,7 +278,13 @@ static int emit_loop(const struct emit_opts *o)
 		if (done && !drain_until)
 			drain_until = wall_now() + o->wait_s;
 		xs_output_service();
-		if (done && (xs_output_idle() || wall_now() >= drain_until))
+		if (done && !linger_until && (xs_output_idle() || wall_now() >= drain_until)) {
+			if (!o->linger_s)
+				break;
+			xs_info("emit: drained; lingering %llu s", o->linger_s);
+			linger_until = wall_now() + o->linger_s;
+		}
+		if (linger_until && wall_now() >= linger_until)
 			break;
 		n = epoll_wait(efd, evs, 8, done ? 100 : -1);
 		for (i = 0; i < n; i++) {

@@ -28,6 +28,7 @@ struct file_sink {
 static int fs_configure(struct xs_sink *s, xs_node n)
 {
 	struct file_sink *p = calloc(1, sizeof(*p));
+	int err = 0;
 
 	if (!p)
 		return -ENOMEM;
@@ -35,14 +36,14 @@ static int fs_configure(struct xs_sink *s, xs_node n)
 	p->fd = -1;
 	p->fsync_ms = 1000;
 	p->mode = 0640;
-	if (!xs_node_present(xs_cfg_get(n, "path"))) {
+	err |= xs_cfg_str(n, "path", p->path, sizeof(p->path));
+	err |= xs_cfg_u32(n, "fsync_interval_ms", 0, 3600000, &p->fsync_ms);
+	err |= xs_cfg_u32(n, "mode", 0, 0777, &p->mode);
+	if (!err && !p->path[0]) {
 		xs_cfg_error(n, "missing 'path:' (the file to append alerts to)");
-		return -1;
+		err = -1;
 	}
-	xs_cfg_str(n, "path", p->path, sizeof(p->path));
-	xs_cfg_u32(n, "fsync_interval_ms", 0, 3600000, &p->fsync_ms);
-	xs_cfg_u32(n, "mode", 0, 0777, &p->mode);
-	return 0;
+	return err;
 }
 
 static int fs_openfile(struct xs_sink *s)

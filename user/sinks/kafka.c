@@ -139,14 +139,6 @@ static int kf_configure(struct xs_sink *s, xs_node n)
 	p->spool_max_mb = 256;
 	snprintf(p->spool_path, sizeof(p->spool_path), SPOOL_DIR "/%s.spool", s->name);
 	p->conf = rd_kafka_conf_new();
-	if (!xs_node_present(xs_cfg_get(n, "brokers"))) {
-		xs_cfg_error(n, "missing 'brokers:' (host:port[,host:port...])");
-		return -1;
-	}
-	if (!xs_cfg_str(n, "brokers", p->brokers, sizeof(p->brokers)))
-		err |= xs_out_check_hostport_list(n, "brokers", p->brokers);
-	else
-		err = -1;
 	err |= xs_cfg_str(n, "topic", p->topic, sizeof(p->topic));
 	err |= xs_cfg_str(n, "aggregates_topic", p->agg_topic, sizeof(p->agg_topic));
 	err |= xs_cfg_str(n, "sensor_name", p->sensor, sizeof(p->sensor));
@@ -156,6 +148,15 @@ static int kf_configure(struct xs_sink *s, xs_node n)
 	err |= xs_cfg_u32(n, "spool_retry_ms", 100, 3600000, &p->spool_retry_ms);
 	err |= xs_cfg_u64(n, "spool_max_mb", 1, 1 << 20, &p->spool_max_mb);
 	err |= xs_cfg_str(n, "spool", p->spool_path, sizeof(p->spool_path));
+	/* Every key read before any early return: no false "unknown key". */
+	if (!xs_node_present(xs_cfg_get(n, "brokers"))) {
+		xs_cfg_error(n, "missing 'brokers:' (host:port[,host:port...])");
+		err = -1;
+	} else if (!xs_cfg_str(n, "brokers", p->brokers, sizeof(p->brokers))) {
+		err |= xs_out_check_hostport_list(n, "brokers", p->brokers);
+	} else {
+		err = -1;
+	}
 	if (!p->topic[0]) {
 		xs_cfg_error(xs_cfg_get(n, "topic"), "expected a topic name");
 		err = -1;
@@ -164,8 +165,6 @@ static int kf_configure(struct xs_sink *s, xs_node n)
 	if (!p->sensor[0])
 		snprintf(p->sensor, sizeof(p->sensor), "%s", xs_out_hostname());
 	snprintf(host, sizeof(host), "xdpstream-%s", xs_out_hostname());
-	if (err)
-		return -1;
 
 	/* Our defaults first; security: and properties: may override them. */
 	{
