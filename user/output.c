@@ -6,6 +6,7 @@
  * (xs_output_fd), so the whole daemon stays one event loop; a 100 ms timer
  * in the same set drives retries, backoff and fsync.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -65,6 +66,19 @@ const char *xs_out_hostname(void)
 	return hostname;
 }
 
+/* A DNS name, an IPv4 address, or an IPv6 address in brackets. */
+static bool host_ok(const char *h, const char *end)
+{
+	const char *c;
+
+	if (*h == '[')
+		return end - h > 2 && end[-1] == ']';
+	for (c = h; c < end; c++)
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
+			return false;
+	return true;
+}
+
 int xs_out_check_hostport_list(xs_node map, const char *key, const char *list)
 {
 	char buf[1024], *save = NULL, *tok, *colon, *end;
@@ -82,6 +96,12 @@ int xs_out_check_hostport_list(xs_node map, const char *key, const char *list)
 		colon = strrchr(tok, ':');
 		if (!colon || colon == tok) {
 			xs_cfg_error(n, "'%s' is not host:port", tok);
+			return -1;
+		}
+		if (!host_ok(tok, colon)) {
+			xs_cfg_error(n, "'%.*s' is not a host name or address (list brokers as "
+				     "host:port,host:port)",
+				     (int)(colon - tok), tok);
 			return -1;
 		}
 		errno = 0;

@@ -52,6 +52,7 @@ struct kafka_sink {
 	uint64_t next_seq;
 	bool spooling;		/* new messages go to the spool */
 	bool spool_on;
+	bool closing;
 	struct xs_spool spool;
 	double retry_at;
 	/* the re-send in flight */
@@ -247,6 +248,8 @@ static void enter_spooling(struct kafka_sink *p, rd_kafka_resp_err_t why)
 		return;
 	p->spooling = true;
 	p->retry_at = xs_out_now() + p->spool_retry_ms / 1000.0;
+	if (p->closing)
+		return;	/* kf_close reports the count */
 	xs_warn("output %s: not delivered within %u ms (%s): spooling to %s until the brokers "
 		"take messages again",
 		p->s->name, p->delivery_timeout_ms, rd_kafka_err2str(why), p->spool_path);
@@ -519,6 +522,7 @@ static void kf_close(struct xs_sink *s)
 	}
 	rd_kafka_flush(p->rk, p->close_timeout_ms);
 	left = rd_kafka_outq_len(p->rk);
+	p->closing = true;
 	if (left) {
 		/* Take back what the brokers did not take: the delivery reports
 		 * spool it for the next start. */
