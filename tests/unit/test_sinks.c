@@ -492,6 +492,25 @@ static void test_config_good(void)
 	xs_cfg_free(cfg);
 }
 
+/* The sample in config/ is what users copy: it must load as it is. */
+static void test_config_example(void)
+{
+	char err[256];
+	struct xs_cfg *cfg = xs_cfg_load_file("config/outputs.example.yaml", err, sizeof(err));
+	int i;
+
+	if (!cfg)
+		printf("\n  %s", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(xs_output_configure(xs_cfg_root(cfg)), 0);
+	CU_ASSERT_EQUAL(xs_cfg_check_unknown(xs_cfg_root(cfg)), 0);
+	for (i = 0; i < xs_cfg_nerrors(cfg); i++)
+		printf("\n  %s", xs_cfg_error_at(cfg, i));
+	CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 0);
+	xs_output_configure((xs_node){ 0 });
+	xs_cfg_free(cfg);
+}
+
 static const struct xs_test tests[] = {
 	{ "syslog RFC 5424 bytes, SD escaping, octet counting", test_syslog_5424 },
 	{ "syslog BSD form for /dev/log; severity and facility maps", test_syslog_3164_and_severity },
@@ -503,6 +522,7 @@ static const struct xs_test tests[] = {
 	{ "metrics text: values, labels, escaping", test_metrics_text },
 	{ "bad sink configs: one line naming file, line and key", test_config_errors },
 	{ "several sinks at once, TLS/SASL and properties pass through", test_config_good },
+	{ "config/outputs.example.yaml loads without an error", test_config_example },
 };
 
 XS_RUN_SUITE("sinks", tests)
