@@ -61,7 +61,7 @@ static void hdr_field(FILE *f, const char *v, int max)
 		fputc('-', f);
 		return;
 	}
-	for (i = 0; v[i] && i < max; i++)
+	for (i = 0; i < max && v[i]; i++)
 		fputc(v[i] > 32 && v[i] < 127 ? v[i] : '_', f);
 }
 
