@@ -398,6 +398,19 @@ void xs_output_close(void)
 	opened = false;
 }
 
+int xs_output_health(int i, struct xs_output_health *h)
+{
+	if (i < 0 || i >= nsinks)
+		return -1;
+	h->name = sinks[i].name;
+	h->up = sinks[i].st.up;
+	h->sent = sinks[i].st.sent;
+	h->failed = sinks[i].st.failed;
+	h->queued = sinks[i].st.queued;
+	h->spooled = sinks[i].st.spooled;
+	return 0;
+}
+
 /* For `emit` and the tests: the stats of every sink, one line each. */
 void xs_output_print_stats(FILE *f)
 {

@@ -51,6 +51,13 @@ void xs_output_reopen(void);
  * work (a socket is ready, a retry or fsync is due); then, or at the
  * latest every loop iteration, call xs_output_service(). -1 if not open. */
 int xs_output_fd(void);
+/* Health of output i (for `xdpstream status`); -1 past the last one. */
+struct xs_output_health {
+	const char *name;
+	bool up;
+	uint64_t sent, failed, queued, spooled;
+};
+int xs_output_health(int i, struct xs_output_health *h);
 /* One line of counters per sink (for `emit` and the tests). */
 void xs_output_print_stats(FILE *f);
 /* True when no sink holds anything undelivered in memory or in a spool. */

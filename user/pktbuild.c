@@ -44,6 +44,19 @@ int xs_pkt_spec_init(struct xs_pkt_spec *s, const char *src, const char *dst, ui
 	return 0;
 }
 
+/* Frames are byte arrays: store multi-byte fields without alignment. */
+static void put16(uint8_t *p, uint16_t v)
+{
+	v = htons(v);
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+}
+
 static size_t l4_hdr_len(uint8_t proto)
 {
 	switch (proto) {
@@ -67,19 +80,19 @@ static void build_l4(const struct xs_pkt_spec *s, uint8_t proto, uint8_t *l4, si
 
 	switch (proto) {
 	case IPPROTO_TCP:
-		*(uint16_t *)(l4 + 0) = htons(s->sport);
-		*(uint16_t *)(l4 + 2) = htons(s->dport);
-		*(uint32_t *)(l4 + 4) = htonl(s->seq);
+		put16(l4 + 0, s->sport);
+		put16(l4 + 2, s->dport);
+		put32(l4 + 4, s->seq);
 		l4[12] = 5 << 4;
 		l4[13] = s->tcp_flags;
-		*(uint16_t *)(l4 + 14) = htons(64240);
+		put16(l4 + 14, 64240);
 		csum = xs_csum_fold(xs_csum_add(pseudo, l4, l4len));
 		memcpy(l4 + 16, &csum, 2);
 		break;
 	case IPPROTO_UDP:
-		*(uint16_t *)(l4 + 0) = htons(s->sport);
-		*(uint16_t *)(l4 + 2) = htons(s->dport);
-		*(uint16_t *)(l4 + 4) = htons((uint16_t)l4len);
+		put16(l4 + 0, s->sport);
+		put16(l4 + 2, s->dport);
+		put16(l4 + 4, (uint16_t)l4len);
 		csum = xs_csum_fold(xs_csum_add(pseudo, l4, l4len));
 		memcpy(l4 + 6, &csum, 2);
 		break;
@@ -87,8 +100,8 @@ static void build_l4(const struct xs_pkt_spec *s, uint8_t proto, uint8_t *l4, si
 	case IPPROTO_ICMPV6:
 		l4[0] = s->icmp_type;
 		l4[1] = s->icmp_code;
-		*(uint16_t *)(l4 + 4) = htons(s->icmp_id);
-		*(uint16_t *)(l4 + 6) = htons(s->icmp_seq);
+		put16(l4 + 4, s->icmp_id);
+		put16(l4 + 6, s->icmp_seq);
 		csum = xs_csum_fold(xs_csum_add(pseudo, l4, l4len));
 		memcpy(l4 + 2, &csum, 2);
 		break;
@@ -122,11 +135,11 @@ int xs_pkt_build(const struct xs_pkt_spec *s, uint8_t *buf, size_t cap)
 	memcpy(buf, s->dmac, 6);
 	memcpy(buf + 6, s->smac, 6);
 	for (i = 0; i < s->nvlan; i++) {
-		*(uint16_t *)(buf + off) = htons(s->vlan_tpid[i] ? s->vlan_tpid[i] : 0x8100);
-		*(uint16_t *)(buf + off + 2) = htons(s->vlan_id[i] & 0x0fff);
+		put16(buf + off, s->vlan_tpid[i] ? s->vlan_tpid[i] : 0x8100);
+		put16(buf + off + 2, s->vlan_id[i] & 0x0fff);
 		off += 4;
 	}
-	*(uint16_t *)(buf + off) = htons(ethertype);
+	put16(buf + off, ethertype);
 	off += 2;
 	ip = buf + off;
 
@@ -139,9 +152,9 @@ int xs_pkt_build(const struct xs_pkt_spec *s, uint8_t *buf, size_t cap)
 		uint16_t csum;
 
 		ip[0] = 0x40 | (uint8_t)(iphlen / 4);
-		*(uint16_t *)(ip + 2) = htons((uint16_t)(iphlen + l4len));
-		*(uint16_t *)(ip + 4) = htons(0x1234);
-		*(uint16_t *)(ip + 6) = htons(fo);
+		put16(ip + 2, (uint16_t)(iphlen + l4len));
+		put16(ip + 4, 0x1234);
+		put16(ip + 6, fo);
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = proto;
 		memcpy(ip + 12, &s->src.a[12], 4);
@@ -162,8 +175,8 @@ int xs_pkt_build(const struct xs_pkt_spec *s, uint8_t *buf, size_t cap)
 		uint8_t *ext = ip + 40;
 		uint8_t next;
 
-		*(uint32_t *)ip = htonl(6u << 28);
-		*(uint16_t *)(ip + 4) = htons((uint16_t)(extlen + l4len));
+		put32(ip, 6u << 28);
+		put16(ip + 4, (uint16_t)(extlen + l4len));
 		ip[6] = s->nipv6_ext ? s->ipv6_ext[0] : proto;
 		ip[7] = s->ttl ? s->ttl : 64;
 		memcpy(ip + 8, s->src.a, 16);
@@ -174,8 +187,8 @@ int xs_pkt_build(const struct xs_pkt_spec *s, uint8_t *buf, size_t cap)
 			if (s->ipv6_ext[i] == 44) {
 				uint16_t fo = (uint16_t)(s->frag_offset << 3) | (s->more_frags ? 1 : 0);
 
-				*(uint16_t *)(ext + 2) = htons(fo);
-				*(uint32_t *)(ext + 4) = htonl(0xabcd);
+				put16(ext + 2, fo);
+				put32(ext + 4, 0xabcd);
 			} else {
 				ext[1] = 0;	/* length 8 bytes; padding follows */
 				if (s->ipv6_ext[i] != 43) {
