@@ -106,6 +106,8 @@ static const struct cnt_metric cnts[] = {
 	{ XS_N_DST_FULL, "xdpstream_map_full_packets_total", "map", "dst" },
 	{ XS_N_SRC_FULL, "xdpstream_map_full_packets_total", "map", "src" },
 	{ XS_N_FLOW_FULL, "xdpstream_map_full_packets_total", "map", "flow" },
+	{ XS_N_BLOCKED, "xdpstream_mitigation_dropped_packets_total", "reason", "blocklist" },
+	{ XS_N_RATE_LIMITED, "xdpstream_mitigation_dropped_packets_total", "reason", "rate_limit" },
 };
 
 static const char *cnt_help(const char *name)
@@ -123,6 +125,8 @@ static const char *cnt_help(const char *name)
 		{ "xdpstream_ringbuf_events_lost_total", "New-flow events not sent, by reason." },
 		{ "xdpstream_map_full_packets_total",
 		  "Packets not tracked in a map because it was full." },
+		{ "xdpstream_mitigation_dropped_packets_total",
+		  "Packets dropped by mitigation (blocklist, rate limit)." },
 	};
 	size_t i;
 
