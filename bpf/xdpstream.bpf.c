@@ -55,7 +55,7 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);	/* arrays space values 8 bytes apart anyway */
 } xs_dlist SEC(".maps");
 
 struct {
@@ -71,7 +71,7 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } xs_slist SEC(".maps");
 
 /* The fence: userspace rewrites a slot of this map-in-map after each
@@ -275,7 +275,7 @@ static __always_inline int addr_eq(const struct xs_addr *a, const struct xs_addr
 		for (i = 0; i < XS_TABLE_PROBES; i++) {                                        \
 			__u32 pos = (h + i) & mask, idx = base + pos, n;                       \
 			slot_t *s = bpf_map_lookup_elem(&tab, &idx);                           \
-			__u32 *l;                                                              \
+			__u64 *l;                                                              \
                                                                                                \
 			if (!s)                                                                \
 				return NULL;                                                   \
@@ -457,7 +457,7 @@ static __always_inline int mitigate(struct xs_global *g, const struct xs_pkt *p,
 /* First packet of a flow: insert it (only the CPU whose insert succeeds
  * reports it) and send an event if the tick's budget allows. */
 static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
-					 const struct xs_runtime *rt, struct xs_pkt *p,
+					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
 					 __u64 len)
 {
 	struct xs_flow_key k = {
@@ -467,7 +467,7 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 		.dport = p->dport,
 		.proto = p->proto,
 	};
-	struct xs_flow_val v = { .first_epoch = rt->epoch };
+	struct xs_flow_val v = { .first_epoch = epoch };
 	struct xs_flow_event *e;
 	long err;
 
@@ -497,7 +497,7 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 	e->tcp_flags = p->proto == IPPROTO_TCP ? p->tcp_flags : 0;
 	e->cls = p->cls;
 	e->vlan = p->vlans;
-	e->epoch = rt->epoch;
+	e->epoch = epoch;
 	e->ifindex = ctx->ingress_ifindex;
 	e->len = len;
 	e->pad = 0;
@@ -514,14 +514,17 @@ int xdpstream(struct xdp_md *ctx)
 	struct xs_pkt p = {};
 	struct xs_runtime *rt;
 	struct xs_global *g;
-	__u32 zero = 0, gen, region;
+	__u32 zero = 0, gen, region, epoch;
 	int ret, refl = 0;
 	__u64 hsrc;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
 		return XDP_PASS;
-	gen = rt->epoch & 1;
+	/* Read the epoch once: generation, slot tags and events must agree
+	 * even if userspace flips it while this packet is processed. */
+	epoch = *(volatile __u32 *)&rt->epoch;
+	gen = epoch & 1;
 	g = bpf_map_lookup_elem(&xs_global, &gen);
 	if (!g)
 		return XDP_PASS;
@@ -578,14 +581,14 @@ int xdpstream(struct xdp_md *ctx)
 
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
-	account_dst(g, region, rt->epoch + 1, &p, len, refl, hsrc);
-	account_src(g, region, rt->epoch + 1, &p, len, hsrc);
+	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
+	account_src(g, region, epoch + 1, &p, len, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
 	 * flow table: skipping it saves a hash lookup on established traffic. */
 	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
 	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
-		account_flow(ctx, g, rt, &p, len);
+		account_flow(ctx, g, rt, epoch, &p, len);
 	return XDP_PASS;
 }
 

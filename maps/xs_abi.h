@@ -155,7 +155,7 @@ _Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
  * index r * slots. A slot belongs to the generation whose tag it carries
  * (tag = epoch + 1; 0 = never used): stale slots are free, so nothing is
  * ever cleared. Each claim also appends the slot's position to the
- * region's list (xs_dlist/xs_slist, same layout), counted by
+ * region's list (xs_dlist/xs_slist: __u64 positions, same layout), counted by
  * XS_N_DST_USED/XS_N_SRC_USED, so a drain touches only used slots.
  */
 #define XS_TABLE_PROBES 8	/* linear probes before a key counts as "map full" */

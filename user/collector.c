@@ -261,13 +261,14 @@ static __u64 hash_addr(const struct xs_addr *a)
 	return x;
 }
 
-/* Sizes the merge index (open addressing, entry + 1 per bucket) for n
- * entries at most half full, and clears it. */
+/* Sizes the merge index for n entries at most a quarter full, and clears
+ * it. A bucket is (hash >> 32) << 32 | (entry + 1): the fingerprint spares
+ * touching an entry that is not the one sought. */
 static int index_reset(struct xs_collector *c, size_t n)
 {
 	size_t want = 1024;
 
-	while (want < 2 * n)
+	while (want < 4 * n)
 		want <<= 1;
 	if (want > c->index_cap) {
 		free(c->index);
@@ -280,21 +281,6 @@ static int index_reset(struct xs_collector *c, size_t n)
 	}
 	memset(c->index, 0, c->index_cap * sizeof(*c->index));
 	return 0;
-}
-
-/* Returns the bucket holding key (or the empty bucket where it goes). */
-static __u32 *index_find(struct xs_collector *c, const struct xs_addr *key, const void *entries,
-			 size_t esize)
-{
-	size_t mask = c->index_cap - 1, i = hash_addr(key) & mask;
-
-	for (;; i = (i + 1) & mask) {
-		__u32 e = c->index[i];
-
-		if (!e || !memcmp((const char *)entries + (size_t)(e - 1) * esize, key,
-				  sizeof(*key)))
-			return &c->index[i];
-	}
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t esize)
@@ -311,81 +297,119 @@ static int grow(void **arr, size_t *cap, size_t n, size_t esize)
 	return 0;
 }
 
+/* How one table's slots become entries. Both slot types are
+ * { tag, pad, key, value } and both entry types { key, value }. */
+struct table_desc {
+	const char *tab;	/* the mapped slots */
+	const __u64 *list;
+	size_t slot_size, slots;
+	int used_cnt;		/* XS_N_DST_USED / XS_N_SRC_USED */
+	void **entries;		/* &c->dst or &c->src */
+	size_t *cap, esize;
+	void (*merge)(void *acc, const void *v);
+};
+
+#define SLOT_KEY 8	/* offset of the key in a slot */
+#define SLOT_VAL 24	/* of the value */
+_Static_assert(offsetof(struct xs_dst_slot, key) == SLOT_KEY &&
+		       offsetof(struct xs_src_slot, key) == SLOT_KEY &&
+		       offsetof(struct xs_dst_slot, v) == SLOT_VAL &&
+		       offsetof(struct xs_src_slot, v) == SLOT_VAL &&
+		       offsetof(struct xs_dst_entry, v) == sizeof(struct xs_addr) &&
+		       offsetof(struct xs_src_entry, v) == sizeof(struct xs_addr),
+	       "slot and entry layouts that drain_table relies on");
+#define BATCH 16	/* slots in flight, to overlap cache misses */
+
 /* Each CPU's region of the old generation, through its list of used
- * slots, merged by address into c->dst. */
-static int drain_dst(struct xs_collector *c, __u32 gen, __u32 tag, size_t *ndst)
+ * slots, merged by address into the entries. Memory-bound: every slot and
+ * index bucket is a likely cache miss, so a batch is prefetched first. */
+static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32 gen, __u32 tag,
+		       size_t *nout)
 {
-	size_t n = 0, total = 0;
+	size_t n = 0, total = 0, mask;
 	int cpu, err;
 
 	for (cpu = 0; cpu < c->ncpus; cpu++)
-		total += c->pcpu_global[cpu].cnt[XS_N_DST_USED];
-	if ((err = grow((void **)&c->dst, &c->dst_cap, total, sizeof(*c->dst))) ||
-	    (err = index_reset(c, total)))
+		total += c->pcpu_global[cpu].cnt[d->used_cnt];
+	if ((err = grow(d->entries, d->cap, total, d->esize)) || (err = index_reset(c, total)))
 		return err;
+	mask = c->index_cap - 1;
 	for (cpu = 0; cpu < c->ncpus; cpu++) {
-		size_t base = (size_t)(cpu * XS_GENS + gen) * c->dslots, used, j;
+		size_t base = (size_t)(cpu * XS_GENS + gen) * d->slots, used, j, k, m;
 
-		used = c->pcpu_global[cpu].cnt[XS_N_DST_USED];
-		if (used > c->dslots)
-			used = c->dslots;
-		for (j = 0; j < used; j++) {
-			const struct xs_dst_slot *s = &c->dtab[base + (c->dlist[base + j] & (c->dslots - 1))];
-			__u32 *bucket;
+		used = c->pcpu_global[cpu].cnt[d->used_cnt];
+		if (used > d->slots)
+			used = d->slots;
+		for (j = 0; j < used; j += BATCH) {
+			const char *slot[BATCH];
+			__u64 h[BATCH];
 
-			if (s->tag != tag)
-				continue;	/* cannot happen: listed slots carry the tag */
-			bucket = index_find(c, &s->key, c->dst, sizeof(*c->dst));
-			if (!*bucket) {
-				c->dst[n].addr = s->key;
-				memset(&c->dst[n].v, 0, sizeof(c->dst[n].v));
-				*bucket = ++n;
+			m = used - j < BATCH ? used - j : BATCH;
+			for (k = 0; k < m; k++) {
+				slot[k] = d->tab + (base + (d->list[base + j + k] & (d->slots - 1))) *
+							   d->slot_size;
+				__builtin_prefetch(slot[k]);
 			}
-			merge_dst(&c->dst[*bucket - 1].v, &s->v);
+			for (k = 0; k < m; k++) {
+				h[k] = hash_addr((const struct xs_addr *)(slot[k] + SLOT_KEY));
+				__builtin_prefetch(&c->index[h[k] & mask]);
+			}
+			for (k = 0; k < m; k++) {
+				const struct xs_addr *key = (const void *)(slot[k] + SLOT_KEY);
+				__u64 fp = h[k] >> 32 << 32, b;
+				size_t i = h[k] & mask;
+				char *e;
+
+				if (*(const __u32 *)slot[k] != tag)
+					continue;	/* cannot happen: listed slots carry it */
+				for (;; i = (i + 1) & mask) {
+					b = c->index[i];
+					if (!b || ((b & ~0xffffffffULL) == fp &&
+						   !memcmp((char *)*d->entries +
+								   ((b & 0xffffffff) - 1) * d->esize,
+							   key, sizeof(*key))))
+						break;
+				}
+				if (!b) {
+					e = (char *)*d->entries + n * d->esize;
+					memcpy(e, key, sizeof(*key));
+					memset(e + sizeof(*key), 0, d->esize - sizeof(*key));
+					c->index[i] = fp | ++n;
+				} else {
+					e = (char *)*d->entries + ((b & 0xffffffff) - 1) * d->esize;
+				}
+				d->merge(e + sizeof(*key), slot[k] + SLOT_VAL);
+			}
 		}
 	}
-	*ndst = n;
+	*nout = n;
 	return 0;
 }
 
-static int drain_src(struct xs_collector *c, __u32 gen, __u32 tag, size_t *nsrc)
+static void merge_dst_v(void *acc, const void *v)
 {
-	size_t n = 0, total = 0;
-	int cpu, err;
+	merge_dst(acc, v);
+}
 
-	for (cpu = 0; cpu < c->ncpus; cpu++)
-		total += c->pcpu_global[cpu].cnt[XS_N_SRC_USED];
-	if ((err = grow((void **)&c->src, &c->src_cap, total, sizeof(*c->src))) ||
-	    (err = index_reset(c, total)))
-		return err;
-	for (cpu = 0; cpu < c->ncpus; cpu++) {
-		size_t base = (size_t)(cpu * XS_GENS + gen) * c->sslots, used, j;
-
-		used = c->pcpu_global[cpu].cnt[XS_N_SRC_USED];
-		if (used > c->sslots)
-			used = c->sslots;
-		for (j = 0; j < used; j++) {
-			const struct xs_src_slot *s = &c->stab[base + (c->slist[base + j] & (c->sslots - 1))];
-			__u32 *bucket;
-
-			if (s->tag != tag)
-				continue;
-			bucket = index_find(c, &s->key, c->src, sizeof(*c->src));
-			if (!*bucket) {
-				c->src[n].addr = s->key;
-				memset(&c->src[n].v, 0, sizeof(c->src[n].v));
-				*bucket = ++n;
-			}
-			merge_src(&c->src[*bucket - 1].v, &s->v);
-		}
-	}
-	*nsrc = n;
-	return 0;
+static void merge_src_v(void *acc, const void *v)
+{
+	merge_src(acc, v);
 }
 
 int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 {
 	__u32 old = c->rt.epoch, gen = old & 1, zero = 0;
+	struct table_desc dd = {
+		.tab = (const char *)c->dtab, .list = c->dlist, .slot_size = sizeof(*c->dtab),
+		.slots = c->dslots, .used_cnt = XS_N_DST_USED, .entries = (void **)&c->dst,
+		.cap = &c->dst_cap, .esize = sizeof(*c->dst), .merge = merge_dst_v,
+	};
+	struct table_desc sd = {
+		.tab = (const char *)c->stab, .list = c->slist, .slot_size = sizeof(*c->stab),
+		.slots = c->sslots, .used_cnt = XS_N_SRC_USED, .entries = (void **)&c->src,
+		.cap = &c->src_cap, .esize = sizeof(*c->src), .merge = merge_src_v,
+	};
+
 	int err;
 
 	c->rt.epoch = old + 1;
@@ -408,11 +432,13 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 	t->epoch = old;
 	err = drain_global(c, gen, &t->g);
 	if (!err)
-		err = drain_dst(c, gen, old + 1, &t->ndst);
+		err = drain_table(c, &dd, gen, old + 1, &t->ndst);
 	if (!err)
-		err = drain_src(c, gen, old + 1, &t->nsrc);
+		err = drain_table(c, &sd, gen, old + 1, &t->nsrc);
 	if (err)
 		return err;
+	/* Slot bookkeeping, not traffic: ndst/nsrc say the same, merged. */
+	t->g.cnt[XS_N_DST_USED] = t->g.cnt[XS_N_SRC_USED] = 0;
 	t->dst = c->dst;
 	t->src = c->src;
 	xs_global_add(&c->totals.g, &t->g);

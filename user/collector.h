@@ -44,11 +44,11 @@ struct xs_collector {
 	/* the per-address tables, mapped: ncpus * XS_GENS regions each */
 	struct xs_dst_slot *dtab;
 	struct xs_src_slot *stab;
-	__u32 *dlist, *slist;
+	__u64 *dlist, *slist;	/* used slot positions */
 	__u32 dslots, sslots;
 	size_t dtab_len, stab_len, dlist_len, slist_len;
-	/* userspace index for merging CPUs' entries: slot -> entry + 1 */
-	__u32 *index;
+	/* userspace index merging CPUs' entries: fingerprint | entry + 1 */
+	__u64 *index;
 	size_t index_cap;
 	bool fence;		/* wait for in-flight programs after a flip */
 	struct xs_runtime rt;
