@@ -11,6 +11,8 @@ struct xs_cmd {
 
 int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 
 /* Parses a non-negative integer flag value in [min, max]; on error logs
  * "--flag: ..." and returns -1. */

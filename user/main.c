@@ -11,6 +11,8 @@
 static const struct xs_cmd cmds[] = {
 	{ "run", cmd_run, "attach to interfaces and watch live traffic" },
 	{ "stats", cmd_stats, "print the counters of a running instance" },
+	{ "synth", cmd_synth, "write a labelled capture of attack or benign scenarios" },
+	{ "gen", cmd_gen, "transmit a scenario or a capture onto an interface" },
 };
 
 static void usage(FILE *f)
