@@ -2,8 +2,9 @@
 /*
  * xdpstream's XDP program: parse each packet, fold it into the current
  * generation of per-CPU aggregates, and report the first packet of each new
- * flow to the ring buffer under a per-tick budget. Always XDP_PASS: the
- * program observes, it does not filter.
+ * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
+ * enforce mode for a blocklisted source or a destination over its rate
+ * limit (XDP_DROP).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -87,6 +88,40 @@ struct {
 	__uint(max_entries, 4 << 20);
 } xs_events SEC(".maps");
 
+/* Mitigation: sources to drop and destinations to rate-limit, by prefix.
+ * Empty unless a user or a rule in enforce mode adds entries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct xs_lpm_key);
+	__type(value, struct xs_block);
+} xs_blocklist SEC(".maps");
+
+/* Never dropped, whatever the blocklist says (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1024);
+	__type(key, struct xs_lpm_key);
+	__type(value, __u32);
+} xs_allowlist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 256);
+	__type(key, struct xs_lpm_key);
+	__type(value, struct xs_limit);
+} xs_limits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct xs_limit_state);
+} xs_limit_state SEC(".maps");
+
 /* Written only by userspace: running totals, so that `xdpstream stats`
  * and a restarted daemon see the whole history. */
 struct {
@@ -95,6 +130,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xs_totals);
 } xs_totals SEC(".maps");
+
+/* For `xdpstream status` and `top`, written by the daemon each tick. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_status);
+} xs_status SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_top);
+} xs_top SEC(".maps");
 
 static const struct xs_dst zero_dst;
 static const struct xs_src zero_src;
@@ -272,6 +322,89 @@ static __always_inline void account_src(struct xs_global *g, __u32 gen, struct x
 	}
 }
 
+#define NS_PER_PKT 1000000000ULL
+
+/* One token per packet; each CPU's bucket refills at its share of the
+ * rate. Returns 1 if the packet may pass. */
+static __always_inline int take_token(struct xs_limit_state *st, __u64 now)
+{
+	__u64 elapsed = now - st->last_ns, cap = st->burst * NS_PER_PKT, tokens;
+
+	if (elapsed > 10 * NS_PER_PKT)	/* bound the product below */
+		elapsed = 10 * NS_PER_PKT;
+	tokens = st->tokens + elapsed * st->rate_pps;
+	if (tokens > cap)
+		tokens = cap;
+	st->last_ns = now;
+	if (tokens < NS_PER_PKT) {
+		st->tokens = tokens;
+		return 0;
+	}
+	st->tokens = tokens - NS_PER_PKT;
+	return 1;
+}
+
+static __always_inline int limit_matches(__u32 match, const struct xs_pkt *p, int refl)
+{
+	switch (match) {
+	case XS_LIM_ALL:
+		return 1;
+	case XS_LIM_SYN:
+		return p->l4 && p->proto == IPPROTO_TCP &&
+		       (p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN;
+	case XS_LIM_UDP:
+		return p->l4 && p->proto == IPPROTO_UDP;
+	case XS_LIM_ICMP:
+		return p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6;
+	case XS_LIM_REFLECT:
+		return refl || p->frag == XS_FRAG_LATER;
+	}
+	return 0;
+}
+
+/* Enforce mode: drop a blocklisted source, or a packet over its
+ * destination's rate limit. Returns XDP_DROP or XDP_PASS. */
+static __always_inline int mitigate(struct xs_global *g, const struct xs_pkt *p, __u64 len,
+				    int refl)
+{
+	struct xs_lpm_key k = { .prefixlen = 128 };
+	struct xs_limit_state *st;
+	struct xs_block *b;
+	struct xs_limit *l;
+	__u64 now = 0;
+
+	__builtin_memcpy(k.addr, p->src.a, 16);
+	b = bpf_map_lookup_elem(&xs_blocklist, &k);
+	/* The allowlist is only consulted for a source that is blocked. */
+	if (b && !bpf_map_lookup_elem(&xs_allowlist, &k)) {
+		now = bpf_ktime_get_ns();
+		if (!b->expires_ns || now < b->expires_ns) {
+			__sync_fetch_and_add(&b->hits, 1);
+			__sync_fetch_and_add(&b->bytes, len);
+			g->cnt[XS_N_BLOCKED]++;
+			return XDP_DROP;
+		}
+	}
+	__builtin_memcpy(k.addr, p->dst.a, 16);
+	l = bpf_map_lookup_elem(&xs_limits, &k);
+	if (!l || !limit_matches(l->match, p, refl))
+		return XDP_PASS;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	if (l->expires_ns && now >= l->expires_ns)
+		return XDP_PASS;
+	st = bpf_map_lookup_elem(&xs_limit_state, &l->slot);
+	if (!st)
+		return XDP_PASS;
+	if (take_token(st, now)) {
+		st->passed++;
+		return XDP_PASS;
+	}
+	st->dropped++;
+	g->cnt[XS_N_RATE_LIMITED]++;
+	return XDP_DROP;
+}
+
 /* First packet of a flow: insert it (only the CPU whose insert succeeds
  * reports it) and send an event if the tick's budget allows. */
 static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
@@ -371,6 +504,13 @@ int xdpstream(struct xdp_md *ctx)
 	if (p.cls >= XS_C_ARP)
 		return XDP_PASS;	/* not IP: no addresses to aggregate */
 
+	if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport))
+		refl = 1;
+	/* Mitigation first: what is dropped is counted above (it arrived)
+	 * but aggregated nowhere else. */
+	if (mitigate(g, &p, len, refl) == XDP_DROP)
+		return XDP_DROP;
+
 	if (p.frag == XS_FRAG_FIRST)
 		g->cnt[XS_N_IP_FRAG_FIRST]++;
 	if (p.l4 && p.proto == IPPROTO_TCP) {
@@ -382,14 +522,17 @@ int xdpstream(struct xdp_md *ctx)
 			g->cnt[XS_N_TCP_RST]++;
 		if (p.tcp_flags & XS_TCP_FIN)
 			g->cnt[XS_N_TCP_FIN]++;
-	} else if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport)) {
-		refl = 1;
+	} else if (refl) {
 		g->cnt[XS_N_REFLECT]++;
 	}
 
 	account_dst(g, gen, &p, len, refl);
 	account_src(g, gen, &p, len);
-	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF))
+	/* A TCP segment with ACK belongs to a connection whose first segment
+	 * (SYN, or a scanner's flagless/FIN probe) already went through the
+	 * flow table: skipping it saves a hash lookup on established traffic. */
+	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
+	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, &p, len);
 	return XDP_PASS;
 }

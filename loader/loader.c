@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 
 #include "xdpstream.skel.h"
 #include "loader.h"
@@ -177,6 +178,18 @@ int xs_mode_parse(const char *s, enum xdp_attach_mode *mode)
 	return 0;
 }
 
+static bool uses_dispatcher(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	bool d;
+
+	if (libxdp_get_error(mp) || !mp)
+		return false;
+	d = !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(mp);
+	return d;
+}
+
 /* Refuse to step on an XDP program that is already there, unless forced.
  * Returns 0 when the way is clear. */
 static int check_existing(const char *ifname, int ifindex, bool force)
@@ -278,7 +291,35 @@ int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xdp_attach_mode mod
 	ifc->ifindex = ifindex;
 	ifc->mode = xdp_program__is_attached(b->prog, ifindex);
 	ifc->attached = true;
+	ifc->dispatcher = uses_dispatcher(ifindex);
 	return 0;
+}
+
+bool xs_bpf_uses_dispatcher(const struct xs_bpf *b)
+{
+	int i;
+
+	for (i = 0; i < b->nifaces; i++)
+		if (b->ifaces[i].attached && b->ifaces[i].dispatcher)
+			return true;
+	return false;
+}
+
+/* A program attached alone is removed with the netlink call itself, and
+ * only if it is still ours (XDP_FLAGS_REPLACE): that needs CAP_NET_ADMIN
+ * only, so it works after the daemon dropped CAP_SYS_ADMIN. The
+ * dispatcher is libxdp's business. */
+static int detach_one(struct xs_bpf *b, const struct xs_iface *ifc)
+{
+	DECLARE_LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(b->prog));
+	__u32 flags = XDP_FLAGS_REPLACE;
+
+	if (ifc->dispatcher || opts.old_prog_fd < 0)
+		return xdp_program__detach(b->prog, ifc->ifindex, ifc->mode, 0);
+	flags |= ifc->mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE :
+		 ifc->mode == XDP_MODE_HW  ? XDP_FLAGS_HW_MODE :
+					     XDP_FLAGS_DRV_MODE;
+	return bpf_xdp_attach(ifc->ifindex, -1, flags, &opts);
 }
 
 int xs_bpf_pin(struct xs_bpf *b, const char *dir)
@@ -315,18 +356,18 @@ void xs_bpf_close(struct xs_bpf *b)
 	struct bpf_map *m;
 	int i;
 
-	for (i = 0; i < b->nifaces; i++) {
+	for (i = 0; i < b->nifaces && !b->keep; i++) {
 		struct xs_iface *ifc = &b->ifaces[i];
 
 		if (!ifc->attached)
 			continue;
-		if (xdp_program__detach(b->prog, ifc->ifindex, ifc->mode, 0))
+		if (detach_one(b, ifc))
 			xs_warn("could not detach from %s; remove it with "
 				"'xdp-loader unload %s --all'",
 				ifc->name, ifc->name);
 		ifc->attached = false;
 	}
-	if (b->pin_dir[0] && b->skel) {
+	if (b->pin_dir[0] && b->skel && !b->keep) {
 		bpf_object__for_each_map(m, b->skel->obj)
 			if (!bpf_map__is_internal(m))
 				bpf_map__unpin(m, NULL);

@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 for p in "$udp" "$tcp"; do
-    [[ $p =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "bad port: $p"
+    if ! [[ $p =~ ^[0-9]+$ && $p -ge 1 && $p -le 65535 ]]; then die "bad port: $p"; fi
 done
 
 # Is a socket of this protocol bound to the port (TCP: in LISTEN state)?
@@ -54,6 +54,17 @@ port_bound() {
     state=$([ "$proto" = tcp ] && echo 0A || echo 07)
     awk -v p="$hex" -v st="$state" 'FNR > 1 && $4 == st && substr($2, length($2) - 4) == p { f = 1 }
                      END { exit !f }' "/proc/net/$proto" "/proc/net/${proto}6" 2>/dev/null
+}
+
+# Close every fd above 2 in this (sub)shell. Daemons started from here must
+# not keep the caller's pipes open (a test runner's capture pipe, a CI
+# `| tee`, a fifo), or the caller would wait for an EOF that never comes.
+close_inherited_fds() {
+    local fd
+    for fd in "/proc/$BASHPID/fd"/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
 }
 
 # Pid from the pid file if it is alive and is our rsyslogd (cmdline names our
@@ -137,7 +148,10 @@ start() {
     # -n: stay in the foreground so $! is rsyslogd itself; we background it.
     # -i: own pid file, so the system instance's /run/rsyslogd.pid is untouched.
     # setsid: outlives the calling shell; `stop` ends it.
-    setsid rsyslogd -n -f "$conf" -i "$rspidfile" </dev/null >>"$dir/rsyslogd.out" 2>&1 &
+    (
+        close_inherited_fds
+        exec setsid rsyslogd -n -f "$conf" -i "$rspidfile"
+    ) </dev/null >>"$dir/rsyslogd.out" 2>&1 &
     pid=$!
     echo "$pid" >"$pidfile"
     local i

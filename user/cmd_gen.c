@@ -176,13 +176,14 @@ static double rate_of(uint64_t frames, double secs)
 static void print_plan_report(const struct gen_opts *o, const struct xs_plan *p,
 			      const struct xs_gen_report *r, json_t *arr)
 {
-	char kinds[1024], truth[200];
+	char kinds[1024], truth[200], asked[32];
 
 	if (o->json) {
 		json_t *s = xs_plan_json(p, r->frames);
 
 		json_object_set_new(s, "planned", json_integer((json_int_t)p->count));
 		json_object_set_new(s, "seconds", json_real(r->seconds));
+		json_object_set_new(s, "start_unix", json_real(r->start_unix));
 		json_object_set_new(s, "rate_achieved", json_real(rate_of(r->frames, r->seconds)));
 		json_object_set_new(s, "tx_dropped", json_integer((json_int_t)r->tx_dropped));
 		json_object_set_new(s, "interrupted", json_boolean(r->interrupted));
@@ -192,12 +193,15 @@ static void print_plan_report(const struct gen_opts *o, const struct xs_plan *p,
 	if (o->quiet)
 		return;
 	xs_plan_kinds_str(p, r->frames, kinds, sizeof(kinds));
+	if (p->rate)
+		snprintf(asked, sizeof(asked), "%llu", (unsigned long long)p->rate);
+	else
+		snprintf(asked, sizeof(asked), "max");
 	printf("sent %s on %s: %llu frames (%llu %s), %llu bytes in %.3f s: %.0f frames/s "
-	       "(asked %s%llu), %.1f Mbit/s%s\n",
+	       "(asked %s), %.1f Mbit/s%s\n",
 	       p->scenario, o->iface, (unsigned long long)r->frames,
 	       (unsigned long long)((r->frames + p->cfg.unit - 1) / p->cfg.unit), p->unit_name,
-	       (unsigned long long)r->bytes, r->seconds, rate_of(r->frames, r->seconds),
-	       p->rate ? "" : "max", (unsigned long long)p->rate,
+	       (unsigned long long)r->bytes, r->seconds, rate_of(r->frames, r->seconds), asked,
 	       rate_of(r->bytes * 8, r->seconds) / 1e6, r->interrupted ? " (interrupted)" : "");
 	printf("  frames: %s\n", kinds);
 	printf("  truth:  %s\n", xs_label_str(&p->label, truth, sizeof(truth)));
@@ -225,6 +229,7 @@ static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
 		json_object_set_new(j, "truncated", json_integer((json_int_t)r.truncated));
 		json_object_set_new(j, "skipped", json_integer((json_int_t)r.skipped));
 		json_object_set_new(j, "seconds", json_real(r.seconds));
+		json_object_set_new(j, "start_unix", json_real(r.start_unix));
 		json_object_set_new(j, "rate_achieved", json_real(rate_of(r.frames, r.seconds)));
 		json_object_set_new(j, "tx_dropped", json_integer((json_int_t)r.tx_dropped));
 		json_object_set_new(j, "interrupted", json_boolean(r.interrupted));

@@ -9,16 +9,21 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
 #include "cli.h"
+#include "caps.h"
 #include "collector.h"
+#include "instance.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
+#include "status.h"
 
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
@@ -26,6 +31,7 @@ struct run_opts {
 	enum xdp_attach_mode mode;
 	bool force;
 	bool quiet;
+	bool keep_attached;	/* on exit, leave the program attached */
 	unsigned long long tick_ms;
 	unsigned long long budget;	/* events per second, all CPUs */
 	unsigned long long duration_s;	/* 0 = until a signal */
@@ -38,10 +44,14 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"Usage: xdpstream run -i IFACE [-i IFACE...] [OPTIONS]\n"
 		"Attach to the interfaces, count every packet and print one line of rates\n"
-		"per second on stderr. Ctrl-C (SIGINT) or SIGTERM detaches and exits.\n\n"
+		"per second on stderr. Ctrl-C (SIGINT) or SIGTERM detaches and exits;\n"
+		"SIGUSR2 exits leaving the program attached (as --keep-attached).\n"
+		"A program kept attached by an earlier run is adopted: counting goes on.\n\n"
 		"  -i, --interface IFACE   interface to attach to (repeat for more, max %d)\n"
 		"  -m, --mode MODE         native, skb or auto (default: auto)\n"
 		"  -f, --force             replace an XDP program already on the interface\n"
+		"  -k, --keep-attached     on exit leave the program attached and its maps\n"
+		"                          pinned, still counting; the next run adopts them\n"
 		"  -t, --tick-ms MS        epoch flip interval, 10..60000 (default: 1000)\n"
 		"  -b, --event-budget N    new-flow events per second, all CPUs (default: 200000)\n"
 		"  -d, --duration S        exit after S seconds (default: run until a signal)\n"
@@ -70,6 +80,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "src-entries", required_argument, NULL, 2 },
 		{ "flow-entries", required_argument, NULL, 3 },
 		{ "bpf-obj", required_argument, NULL, 4 },
+		{ "keep-attached", no_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,7 +96,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->pin_dir = XS_PIN_DIR_DEFAULT;
 	xs_sizes_default(&o->sizes);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:kqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (o->nifaces >= XS_MAX_IFACES) {
@@ -135,6 +146,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 4:
 			xs_bpf_set_object_file(optarg);
 			break;
+		case 'k':
+			o->keep_attached = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -158,31 +172,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		return -1;
 	}
 	return 0;
-}
-
-/* One instance per pin directory: a lock held for the daemon's life. */
-static int take_instance_lock(const char *pin_dir)
-{
-	char path[300], *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/lock/xdpstream%s.lock", pin_dir);
-	for (p = path + strlen("/run/lock/xdpstream"); *p; p++)
-		if (*p == '/')
-			*p = '_';
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		xs_err("cannot open lock file %s: %s", path, strerror(errno));
-		return -XS_EXIT_ENV;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		xs_err("another xdpstream instance is running with pin dir %s: stop it first, "
-		       "or use --pin-dir",
-		       pin_dir);
-		close(fd);
-		return -XS_EXIT_BUSY;
-	}
-	return fd;
 }
 
 static double mono_now(void)
@@ -241,12 +230,67 @@ static void print_rates(const struct xs_global *g, double secs)
 		(unsigned long long)(g->cnt[XS_N_EV_BUDGET] + g->cnt[XS_N_EV_RINGFULL]));
 }
 
+/* Loads and attaches, or adopts what an earlier run left attached (with
+ * --keep-attached) so that counting goes on without a gap. Returns 0 or an
+ * exit code. */
+static int setup_bpf(struct xs_bpf *b, const struct run_opts *o)
+{
+	struct xs_instance inst;
+	int i, err;
+
+	err = xs_instance_find(o->pin_dir, &inst);
+	if (err) {
+		xs_err("cannot inspect %s: %s", o->pin_dir, strerror(-err));
+		return XS_EXIT_ENV;
+	}
+	for (i = 0; i < inst.nifaces; i++) {
+		int j;
+
+		for (j = 0; j < o->nifaces; j++)
+			if (!strcmp(inst.ifaces[i].name, o->ifaces[j]))
+				break;
+		if (j == o->nifaces) {
+			xs_err("xdpstream was kept attached to %s with these maps: add -i %s, or "
+			       "run 'xdpstream detach' first",
+			       inst.ifaces[i].name, inst.ifaces[i].name);
+			return XS_EXIT_BUSY;
+		}
+	}
+	if (inst.nifaces) {
+		if (xs_bpf_adopt(b, &o->sizes, o->pin_dir, &inst))
+			return XS_EXIT_LOAD;
+		for (i = 0; i < inst.nifaces; i++)
+			xs_info("adopted the program kept attached to %s (id %u): counting goes on",
+				inst.ifaces[i].name, inst.prog_id);
+	} else {
+		if (inst.pinned) {
+			xs_info("removing stale pins from %s (no program uses them)", o->pin_dir);
+			xs_unpin_dir(o->pin_dir);
+			mkdir(o->pin_dir, 0700);
+		}
+		if (xs_bpf_open(b, &o->sizes))
+			return XS_EXIT_LOAD;
+	}
+	for (i = 0; i < o->nifaces; i++) {
+		if (xs_instance_has(&inst, o->ifaces[i]))
+			continue;
+		err = xs_bpf_attach(b, o->ifaces[i], o->mode, o->force);
+		if (err)
+			return -err;
+		xs_info("attached to %s (%s mode)", o->ifaces[i],
+			xs_mode_name(b->ifaces[b->nifaces - 1].mode));
+	}
+	if (!inst.nifaces && xs_bpf_pin(b, o->pin_dir))
+		return XS_EXIT_FAIL;
+	return 0;
+}
+
 static void count_event(void *ctx, const struct xs_flow_event *e)
 {
 	(*(unsigned long long *)ctx)++;
 }
 
-static int event_loop(struct xs_collector *col, const struct run_opts *o)
+static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp)
 {
 	struct itimerspec its = {
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
@@ -254,7 +298,7 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o)
 	};
 	struct epoll_event ev, evs[4];
 	struct xs_global acc = {};
-	double start = mono_now(), last_print = start;
+	double start = mono_now(), last_print = start, last_tick = start, tick_start;
 	int efd = -1, tfd = -1, sfd = -1, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
@@ -263,6 +307,7 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -295,9 +340,12 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o)
 			if (fd == sfd) {
 				struct signalfd_siginfo si;
 
-				if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-				    si.ssi_signo != SIGHUP)
-					stop = true;
+				if (read(sfd, &si, sizeof(si)) != sizeof(si) ||
+				    si.ssi_signo == SIGHUP)
+					continue;
+				if (si.ssi_signo == SIGUSR2)
+					o->keep_attached = true;
+				stop = true;
 			} else if (fd == tfd) {
 				struct xs_tick t;
 				__u64 expirations;
@@ -306,6 +354,7 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o)
 
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					continue;
+				tick_start = mono_now();
 				err = xs_collector_flip(col, &t);
 				if (err) {
 					xs_err("cannot read the maps: %s", strerror(-err));
@@ -315,6 +364,9 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o)
 				}
 				xs_global_add(&acc, &t.g);
 				now = mono_now();
+				xs_status_tick(stp, &t, now - last_tick, (unsigned int)((now - tick_start) * 1e6),
+					       0);
+				last_tick = now;
 				if (now - last_print >= 0.999) {
 					if (!o->quiet)
 						print_rates(&acc, now - last_print);
@@ -342,6 +394,7 @@ int cmd_run(int argc, char **argv)
 {
 	unsigned long long events = 0;
 	struct xs_collector col = {};
+	struct xs_status_pub stp;
 	struct xs_bpf b = {};
 	struct run_opts o;
 	struct xs_tick t;
@@ -360,27 +413,23 @@ int cmd_run(int argc, char **argv)
 			       o.ifaces[i]);
 			return XS_EXIT_ENV;
 		}
-	lock_fd = take_instance_lock(o.pin_dir);
+	lock_fd = xs_instance_lock(o.pin_dir);
 	if (lock_fd < 0)
 		return -lock_fd;
 
-	if (xs_bpf_open(&b, &o.sizes)) {
-		ret = XS_EXIT_LOAD;
+	ret = setup_bpf(&b, &o);
+	if (ret)
 		goto out;
-	}
-	for (i = 0; i < o.nifaces; i++) {
-		ret = xs_bpf_attach(&b, o.ifaces[i], o.mode, o.force);
-		if (ret) {
-			ret = -ret;
-			goto out;
-		}
-		xs_info("attached to %s (%s mode)", o.ifaces[i], xs_mode_name(b.ifaces[i].mode));
-	}
-	if (xs_bpf_pin(&b, o.pin_dir) ||
-	    xs_collector_init(&col, &b, true, count_event, &events)) {
+	if (xs_collector_init(&col, &b, true, count_event, &events)) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
+	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
+	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
+	 * nothing for its sinks (sockets, ports above 1024). */
+	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
+			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
+		xs_warn("could not drop capabilities: %s", strerror(errno));
 	ncpus = col.ncpus;
 	/* The budget is per CPU and per tick in the kernel. */
 	if (xs_collector_set_budget(&col, (__u32)((o.budget * o.tick_ms / 1000 + ncpus - 1) /
@@ -395,15 +444,21 @@ int cmd_run(int argc, char **argv)
 
 		xs_collector_set_reflector_ports(&col, refl, sizeof(refl) / sizeof(refl[0]));
 	}
-	ret = -event_loop(&col, &o);
+	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
+	ret = -event_loop(&col, &o, &stp);
 	/* Drain the last partial tick so the totals are complete. */
 	xs_collector_flip(&col, &t);
-	xs_info("detaching; %llu packets seen, %llu new-flow events",
+	b.keep = o.keep_attached;
+	xs_info("%s; %llu packets seen, %llu new-flow events",
+		b.keep ? "exiting, the program stays attached and counting" : "detaching",
 		(unsigned long long)xs_global_total_pkts(&col.totals.g), events);
 out:
 	xs_collector_free(&col);
 	xs_bpf_close(&b);
-	if (lock_fd >= 0)
+	if (lock_fd >= 0) {
+		if (!b.keep)
+			rmdir(o.pin_dir);	/* the lock created it; fails if not empty */
 		close(lock_fd);
+	}
 	return ret;
 }

@@ -42,6 +42,14 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void sleep_until(uint64_t t)
 {
 	struct timespec ts = { .tv_sec = t / 1000000000ULL, .tv_nsec = t % 1000000000ULL };
@@ -250,6 +258,8 @@ int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t
 			if (stop && *stop)
 				break;
 		}
+		if (!n)
+			r->start_unix = unix_now();
 		err = xs_gen_run(g, p, n, c);
 		if (err)
 			break;
@@ -411,6 +421,7 @@ int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversi
 			break;
 		}
 		if (first) {
+			r->start_unix = unix_now();
 			t0 = now_ns();
 			ts0 = ts[0];
 			first = false;

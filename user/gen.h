@@ -33,7 +33,10 @@ struct xs_gen_report {
 	uint64_t frames;		/* transmitted by the program */
 	uint64_t bytes;
 	double seconds;			/* wall time from first to last call */
-	uint64_t tx_dropped;		/* the interface's tx_dropped, after - before */
+	double start_unix;		/* when the first frame left (time to detect) */
+	uint64_t tx_dropped;		/* the interface's tx_dropped, after - before
+					 * (a veth counts nothing here: a peer that
+					 * cannot take frames drops them unseen) */
 	/* pcap only */
 	uint64_t truncated;		/* longer than the MTU: cut to it */
 	uint64_t skipped;		/* longer than the MTU (with skip), or runts */

@@ -8,6 +8,19 @@
 
 #include "scn.h"
 
+/* Payloads are byte arrays: stores without alignment. */
+static void put16(uint8_t *p, uint16_t v)
+{
+	v = htons(v);
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+}
+
 static int put_name(uint8_t *b, const char *name)
 {
 	int n = 0;
@@ -35,15 +48,15 @@ static int dns_head(uint8_t *b, uint16_t txid, uint16_t flags, uint16_t an, cons
 {
 	int n;
 
-	*(uint16_t *)b = htons(txid);
-	*(uint16_t *)(b + 2) = htons(flags);
-	*(uint16_t *)(b + 4) = htons(1);
-	*(uint16_t *)(b + 6) = htons(an);
-	*(uint16_t *)(b + 8) = 0;
-	*(uint16_t *)(b + 10) = 0;
+	put16(b, txid);
+	put16(b + 2, flags);
+	put16(b + 4, 1);
+	put16(b + 6, an);
+	put16(b + 8, 0);
+	put16(b + 10, 0);
 	n = 12 + put_name(b + 12, name);
-	*(uint16_t *)(b + n) = htons(qtype);
-	*(uint16_t *)(b + n + 2) = htons(1);	/* class IN */
+	put16(b + n, qtype);
+	put16(b + n + 2, 1);	/* class IN */
 	return n + 4;
 }
 
@@ -70,11 +83,11 @@ int scn_dns_response(uint8_t *b, int size, uint16_t txid, const char *name, uint
 
 		if (left - 12 - rdlen > 0 && left - 12 - rdlen < 13)
 			rdlen -= 13;
-		*(uint16_t *)r = htons(0xc00c);
-		*(uint16_t *)(r + 2) = htons(16);	/* TXT */
-		*(uint16_t *)(r + 4) = htons(1);
-		*(uint32_t *)(r + 6) = htonl(3600);
-		*(uint16_t *)(r + 10) = htons((uint16_t)rdlen);
+		put16(r, 0xc00c);
+		put16(r + 2, 16);	/* TXT */
+		put16(r + 4, 1);
+		put32(r + 6, 3600);
+		put16(r + 10, (uint16_t)rdlen);
 		r[12] = (uint8_t)(rdlen - 1);
 		memset(r + 13, 'a' + an % 26, rdlen - 1);
 		n += 12 + rdlen;
@@ -108,8 +121,8 @@ void scn_snmp_response(uint8_t *b, int size)
 	if (size < (int)sizeof(head) + 2)
 		return;
 	memcpy(b, head, sizeof(head));
-	*(uint16_t *)(b + 2) = htons((uint16_t)(size - 4));
-	*(uint16_t *)(b + sizeof(head)) = htons((uint16_t)(size - sizeof(head) - 2));
+	put16(b + 2, (uint16_t)(size - 4));
+	put16(b + sizeof(head), (uint16_t)(size - sizeof(head) - 2));
 	for (i = sizeof(head) + 2; i < size; i++)
 		b[i] = (uint8_t)(0x20 + i % 90);
 }
@@ -124,7 +137,7 @@ void scn_tls_record(uint8_t *b, int size, uint8_t type, uint64_t seed)
 	b[0] = type;
 	b[1] = 0x03;
 	b[2] = 0x03;
-	*(uint16_t *)(b + 3) = htons((uint16_t)(size - 5));
+	put16(b + 3, (uint16_t)(size - 5));
 	for (i = 5; i < size; i++) {
 		if (i % 8 == 5)
 			seed = xs_gen_mix64(seed + i);
