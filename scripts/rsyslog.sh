@@ -4,10 +4,11 @@
 # message written as one JSON object per line with the fields rsyslog PARSED
 # (RFC 5424: facility, severity, hostname, app-name, procid, msgid,
 # structured-data, msg) plus the input it came in on (udp/tcp).
-# It has its own config, pid file and work dir, loads no imuxsock/imklog, so
-# it never touches /dev/log or the system rsyslog.
+# It has its own config, pid file and work dir, and its own unix socket
+# ($dir/log, imuxsock with the system socket off; input "unix"), so it never
+# touches /dev/log or the system rsyslog.
 #
-# Usage: scripts/rsyslog.sh start [--udp P] [--tcp P] | stop | restart | status | clean | path
+# Usage: scripts/rsyslog.sh start [--udp P] [--tcp P] | stop | restart | status | clean | path | socket
 # Env:   XS_RSYSLOG_DIR (default /tmp/xdpstream-rsyslog),
 #        XS_RSYSLOG_UDP (default 15514), XS_RSYSLOG_TCP (default 15515)
 set -euo pipefail
@@ -23,7 +24,7 @@ die() { echo "rsyslog.sh: $*" >&2; exit 1; }
 say() { echo "rsyslog.sh: $*" >&2; }
 
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: $0 start [--udp P] [--tcp P]|stop|restart|status|clean|path"
+[ -n "$cmd" ] || die "usage: $0 start [--udp P] [--tcp P]|stop|restart|status|clean|path|socket"
 shift
 
 # Ports: command line, else what the last start used (so a bare `restart`
@@ -94,11 +95,15 @@ global(workDirectory="$dir/work"
 
 module(load="imudp")
 module(load="imtcp")
+# A private stand-in for /dev/log: what a local syslog(3) sender writes.
+module(load="imuxsock" SysSock.Use="off")
 
 # name= sets \$inputname, reported as "input" in the JSON.
 input(type="imudp" address="127.0.0.1" port="$udp" name="udp" ruleset="xs")
 # imtcp accepts both octet-counted (RFC 6587 3.4.1) and LF-terminated frames.
 input(type="imtcp" address="127.0.0.1" port="$tcp" name="tcp" ruleset="xs")
+# inputname is always "imuxsock" for this one.
+input(type="imuxsock" Socket="$dir/log" ruleset="xs")
 
 # One JSON object per message: what rsyslog parsed (RFC 5424 parser first).
 template(name="xsjson" type="list" option.jsonf="on") {
@@ -214,5 +219,6 @@ case $cmd in
     status) status ;;
     clean) stop; rm -rf "$dir"; say "removed $dir" ;;
     path) echo "$out" ;;
-    *) die "unknown command: $cmd (start|stop|restart|status|clean|path)" ;;
+    socket) echo "$dir/log" ;;
+    *) die "unknown command: $cmd (start|stop|restart|status|clean|path|socket)" ;;
 esac

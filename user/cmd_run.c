@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "names.h"
+#include "output.h"
 #include "status.h"
 
 struct run_opts {
@@ -36,6 +37,7 @@ struct run_opts {
 	unsigned long long budget;	/* events per second, all CPUs */
 	unsigned long long duration_s;	/* 0 = until a signal */
 	const char *pin_dir;
+	const char *config;
 	struct xs_sizes sizes;
 };
 
@@ -56,6 +58,7 @@ static void run_usage(FILE *f)
 		"  -b, --event-budget N    new-flow events per second, all CPUs (default: 200000)\n"
 		"  -d, --duration S        exit after S seconds (default: run until a signal)\n"
 		"  -p, --pin-dir DIR       where to pin maps (default: %s)\n"
+		"  -c, --config FILE       YAML configuration (outputs: where alerts go)\n"
 		"      --dst-entries N     destinations tracked per tick (default: 65536)\n"
 		"      --src-entries N     sources tracked per tick (default: 65536)\n"
 		"      --flow-entries N    flows remembered, LRU (default: 262144)\n"
@@ -76,6 +79,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "event-budget", required_argument, NULL, 'b' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "dst-entries", required_argument, NULL, 1 },
 		{ "src-entries", required_argument, NULL, 2 },
 		{ "flow-entries", required_argument, NULL, 3 },
@@ -96,7 +100,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->pin_dir = XS_PIN_DIR_DEFAULT;
 	xs_sizes_default(&o->sizes);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:kqvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:c:kqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (o->nifaces >= XS_MAX_IFACES) {
@@ -128,6 +132,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'p':
 			o->pin_dir = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
 			break;
 		case 1:
 		case 2:
@@ -179,6 +186,14 @@ static double mono_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -296,9 +311,9 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 		.it_value = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 	};
-	struct epoll_event ev, evs[4];
+	struct epoll_event ev, evs[8];
 	struct xs_global acc = {};
-	double start = mono_now(), last_print = start, last_tick = start, tick_start;
+	double start = mono_now(), last_print = start, last_tick = start, tick_start, due = start;
 	int efd = -1, tfd = -1, sfd = -1, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
@@ -324,9 +339,14 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = xs_collector_events_fd(col);
 	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	/* The outputs' sockets and timers, behind one fd. */
+	ev.data.fd = xs_output_fd();
+	if (ev.data.fd >= 0)
+		epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	while (!stop) {
-		n = epoll_wait(efd, evs, 4, -1);
+		xs_output_service();
+		n = epoll_wait(efd, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -340,20 +360,24 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 			if (fd == sfd) {
 				struct signalfd_siginfo si;
 
-				if (read(sfd, &si, sizeof(si)) != sizeof(si) ||
-				    si.ssi_signo == SIGHUP)
+				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					continue;
+				if (si.ssi_signo == SIGHUP) {
+					xs_output_reopen();
+					continue;
+				}
 				if (si.ssi_signo == SIGUSR2)
 					o->keep_attached = true;
 				stop = true;
 			} else if (fd == tfd) {
 				struct xs_tick t;
 				__u64 expirations;
-				double now;
+				double now, wall = wall_now();
 				int err;
 
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					continue;
+				due += expirations * o->tick_ms / 1000.0;
 				tick_start = mono_now();
 				err = xs_collector_flip(col, &t);
 				if (err) {
@@ -364,6 +388,17 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 				}
 				xs_global_add(&acc, &t.g);
 				now = mono_now();
+				xs_output_tick(&t, wall, o->tick_ms / 1000.0);
+				xs_output_tick_timing(mono_now() - due, now - tick_start,
+						      expirations - 1);
+				{
+					struct xs_output_health h;
+					int k;
+
+					for (k = 0; !xs_output_health(k, &h); k++)
+						xs_status_set_sink(stp, k, h.name, h.up, h.sent,
+								   h.failed, h.queued, h.spooled);
+				}
 				xs_status_tick(stp, &t, now - last_tick, (unsigned int)((now - tick_start) * 1e6),
 					       0);
 				last_tick = now;
@@ -398,10 +433,23 @@ int cmd_run(int argc, char **argv)
 	struct xs_bpf b = {};
 	struct run_opts o;
 	struct xs_tick t;
+	struct xs_cfg *cfg = NULL;
+	char cfg_err[600];
 	int lock_fd = -1, ret, i, ncpus;
 
 	if (parse_run_opts(argc, argv, &o))
 		return XS_EXIT_USAGE;
+	if (o.config && !(cfg = xs_cfg_load_file(o.config, cfg_err, sizeof(cfg_err)))) {
+		xs_err("%s", cfg_err);
+		return XS_EXIT_USAGE;
+	}
+	xs_output_configure(cfg ? xs_cfg_root(cfg) : (xs_node){ 0 });
+	if (cfg && xs_cfg_check_unknown(xs_cfg_root(cfg)) + xs_cfg_nerrors(cfg)) {
+		for (i = 0; i < xs_cfg_nerrors(cfg); i++)
+			xs_err("%s", xs_cfg_error_at(cfg, i));
+		xs_cfg_free(cfg);
+		return XS_EXIT_USAGE;
+	}
 	ret = xs_check_privileges();
 	if (!ret)
 		ret = xs_check_bpffs(o.pin_dir);
@@ -416,6 +464,16 @@ int cmd_run(int argc, char **argv)
 	lock_fd = xs_instance_lock(o.pin_dir);
 	if (lock_fd < 0)
 		return -lock_fd;
+	{
+		struct xs_run_info ri = { o.sizes.dst_entries, o.sizes.src_entries,
+					  o.sizes.flow_entries, o.tick_ms / 1000.0 };
+
+		xs_output_run_info(&ri);
+	}
+	if (xs_output_open()) {
+		ret = XS_EXIT_ENV;
+		goto out;
+	}
 
 	ret = setup_bpf(&b, &o);
 	if (ret)
@@ -453,6 +511,7 @@ int cmd_run(int argc, char **argv)
 		b.keep ? "exiting, the program stays attached and counting" : "detaching",
 		(unsigned long long)xs_global_total_pkts(&col.totals.g), events);
 out:
+	xs_output_close();
 	xs_collector_free(&col);
 	xs_bpf_close(&b);
 	if (lock_fd >= 0) {
@@ -460,5 +519,6 @@ out:
 			rmdir(o.pin_dir);	/* the lock created it; fails if not empty */
 		close(lock_fd);
 	}
+	xs_cfg_free(cfg);
 	return ret;
 }
