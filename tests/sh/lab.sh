@@ -70,7 +70,7 @@ expect "status shows the sensor process" bash -c "$LAB status | grep -q processe
 echo "=== lab: down removes everything, processes included"
 expect "down" $LAB down
 expect "no leftovers" bash -c "! ($(declare -f leftovers); leftovers)"
-state=$(ps -o stat= -p "$sensor")
+state=$(awk '{print $3}' "/proc/$sensor/stat" 2>/dev/null)
 if [[ -z $state || $state == Z* ]]; then ok "the sensor was stopped"; else bad "the sensor still runs ($state)"; fi
 wait "$sensor" 2>/dev/null
 expect "status says down" bash -c "! $LAB status"

@@ -81,8 +81,11 @@ int scn_dns_response(uint8_t *b, int size, uint16_t txid, const char *name, uint
 		int rdlen = left - 12 <= 256 ? left - 12 : 256;
 		uint8_t *r = b + n;
 
+		/* Leave either nothing or room for one more record. */
 		if (left - 12 - rdlen > 0 && left - 12 - rdlen < 13)
 			rdlen -= 13;
+		if (rdlen < 1)
+			break;
 		put16(r, 0xc00c);
 		put16(r + 2, 16);	/* TXT */
 		put16(r + 4, 1);
