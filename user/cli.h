@@ -19,6 +19,8 @@ int cmd_blocks(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 
 /* Reads entry 0 of a pinned map DIR/NAME into val; logs and returns a
  * negative xs_exit code on failure. */

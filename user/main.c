@@ -20,6 +20,8 @@ static const struct xs_cmd cmds[] = {
 	{ "blocks", cmd_blocks, "list blocks and rate limits with their hits" },
 	{ "detach", cmd_detach, "remove a program left attached (run --keep-attached)" },
 	{ "emit", cmd_emit, "send synthetic alerts through the configured outputs" },
+	{ "synth", cmd_synth, "write a labelled capture of attack or benign scenarios" },
+	{ "gen", cmd_gen, "transmit a scenario or a capture onto an interface" },
 };
 
 static void usage(FILE *f)
