@@ -23,7 +23,7 @@ LDLIBS    += -lpthread -lxdp -lbpf -lelf -lz -lpcap -lyaml -ljansson -lrdkafka -
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 	      -I$(OUT) -Imaps -Ibpf
 
-BPF_PROGS := xdpstream xdp_pass xdp_gen
+BPF_PROGS := xdpstream xdp_pass xdp_gen xdp_bench
 BPF_OBJS  := $(patsubst %,$(OUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 
@@ -34,15 +34,26 @@ LIB_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 LIB       := $(OUT)/libxdpstream.a
 BIN       := $(OUT)/xdpstream
 
+# libFuzzer targets (clang, ASan+UBSan): `make fuzz` runs each for
+# FUZZ_SECONDS; the test suite runs a short smoke of each.
+FUZZ_OUT     := $(OUT)/fuzz
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-Imaps -Iuser -Iloader -I$(OUT)
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
+BENCH     := $(OUT)/xdpstream-bench
+
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
-BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(wildcard bench/*.c))
 
-.SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test test-unit test-bpf test-integ bench demo install clean format lint
-all: $(BIN) $(TEST_BINS) $(BENCH_BINS) $(OUT)/xdpstream_reject.bpf.o
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
+.PHONY: install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
 	@scripts/deps.sh --check || scripts/deps.sh
@@ -61,7 +72,7 @@ $(OUT)/xdpstream_reject.bpf.o: bpf/xdpstream.bpf.c $(OUT)/vmlinux.h $(wildcard b
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h user/*.h user/*/*.h tests/lib/*.h)
+$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h user/*.h user/*/*.h tests/lib/*.h bench/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -71,13 +82,27 @@ $(LIB): $(LIB_OBJS)
 $(BIN): $(OUT)/obj/user/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BENCH): $(BENCH_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIB) $(LDLIBS) -lcunit
 
-$(OUT)/bench/%: bench/%.c $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+$(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config.c user/config.h
+	@mkdir -p $(FUZZ_OUT)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_config.c user/config.c -lyaml
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: deps fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		n=$$(basename $$t); mkdir -p $(FUZZ_OUT)/corpus-$$n; \
+		echo "== $$n for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_OUT)/corpus-$$n fuzz/corpus/$${n#fuzz_} || exit 1; \
+	done
+	@XS_FUZZ_N=5000000 $(OUT)/tests/bpf/test_fuzz_frames
 
 # The test suite needs root and the kernel's BPF; it installs what it needs.
 test: deps
@@ -92,6 +117,13 @@ demo: deps all
 
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/xdpstream
+	install -D -m 0644 README.md $(DESTDIR)/usr/local/share/doc/xdpstream/README.md
+
+# The unit, and the sample configuration if none is there yet.
+install-systemd: install
+	install -D -m 0644 packaging/xdpstream.service $(DESTDIR)/etc/systemd/system/xdpstream.service
+	test -e $(DESTDIR)/etc/xdpstream/xdpstream.yaml || \
+		install -D -m 0600 config/xdpstream.yaml $(DESTDIR)/etc/xdpstream/xdpstream.yaml
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

@@ -2,8 +2,9 @@
 /*
  * xdpstream's XDP program: parse each packet, fold it into the current
  * generation of per-CPU aggregates, and report the first packet of each new
- * flow to the ring buffer under a per-tick budget. Always XDP_PASS: the
- * program observes, it does not filter.
+ * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
+ * enforce mode for a blocklisted source or a destination over its rate
+ * limit (XDP_DROP).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,40 +37,61 @@ struct {
 	__type(value, struct xs_port_bitmap);
 } xs_refl_ports SEC(".maps");
 
-struct xs_dst_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct xs_addr);
-	__type(value, struct xs_dst);
-} xs_dst0 SEC(".maps"), xs_dst1 SEC(".maps");
-
-struct xs_src_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct xs_addr);
-	__type(value, struct xs_src);
-} xs_src0 SEC(".maps"), xs_src1 SEC(".maps");
-
-/* One inner map per generation. Besides selecting the generation, an
- * update of these outer maps from userspace waits for an RCU grace period
- * (the kernel's maybe_wait_bpf_programs()): that is the fence that lets
- * in-flight programs finish after an epoch flip. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, XS_GENS);
-	__type(key, __u32);
-	__array(values, struct xs_dst_map);
-} xs_dst_gens SEC(".maps") = {
-	.values = { &xs_dst0, &xs_dst1 },
-};
+/* Per-address tables (see maps/xs_abi.h): sizes are set by the loader to
+ * possible CPUs * XS_GENS * slots; xs_slots_mask = slots - 1. */
+const volatile __u32 xs_dst_mask = 65535;
+const volatile __u32 xs_src_mask = 65535;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, XS_GENS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct xs_src_map);
-} xs_src_gens SEC(".maps") = {
-	.values = { &xs_src0, &xs_src1 },
+	__type(value, struct xs_dst_slot);
+} xs_dtab SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);	/* arrays space values 8 bytes apart anyway */
+} xs_dlist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_src_slot);
+} xs_stab SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} xs_slist SEC(".maps");
+
+/* The fence: userspace rewrites a slot of this map-in-map after each
+ * epoch flip, and the kernel answers only after an RCU grace period
+ * (maybe_wait_bpf_programs() in kernel/bpf/syscall.c), so no program
+ * still runs with the old epoch. The program never reads it. */
+struct xs_fence_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xs_fence0 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct xs_fence_inner);
+} xs_fence SEC(".maps") = {
+	.values = { &xs_fence0 },
 };
 
 /* Flows span windows, so the flow table is not per generation; LRU because
@@ -87,6 +109,40 @@ struct {
 	__uint(max_entries, 4 << 20);
 } xs_events SEC(".maps");
 
+/* Mitigation: sources to drop and destinations to rate-limit, by prefix.
+ * Empty unless a user or a rule in enforce mode adds entries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct xs_lpm_key);
+	__type(value, struct xs_block);
+} xs_blocklist SEC(".maps");
+
+/* Never dropped, whatever the blocklist says (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1024);
+	__type(key, struct xs_lpm_key);
+	__type(value, __u32);
+} xs_allowlist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 256);
+	__type(key, struct xs_lpm_key);
+	__type(value, struct xs_limit);
+} xs_limits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct xs_limit_state);
+} xs_limit_state SEC(".maps");
+
 /* Written only by userspace: running totals, so that `xdpstream stats`
  * and a restarted daemon see the whole history. */
 struct {
@@ -96,8 +152,21 @@ struct {
 	__type(value, struct xs_totals);
 } xs_totals SEC(".maps");
 
-static const struct xs_dst zero_dst;
-static const struct xs_src zero_src;
+/* For `xdpstream status` and `top`, written by the daemon each tick. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_status);
+} xs_status SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_top);
+} xs_top SEC(".maps");
+
 
 static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
 {
@@ -182,35 +251,69 @@ static __always_inline int is_reflector_port(__be16 sport)
 	return (bm->w[(port >> 6) & (XS_PORT_BITMAP_WORDS - 1)] >> (port & 63)) & 1;
 }
 
-/* Looks the key up in the generation's inner map, inserting a zeroed entry
- * on a miss (BPF_NOEXIST: a racing CPU's insert is fine). NULL when full. */
-static __always_inline void *lookup_or_insert(void *map, const struct xs_addr *key,
-					      const void *zero)
+static __always_inline int addr_eq(const struct xs_addr *a, const struct xs_addr *b)
 {
-	void *v = bpf_map_lookup_elem(map, key);
+	__u64 a0, a1, b0, b1;
 
-	if (v)
-		return v;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
+	__builtin_memcpy(&a0, &a->a[0], 8);
+	__builtin_memcpy(&a1, &a->a[8], 8);
+	__builtin_memcpy(&b0, &b->a[0], 8);
+	__builtin_memcpy(&b1, &b->a[8], 8);
+	return a0 == b0 && a1 == b1;
 }
 
-static __always_inline void account_dst(struct xs_global *g, __u32 gen, struct xs_pkt *p,
-					__u64 len, int refl)
-{
-	void *map = bpf_map_lookup_elem(&xs_dst_gens, &gen);
-	struct xs_dst *d;
+/* Finds key's slot in this CPU's region of the table, or claims a free
+ * one (stale tag) and lists it. Only this CPU writes its region (XDP does
+ * not preempt itself), hence no atomics. NULL after XS_TABLE_PROBES
+ * occupied slots: the region is too full. */
+#define TABLE_LOOKUP(name, slot_t, val_t, tab, list, mask, used_cnt)                         \
+	static __always_inline val_t *name(struct xs_global *g, __u32 region, __u32 tag,       \
+					   const struct xs_addr *key, __u64 h)                  \
+	{                                                                                      \
+		__u32 slots = mask + 1, base = region * slots, i;                              \
+                                                                                               \
+		for (i = 0; i < XS_TABLE_PROBES; i++) {                                        \
+			__u32 pos = (h + i) & mask, idx = base + pos, n;                       \
+			slot_t *s = bpf_map_lookup_elem(&tab, &idx);                           \
+			__u64 *l;                                                              \
+                                                                                               \
+			if (!s)                                                                \
+				return NULL;                                                   \
+			if (s->tag == tag) {                                                   \
+				if (addr_eq(&s->key, key))                                     \
+					return &s->v;                                          \
+				continue;                                                      \
+			}                                                                      \
+			s->tag = tag;                                                          \
+			s->key = *key;                                                         \
+			__builtin_memset(&s->v, 0, sizeof(s->v));                              \
+			n = base + (__u32)g->cnt[used_cnt];                                    \
+			l = bpf_map_lookup_elem(&list, &n);                                    \
+			if (l)                                                                 \
+				*l = pos;                                                      \
+			g->cnt[used_cnt]++;                                                    \
+			return &s->v;                                                          \
+		}                                                                              \
+		return NULL;                                                                   \
+	}
 
-	if (!map)
-		return;
-	d = lookup_or_insert(map, &p->dst, &zero_dst);
+TABLE_LOOKUP(dst_slot, struct xs_dst_slot, struct xs_dst, xs_dtab, xs_dlist, xs_dst_mask,
+	     XS_N_DST_USED)
+TABLE_LOOKUP(src_slot, struct xs_src_slot, struct xs_src, xs_stab, xs_slist, xs_src_mask,
+	     XS_N_SRC_USED)
+
+static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32 tag,
+					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc)
+{
+	struct xs_dst *d = dst_slot(g, region, tag, &p->dst, xs_hash_addr(&p->dst));
+
 	if (!d) {
 		g->cnt[XS_N_DST_FULL]++;
 		return;
 	}
 	d->pkts++;
 	d->bytes += len;
-	xs_hll_add(d->hll_src, xs_hash_addr(&p->src));
+	xs_hll_add(d->hll_src, hsrc);
 	if (p->frag == XS_FRAG_LATER) {
 		d->frag++;
 		d->frag_bytes += len;
@@ -246,15 +349,11 @@ static __always_inline void account_dst(struct xs_global *g, __u32 gen, struct x
 	xs_hll_add(d->hll_dport, xs_mix64(p->dport));
 }
 
-static __always_inline void account_src(struct xs_global *g, __u32 gen, struct xs_pkt *p,
-					__u64 len)
+static __always_inline void account_src(struct xs_global *g, __u32 region, __u32 tag,
+					struct xs_pkt *p, __u64 len, __u64 hsrc)
 {
-	void *map = bpf_map_lookup_elem(&xs_src_gens, &gen);
-	struct xs_src *s;
+	struct xs_src *s = src_slot(g, region, tag, &p->src, hsrc);
 
-	if (!map)
-		return;
-	s = lookup_or_insert(map, &p->src, &zero_src);
 	if (!s) {
 		g->cnt[XS_N_SRC_FULL]++;
 		return;
@@ -274,10 +373,93 @@ static __always_inline void account_src(struct xs_global *g, __u32 gen, struct x
 	}
 }
 
+#define NS_PER_PKT 1000000000ULL
+
+/* One token per packet; each CPU's bucket refills at its share of the
+ * rate. Returns 1 if the packet may pass. */
+static __always_inline int take_token(struct xs_limit_state *st, __u64 now)
+{
+	__u64 elapsed = now - st->last_ns, cap = st->burst * NS_PER_PKT, tokens;
+
+	if (elapsed > 10 * NS_PER_PKT)	/* bound the product below */
+		elapsed = 10 * NS_PER_PKT;
+	tokens = st->tokens + elapsed * st->rate_pps;
+	if (tokens > cap)
+		tokens = cap;
+	st->last_ns = now;
+	if (tokens < NS_PER_PKT) {
+		st->tokens = tokens;
+		return 0;
+	}
+	st->tokens = tokens - NS_PER_PKT;
+	return 1;
+}
+
+static __always_inline int limit_matches(__u32 match, const struct xs_pkt *p, int refl)
+{
+	switch (match) {
+	case XS_LIM_ALL:
+		return 1;
+	case XS_LIM_SYN:
+		return p->l4 && p->proto == IPPROTO_TCP &&
+		       (p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN;
+	case XS_LIM_UDP:
+		return p->l4 && p->proto == IPPROTO_UDP;
+	case XS_LIM_ICMP:
+		return p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6;
+	case XS_LIM_REFLECT:
+		return refl || p->frag == XS_FRAG_LATER;
+	}
+	return 0;
+}
+
+/* Enforce mode: drop a blocklisted source, or a packet over its
+ * destination's rate limit. Returns XDP_DROP or XDP_PASS. */
+static __always_inline int mitigate(struct xs_global *g, const struct xs_pkt *p, __u64 len,
+				    int refl)
+{
+	struct xs_lpm_key k = { .prefixlen = 128 };
+	struct xs_limit_state *st;
+	struct xs_block *b;
+	struct xs_limit *l;
+	__u64 now = 0;
+
+	__builtin_memcpy(k.addr, p->src.a, 16);
+	b = bpf_map_lookup_elem(&xs_blocklist, &k);
+	/* The allowlist is only consulted for a source that is blocked. */
+	if (b && !bpf_map_lookup_elem(&xs_allowlist, &k)) {
+		now = bpf_ktime_get_ns();
+		if (!b->expires_ns || now < b->expires_ns) {
+			__sync_fetch_and_add(&b->hits, 1);
+			__sync_fetch_and_add(&b->bytes, len);
+			g->cnt[XS_N_BLOCKED]++;
+			return XDP_DROP;
+		}
+	}
+	__builtin_memcpy(k.addr, p->dst.a, 16);
+	l = bpf_map_lookup_elem(&xs_limits, &k);
+	if (!l || !limit_matches(l->match, p, refl))
+		return XDP_PASS;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	if (l->expires_ns && now >= l->expires_ns)
+		return XDP_PASS;
+	st = bpf_map_lookup_elem(&xs_limit_state, &l->slot);
+	if (!st)
+		return XDP_PASS;
+	if (take_token(st, now)) {
+		st->passed++;
+		return XDP_PASS;
+	}
+	st->dropped++;
+	g->cnt[XS_N_RATE_LIMITED]++;
+	return XDP_DROP;
+}
+
 /* First packet of a flow: insert it (only the CPU whose insert succeeds
  * reports it) and send an event if the tick's budget allows. */
 static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
-					 const struct xs_runtime *rt, struct xs_pkt *p,
+					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
 					 __u64 len)
 {
 	struct xs_flow_key k = {
@@ -287,7 +469,7 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 		.dport = p->dport,
 		.proto = p->proto,
 	};
-	struct xs_flow_val v = { .first_epoch = rt->epoch };
+	struct xs_flow_val v = { .first_epoch = epoch };
 	struct xs_flow_event *e;
 	long err;
 
@@ -317,7 +499,7 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 	e->tcp_flags = p->proto == IPPROTO_TCP ? p->tcp_flags : 0;
 	e->cls = p->cls;
 	e->vlan = p->vlans;
-	e->epoch = rt->epoch;
+	e->epoch = epoch;
 	e->ifindex = ctx->ingress_ifindex;
 	e->len = len;
 	e->pad = 0;
@@ -334,13 +516,17 @@ int xdpstream(struct xdp_md *ctx)
 	struct xs_pkt p = {};
 	struct xs_runtime *rt;
 	struct xs_global *g;
-	__u32 zero = 0, gen;
+	__u32 zero = 0, gen, region, epoch;
 	int ret, refl = 0;
+	__u64 hsrc;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
 		return XDP_PASS;
-	gen = rt->epoch & 1;
+	/* Read the epoch once: generation, slot tags and events must agree
+	 * even if userspace flips it while this packet is processed. */
+	epoch = *(volatile __u32 *)&rt->epoch;
+	gen = epoch & 1;
 	g = bpf_map_lookup_elem(&xs_global, &gen);
 	if (!g)
 		return XDP_PASS;
@@ -373,6 +559,13 @@ int xdpstream(struct xdp_md *ctx)
 	if (p.cls >= XS_C_ARP)
 		return XDP_PASS;	/* not IP: no addresses to aggregate */
 
+	if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport))
+		refl = 1;
+	/* Mitigation first: what is dropped is counted above (it arrived)
+	 * but aggregated nowhere else. */
+	if (mitigate(g, &p, len, refl) == XDP_DROP)
+		return XDP_DROP;
+
 	if (p.frag == XS_FRAG_FIRST)
 		g->cnt[XS_N_IP_FRAG_FIRST]++;
 	if (p.l4 && p.proto == IPPROTO_TCP) {
@@ -384,15 +577,20 @@ int xdpstream(struct xdp_md *ctx)
 			g->cnt[XS_N_TCP_RST]++;
 		if (p.tcp_flags & XS_TCP_FIN)
 			g->cnt[XS_N_TCP_FIN]++;
-	} else if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport)) {
-		refl = 1;
+	} else if (refl) {
 		g->cnt[XS_N_REFLECT]++;
 	}
 
-	account_dst(g, gen, &p, len, refl);
-	account_src(g, gen, &p, len);
-	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF))
-		account_flow(ctx, g, rt, &p, len);
+	region = bpf_get_smp_processor_id() * XS_GENS + gen;
+	hsrc = xs_hash_addr(&p.src);
+	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
+	account_src(g, region, epoch + 1, &p, len, hsrc);
+	/* A TCP segment with ACK belongs to a connection whose first segment
+	 * (SYN, or a scanner's flagless/FIN probe) already went through the
+	 * flow table: skipping it saves a hash lookup on established traffic. */
+	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
+	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
+		account_flow(ctx, g, rt, epoch, &p, len);
 	return XDP_PASS;
 }
 

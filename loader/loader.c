@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,11 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 
 #include "xdpstream.skel.h"
 #include "loader.h"
+#include "xs_abi.h"
 #include "log.h"
 
 void xs_sizes_default(struct xs_sizes *s)
@@ -27,25 +30,37 @@ void xs_sizes_default(struct xs_sizes *s)
 	s->ringbuf_bytes = 4u << 20;
 }
 
+__u32 xs_table_slots(__u32 entries)
+{
+	__u32 n = 64;
+
+	while (n < entries && n < (1u << 30))
+		n <<= 1;
+	return n;
+}
+
 static int size_maps(struct xdpstream_bpf *skel, const struct xs_sizes *sz)
 {
-	struct bpf_map *resize[][2] = {
-		{ skel->maps.xs_dst0, skel->maps.xs_dst1 },
-		{ skel->maps.xs_src0, skel->maps.xs_src1 },
-	};
-	__u32 n[] = { sz->dst_entries, sz->src_entries };
-	int i, j, err;
+	__u32 dslots = xs_table_slots(sz->dst_entries), sslots = xs_table_slots(sz->src_entries);
+	__u64 regions = (__u64)libbpf_num_possible_cpus() * XS_GENS;
+	int err;
 
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 2; j++) {
-			err = bpf_map__set_max_entries(resize[i][j], n[i]);
-			if (err)
-				return err;
-		}
-	err = bpf_map__set_max_entries(skel->maps.xs_flows, sz->flow_entries);
-	if (err)
-		return err;
-	return bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);
+	if (regions * dslots > UINT32_MAX || regions * sslots > UINT32_MAX)
+		return -E2BIG;
+	skel->rodata->xs_dst_mask = dslots - 1;
+	skel->rodata->xs_src_mask = sslots - 1;
+	err = bpf_map__set_max_entries(skel->maps.xs_dtab, regions * dslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_dlist, regions * dslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_stab, regions * sslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_slist, regions * sslots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_flows, sz->flow_entries);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);
+	return err;
 }
 
 static const char *obj_file;
@@ -177,6 +192,18 @@ int xs_mode_parse(const char *s, enum xdp_attach_mode *mode)
 	return 0;
 }
 
+static bool uses_dispatcher(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	bool d;
+
+	if (libxdp_get_error(mp) || !mp)
+		return false;
+	d = !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(mp);
+	return d;
+}
+
 /* Refuse to step on an XDP program that is already there, unless forced.
  * Returns 0 when the way is clear. */
 static int check_existing(const char *ifname, int ifindex, bool force)
@@ -278,7 +305,35 @@ int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xdp_attach_mode mod
 	ifc->ifindex = ifindex;
 	ifc->mode = xdp_program__is_attached(b->prog, ifindex);
 	ifc->attached = true;
+	ifc->dispatcher = uses_dispatcher(ifindex);
 	return 0;
+}
+
+bool xs_bpf_uses_dispatcher(const struct xs_bpf *b)
+{
+	int i;
+
+	for (i = 0; i < b->nifaces; i++)
+		if (b->ifaces[i].attached && b->ifaces[i].dispatcher)
+			return true;
+	return false;
+}
+
+/* A program attached alone is removed with the netlink call itself, and
+ * only if it is still ours (XDP_FLAGS_REPLACE): that needs CAP_NET_ADMIN
+ * only, so it works after the daemon dropped CAP_SYS_ADMIN. The
+ * dispatcher is libxdp's business. */
+static int detach_one(struct xs_bpf *b, const struct xs_iface *ifc)
+{
+	DECLARE_LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(b->prog));
+	__u32 flags = XDP_FLAGS_REPLACE;
+
+	if (ifc->dispatcher || opts.old_prog_fd < 0)
+		return xdp_program__detach(b->prog, ifc->ifindex, ifc->mode, 0);
+	flags |= ifc->mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE :
+		 ifc->mode == XDP_MODE_HW  ? XDP_FLAGS_HW_MODE :
+					     XDP_FLAGS_DRV_MODE;
+	return bpf_xdp_attach(ifc->ifindex, -1, flags, &opts);
 }
 
 int xs_bpf_pin(struct xs_bpf *b, const char *dir)
@@ -315,18 +370,18 @@ void xs_bpf_close(struct xs_bpf *b)
 	struct bpf_map *m;
 	int i;
 
-	for (i = 0; i < b->nifaces; i++) {
+	for (i = 0; i < b->nifaces && !b->keep; i++) {
 		struct xs_iface *ifc = &b->ifaces[i];
 
 		if (!ifc->attached)
 			continue;
-		if (xdp_program__detach(b->prog, ifc->ifindex, ifc->mode, 0))
+		if (detach_one(b, ifc))
 			xs_warn("could not detach from %s; remove it with "
 				"'xdp-loader unload %s --all'",
 				ifc->name, ifc->name);
 		ifc->attached = false;
 	}
-	if (b->pin_dir[0] && b->skel) {
+	if (b->pin_dir[0] && b->skel && !b->keep) {
 		bpf_object__for_each_map(m, b->skel->obj)
 			if (!bpf_map__is_internal(m))
 				bpf_map__unpin(m, NULL);

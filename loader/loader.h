@@ -18,8 +18,8 @@ struct xdpstream_bpf;
 
 /* Map sizes, from the configuration. */
 struct xs_sizes {
-	__u32 dst_entries;
-	__u32 src_entries;
+	__u32 dst_entries;	/* destinations per CPU per tick (rounded up to 2^n) */
+	__u32 src_entries;	/* sources per CPU per tick (rounded up to 2^n) */
 	__u32 flow_entries;
 	__u32 ringbuf_bytes;	/* power of two, >= page size */
 };
@@ -29,6 +29,7 @@ struct xs_iface {
 	int ifindex;
 	enum xdp_attach_mode mode;	/* mode actually in use */
 	bool attached;
+	bool dispatcher;		/* through libxdp's dispatcher (else alone) */
 };
 
 struct xs_bpf {
@@ -37,6 +38,7 @@ struct xs_bpf {
 	struct xs_iface ifaces[XS_MAX_IFACES];
 	int nifaces;
 	char pin_dir[256];		/* empty when not pinned */
+	bool keep;			/* on close: stay attached, keep the pins */
 };
 
 /* Exit codes a user can act on; see README "Exit codes". */
@@ -51,6 +53,8 @@ enum xs_exit {
 };
 
 void xs_sizes_default(struct xs_sizes *s);
+/* Table slots for a number of entries: the next power of two, >= 64. */
+__u32 xs_table_slots(__u32 entries);
 
 /* Open the object, size the maps, load it (no attach): replay and tests.
  * Returns 0 or a negative errno; on failure the error was logged. */
@@ -72,10 +76,15 @@ int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xdp_attach_mode mod
 /* Pin every map under dir (created if missing). */
 int xs_bpf_pin(struct xs_bpf *b, const char *dir);
 
-/* Detach from every interface, unpin, free. Safe on a partial setup. */
+/* Detach from every interface, unpin, free (with b->keep: leave the
+ * program attached and the maps pinned). Safe on a partial setup. */
 void xs_bpf_close(struct xs_bpf *b);
 
 int xs_bpf_prog_fd(const struct xs_bpf *b);
+
+/* Does any interface use libxdp's dispatcher? (Detaching from it needs
+ * CAP_SYS_ADMIN; a program attached alone needs only CAP_NET_ADMIN.) */
+bool xs_bpf_uses_dispatcher(const struct xs_bpf *b);
 
 /* Pre-flight checks, each logging one line with the remedy. */
 int xs_check_privileges(void);

@@ -82,6 +82,10 @@ enum xs_cnt {
 	XS_N_DST_FULL,		/* packets not tracked per destination: map full */
 	XS_N_SRC_FULL,		/* packets not tracked per source: map full */
 	XS_N_FLOW_FULL,		/* flow insert failed (other than a race) */
+	XS_N_DST_USED,		/* destination table slots claimed (this CPU, this gen) */
+	XS_N_SRC_USED,		/* source table slots claimed */
+	XS_N_BLOCKED,		/* dropped: source on the blocklist (enforce mode) */
+	XS_N_RATE_LIMITED,	/* dropped: over a destination's rate limit */
 	XS_N_MAX
 };
 
@@ -111,7 +115,7 @@ struct xs_addr {
 };
 _Static_assert(sizeof(struct xs_addr) == 16, "xs_addr size");
 
-/* Per-destination aggregate for one generation (PERCPU_HASH, key xs_addr). */
+/* Per-destination aggregate for one generation (a slot of xs_dtab). */
 struct xs_dst {
 	__u64 pkts;
 	__u64 bytes;		/* frame bytes, Ethernet header included */
@@ -134,7 +138,7 @@ struct xs_dst {
 };
 _Static_assert(sizeof(struct xs_dst) == 14 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
 
-/* Per-source aggregate for one generation (PERCPU_HASH, key xs_addr). */
+/* Per-source aggregate for one generation (a slot of xs_stab). */
 struct xs_src {
 	__u64 pkts;
 	__u64 bytes;
@@ -144,6 +148,35 @@ struct xs_src {
 	__u64 icmp_echo;	/* ICMP/ICMPv6 echo requests sent */
 };
 _Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
+
+/*
+ * Per-address tables: open addressing in mmapable ARRAYs, one region per
+ * CPU and generation, so that the program increments without locks and
+ * userspace reads a generation in place, without a syscall per entry.
+ * Region r = cpu * XS_GENS + gen holds `slots` slots (a power of two) from
+ * index r * slots. A slot belongs to the generation whose tag it carries
+ * (tag = epoch + 1; 0 = never used): stale slots are free, so nothing is
+ * ever cleared. Each claim also appends the slot's position to the
+ * region's list (xs_dlist/xs_slist: __u64 positions, same layout), counted by
+ * XS_N_DST_USED/XS_N_SRC_USED, so a drain touches only used slots.
+ */
+#define XS_TABLE_PROBES 8	/* linear probes before a key counts as "map full" */
+
+struct xs_dst_slot {
+	__u32 tag;
+	__u32 pad;
+	struct xs_addr key;
+	struct xs_dst v;
+};
+_Static_assert(sizeof(struct xs_dst_slot) == 24 + sizeof(struct xs_dst), "xs_dst_slot layout");
+
+struct xs_src_slot {
+	__u32 tag;
+	__u32 pad;
+	struct xs_addr key;
+	struct xs_src v;
+};
+_Static_assert(sizeof(struct xs_src_slot) == 24 + sizeof(struct xs_src), "xs_src_slot layout");
 
 /* Flow table key (LRU_HASH, shared by all CPUs). Ports are in network order;
  * for ICMP/ICMPv6, sport = type << 8 | code and dport = echo identifier
@@ -192,6 +225,61 @@ _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
 
+/* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
+ * an empty table costs one cheap lookup per packet. IPv4 prefixes are
+ * stored IPv4-mapped: prefixlen = 96 + the IPv4 length. */
+struct xs_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct xs_lpm_key) == 20, "xs_lpm_key size");
+
+/* Blocklist entry (LPM_TRIE on the source). Hits are atomic adds: the
+ * entry is shared, and only blocked traffic touches it. */
+struct xs_block {
+	__u64 expires_ns;	/* CLOCK_MONOTONIC; 0 = never */
+	__u64 created_ns;
+	__u64 hits;		/* packets dropped */
+	__u64 bytes;
+	__u32 rule;		/* who added it: XS_BLOCK_BY_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xs_block) == 40, "xs_block size");
+
+#define XS_BLOCK_BY_USER 0	/* xdpstream block */
+#define XS_BLOCK_BY_RULE 1	/* an alert's block action */
+
+/* What a rate limit applies to. */
+enum xs_limit_match {
+	XS_LIM_ALL = 0,
+	XS_LIM_SYN,		/* TCP SYN without ACK */
+	XS_LIM_UDP,
+	XS_LIM_ICMP,
+	XS_LIM_REFLECT,		/* UDP from reflector ports and later fragments */
+	XS_LIM_MAX
+};
+
+/* Rate limit on a destination prefix (LPM_TRIE); its token bucket lives
+ * in xs_limit_state[slot], per CPU. */
+struct xs_limit {
+	__u64 expires_ns;	/* 0 = never */
+	__u32 match;		/* enum xs_limit_match */
+	__u32 slot;
+};
+_Static_assert(sizeof(struct xs_limit) == 16, "xs_limit size");
+
+/* Per-CPU token bucket: each CPU gets rate/ncpus (userspace divides), so
+ * no locks. Tokens are in packet-nanoseconds (1e9 = one packet). */
+struct xs_limit_state {
+	__u64 rate_pps;		/* this CPU's share */
+	__u64 burst;		/* packets */
+	__u64 tokens;
+	__u64 last_ns;
+	__u64 passed;
+	__u64 dropped;
+};
+_Static_assert(sizeof(struct xs_limit_state) == 48, "xs_limit_state size");
+
 /* Reflector source ports: a bitmap over the 65536 UDP ports (ARRAY of one
  * 8 KiB entry), filled by userspace from the configured list. */
 #define XS_PORT_BITMAP_WORDS (65536 / 64)
@@ -199,6 +287,61 @@ struct xs_port_bitmap {
 	__u64 w[XS_PORT_BITMAP_WORDS];
 };
 _Static_assert(sizeof(struct xs_port_bitmap) == 8192, "xs_port_bitmap size");
+
+/* Written by the daemon each tick into pinned ARRAY maps, for `status`
+ * and `top` (no kernel access: they live in the BPF object only so that
+ * they are pinned and found with the rest). */
+#define XS_STATUS_SINKS 8
+struct xs_sink_status {
+	char name[24];		/* e.g. "kafka:xdpstream.alerts" */
+	__u32 up;		/* 1 = delivering */
+	__u32 pad;
+	__u64 sent;
+	__u64 failed;
+	__u64 queued;
+	__u64 spooled;
+};
+_Static_assert(sizeof(struct xs_sink_status) == 64, "xs_sink_status size");
+
+struct xs_status {
+	__u64 start_time;	/* seconds since the Unix epoch */
+	__u64 last_tick_time;	/* same clock */
+	__u64 ticks;
+	__u32 pid;
+	__u32 tick_ms;
+	__u32 tick_lag_us;	/* last tick: how late the drain finished */
+	__u32 nsinks;
+	__u64 dst_entries;	/* last tick: tracked destinations / capacity */
+	__u64 dst_capacity;
+	__u64 src_entries;
+	__u64 src_capacity;
+	__u64 flow_capacity;
+	__u64 alerts_active;
+	struct xs_global last;	/* last tick's counters */
+	__u64 last_secs_x1000;	/* its length, in ms */
+	struct xs_sink_status sinks[XS_STATUS_SINKS];
+};
+
+/* Top talkers of the last tick (ARRAY, XS_TOP_N entries each for
+ * destinations and sources, by packets). */
+#define XS_TOP_N 20
+struct xs_top_entry {
+	struct xs_addr addr;
+	__u64 pkts;
+	__u64 bytes;
+	__u64 syn;
+	__u64 pad;
+};
+_Static_assert(sizeof(struct xs_top_entry) == 48, "xs_top_entry size");
+
+struct xs_top {
+	__u32 epoch;
+	__u32 ndst;
+	__u32 nsrc;
+	__u32 pad;
+	struct xs_top_entry dst[XS_TOP_N];
+	struct xs_top_entry src[XS_TOP_N];
+};
 
 /* TCP flag bits as in the header's 14th byte. */
 #define XS_TCP_FIN 0x01

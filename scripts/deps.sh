@@ -11,6 +11,9 @@ PKGS=(
 	# tests
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
 	rsyslog kcat maven default-jre-headless curl
+	# promtool (checks the metrics format); the policy-rc.d guard below keeps
+	# the package's Prometheus server from being started
+	prometheus
 	# sanitizers, fuzzing, lint
 	libclang-rt-14-dev cppcheck clang-format
 )

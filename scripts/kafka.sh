@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
         *) args+=("$1"); shift ;;
     esac
 done
-[[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65534 ] || die "bad port: $port"
+if ! [[ $port =~ ^[0-9]+$ && $port -ge 1 && $port -le 65534 ]]; then die "bad port: $port"; fi
 cport=$((port + 1))   # KRaft controller listener
 dir=${XS_KAFKA_DIR:-/tmp/xdpstream-kafka-$port}
 pidfile=$dir/kafka.pid
@@ -46,6 +46,17 @@ port_listening() {
     hex=$(printf ':%04X' "$1")
     awk -v p="$hex" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
                      END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Close every fd above 2 in this (sub)shell. Daemons started from here must
+# not keep the caller's pipes open (a test runner's capture pipe, a CI
+# `| tee`, a fifo), or the caller would wait for an EOF that never comes.
+close_inherited_fds() {
+    local fd
+    for fd in "/proc/$BASHPID/fd"/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
 }
 
 # Pid from the pid file if that process is alive and is our broker; else empty.
@@ -181,10 +192,12 @@ start() {
     fi
     # setsid: the broker outlives the calling shell and is not hit by a
     # terminal's Ctrl-C aimed at the test runner; `stop` ends it.
-    setsid java -Xms128m -Xmx"${XS_KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \
-        -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-        -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
-        </dev/null >>"$dir/logs/kafka.out" 2>&1 &
+    (
+        close_inherited_fds
+        exec setsid java -Xms128m -Xmx"${XS_KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
+            -XX:-UsePerfData -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+            -cp "$libs/*" kafka.Kafka "$dir/server.properties"
+    ) </dev/null >>"$dir/logs/kafka.out" 2>&1 &
     pid=$!
     echo "$pid" >"$pidfile"
     local deadline=$((SECONDS + ${XS_KAFKA_START_TIMEOUT:-60}))

@@ -4,10 +4,11 @@
 # message written as one JSON object per line with the fields rsyslog PARSED
 # (RFC 5424: facility, severity, hostname, app-name, procid, msgid,
 # structured-data, msg) plus the input it came in on (udp/tcp).
-# It has its own config, pid file and work dir, loads no imuxsock/imklog, so
-# it never touches /dev/log or the system rsyslog.
+# It has its own config, pid file and work dir, and its own unix socket
+# ($dir/log, imuxsock with the system socket off; input "unix"), so it never
+# touches /dev/log or the system rsyslog.
 #
-# Usage: scripts/rsyslog.sh start [--udp P] [--tcp P] | stop | restart | status | clean | path
+# Usage: scripts/rsyslog.sh start [--udp P] [--tcp P] | stop | restart | status | clean | path | socket
 # Env:   XS_RSYSLOG_DIR (default /tmp/xdpstream-rsyslog),
 #        XS_RSYSLOG_UDP (default 15514), XS_RSYSLOG_TCP (default 15515)
 set -euo pipefail
@@ -23,7 +24,7 @@ die() { echo "rsyslog.sh: $*" >&2; exit 1; }
 say() { echo "rsyslog.sh: $*" >&2; }
 
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: $0 start [--udp P] [--tcp P]|stop|restart|status|clean|path"
+[ -n "$cmd" ] || die "usage: $0 start [--udp P] [--tcp P]|stop|restart|status|clean|path|socket"
 shift
 
 # Ports: command line, else what the last start used (so a bare `restart`
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 for p in "$udp" "$tcp"; do
-    [[ $p =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "bad port: $p"
+    if ! [[ $p =~ ^[0-9]+$ && $p -ge 1 && $p -le 65535 ]]; then die "bad port: $p"; fi
 done
 
 # Is a socket of this protocol bound to the port (TCP: in LISTEN state)?
@@ -54,6 +55,17 @@ port_bound() {
     state=$([ "$proto" = tcp ] && echo 0A || echo 07)
     awk -v p="$hex" -v st="$state" 'FNR > 1 && $4 == st && substr($2, length($2) - 4) == p { f = 1 }
                      END { exit !f }' "/proc/net/$proto" "/proc/net/${proto}6" 2>/dev/null
+}
+
+# Close every fd above 2 in this (sub)shell. Daemons started from here must
+# not keep the caller's pipes open (a test runner's capture pipe, a CI
+# `| tee`, a fifo), or the caller would wait for an EOF that never comes.
+close_inherited_fds() {
+    local fd
+    for fd in "/proc/$BASHPID/fd"/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
 }
 
 # Pid from the pid file if it is alive and is our rsyslogd (cmdline names our
@@ -83,11 +95,15 @@ global(workDirectory="$dir/work"
 
 module(load="imudp")
 module(load="imtcp")
+# A private stand-in for /dev/log: what a local syslog(3) sender writes.
+module(load="imuxsock" SysSock.Use="off")
 
 # name= sets \$inputname, reported as "input" in the JSON.
 input(type="imudp" address="127.0.0.1" port="$udp" name="udp" ruleset="xs")
 # imtcp accepts both octet-counted (RFC 6587 3.4.1) and LF-terminated frames.
 input(type="imtcp" address="127.0.0.1" port="$tcp" name="tcp" ruleset="xs")
+# inputname is always "imuxsock" for this one.
+input(type="imuxsock" Socket="$dir/log" ruleset="xs")
 
 # One JSON object per message: what rsyslog parsed (RFC 5424 parser first).
 template(name="xsjson" type="list" option.jsonf="on") {
@@ -137,7 +153,10 @@ start() {
     # -n: stay in the foreground so $! is rsyslogd itself; we background it.
     # -i: own pid file, so the system instance's /run/rsyslogd.pid is untouched.
     # setsid: outlives the calling shell; `stop` ends it.
-    setsid rsyslogd -n -f "$conf" -i "$rspidfile" </dev/null >>"$dir/rsyslogd.out" 2>&1 &
+    (
+        close_inherited_fds
+        exec setsid rsyslogd -n -f "$conf" -i "$rspidfile"
+    ) </dev/null >>"$dir/rsyslogd.out" 2>&1 &
     pid=$!
     echo "$pid" >"$pidfile"
     local i
@@ -200,5 +219,6 @@ case $cmd in
     status) status ;;
     clean) stop; rm -rf "$dir"; say "removed $dir" ;;
     path) echo "$out" ;;
-    *) die "unknown command: $cmd (start|stop|restart|status|clean|path)" ;;
+    socket) echo "$dir/log" ;;
+    *) die "unknown command: $cmd (start|stop|restart|status|clean|path|socket)" ;;
 esac

@@ -13,6 +13,21 @@ int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
+int cmd_limit(int argc, char **argv);
+int cmd_unlimit(int argc, char **argv);
+int cmd_blocks(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+/* Reads entry 0 of a pinned map DIR/NAME into val; logs and returns a
+ * negative xs_exit code on failure. */
+int xs_read_pinned(const char *dir, const char *name, void *val);
+int cmd_emit(int argc, char **argv);
 
 /* Parses a non-negative integer flag value in [min, max]; on error logs
  * "--flag: ..." and returns -1. */

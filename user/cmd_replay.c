@@ -116,9 +116,8 @@ int cmd_replay(int argc, char **argv)
 	if (xs_settings_init(&s))
 		return XS_EXIT_FAIL;
 	if (config && xs_settings_load(&s, config)) {
-		xs_err("%s: configuration not valid (see the lines above)", config);
 		xs_settings_free(&s);
-		return XS_EXIT_USAGE;
+		return XS_EXIT_USAGE;	/* each error logged, one line each */
 	}
 	if (xs_output_open()) {
 		xs_settings_free(&s);

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* xdpstream run: attach, count, detect; a line of rates per second on
- * stderr, alerts through the output layer (stdout by default); detach on
- * exit. */
+/* xdpstream run: attach, count, print a line per second, detach on exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,19 +9,24 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
 #include "cli.h"
+#include "caps.h"
 #include "collector.h"
 #include "engine.h"
+#include "instance.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
 #include "output.h"
 #include "settings.h"
+#include "status.h"
 
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
@@ -31,6 +34,7 @@ struct run_opts {
 	enum xdp_attach_mode mode;
 	bool force;
 	bool quiet;
+	bool keep_attached;	/* on exit, leave the program attached */
 	unsigned long long tick_ms;
 	unsigned long long budget;	/* events per second, all CPUs */
 	unsigned long long duration_s;	/* 0 = until a signal */
@@ -48,16 +52,20 @@ static void run_usage(FILE *f)
 		"Attach to the interfaces, count every packet, print one line of rates\n"
 		"per second on stderr and the alerts of the detection rules on stdout (JSON\n"
 		"lines, or one line each on a terminal) and to the configured outputs.\n"
-		"Ctrl-C (SIGINT) or SIGTERM ends the open alerts, detaches and exits.\n"
-		"Flags win over the configuration file.\n\n"
+		"Ctrl-C (SIGINT) or SIGTERM ends the open alerts, detaches and exits;\n"
+		"SIGUSR2 exits leaving the program attached (as --keep-attached).\n"
+		"A program kept attached by an earlier run is adopted: counting goes on.\n\n"
 		"  -i, --interface IFACE   interface to attach to (repeat for more, max %d)\n"
-		"  -c, --config FILE       configuration (see config/xdpstream.yaml)\n"
 		"  -m, --mode MODE         native, skb or auto (default: auto)\n"
 		"  -f, --force             replace an XDP program already on the interface\n"
+		"  -k, --keep-attached     on exit leave the program attached and its maps\n"
+		"                          pinned, still counting; the next run adopts them\n"
 		"  -t, --tick-ms MS        epoch flip interval, 10..60000 (default: 1000)\n"
 		"  -b, --event-budget N    new-flow events per second, all CPUs (default: 200000)\n"
 		"  -d, --duration S        exit after S seconds (default: run until a signal)\n"
 		"  -p, --pin-dir DIR       where to pin maps (default: %s)\n"
+		"  -c, --config FILE       YAML configuration: rules, outputs, ... (see\n"
+		"                          config/xdpstream.yaml); flags win over it\n"
 		"      --dst-entries N     destinations tracked per tick (default: 65536)\n"
 		"      --src-entries N     sources tracked per tick (default: 65536)\n"
 		"      --flow-entries N    flows remembered, LRU (default: 262144)\n"
@@ -72,17 +80,18 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
-		{ "config", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "tick-ms", required_argument, NULL, 't' },
 		{ "event-budget", required_argument, NULL, 'b' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "dst-entries", required_argument, NULL, 1 },
 		{ "src-entries", required_argument, NULL, 2 },
 		{ "flow-entries", required_argument, NULL, 3 },
 		{ "bpf-obj", required_argument, NULL, 4 },
+		{ "keep-attached", no_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -98,7 +107,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->pin_dir = XS_PIN_DIR_DEFAULT;
 	xs_sizes_default(&o->sizes);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:c:m:ft:b:d:p:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:c:kqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (o->nifaces >= XS_MAX_IFACES) {
@@ -106,9 +115,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				return -1;
 			}
 			o->ifaces[o->nifaces++] = optarg;
-			break;
-		case 'c':
-			o->config = optarg;
 			break;
 		case 'm':
 			if (xs_mode_parse(optarg, &o->mode)) {
@@ -136,6 +142,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'p':
 			o->pin_dir = optarg;
 			break;
+		case 'c':
+			o->config = optarg;
+			break;
 		case 1:
 		case 2:
 		case 3:
@@ -156,6 +165,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 4:
 			xs_bpf_set_object_file(optarg);
+			break;
+		case 'k':
+			o->keep_attached = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -182,36 +194,19 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-/* One instance per pin directory: a lock held for the daemon's life. */
-static int take_instance_lock(const char *pin_dir)
-{
-	char path[300], *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/lock/xdpstream%s.lock", pin_dir);
-	for (p = path + strlen("/run/lock/xdpstream"); *p; p++)
-		if (*p == '/')
-			*p = '_';
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		xs_err("cannot open lock file %s: %s", path, strerror(errno));
-		return -XS_EXIT_ENV;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		xs_err("another xdpstream instance is running with pin dir %s: stop it first, "
-		       "or use --pin-dir",
-		       pin_dir);
-		close(fd);
-		return -XS_EXIT_BUSY;
-	}
-	return fd;
-}
-
 static double mono_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -263,6 +258,61 @@ static void print_rates(const struct xs_global *g, double secs)
 		(unsigned long long)(g->cnt[XS_N_EV_BUDGET] + g->cnt[XS_N_EV_RINGFULL]));
 }
 
+/* Loads and attaches, or adopts what an earlier run left attached (with
+ * --keep-attached) so that counting goes on without a gap. Returns 0 or an
+ * exit code. */
+static int setup_bpf(struct xs_bpf *b, const struct run_opts *o)
+{
+	struct xs_instance inst;
+	int i, err;
+
+	err = xs_instance_find(o->pin_dir, &inst);
+	if (err) {
+		xs_err("cannot inspect %s: %s", o->pin_dir, strerror(-err));
+		return XS_EXIT_ENV;
+	}
+	for (i = 0; i < inst.nifaces; i++) {
+		int j;
+
+		for (j = 0; j < o->nifaces; j++)
+			if (!strcmp(inst.ifaces[i].name, o->ifaces[j]))
+				break;
+		if (j == o->nifaces) {
+			xs_err("xdpstream was kept attached to %s with these maps: add -i %s, or "
+			       "run 'xdpstream detach' first",
+			       inst.ifaces[i].name, inst.ifaces[i].name);
+			return XS_EXIT_BUSY;
+		}
+	}
+	if (inst.nifaces) {
+		if (xs_bpf_adopt(b, &o->sizes, o->pin_dir, &inst))
+			return XS_EXIT_LOAD;
+		for (i = 0; i < inst.nifaces; i++)
+			xs_info("adopted the program kept attached to %s (id %u): counting goes on",
+				inst.ifaces[i].name, inst.prog_id);
+	} else {
+		if (inst.pinned) {
+			xs_info("removing stale pins from %s (no program uses them)", o->pin_dir);
+			xs_unpin_dir(o->pin_dir);
+			mkdir(o->pin_dir, 0700);
+		}
+		if (xs_bpf_open(b, &o->sizes))
+			return XS_EXIT_LOAD;
+	}
+	for (i = 0; i < o->nifaces; i++) {
+		if (xs_instance_has(&inst, o->ifaces[i]))
+			continue;
+		err = xs_bpf_attach(b, o->ifaces[i], o->mode, o->force);
+		if (err)
+			return -err;
+		xs_info("attached to %s (%s mode)", o->ifaces[i],
+			xs_mode_name(b->ifaces[b->nifaces - 1].mode));
+	}
+	if (!inst.nifaces && xs_bpf_pin(b, o->pin_dir))
+		return XS_EXIT_FAIL;
+	return 0;
+}
+
 struct run_ctx {
 	struct xs_engine *eng;
 	unsigned long long events;
@@ -281,23 +331,16 @@ static void on_alert(void *ctx, const struct xs_alert_out *a)
 	xs_output_alert(a);
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int event_loop(struct xs_collector *col, const struct run_opts *o, struct run_ctx *rc)
+static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp,
+		      struct run_ctx *rc)
 {
 	struct itimerspec its = {
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 		.it_value = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 	};
-	struct epoll_event ev, evs[4];
+	struct epoll_event ev, evs[8];
 	struct xs_global acc = {};
-	double start = mono_now(), last_print = start;
+	double start = mono_now(), last_print = start, last_tick = start, tick_start, due = start;
 	int efd = -1, tfd = -1, sfd = -1, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
@@ -306,6 +349,7 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o, struct
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -322,10 +366,14 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o, struct
 	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = xs_collector_events_fd(col);
 	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	/* The outputs' sockets and timers, behind one fd. */
+	ev.data.fd = xs_output_fd();
+	if (ev.data.fd >= 0)
+		epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	while (!stop) {
 		xs_output_service();
-		n = epoll_wait(efd, evs, 4, 1000);
+		n = epoll_wait(efd, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -339,17 +387,25 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o, struct
 			if (fd == sfd) {
 				struct signalfd_siginfo si;
 
-				if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-				    si.ssi_signo != SIGHUP)
-					stop = true;
+				if (read(sfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					xs_output_reopen();
+					continue;
+				}
+				if (si.ssi_signo == SIGUSR2)
+					o->keep_attached = true;
+				stop = true;
 			} else if (fd == tfd) {
 				struct xs_tick t;
 				__u64 expirations;
-				double now;
+				double now, wall = wall_now();
 				int err;
 
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					continue;
+				due += expirations * o->tick_ms / 1000.0;
+				tick_start = mono_now();
 				err = xs_collector_flip(col, &t);
 				if (err) {
 					xs_err("cannot read the maps: %s", strerror(-err));
@@ -357,10 +413,23 @@ static int event_loop(struct xs_collector *col, const struct run_opts *o, struct
 					stop = true;
 					break;
 				}
-				xs_engine_on_tick(rc->eng, &t, wall_now());
-				xs_output_tick(&t, wall_now(), o->tick_ms / 1000.0);
 				xs_global_add(&acc, &t.g);
 				now = mono_now();
+				xs_engine_on_tick(rc->eng, &t, wall);
+				xs_output_tick(&t, wall, o->tick_ms / 1000.0);
+				xs_output_tick_timing(mono_now() - due, now - tick_start,
+						      expirations - 1);
+				{
+					struct xs_output_health h;
+					int k;
+
+					for (k = 0; !xs_output_health(k, &h); k++)
+						xs_status_set_sink(stp, k, h.name, h.up, h.sent,
+								   h.failed, h.queued, h.spooled);
+				}
+				xs_status_tick(stp, &t, now - last_tick, (unsigned int)((now - tick_start) * 1e6),
+					       0);
+				last_tick = now;
 				if (now - last_print >= 0.999) {
 					if (!o->quiet)
 						print_rates(&acc, now - last_print);
@@ -384,14 +453,17 @@ out:
 	return ret;
 }
 
-/* The configuration file, then the flags over it. */
+/* The configuration file (its `outputs` go to the output layer), then the
+ * flags over it. */
 static int load_settings(struct run_opts *o, struct xs_settings *s)
 {
 	if (xs_settings_init(s))
 		return XS_EXIT_FAIL;
-	if (o->config && xs_settings_load(s, o->config)) {
-		xs_err("%s: configuration not valid (see the lines above)", o->config);
-		return XS_EXIT_USAGE;
+	if (o->config) {
+		if (xs_settings_load(s, o->config))
+			return XS_EXIT_USAGE;	/* each error logged, one line each */
+	} else {
+		xs_output_configure((xs_node){ 0 });
 	}
 	if (o->set_tick)
 		s->tick_ms = (uint32_t)o->tick_ms;
@@ -414,38 +486,33 @@ static int load_settings(struct run_opts *o, struct xs_settings *s)
 int cmd_run(int argc, char **argv)
 {
 	struct run_ctx rc = {};
-	struct xs_collector col = {};
 	struct xs_settings set = {};
+	struct xs_collector col = {};
+	struct xs_status_pub stp;
 	struct xs_bpf b = {};
 	struct run_opts o;
 	struct xs_tick t;
 	int lock_fd = -1, ret, i, ncpus;
-	bool outputs_open = false;
 
 	if (parse_run_opts(argc, argv, &o))
 		return XS_EXIT_USAGE;
 	ret = load_settings(&o, &set);
 	if (ret)
-		goto out;
+		goto out_settings;
 	ret = xs_check_privileges();
 	if (!ret)
 		ret = xs_check_bpffs(o.pin_dir);
 	if (ret) {
 		ret = -ret;
-		goto out;
+		goto out_settings;
 	}
 	for (i = 0; i < o.nifaces; i++)
 		if (!if_nametoindex(o.ifaces[i])) {
 			xs_err("unknown interface '%s': see 'ip link' for the names on this host",
 			       o.ifaces[i]);
 			ret = XS_EXIT_ENV;
-			goto out;
+			goto out_settings;
 		}
-	lock_fd = take_instance_lock(o.pin_dir);
-	if (lock_fd < 0) {
-		ret = -lock_fd;
-		goto out;
-	}
 	{
 		struct xs_engine_opts eo = {
 			.settings = &set,
@@ -457,27 +524,38 @@ int cmd_run(int argc, char **argv)
 		if (!rc.eng) {
 			xs_err("out of memory for the engine: lower the limits in the configuration");
 			ret = XS_EXIT_FAIL;
-			goto out;
+			goto out_settings;
 		}
 	}
+	lock_fd = xs_instance_lock(o.pin_dir);
+	if (lock_fd < 0) {
+		ret = -lock_fd;
+		goto out_settings;
+	}
+	{
+		struct xs_run_info ri = { o.sizes.dst_entries, o.sizes.src_entries,
+					  o.sizes.flow_entries, o.tick_ms / 1000.0 };
 
-	if (xs_bpf_open(&b, &o.sizes)) {
-		ret = XS_EXIT_LOAD;
+		xs_output_run_info(&ri);
+	}
+	if (xs_output_open()) {
+		ret = XS_EXIT_ENV;
 		goto out;
 	}
-	for (i = 0; i < o.nifaces; i++) {
-		ret = xs_bpf_attach(&b, o.ifaces[i], o.mode, o.force);
-		if (ret) {
-			ret = -ret;
-			goto out;
-		}
-		xs_info("attached to %s (%s mode)", o.ifaces[i], xs_mode_name(b.ifaces[i].mode));
-	}
-	if (xs_bpf_pin(&b, o.pin_dir) ||
-	    xs_collector_init(&col, &b, true, on_event, &rc)) {
+
+	ret = setup_bpf(&b, &o);
+	if (ret)
+		goto out;
+	if (xs_collector_init(&col, &b, true, on_event, &rc)) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
+	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
+	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
+	 * nothing for its sinks (sockets, ports above 1024). */
+	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
+			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
+		xs_warn("could not drop capabilities: %s", strerror(errno));
 	ncpus = col.ncpus;
 	/* The budget is per CPU and per tick in the kernel. */
 	if (xs_collector_set_budget(&col, (__u32)((o.budget * o.tick_ms / 1000 + ncpus - 1) /
@@ -485,27 +563,31 @@ int cmd_run(int argc, char **argv)
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
-	if (xs_collector_set_reflector_ports(&col, set.refl_ports, set.nrefl_ports) ||
-	    xs_output_open()) {
+	if (xs_collector_set_reflector_ports(&col, set.refl_ports, set.nrefl_ports)) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
-	outputs_open = true;
-	ret = -event_loop(&col, &o, &rc);
+	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
+	ret = -event_loop(&col, &o, &stp, &rc);
 	/* Drain the last partial tick so the totals are complete. */
 	if (!xs_collector_flip(&col, &t))
 		xs_engine_on_tick(rc.eng, &t, wall_now());
 	xs_engine_close_alerts(rc.eng, wall_now());
-	xs_info("detaching; %llu packets seen, %llu new-flow events",
+	b.keep = o.keep_attached;
+	xs_info("%s; %llu packets seen, %llu new-flow events",
+		b.keep ? "exiting, the program stays attached and counting" : "detaching",
 		(unsigned long long)xs_global_total_pkts(&col.totals.g), rc.events);
 out:
-	if (outputs_open)
-		xs_output_close();
-	xs_engine_free(rc.eng);
-	xs_settings_free(&set);
+	xs_output_close();
 	xs_collector_free(&col);
 	xs_bpf_close(&b);
-	if (lock_fd >= 0)
+	if (lock_fd >= 0) {
+		if (!b.keep)
+			rmdir(o.pin_dir);	/* the lock created it; fails if not empty */
 		close(lock_fd);
+	}
+out_settings:
+	xs_engine_free(rc.eng);
+	xs_settings_free(&set);
 	return ret;
 }

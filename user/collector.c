@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -12,8 +13,6 @@
 #include "collector.h"
 #include "loader.h"
 #include "log.h"
-
-#define BATCH 4096	/* entries per batch syscall */
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -24,6 +23,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (c->on_event)
 		c->on_event(c->event_ctx, data);
 	return 0;
+}
+
+static void *map_mmap(struct bpf_map *m, size_t *len)
+{
+	void *p;
+
+	*len = (size_t)bpf_map__value_size(m) * bpf_map__max_entries(m);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_event_fn on_event,
@@ -38,18 +46,16 @@ int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_e
 	c->global_fd = bpf_map__fd(s->maps.xs_global);
 	c->totals_fd = bpf_map__fd(s->maps.xs_totals);
 	c->refl_fd = bpf_map__fd(s->maps.xs_refl_ports);
-	c->dst_gens_fd = bpf_map__fd(s->maps.xs_dst_gens);
-	c->src_gens_fd = bpf_map__fd(s->maps.xs_src_gens);
-	c->dst_fd[0] = bpf_map__fd(s->maps.xs_dst0);
-	c->dst_fd[1] = bpf_map__fd(s->maps.xs_dst1);
-	c->src_fd[0] = bpf_map__fd(s->maps.xs_src0);
-	c->src_fd[1] = bpf_map__fd(s->maps.xs_src1);
+	c->fence_fd = bpf_map__fd(s->maps.xs_fence);
+	c->fence_inner_fd = bpf_map__fd(s->maps.xs_fence0);
 	c->fence = fence;
 	c->on_event = on_event;
 	c->event_ctx = event_ctx;
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0)
 		return -EINVAL;
+	c->dslots = s->rodata->xs_dst_mask + 1;
+	c->sslots = s->rodata->xs_src_mask + 1;
 
 	if (bpf_map_lookup_elem(c->rt_fd, &zero, &c->rt) ||
 	    bpf_map_lookup_elem(c->totals_fd, &zero, &c->totals)) {
@@ -57,12 +63,16 @@ int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_e
 		xs_err("cannot read the runtime maps: %s", strerror(errno));
 		return err;
 	}
-	c->pcpu_cap = BATCH;
-	c->pcpu_buf = malloc((size_t)BATCH * c->ncpus * sizeof(struct xs_dst));
-	c->keys_buf = malloc((size_t)BATCH * sizeof(struct xs_addr));
-	if (!c->pcpu_buf || !c->keys_buf) {
+	c->dtab = map_mmap(s->maps.xs_dtab, &c->dtab_len);
+	c->dlist = map_mmap(s->maps.xs_dlist, &c->dlist_len);
+	c->stab = map_mmap(s->maps.xs_stab, &c->stab_len);
+	c->slist = map_mmap(s->maps.xs_slist, &c->slist_len);
+	c->pcpu_global = calloc(c->ncpus, sizeof(struct xs_global));
+	if (!c->dtab || !c->dlist || !c->stab || !c->slist || !c->pcpu_global) {
+		err = errno ? -errno : -ENOMEM;
+		xs_err("cannot map the address tables: %s", strerror(-err));
 		xs_collector_free(c);
-		return -ENOMEM;
+		return err;
 	}
 	c->rb = ring_buffer__new(bpf_map__fd(s->maps.xs_events), handle_event, c, NULL);
 	if (!c->rb) {
@@ -77,8 +87,16 @@ int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_e
 void xs_collector_free(struct xs_collector *c)
 {
 	ring_buffer__free(c->rb);
-	free(c->pcpu_buf);
-	free(c->keys_buf);
+	if (c->dtab)
+		munmap(c->dtab, c->dtab_len);
+	if (c->dlist)
+		munmap(c->dlist, c->dlist_len);
+	if (c->stab)
+		munmap(c->stab, c->stab_len);
+	if (c->slist)
+		munmap(c->slist, c->slist_len);
+	free(c->pcpu_global);
+	free(c->index);
 	free(c->dst);
 	free(c->src);
 	memset(c, 0, sizeof(*c));
@@ -179,14 +197,19 @@ int xs_global_read(int global_fd, __u32 gen, int ncpus, struct xs_global *out)
 	return err;
 }
 
+/* Reads one generation's global counters, per CPU (kept in
+ * c->pcpu_global for the table drains) and summed, then clears them. */
 static int drain_global(struct xs_collector *c, __u32 gen, struct xs_global *out)
 {
 	size_t sz = (size_t)c->ncpus * sizeof(struct xs_global);
 	void *zeros;
-	int err = xs_global_read(c->global_fd, gen, c->ncpus, out);
+	int i, err = 0;
 
-	if (err)
-		return err;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(c->global_fd, &gen, c->pcpu_global))
+		return -errno;
+	for (i = 0; i < c->ncpus; i++)
+		xs_global_add(out, &c->pcpu_global[i]);
 	zeros = calloc(1, sz);
 	if (!zeros)
 		return -ENOMEM;
@@ -225,91 +248,168 @@ static void merge_src(struct xs_src *acc, const struct xs_src *v)
 		d[i] += s[i];
 }
 
-/* Grows an output array to hold one more entry. */
-static void *grow(void *arr, size_t *cap, size_t n, size_t esize)
+static __u64 hash_addr(const struct xs_addr *a)
+{
+	__u64 hi, lo, x;
+
+	memcpy(&hi, &a->a[0], 8);
+	memcpy(&lo, &a->a[8], 8);
+	x = lo ^ (hi * 0x9e3779b97f4a7c15ULL);
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Sizes the merge index for n entries at most a quarter full, and clears
+ * it. A bucket is (hash >> 32) << 32 | (entry + 1): the fingerprint spares
+ * touching an entry that is not the one sought. */
+static int index_reset(struct xs_collector *c, size_t n)
+{
+	size_t want = 1024;
+
+	while (want < 4 * n)
+		want <<= 1;
+	if (want > c->index_cap) {
+		free(c->index);
+		c->index = malloc(want * sizeof(*c->index));
+		if (!c->index) {
+			c->index_cap = 0;
+			return -ENOMEM;
+		}
+		c->index_cap = want;
+	}
+	memset(c->index, 0, c->index_cap * sizeof(*c->index));
+	return 0;
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t esize)
 {
 	void *p;
 
-	if (n < *cap)
-		return arr;
-	*cap = *cap ? *cap * 2 : 1024;
-	p = realloc(arr, *cap * esize);
-	return p;
+	if (n <= *cap)
+		return 0;
+	p = realloc(*arr, n * esize);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
 }
 
-/* Reads and deletes every entry of a per-CPU hash map in batches; calls
- * add() for each key with its per-CPU values. */
-static int drain_pcpu_hash(struct xs_collector *c, int fd, size_t vsize,
-			   int (*add)(struct xs_collector *, const struct xs_addr *, const char *,
-				      size_t, size_t),
-			   size_t *n)
+/* How one table's slots become entries. Both slot types are
+ * { tag, pad, key, value } and both entry types { key, value }. */
+struct table_desc {
+	const char *tab;	/* the mapped slots */
+	const __u64 *list;
+	size_t slot_size, slots;
+	int used_cnt;		/* XS_N_DST_USED / XS_N_SRC_USED */
+	void **entries;		/* &c->dst or &c->src */
+	size_t *cap, esize;
+	void (*merge)(void *acc, const void *v);
+};
+
+#define SLOT_KEY 8	/* offset of the key in a slot */
+#define SLOT_VAL 24	/* of the value */
+_Static_assert(offsetof(struct xs_dst_slot, key) == SLOT_KEY &&
+		       offsetof(struct xs_src_slot, key) == SLOT_KEY &&
+		       offsetof(struct xs_dst_slot, v) == SLOT_VAL &&
+		       offsetof(struct xs_src_slot, v) == SLOT_VAL &&
+		       offsetof(struct xs_dst_entry, v) == sizeof(struct xs_addr) &&
+		       offsetof(struct xs_src_entry, v) == sizeof(struct xs_addr),
+	       "slot and entry layouts that drain_table relies on");
+#define BATCH 16	/* slots in flight, to overlap cache misses */
+
+/* Each CPU's region of the old generation, through its list of used
+ * slots, merged by address into the entries. Memory-bound: every slot and
+ * index bucket is a likely cache miss, so a batch is prefetched first. */
+static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32 gen, __u32 tag,
+		       size_t *nout)
 {
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 out_batch = 0, in_batch = 0, count, i;
-	bool first = true;
-	int err;
+	size_t n = 0, total = 0, mask;
+	int cpu, err;
 
-	*n = 0;
-	for (;;) {
-		count = c->pcpu_cap;
-		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch, &out_batch,
-						      c->keys_buf, c->pcpu_buf, &count, &opts);
-		if (err && errno != ENOENT)
-			return -errno;
-		for (i = 0; i < count; i++) {
-			const struct xs_addr *k = (const struct xs_addr *)c->keys_buf + i;
-			const char *v = (const char *)c->pcpu_buf + (size_t)i * c->ncpus * vsize;
+	for (cpu = 0; cpu < c->ncpus; cpu++)
+		total += c->pcpu_global[cpu].cnt[d->used_cnt];
+	if ((err = grow(d->entries, d->cap, total, d->esize)) || (err = index_reset(c, total)))
+		return err;
+	mask = c->index_cap - 1;
+	for (cpu = 0; cpu < c->ncpus; cpu++) {
+		size_t base = (size_t)(cpu * XS_GENS + gen) * d->slots, used, j, k, m;
 
-			if (add(c, k, v, vsize, *n))
-				return -ENOMEM;
-			(*n)++;
+		used = c->pcpu_global[cpu].cnt[d->used_cnt];
+		if (used > d->slots)
+			used = d->slots;
+		for (j = 0; j < used; j += BATCH) {
+			const char *slot[BATCH];
+			__u64 h[BATCH];
+
+			m = used - j < BATCH ? used - j : BATCH;
+			for (k = 0; k < m; k++) {
+				slot[k] = d->tab + (base + (d->list[base + j + k] & (d->slots - 1))) *
+							   d->slot_size;
+				__builtin_prefetch(slot[k]);
+			}
+			for (k = 0; k < m; k++) {
+				h[k] = hash_addr((const struct xs_addr *)(slot[k] + SLOT_KEY));
+				__builtin_prefetch(&c->index[h[k] & mask]);
+			}
+			for (k = 0; k < m; k++) {
+				const struct xs_addr *key = (const void *)(slot[k] + SLOT_KEY);
+				__u64 fp = h[k] >> 32 << 32, b;
+				size_t i = h[k] & mask;
+				char *e;
+
+				if (*(const __u32 *)slot[k] != tag)
+					continue;	/* cannot happen: listed slots carry it */
+				for (;; i = (i + 1) & mask) {
+					b = c->index[i];
+					if (!b || ((b & ~0xffffffffULL) == fp &&
+						   !memcmp((char *)*d->entries +
+								   ((b & 0xffffffff) - 1) * d->esize,
+							   key, sizeof(*key))))
+						break;
+				}
+				if (!b) {
+					e = (char *)*d->entries + n * d->esize;
+					memcpy(e, key, sizeof(*key));
+					memset(e + sizeof(*key), 0, d->esize - sizeof(*key));
+					c->index[i] = fp | ++n;
+				} else {
+					e = (char *)*d->entries + ((b & 0xffffffff) - 1) * d->esize;
+				}
+				d->merge(e + sizeof(*key), slot[k] + SLOT_VAL);
+			}
 		}
-		if (err)
-			return 0;	/* ENOENT: the map is empty */
-		in_batch = out_batch;
-		first = false;
 	}
-}
-
-static int add_dst(struct xs_collector *c, const struct xs_addr *k, const char *v, size_t vsize,
-		   size_t n)
-{
-	struct xs_dst_entry *e;
-	void *p = grow(c->dst, &c->dst_cap, n, sizeof(*c->dst));
-	int cpu;
-
-	if (!p)
-		return -ENOMEM;
-	c->dst = p;
-	e = &c->dst[n];
-	e->addr = *k;
-	memset(&e->v, 0, sizeof(e->v));
-	for (cpu = 0; cpu < c->ncpus; cpu++)
-		merge_dst(&e->v, (const struct xs_dst *)(v + cpu * vsize));
+	*nout = n;
 	return 0;
 }
 
-static int add_src(struct xs_collector *c, const struct xs_addr *k, const char *v, size_t vsize,
-		   size_t n)
+static void merge_dst_v(void *acc, const void *v)
 {
-	struct xs_src_entry *e;
-	void *p = grow(c->src, &c->src_cap, n, sizeof(*c->src));
-	int cpu;
+	merge_dst(acc, v);
+}
 
-	if (!p)
-		return -ENOMEM;
-	c->src = p;
-	e = &c->src[n];
-	e->addr = *k;
-	memset(&e->v, 0, sizeof(e->v));
-	for (cpu = 0; cpu < c->ncpus; cpu++)
-		merge_src(&e->v, (const struct xs_src *)(v + cpu * vsize));
-	return 0;
+static void merge_src_v(void *acc, const void *v)
+{
+	merge_src(acc, v);
 }
 
 int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 {
 	__u32 old = c->rt.epoch, gen = old & 1, zero = 0;
+	struct table_desc dd = {
+		.tab = (const char *)c->dtab, .list = c->dlist, .slot_size = sizeof(*c->dtab),
+		.slots = c->dslots, .used_cnt = XS_N_DST_USED, .entries = (void **)&c->dst,
+		.cap = &c->dst_cap, .esize = sizeof(*c->dst), .merge = merge_dst_v,
+	};
+	struct table_desc sd = {
+		.tab = (const char *)c->stab, .list = c->slist, .slot_size = sizeof(*c->stab),
+		.slots = c->sslots, .used_cnt = XS_N_SRC_USED, .entries = (void **)&c->src,
+		.cap = &c->src_cap, .esize = sizeof(*c->src), .merge = merge_src_v,
+	};
+
 	int err;
 
 	c->rt.epoch = old + 1;
@@ -322,9 +422,7 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 		/* Rewriting an ARRAY_OF_MAPS slot waits for an RCU grace
 		 * period (maybe_wait_bpf_programs() in kernel/bpf/syscall.c):
 		 * when it returns, no program still holds the old epoch. */
-		int fd = c->dst_fd[0];
-
-		if (bpf_map_update_elem(c->dst_gens_fd, &zero, &fd, BPF_ANY))
+		if (bpf_map_update_elem(c->fence_fd, &zero, &c->fence_inner_fd, BPF_ANY))
 			return -errno;
 	}
 	/* Every event of the old generation is in the ring now. */
@@ -334,11 +432,13 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 	t->epoch = old;
 	err = drain_global(c, gen, &t->g);
 	if (!err)
-		err = drain_pcpu_hash(c, c->dst_fd[gen], sizeof(struct xs_dst), add_dst, &t->ndst);
+		err = drain_table(c, &dd, gen, old + 1, &t->ndst);
 	if (!err)
-		err = drain_pcpu_hash(c, c->src_fd[gen], sizeof(struct xs_src), add_src, &t->nsrc);
+		err = drain_table(c, &sd, gen, old + 1, &t->nsrc);
 	if (err)
 		return err;
+	/* Slot bookkeeping, not traffic: ndst/nsrc say the same, merged. */
+	t->g.cnt[XS_N_DST_USED] = t->g.cnt[XS_N_SRC_USED] = 0;
 	t->dst = c->dst;
 	t->src = c->src;
 	xs_global_add(&c->totals.g, &t->g);

@@ -39,20 +39,25 @@ struct xs_tick {
 typedef void (*xs_event_fn)(void *ctx, const struct xs_flow_event *e);
 
 struct xs_collector {
-	int rt_fd, global_fd, totals_fd, refl_fd;
-	int dst_gens_fd, src_gens_fd;
-	int dst_fd[XS_GENS], src_fd[XS_GENS];
+	int rt_fd, global_fd, totals_fd, refl_fd, fence_fd, fence_inner_fd;
 	int ncpus;
+	/* the per-address tables, mapped: ncpus * XS_GENS regions each */
+	struct xs_dst_slot *dtab;
+	struct xs_src_slot *stab;
+	__u64 *dlist, *slist;	/* used slot positions */
+	__u32 dslots, sslots;
+	size_t dtab_len, stab_len, dlist_len, slist_len;
+	/* userspace index merging CPUs' entries: fingerprint | entry + 1 */
+	__u64 *index;
+	size_t index_cap;
 	bool fence;		/* wait for in-flight programs after a flip */
 	struct xs_runtime rt;
 	struct xs_totals totals;	/* everything drained so far */
 	struct ring_buffer *rb;
 	xs_event_fn on_event;
 	void *event_ctx;
-	/* per-CPU read buffers and the tick's output arrays */
-	void *pcpu_buf;
-	size_t pcpu_cap;	/* entries */
-	void *keys_buf;
+	struct xs_global *pcpu_global;	/* per-CPU read buffer */
+	/* the tick's output arrays */
 	struct xs_dst_entry *dst;
 	size_t dst_cap;
 	struct xs_src_entry *src;

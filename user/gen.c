@@ -1,33 +1,96 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <ifaddrs.h>
 #include <limits.h>
-#include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "xdp_gen.skel.h"
 #include "gen.h"
+#include "xs_gen.h"
+#include "xdp_gen.skel.h"
+#include "loader.h"
 #include "log.h"
+#include "pcapio.h"
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
 #endif
 
-int xs_gen_open(struct xs_gen *g, const char *ifname)
+/* Cost of a live-frames test run here: ~17 us with repeat = 1, but ~24 ms
+ * (a sleep in the kernel, not CPU) plus ~0.8 us a frame with repeat > 1.
+ * So: up to PER_FRAME_MAX_RATE every frame gets its own call at its own
+ * time; above it, frames leave in chunks of CHUNK_NS worth; a call with
+ * repeat > 1 only sends at least CHUNK_MIN frames. */
+#define PER_FRAME_MAX_RATE 20000
+#define CHUNK_NS 100000000ULL
+#define CHUNK_MIN 2048
+#define PCAP_ERR_MAX 512
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = t / 1000000000ULL, .tv_nsec = t % 1000000000ULL };
+
+	/* An interrupting signal ends the sleep early; callers check stop. */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/* The interface's tx_dropped (veth counts frames its peer could not take). */
+static uint64_t tx_dropped(const char *ifname)
+{
+	struct ifaddrs *ifa, *i;
+	uint64_t v = 0;
+
+	if (getifaddrs(&ifa))
+		return 0;
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_PACKET && i->ifa_data &&
+		    !strcmp(i->ifa_name, ifname))
+			v = ((struct rtnl_link_stats *)i->ifa_data)->tx_dropped;
+	freeifaddrs(ifa);
+	return v;
+}
+
+int xs_gen_open_sized(struct xs_gen *g, const char *ifname, int kinds)
 {
 	int err;
 
 	memset(g, 0, sizeof(*g));
 	g->ifindex = if_nametoindex(ifname);
 	if (!g->ifindex) {
-		xs_err("unknown interface '%s'", ifname);
+		xs_err("unknown interface '%s': see 'ip link' for the names here", ifname);
 		return -ENODEV;
 	}
+	snprintf(g->ifname, sizeof(g->ifname), "%s", ifname);
 	g->skel = xdp_gen_bpf__open();
 	if (!g->skel)
 		return -errno;
 	g->skel->rodata->xs_gen_ifindex = g->ifindex;
+	g->kinds = kinds;
+	bpf_map__set_max_entries(g->skel->maps.xs_gen_tmpl, kinds);
 	err = xdp_gen_bpf__load(g->skel);
 	if (err) {
 		xs_err("cannot load the generator program: %s", strerror(-err));
@@ -36,7 +99,14 @@ int xs_gen_open(struct xs_gen *g, const char *ifname)
 		return err;
 	}
 	g->prog_fd = bpf_program__fd(g->skel->progs.xdp_gen);
+	g->cfg_fd = bpf_map__fd(g->skel->maps.xs_gen_cfg);
+	g->tmpl_fd = bpf_map__fd(g->skel->maps.xs_gen_tmpl);
 	return 0;
+}
+
+int xs_gen_open(struct xs_gen *g, const char *ifname)
+{
+	return xs_gen_open_sized(g, ifname, XS_GEN_KINDS_MAX);
 }
 
 void xs_gen_close(struct xs_gen *g)
@@ -45,30 +115,332 @@ void xs_gen_close(struct xs_gen *g)
 	memset(g, 0, sizeof(*g));
 }
 
-int xs_gen_send(struct xs_gen *g, const void *frame, size_t len, uint64_t count)
+static int load_templates(struct xs_gen *g, const struct xs_gen_tmpl *t, int n)
 {
-	struct {
-		__u32 len;
-		__u8 head[64];
-	} tmpl = { .len = len < 64 ? len : 64 };
-	__u32 zero = 0;
+	static __u32 keys[XS_GEN_PCAP_BATCH];
+	__u32 count = n, i;
 
-	memcpy(tmpl.head, frame, tmpl.len);
-	if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.xs_gen_tmpl), &zero, &tmpl, BPF_ANY))
-		return -errno;
+	if (n > g->kinds || n > XS_GEN_PCAP_BATCH)
+		return -E2BIG;
+	for (i = 0; i < (__u32)n; i++)
+		keys[i] = i;
+	if (!bpf_map_update_batch(g->tmpl_fd, keys, t, &count, NULL))
+		return 0;
+	/* No batch operations: one at a time. */
+	for (i = 0; i < (__u32)n; i++)
+		if (bpf_map_update_elem(g->tmpl_fd, &keys[i], &t[i], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static const struct xs_gen_tmpl *longest_tmpl(const struct xs_plan *p);
+
+int xs_gen_load_plan(struct xs_gen *g, const struct xs_plan *p)
+{
+	__u32 zero = 0;
+	int err;
+
+	err = load_templates(g, p->tmpl, p->nkinds);
+	if (!err && bpf_map_update_elem(g->cfg_fd, &zero, &p->cfg, BPF_ANY))
+		err = -errno;
+	if (err)
+		xs_err("cannot load the plan into the generator: %s", strerror(-err));
+	return err;
+}
+
+int xs_gen_run(struct xs_gen *g, const struct xs_plan *p, uint64_t first, uint64_t count)
+{
+	struct xs_gen_state *st = &g->skel->bss->xs_gen_st;
+	/* The program shrinks each frame to its template: start from the
+	 * longest. */
+	const struct xs_gen_tmpl *longest = longest_tmpl(p);
+	uint64_t errors = st->errors;
+
+	if (!longest)
+		return -EINVAL;
+	st->next = first;
 	while (count) {
 		/* repeat is an int: send in chunks. */
 		uint64_t n = count > (1u << 30) ? (1u << 30) : count;
-		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
-				    .repeat = (int)n, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-				    .batch_size = 64);
-		int err = bpf_prog_test_run_opts(g->prog_fd, &opts);
+		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = longest->frame,
+				    .data_size_in = longest->len, .repeat = (int)n,
+				    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
 
-		if (err) {
-			xs_err("live-frames test run failed: %s", strerror(errno));
-			return -errno;
+		if (bpf_prog_test_run_opts(g->prog_fd, &opts)) {
+			int err = -errno;
+
+			xs_err("live-frames test run failed: %s", strerror(-err));
+			return err;
 		}
 		count -= n;
+		first += n;
+	}
+	if (st->next != first || st->errors != errors) {
+		xs_err("the generator program stopped at frame %llu, not %llu (%llu aborted)",
+		       (unsigned long long)st->next, (unsigned long long)first,
+		       (unsigned long long)(st->errors - errors));
+		return -EIO;
 	}
 	return 0;
+}
+
+static const struct xs_gen_tmpl *longest_tmpl(const struct xs_plan *p)
+{
+	const struct xs_gen_tmpl *longest = NULL;
+	int i;
+
+	for (i = 0; i < p->nkinds; i++)
+		if (!longest || p->tmpl[i].len > longest->len)
+			longest = &p->tmpl[i];
+	return longest;
+}
+
+int xs_gen_frame(struct xs_gen *g, const struct xs_plan *p, uint64_t n, uint8_t *out, size_t cap,
+		 int *verdict)
+{
+	const struct xs_gen_tmpl *t = longest_tmpl(p);
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_out = out, .data_size_out = cap,
+			    .repeat = 1);
+
+	if (!t)
+		return -EINVAL;
+	opts.data_in = t->frame;
+	opts.data_size_in = t->len;
+	g->skel->bss->xs_gen_st.next = n;
+	if (bpf_prog_test_run_opts(g->prog_fd, &opts))
+		return -errno;
+	*verdict = (int)opts.retval;
+	return (int)opts.data_size_out;
+}
+
+int xs_gen_send(struct xs_gen *g, const void *frame, size_t len, uint64_t count)
+{
+	struct xs_plan p;
+	int err;
+
+	xs_plan_init(&p, "frame", 0);
+	if (xs_plan_add_kind(&p, "frame", frame, (int)len) < 0 || xs_plan_push(&p, 0)) {
+		xs_plan_free(&p);
+		xs_err("a frame of %zu bytes cannot be sent (14 to %d)", len, XS_GEN_FRAME_MAX);
+		return -EINVAL;
+	}
+	err = xs_gen_load_plan(g, &p);
+	if (!err)
+		err = xs_gen_run(g, &p, 0, count);
+	xs_plan_free(&p);
+	return err;
+}
+
+int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t *stop,
+		struct xs_gen_report *r)
+{
+	uint64_t chunk, n = 0, t0, drop0 = tx_dropped(g->ifname);
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = xs_gen_load_plan(g, p);
+	if (err)
+		return err;
+	if (!p->rate)
+		chunk = 1 << 20;
+	else if (p->rate <= PER_FRAME_MAX_RATE)
+		chunk = 1;
+	else
+		chunk = p->rate * CHUNK_NS / 1000000000ULL;
+	t0 = now_ns();
+	while (n < p->count && !(stop && *stop)) {
+		uint64_t c = p->count - n < chunk ? p->count - n : chunk;
+
+		if (c > 1 && c < CHUNK_MIN && chunk > 1)
+			c = 1;	/* the tail of a chunked plan: frame by frame */
+		if (p->rate) {
+			sleep_until(t0 + xs_plan_time_ns(p, n));
+			if (stop && *stop)
+				break;
+		}
+		if (!n)
+			r->start_unix = unix_now();
+		err = xs_gen_run(g, p, n, c);
+		if (err)
+			break;
+		n += c;
+	}
+	r->seconds = (now_ns() - t0) / 1e9;
+	r->frames = n;
+	r->bytes = xs_plan_bytes(p, n);
+	r->tx_dropped = tx_dropped(g->ifname) - drop0;
+	r->interrupted = n < p->count && !err;
+	return err;
+}
+
+int xs_gen_fit_len(const uint8_t *frame, int len, int mtu)
+{
+	int hdr = 14, i;
+
+	/* Up to two VLAN tags (802.1Q, 802.1ad) do not count against the MTU. */
+	for (i = 0; i < 2 && len >= hdr + 4; i++) {
+		int et = frame[hdr - 2] << 8 | frame[hdr - 1];
+
+		if (et != 0x8100 && et != 0x88a8)
+			break;
+		hdr += 4;
+	}
+	return len < hdr + mtu ? len : hdr + mtu;
+}
+
+static int iface_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+static uint64_t due_ns(uint64_t t0, uint64_t ts0, uint64_t ts, double speed)
+{
+	/* Out-of-order timestamps are due at once. */
+	return t0 + (ts > ts0 ? (uint64_t)((ts - ts0) / speed) : 0);
+}
+
+/* Sends frames [0, nb) of the loaded batch, paced from their timestamps
+ * (speed > 0) or as fast as possible. Frames go one per call, unless at
+ * least CHUNK_MIN of them are due (behind the pace, or top speed). */
+static int send_batch(struct xs_gen *g, struct xs_plan *p, const uint64_t *ts, int nb,
+		      double speed, uint64_t t0, uint64_t ts0, volatile sig_atomic_t *stop,
+		      int *sent)
+{
+	int i = 0, err = 0;
+
+	*sent = 0;
+	while (i < nb && !(stop && *stop)) {
+		int k = nb - i;
+
+		if (speed > 0) {
+			uint64_t due = due_ns(t0, ts0, ts[i], speed), now = now_ns();
+
+			if (due > now) {
+				sleep_until(due);
+				if (stop && *stop)
+					break;
+				now = now_ns();
+			}
+			for (k = 1; i + k < nb && due_ns(t0, ts0, ts[i + k], speed) <= now; k++)
+				;
+		}
+		if (k < CHUNK_MIN)
+			k = 1;
+		err = xs_gen_run(g, p, i, k);
+		if (err)
+			break;
+		i += k;
+	}
+	*sent = i;
+	return err;
+}
+
+int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversize over,
+		volatile sig_atomic_t *stop, struct xs_gen_report *r)
+{
+	uint64_t *ts = NULL, ts0 = 0, t0 = 0, drop0 = tx_dropped(g->ifname), *len_of = NULL;
+	struct xs_pcap_in *in;
+	struct xs_plan p;
+	char err[PCAP_ERR_MAX];
+	int mtu, ret = XS_EXIT_OK, rc = 1, i;
+	bool first = true;
+
+	memset(r, 0, sizeof(*r));
+	mtu = iface_mtu(g->ifname);
+	if (mtu <= 0) {
+		xs_err("cannot read the MTU of %s", g->ifname);
+		return XS_EXIT_ENV;
+	}
+	in = xs_pcap_in_open(file, err, sizeof(err));
+	if (!in) {
+		xs_err("cannot send %s: %s", file, err);
+		return XS_EXIT_USAGE;
+	}
+	xs_plan_init(&p, "pcap", 0);
+	p.tmpl = calloc(XS_GEN_PCAP_BATCH, sizeof(*p.tmpl));
+	ts = calloc(XS_GEN_PCAP_BATCH, sizeof(*ts));
+	len_of = calloc(XS_GEN_PCAP_BATCH, sizeof(*len_of));
+	p.cfg.flags = XS_GEN_F_IDENTITY;
+	if (!p.tmpl || !ts || !len_of) {
+		ret = XS_EXIT_FAIL;
+		goto out;
+	}
+
+	while (rc == 1 && !(stop && *stop)) {
+		int nb = 0, sent;
+
+		/* Read the next batch. */
+		while (nb < XS_GEN_PCAP_BATCH && nb < g->kinds) {
+			const uint8_t *data;
+			uint32_t caplen, wirelen;
+			int len, fit;
+
+			rc = xs_pcap_in_next(in, &data, &caplen, &wirelen, &ts[nb]);
+			if (rc != 1)
+				break;
+			r->read++;
+			len = (int)caplen;
+			if (len < 14) {
+				r->skipped++;
+				continue;
+			}
+			fit = xs_gen_fit_len(data, len, mtu);
+			if (fit > XS_GEN_FRAME_MAX)
+				fit = XS_GEN_FRAME_MAX;
+			if (len > fit) {
+				if (over == XS_OVERSIZE_SKIP) {
+					r->skipped++;
+					continue;
+				}
+				r->truncated++;
+				len = fit;
+			}
+			p.tmpl[nb].len = len;
+			memcpy(p.tmpl[nb].frame, data, len);
+			len_of[nb] = len;
+			nb++;
+		}
+		if (rc < 0)
+			xs_warn("%s: %s; stopping after %llu frames", file, xs_pcap_in_error(in),
+				(unsigned long long)r->read);
+		if (!nb)
+			break;
+		p.cfg.unit = nb;
+		p.nkinds = nb;
+		if (xs_gen_load_plan(g, &p)) {
+			ret = XS_EXIT_FAIL;
+			break;
+		}
+		if (first) {
+			r->start_unix = unix_now();
+			t0 = now_ns();
+			ts0 = ts[0];
+			first = false;
+		}
+		if (send_batch(g, &p, ts, nb, speed, t0, ts0, stop, &sent))
+			ret = XS_EXIT_FAIL;
+		for (i = 0; i < sent; i++)
+			r->bytes += len_of[i];
+		r->frames += sent;
+		if (ret || sent < nb)
+			break;
+	}
+	r->seconds = first ? 0 : (now_ns() - t0) / 1e9;
+	r->interrupted = stop && *stop;
+	r->tx_dropped = tx_dropped(g->ifname) - drop0;
+out:
+	xs_plan_free(&p);
+	free(ts);
+	free(len_of);
+	xs_pcap_in_close(in);
+	return ret;
 }

@@ -59,7 +59,7 @@ void xs_log(enum xs_log_level level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int lib_print(enum xs_log_level level, const char *prefix, const char *fmt, va_list ap)
+static int lib_print(enum xs_log_level level, const char *fmt, va_list ap)
 {
 	char *buf = NULL;
 	int n;
@@ -68,7 +68,7 @@ static int lib_print(enum xs_log_level level, const char *prefix, const char *fm
 	if (vasprintf(&buf, fmt, ap) < 0)
 		return 0;
 	tail_feed(buf);
-	n = level > cur_level ? 0 : fprintf(stderr, "%s: %s", prefix, buf);
+	n = level > cur_level ? 0 : fprintf(stderr, "%s", buf);
 	free(buf);
 	return n;
 }
@@ -77,13 +77,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	/* libbpf's warnings are mostly probe noise: show them at debug only,
 	 * the tail keeps them for error reports. */
-	return lib_print(level == LIBBPF_WARN ? XS_LOG_INFO + 1 : XS_LOG_DEBUG, "libbpf", fmt,
+	return lib_print(level == LIBBPF_WARN ? XS_LOG_INFO + 1 : XS_LOG_DEBUG, fmt,
 			 ap);
 }
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	return lib_print(level == LIBXDP_WARN ? XS_LOG_INFO + 1 : XS_LOG_DEBUG, "libxdp", fmt,
+	return lib_print(level == LIBXDP_WARN ? XS_LOG_INFO + 1 : XS_LOG_DEBUG, fmt,
 			 ap);
 }
 

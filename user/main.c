@@ -13,6 +13,17 @@ static const struct xs_cmd cmds[] = {
 	{ "stats", cmd_stats, "print the counters of a running instance" },
 	{ "replay", cmd_replay, "run a capture through the program and print its alerts" },
 	{ "check-config", cmd_check_config, "check a configuration file and list its errors" },
+	{ "status", cmd_status, "interfaces, uptime, rates, map fill, losses, sink health" },
+	{ "top", cmd_top, "live view of the top destinations and sources" },
+	{ "block", cmd_block, "drop traffic from a source prefix (running instance)" },
+	{ "unblock", cmd_unblock, "remove a block" },
+	{ "limit", cmd_limit, "rate-limit traffic to a destination prefix" },
+	{ "unlimit", cmd_unlimit, "remove a rate limit" },
+	{ "blocks", cmd_blocks, "list blocks and rate limits with their hits" },
+	{ "detach", cmd_detach, "remove a program left attached (run --keep-attached)" },
+	{ "emit", cmd_emit, "send synthetic alerts through the configured outputs" },
+	{ "synth", cmd_synth, "write a labelled capture of attack or benign scenarios" },
+	{ "gen", cmd_gen, "transmit a scenario or a capture onto an interface" },
 };
 
 static void usage(FILE *f)

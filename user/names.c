@@ -46,6 +46,10 @@ const char *const xs_cnt_names[XS_N_MAX] = {
 	[XS_N_DST_FULL] = "dst_map_full",
 	[XS_N_SRC_FULL] = "src_map_full",
 	[XS_N_FLOW_FULL] = "flow_map_full",
+	[XS_N_DST_USED] = "dst_slots_used",
+	[XS_N_SRC_USED] = "src_slots_used",
+	[XS_N_BLOCKED] = "dropped_blocklist",
+	[XS_N_RATE_LIMITED] = "dropped_rate_limit",
 };
 
 static const __u8 v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };

@@ -10,6 +10,8 @@
 #define XS_OUTPUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include "config.h"
 
 struct xs_tick;
@@ -42,5 +44,42 @@ void xs_output_tick(const struct xs_tick *t, double ts, double secs);
 void xs_output_service(void);
 /* Flushes and closes every sink, reporting what could not be delivered. */
 void xs_output_close(void);
+
+/* SIGHUP: file sinks reopen their files (after logrotate moved them). */
+void xs_output_reopen(void);
+/* A file descriptor for the daemon's epoll set: readable when a sink has
+ * work (a socket is ready, a retry or fsync is due); then, or at the
+ * latest every loop iteration, call xs_output_service(). -1 if not open. */
+int xs_output_fd(void);
+/* Health of output i (for `xdpstream status`); -1 past the last one. */
+struct xs_output_health {
+	const char *name;
+	bool up;
+	uint64_t sent, failed, queued, spooled;
+};
+int xs_output_health(int i, struct xs_output_health *h);
+/* One line of counters per sink (for `emit` and the tests). */
+void xs_output_print_stats(FILE *f);
+/* True when no sink holds anything undelivered in memory or in a spool. */
+bool xs_output_idle(void);
+/* Idle, and no sink gave up on any message. */
+bool xs_output_all_delivered(void);
+
+/*
+ * What only the daemon knows, for the metrics sink. Call
+ * xs_output_run_info() once after the maps are loaded, and
+ * xs_output_tick_timing() once per tick after xs_output_tick().
+ */
+struct xs_run_info {
+	uint64_t dst_capacity;	/* map entries: destinations per tick */
+	uint64_t src_capacity;	/* sources per tick */
+	uint64_t flow_capacity;	/* flows (LRU) */
+	double tick_s;		/* tick length */
+};
+void xs_output_run_info(const struct xs_run_info *ri);
+/* lag_s: from the tick's due time to the end of its processing; drain_s:
+ * time spent reading the maps; missed: timer expirations beyond the first
+ * (ticks folded into this one because the loop was late). */
+void xs_output_tick_timing(double lag_s, double drain_s, uint64_t missed);
 
 #endif

@@ -36,11 +36,44 @@ struct xs_pkt_spec {
 	uint16_t payload;		/* bytes after the L4 header (or after IP for
 					 * later fragments and other protocols) */
 	uint8_t ttl;			/* 0 = 64 */
+	/* Optional; zero keeps the defaults above. */
+	uint32_t ack;			/* TCP acknowledgement number */
+	uint16_t window;		/* TCP window; 0 = 64240 */
+	uint16_t ip_id;			/* IPv4 identification; 0 = 0x1234 */
+	uint8_t tcp_opt[40];		/* TCP options, raw bytes */
+	uint8_t tcp_optlen;		/* a multiple of 4, <= 40 */
+	const uint8_t *data;		/* payload bytes (payload of them); NULL = zeros */
+};
+
+/* Where the headers of a built frame start. */
+struct xs_pkt_layout {
+	uint16_t l3;			/* IP header */
+	uint16_t l4;			/* L4 header (after IPv6 extension headers) */
+	uint16_t data;			/* payload */
+	uint16_t len;			/* frame length */
 };
 
 /* Writes the frame into buf; returns its length, or -1 if cap is too small
  * or the description is invalid. */
 int xs_pkt_build(const struct xs_pkt_spec *s, uint8_t *buf, size_t cap);
+/* The same, and fills *lay (may be NULL). */
+int xs_pkt_build_layout(const struct xs_pkt_spec *s, uint8_t *buf, size_t cap,
+			struct xs_pkt_layout *lay);
+
+/* TCP options of a typical SYN (MSS, SACK permitted, timestamps, window
+ * scale: 20 bytes); a SYN-ACK's are the same. Returns the length. */
+int xs_pkt_tcp_syn_opts(uint8_t *opt, uint16_t mss, uint32_t tsval);
+
+/* IP fragmentation of a built IPv4 or IPv6 packet (l3: offset of its IP
+ * header, no IPv4 options or IPv6 extension headers): how many fragments
+ * of at most mtu bytes of IP it needs (1 = fits, no fragmentation). */
+int xs_pkt_frag_count(const uint8_t *pkt, int len, int l3, int mtu);
+/* Writes fragment i (0-based) into out: the IP header with the fragment
+ * offset and MF (IPv4), or a fragment header (IPv6, identification id),
+ * then its share of the IP payload; only fragment 0 carries the L4 header.
+ * Returns its length, or -1. */
+int xs_pkt_fragment(const uint8_t *pkt, int len, int l3, int mtu, int i, uint32_t id,
+		    uint8_t *out, size_t cap);
 
 /* Convenience: a spec with the given addresses ("10.0.0.1" / "2001:db8::1"),
  * protocol and ports, default MACs. Returns -1 on a bad address. */

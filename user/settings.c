@@ -130,7 +130,7 @@ static int finish(struct xs_cfg *cfg)
 	int i, n = xs_cfg_nerrors(cfg);
 
 	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s\n", xs_cfg_error_at(cfg, i));
+		xs_err("%s", xs_cfg_error_at(cfg, i));
 	xs_cfg_free(cfg);
 	return n;
 }
@@ -141,7 +141,7 @@ int xs_settings_load(struct xs_settings *s, const char *path)
 	struct xs_cfg *cfg = xs_cfg_load_file(path, err, sizeof(err));
 
 	if (!cfg) {
-		fprintf(stderr, "%s\n", err);
+		xs_err("%s", err);
 		return -1;
 	}
 	configure(s, xs_cfg_root(cfg));
@@ -154,7 +154,7 @@ int xs_settings_load_string(struct xs_settings *s, const char *name, const char 
 	struct xs_cfg *cfg = xs_cfg_load_string(name, yaml, err, sizeof(err));
 
 	if (!cfg) {
-		fprintf(stderr, "%s\n", err);
+		xs_err("%s", err);
 		return -1;
 	}
 	configure(s, xs_cfg_root(cfg));

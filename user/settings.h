@@ -52,9 +52,9 @@ int xs_settings_init(struct xs_settings *s);
 void xs_settings_free(struct xs_settings *s);
 
 /* Loads path into s (which must hold the defaults) and hands `outputs` to
- * the output layer. Every problem is printed as "FILE:LINE: key: what"
- * on stderr; returns the number of errors (0: s is ready), or -1 when the
- * file cannot be read or parsed (one line printed). */
+ * the output layer. Every problem is logged as one error line
+ * "FILE:LINE: key: what"; returns the number of errors (0: s is ready), or
+ * -1 when the file cannot be read or parsed (one line logged). */
 int xs_settings_load(struct xs_settings *s, const char *path);
 
 /* Applies a loaded document without printing: the errors stay in cfg

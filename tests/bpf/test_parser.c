@@ -158,10 +158,15 @@ static void test_ipv4_tcp_flags(void)
 	struct xs_tick t;
 	const struct xs_dst_entry *d;
 	const struct xs_src_entry *sr;
-	struct expect synack = { .cls = XS_C_IPV4_TCP, NO_ERR,
-				 .cnt = { [XS_N_TCP_SYNACK] = 1, NEWFLOW } };
-	struct expect rst = { .cls = XS_C_IPV4_TCP, NO_ERR, .cnt = { [XS_N_TCP_RST] = 1, NEWFLOW } };
-	struct expect fin = { .cls = XS_C_IPV4_TCP, NO_ERR, .cnt = { [XS_N_TCP_FIN] = 1, NEWFLOW } };
+	/* Segments with ACK belong to a connection under way: counted, but
+	 * they do not start a flow. */
+	struct expect synack = { .cls = XS_C_IPV4_TCP, NO_ERR, .cnt = { [XS_N_TCP_SYNACK] = 1 } };
+	struct expect rst = { .cls = XS_C_IPV4_TCP, NO_ERR, .cnt = { [XS_N_TCP_RST] = 1 } };
+	struct expect fin = { .cls = XS_C_IPV4_TCP, NO_ERR, .cnt = { [XS_N_TCP_FIN] = 1 } };
+	struct expect ack = { .cls = XS_C_IPV4_TCP, NO_ERR };
+	/* A scanner's FIN probe (no ACK) does start one. */
+	struct expect finscan = { .cls = XS_C_IPV4_TCP, NO_ERR,
+				  .cnt = { [XS_N_TCP_FIN] = 1, NEWFLOW } };
 
 	spec(&s, "198.51.100.7", "192.0.2.1", IPPROTO_TCP, 22, 40001);
 	s.tcp_flags = XS_TCP_SYN | XS_TCP_ACK;
@@ -184,6 +189,16 @@ static void test_ipv4_tcp_flags(void)
 	s.sport = 24;
 	s.tcp_flags = XS_TCP_FIN | XS_TCP_ACK;
 	run_check(&s, &fin, &t, "fin");
+	CU_ASSERT_EQUAL(fx.nevents, 0);
+
+	s.sport = 25;
+	s.tcp_flags = XS_TCP_ACK | XS_TCP_PSH;
+	run_check(&s, &ack, &t, "established data segment");
+
+	s.sport = 26;
+	s.tcp_flags = XS_TCP_FIN;
+	run_check(&s, &finscan, &t, "fin scan probe");
+	CU_ASSERT_EQUAL(fx.nevents, 1);
 }
 
 static void test_ipv4_udp(void)

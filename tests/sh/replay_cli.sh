@@ -76,9 +76,9 @@ printf 'rules:\n  port_scan:\n    threshold: 1\n    windows: 3\nbogus: 1\n' >"$t
 "$BIN" check-config "$tmp/bad.yaml" >"$tmp/o" 2>"$tmp/e"
 rc=$?
 check "bad config: exit 2" test $rc -eq 2
-check "bad config: value and line" grep -qx "$tmp/bad.yaml:3: rules.port_scan.threshold: 1 is out of range (2..65536)" "$tmp/e"
-check "bad config: unknown key and line" grep -qx "$tmp/bad.yaml:4: rules.port_scan.windows: unknown key" "$tmp/e"
-check "bad config: top-level key" grep -qx "$tmp/bad.yaml:5: bogus: unknown key" "$tmp/e"
+check "bad config: value and line" grep -qx "xdpstream: error: $tmp/bad.yaml:3: rules.port_scan.threshold: 1 is out of range (2..65536)" "$tmp/e"
+check "bad config: unknown key and line" grep -qx "xdpstream: error: $tmp/bad.yaml:4: rules.port_scan.windows: unknown key" "$tmp/e"
+check "bad config: top-level key" grep -qx "xdpstream: error: $tmp/bad.yaml:5: bogus: unknown key" "$tmp/e"
 check "bad config: count" grep -qx "$tmp/bad.yaml: 3 errors" "$tmp/e"
 "$BIN" replay "$tmp/scan.pcap" --config "$tmp/bad.yaml" >"$tmp/o" 2>"$tmp/e"
 check "replay with a bad config: exit 2" test $? -eq 2
@@ -89,7 +89,9 @@ check "replay with --config: its threshold applies" test ! -s "$tmp/o"
 printf 'tick_ms: [1\n' >"$tmp/syntax.yaml"
 "$BIN" check-config "$tmp/syntax.yaml" 2>"$tmp/e"
 check "YAML syntax error: exit 2" test $? -eq 2
-check "YAML syntax error: file and line" grep -q "^$tmp/syntax.yaml:[0-9]*: YAML syntax error" "$tmp/e"
+check "YAML syntax error: file and line" grep -q "^xdpstream: error: $tmp/syntax.yaml:[0-9]*: YAML syntax error" "$tmp/e"
+"$BIN" replay "$tmp/scan.pcap" --config "$tmp/bad.yaml" >/dev/null 2>"$tmp/e"
+check "replay with a bad config: one line per error" test "$(wc -l <"$tmp/e")" -eq 3
 
 # The checker must reject what is wrong.
 "$BIN" replay "$tmp/scan.pcap" >"$tmp/good.jsonl" 2>/dev/null

@@ -59,7 +59,7 @@ static const char *bad = "tick_ms: 5\n"			/* 1: out of range */
 			 "    cidrs: [10.0.0.0/33, '2001:db8::/32']\n"	/* 9: bad CIDR */
 			 "    rules: {brute_force: {login_ports: [22, 70000]}}\n"	/* 10 */
 			 "maps: {ringbuf_bytes: 5000}\n"	/* 11: not a power of two */
-			 "outputs: {anything: 1}\n"		/* 12: the sinks' own */
+			 "outputs: [{type: stdout, bogus: 1}]\n"	/* 12: the sinks' own */
 			 "foo: 1\n";				/* 13: unknown */
 
 static void test_errors_with_lines(void)
@@ -75,6 +75,7 @@ static void test_errors_with_lines(void)
 		"2001:db8::/32, got '10.0.0.0/33'",
 		"t.yaml:10: networks[0].rules.brute_force.login_ports[1]: 70000 is out of range "
 		"(0..65535)",
+		"t.yaml:12: outputs[0].bogus: unknown key",
 		"t.yaml:13: foo: unknown key",
 	};
 	struct xs_settings s;

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdpstream synth: write a labelled capture of one or more scenarios
+ * (segments joined by "+"), merged by time, with libpcap.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "loader.h"
+#include "log.h"
+#include "pcapio.h"
+#include "scenario.h"
+
+#define SYNTH_SEGMENTS_MAX 32
+#define SYNTH_START_DEFAULT 1704067200ULL /* 2024-01-01T00:00:00Z */
+
+struct segment {
+	struct xs_scn_params prm;
+	const struct xs_scenario *sc;
+	struct xs_plan plan;
+	uint64_t start_ns;	/* after the capture's first instant */
+	uint64_t n;		/* frames written */
+	bool built;
+};
+
+struct synth_opts {
+	const char *output;
+	unsigned long long start;
+	bool json, quiet;
+};
+
+static void synth_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xdpstream synth SCENARIO -o FILE [FLAGS] [+ SCENARIO [FLAGS]]...\n"
+		"Write the frames of a scenario to an Ethernet pcap (nanosecond timestamps)\n"
+		"and print what was written, with the ground truth: the alert the traffic\n"
+		"must raise (rule:attacker>victim, as in TRUTH.tsv) and the rules that must\n"
+		"stay silent. Segments joined by '+' follow one another (--gap S between), or\n"
+		"overlap (--at S); their frames are merged by time.\n\n"
+		"  -o, --output FILE     the capture to write (replaced)\n"
+		"      --start SECONDS   Unix time of the first frame (default %llu,\n"
+		"                        2024-01-01T00:00:00Z)\n"
+		"  -j, --json            print the summary as one JSON object\n"
+		"  -q, --quiet           print nothing\n"
+		"  -h, --help            this text\n\n",
+		SYNTH_START_DEFAULT);
+	xs_scn_usage(f);
+	fprintf(f, "\nExample: xdpstream synth benign -d 5 + port_scan --gap 1 -o story.pcap\n");
+}
+
+/* Parses one segment's words (argv[0] is the command's name). */
+static int parse_segment(int argc, char **argv, struct synth_opts *o, struct segment *s)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "start", required_argument, NULL, 1 },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		XS_SCN_LONGOPTS,
+		{}
+	};
+	int c, r;
+
+	xs_scn_params_init(&s->prm);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:jqh" XS_SCN_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 1:
+			if (xs_parse_u64("--start", optarg, 0, 1ULL << 33, &o->start))
+				return -1;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			synth_usage(stdout);
+			exit(XS_EXIT_OK);
+		default:
+			r = xs_scn_opt(c, optarg, &s->prm);
+			if (r < 0)
+				return -1;
+			if (r > 0) {
+				xs_err("see 'xdpstream synth --help'");
+				return -1;
+			}
+		}
+	}
+	if (optind >= argc) {
+		xs_err("no scenario: name one (see 'xdpstream synth --help')");
+		return -1;
+	}
+	if (optind + 1 < argc) {
+		xs_err("unexpected argument '%s': join scenarios with '+'", argv[optind + 1]);
+		return -1;
+	}
+	s->sc = xs_scenario_find(argv[optind]);
+	if (!s->sc) {
+		xs_err("unknown scenario '%s' (see 'xdpstream synth --help')", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Frames of all segments in time order (ties: the earlier segment). */
+static int write_pcap(const char *path, struct segment *seg, int nseg, uint64_t start_s,
+		      uint64_t *frames)
+{
+	static uint8_t buf[XS_GEN_FRAME_MAX];
+	struct xs_pcap_out *out;
+	char tmp[4096], err[256];
+	int i, ret = 0;
+
+	*frames = 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	out = xs_pcap_out_open(tmp, err, sizeof(err));
+	if (!out) {
+		xs_err("cannot write %s: %s", tmp, err);
+		return XS_EXIT_ENV;
+	}
+	for (;;) {
+		uint64_t best_t = 0, t;
+		int best = -1, len;
+
+		for (i = 0; i < nseg; i++) {
+			if (seg[i].n >= seg[i].plan.count)
+				continue;
+			t = seg[i].start_ns + xs_plan_time_ns(&seg[i].plan, seg[i].n);
+			if (best < 0 || t < best_t) {
+				best = i;
+				best_t = t;
+			}
+		}
+		if (best < 0)
+			break;
+		len = xs_plan_frame(&seg[best].plan, seg[best].n++, buf);
+		xs_pcap_out_write(out, start_s * 1000000000ULL + best_t, buf, (uint32_t)len);
+		(*frames)++;
+	}
+	if (xs_pcap_out_close(out)) {
+		xs_err("cannot write %s: %s", tmp, strerror(errno));
+		ret = XS_EXIT_ENV;
+	}
+	if (!ret && rename(tmp, path)) {
+		xs_err("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		ret = XS_EXIT_ENV;
+	}
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static void print_summary(const struct synth_opts *o, struct segment *seg, int nseg,
+			  uint64_t frames, uint64_t end_ns)
+{
+	uint64_t bytes = 0;
+	int i;
+
+	for (i = 0; i < nseg; i++)
+		bytes += xs_plan_bytes(&seg[i].plan, seg[i].plan.count);
+	if (o->json) {
+		json_t *root = json_object(), *arr = json_array();
+
+		for (i = 0; i < nseg; i++) {
+			json_t *s = xs_plan_json(&seg[i].plan, seg[i].plan.count);
+
+			json_object_set_new(s, "start_s", json_real(seg[i].start_ns / 1e9));
+			json_object_set_new(s, "end_s", json_real((seg[i].start_ns +
+								   xs_plan_duration_ns(&seg[i].plan)) /
+								  1e9));
+			json_array_append_new(arr, s);
+		}
+		json_object_set_new(root, "file", json_string(o->output));
+		json_object_set_new(root, "frames", json_integer((json_int_t)frames));
+		json_object_set_new(root, "bytes", json_integer((json_int_t)bytes));
+		json_object_set_new(root, "duration_s", json_real(end_ns / 1e9));
+		json_object_set_new(root, "start", json_integer((json_int_t)o->start));
+		json_object_set_new(root, "segments", arr);
+		json_dumpf(root, stdout, JSON_COMPACT);
+		printf("\n");
+		json_decref(root);
+		return;
+	}
+	printf("wrote %s: %llu frames, %llu bytes, %.3f s\n", o->output, (unsigned long long)frames,
+	       (unsigned long long)bytes, end_ns / 1e9);
+	for (i = 0; i < nseg; i++) {
+		const struct xs_plan *p = &seg[i].plan;
+		char kinds[1024], truth[200];
+
+		xs_plan_kinds_str(p, p->count, kinds, sizeof(kinds));
+		printf("  [%d] %-16s %8.3f-%.3f s  %llu frames (%llu %s) at %llu/s, seed %llu\n",
+		       i + 1, p->scenario, seg[i].start_ns / 1e9,
+		       (seg[i].start_ns + xs_plan_duration_ns(p)) / 1e9,
+		       (unsigned long long)p->count,
+		       (unsigned long long)((p->count + p->cfg.unit - 1) / p->cfg.unit),
+		       p->unit_name, (unsigned long long)p->rate, (unsigned long long)p->cfg.seed);
+		printf("      frames: %s\n", kinds);
+		printf("      truth:  %s", xs_label_str(&p->label, truth, sizeof(truth)));
+		if (p->label.forbid[0])
+			printf("  (silent: %s)", p->label.forbid);
+		printf("\n");
+	}
+}
+
+int cmd_synth(int argc, char **argv)
+{
+	static struct segment seg[SYNTH_SEGMENTS_MAX];
+	int start[SYNTH_SEGMENTS_MAX], len[SYNTH_SEGMENTS_MAX], nseg, i, ret = XS_EXIT_USAGE;
+	struct synth_opts o = { .start = SYNTH_START_DEFAULT };
+	uint64_t frames, end_ns = 0, prev_end = 0;
+
+	nseg = xs_scn_segments(argc - 1, argv + 1, start, len, SYNTH_SEGMENTS_MAX);
+	if (nseg <= 0) {
+		if (argc < 2)
+			synth_usage(stderr);
+		else
+			xs_err("empty segment or more than %d: write SCENARIO [FLAGS] + SCENARIO "
+			       "[FLAGS]",
+			       SYNTH_SEGMENTS_MAX);
+		return XS_EXIT_USAGE;
+	}
+	for (i = 0; i < nseg; i++) {
+		char *sub[256];
+		int k;
+
+		if (len[i] + 1 > (int)(sizeof(sub) / sizeof(sub[0])) - 1)
+			return XS_EXIT_USAGE;
+		sub[0] = argv[0];
+		for (k = 0; k < len[i]; k++)
+			sub[k + 1] = argv[1 + start[i] + k];
+		sub[len[i] + 1] = NULL;
+		memset(&seg[i], 0, sizeof(seg[i]));
+		if (parse_segment(len[i] + 1, sub, &o, &seg[i]))
+			return XS_EXIT_USAGE;
+	}
+	if (!o.output) {
+		xs_err("no output file: pass -o FILE.pcap");
+		return XS_EXIT_USAGE;
+	}
+	for (i = 0; i < nseg; i++) {
+		const struct xs_scn_params *p = &seg[i].prm;
+
+		ret = xs_scenario_build(seg[i].sc, p, &seg[i].plan);
+		if (ret)
+			goto out;
+		seg[i].built = true;
+		seg[i].start_ns = p->at_set ? (uint64_t)llround(p->at * 1e9)
+					    : prev_end + (uint64_t)llround(p->gap * 1e9);
+		prev_end = seg[i].start_ns + xs_plan_duration_ns(&seg[i].plan);
+		if (prev_end > end_ns)
+			end_ns = prev_end;
+	}
+	ret = write_pcap(o.output, seg, nseg, o.start, &frames);
+	if (!ret && !o.quiet)
+		print_summary(&o, seg, nseg, frames, end_ns);
+out:
+	for (i = 0; i < nseg; i++)
+		if (seg[i].built)
+			xs_plan_free(&seg[i].plan);
+	return ret;
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Floods at one victim from spoofed sources: every packet draws its source
+ * address (and ports, sequence number) at random within the ranges, so a
+ * flood has as many "attackers" as the range has addresses.
+ */
+#include "loader.h"
+#include "names.h"
+#include "scn.h"
+
+#define FLOOD_FORBID "port_scan;host_sweep;brute_force"
+
+enum { ST_SRC = 1, ST_SPORT, ST_DPORT, ST_SEQ, ST_IPID, ST_ICMPID };
+
+struct flood {
+	bool v4;
+	struct xs_range src, dst;
+	struct xs_ports sport, dport;
+	char victim[XS_ADDR_STRLEN];
+};
+
+static int flood_setup(const struct xs_scn_params *p, struct xs_plan *pl, struct flood *f,
+		       struct xs_ports def_dport, struct xs_ports def_sport)
+{
+	int err;
+
+	f->v4 = scn_v4(p);
+	scn_range(&p->src, p->src_set, SCN_SPOOF4, SCN_SPOOF6, f->v4, &f->src);
+	scn_range(&p->dst, p->dst_set, SCN_VICTIM4, SCN_VICTIM6, f->v4, &f->dst);
+	if ((err = scn_same_family(&f->src, &f->dst, pl->scenario)) ||
+	    (err = scn_need_single(&f->dst, "--dst", pl->scenario)))
+		return err;
+	f->dport = p->port_set ? p->port : def_dport;
+	f->sport = p->sport_set ? p->sport : def_sport;
+	xs_addr_str(&f->dst.base, f->victim);
+	return 0;
+}
+
+/* Source address, ports and the IPv4 identification drawn per packet. */
+static int flood_vary(struct xs_plan *pl, const struct scn_frame *fr, const struct flood *f,
+		      bool ports)
+{
+	uint32_t k = 1u << fr->kind;
+
+	/* A spoofing tool draws the identification with the address; from one
+	 * source (and fixed ports) the flood is one frame, repeated. */
+	if (xs_range_span(&f->src) != 1 &&
+	    (scn_vary_addr(pl, k, fr, true, scn_rand(xs_range_span(&f->src), ST_SRC)) ||
+	     scn_vary_ipid(pl, k, fr, scn_rand(65536, ST_IPID))))
+		return -1;
+	if (!ports)
+		return 0;
+	if (scn_vary_l4(pl, k, fr, 0, 2, scn_rand(f->sport.hi - f->sport.lo + 1u, ST_SPORT)) ||
+	    scn_vary_l4(pl, k, fr, 2, 2, scn_rand(f->dport.hi - f->dport.lo + 1u, ST_DPORT)))
+		return -1;
+	return 0;
+}
+
+int xs_scn_syn_flood(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	struct scn_frame fr;
+	struct xs_pkt_spec s;
+	struct flood f;
+	int err;
+
+	err = flood_setup(p, pl, &f, (struct xs_ports){ 80, 80 }, (struct xs_ports){ 1024, 65535 });
+	if (err)
+		return err;
+	/* Like the flood tools: a bare SYN, no options. */
+	scn_spec(p, &s, &f.src.base, &f.dst.base, IPPROTO_TCP, f.sport.lo, f.dport.lo);
+	s.tcp_flags = XS_TCP_SYN;
+	s.ttl = 242;
+	s.payload = p->payload > 0 ? (uint16_t)p->payload : 0;
+	if (scn_add(pl, "tcp_syn", &s, &fr) || xs_plan_push(pl, fr.kind) ||
+	    flood_vary(pl, &fr, &f, true) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)))
+		return XS_EXIT_FAIL;
+	scn_timing(pl, p, 100000, 1.0, 0);
+	scn_label(pl, "syn_flood", &f.src, f.victim, FLOOD_FORBID);
+	return 0;
+}
+
+int xs_scn_udp_flood(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	struct scn_frame fr;
+	struct xs_pkt_spec s;
+	struct flood f;
+	int err;
+
+	err = flood_setup(p, pl, &f, (struct xs_ports){ 1, 65535 }, (struct xs_ports){ 1024, 65535 });
+	if (err)
+		return err;
+	scn_spec(p, &s, &f.src.base, &f.dst.base, IPPROTO_UDP, f.sport.lo, f.dport.lo);
+	s.payload = p->payload >= 0 ? (uint16_t)p->payload : 512;
+	if (scn_add(pl, "udp", &s, &fr) || xs_plan_push(pl, fr.kind) ||
+	    flood_vary(pl, &fr, &f, true))
+		return XS_EXIT_FAIL;
+	scn_timing(pl, p, 100000, 1.0, 0);
+	scn_label(pl, "udp_flood", &f.src, f.victim, FLOOD_FORBID);
+	return 0;
+}
+
+int xs_scn_icmp_flood(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	struct scn_frame fr;
+	struct xs_pkt_spec s;
+	struct flood f;
+	int err;
+
+	err = flood_setup(p, pl, &f, (struct xs_ports){ 0, 0 }, (struct xs_ports){ 0, 0 });
+	if (err)
+		return err;
+	if (p->port_set || p->sport_set) {
+		xs_err("icmp_flood: ICMP has no ports: drop --port and --sport");
+		return XS_EXIT_USAGE;
+	}
+	scn_spec(p, &s, &f.src.base, &f.dst.base, f.v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 0, 0);
+	s.icmp_type = f.v4 ? 8 : 128;
+	s.payload = p->payload >= 0 ? (uint16_t)p->payload : 56;
+	/* Echo identifier at random, sequence number counting up. */
+	if (scn_add(pl, "icmp_echo", &s, &fr) || xs_plan_push(pl, fr.kind) ||
+	    flood_vary(pl, &fr, &f, false) ||
+	    scn_vary_l4(pl, 1, &fr, 4, 2, scn_rand(65536, ST_ICMPID)) ||
+	    scn_vary_l4(pl, 1, &fr, 6, 2, scn_seq(65536)))
+		return XS_EXIT_FAIL;
+	scn_timing(pl, p, 100000, 1.0, 0);
+	scn_label(pl, "icmp_flood", &f.src, f.victim, FLOOD_FORBID);
+	return 0;
+}
