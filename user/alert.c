@@ -355,9 +355,10 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 	fmt_value(f->value, v, sizeof(v));
 	fmt_value(s->peak, pk, sizeof(pk));
 	if (f->threshold >= 0) {
-		fmt_value(f->threshold, lim, sizeof(lim));
-		memmove(lim + 2, lim, strlen(lim) + 1);
-		memcpy(lim, ">=", 2);
+		char thr[32];
+
+		fmt_value(f->threshold, thr, sizeof(thr));
+		snprintf(lim, sizeof(lim), ">= %s", thr);
 	} else {
 		snprintf(lim, sizeof(lim), ">= mean %.0f + %.0f sd %.0f", f->mean, f->k, f->stddev);
 	}

@@ -78,15 +78,15 @@ void xs_rule_params_default(struct xs_rule_params *p)
 
 	memset(p, 0, sizeof(*p));
 	p->syn.enabled = true;
-	p->syn.window_s = 5;
+	p->syn.window_s = 3;
 	p->syn.threshold_pps = 1000;
 	p->syn.min_sources = 16;
 	p->syn.max_ports = 8;
 	p->syn.max_answered_ratio = 0.5;
 
-	p->udp = (struct xs_p_flood){ true, 5, 50000, 500e6 };
-	p->icmp = (struct xs_p_flood){ true, 5, 5000, 50e6 };
-	p->vol = (struct xs_p_flood){ true, 5, 100000, 1e9 };
+	p->udp = (struct xs_p_flood){ true, 3, 50000, 500e6, 20000, 64 };
+	p->icmp = (struct xs_p_flood){ true, 3, 5000, 50e6, 0, 64 };
+	p->vol = (struct xs_p_flood){ true, 3, 100000, 1e9, 0, 64 };
 
 	p->refl.enabled = true;
 	p->refl.window_s = 10;
@@ -109,7 +109,7 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	p->brute.threshold = 40;
 	p->brute.login_threshold = 20;
 	p->brute.web_threshold = 200;
-	p->brute.min_pkts_per_conn = 6;
+	p->brute.min_pkts_per_conn = 4.5;
 	ports_set(&p->brute.login_ports, login, sizeof(login) / sizeof(login[0]));
 	ports_set(&p->brute.web_ports, web, sizeof(web) / sizeof(web[0]));
 
@@ -162,16 +162,22 @@ static const struct pdesc params[] = {
 	{ XS_R_UDP_FLOOD, "window_s", P_DBL, OFF(udp.window_s), 0.001, 3600 },
 	{ XS_R_UDP_FLOOD, "threshold_pps", P_DBL, OFF(udp.threshold_pps), 0, PPS_MAX },
 	{ XS_R_UDP_FLOOD, "threshold_bps", P_DBL, OFF(udp.threshold_bps), 0, BPS_MAX },
+	{ XS_R_UDP_FLOOD, "spread_threshold_pps", P_DBL, OFF(udp.spread_threshold_pps), 0, PPS_MAX },
+	{ XS_R_UDP_FLOOD, "min_sources", P_U32, OFF(udp.min_sources), 1, 1e9 },
 
 	{ XS_R_ICMP_FLOOD, "enabled", P_BOOL, OFF(icmp.enabled) },
 	{ XS_R_ICMP_FLOOD, "window_s", P_DBL, OFF(icmp.window_s), 0.001, 3600 },
 	{ XS_R_ICMP_FLOOD, "threshold_pps", P_DBL, OFF(icmp.threshold_pps), 0, PPS_MAX },
 	{ XS_R_ICMP_FLOOD, "threshold_bps", P_DBL, OFF(icmp.threshold_bps), 0, BPS_MAX },
+	{ XS_R_ICMP_FLOOD, "spread_threshold_pps", P_DBL, OFF(icmp.spread_threshold_pps), 0, PPS_MAX },
+	{ XS_R_ICMP_FLOOD, "min_sources", P_U32, OFF(icmp.min_sources), 1, 1e9 },
 
 	{ XS_R_VOLUMETRIC, "enabled", P_BOOL, OFF(vol.enabled) },
 	{ XS_R_VOLUMETRIC, "window_s", P_DBL, OFF(vol.window_s), 0.001, 3600 },
 	{ XS_R_VOLUMETRIC, "threshold_pps", P_DBL, OFF(vol.threshold_pps), 0, PPS_MAX },
 	{ XS_R_VOLUMETRIC, "threshold_bps", P_DBL, OFF(vol.threshold_bps), 0, BPS_MAX },
+	{ XS_R_VOLUMETRIC, "spread_threshold_pps", P_DBL, OFF(vol.spread_threshold_pps), 0, PPS_MAX },
+	{ XS_R_VOLUMETRIC, "min_sources", P_U32, OFF(vol.min_sources), 1, 1e9 },
 
 	{ XS_R_REFLECTION, "enabled", P_BOOL, OFF(refl.enabled) },
 	{ XS_R_REFLECTION, "window_s", P_DBL, OFF(refl.window_s), 0.001, 3600 },

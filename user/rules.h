@@ -45,6 +45,8 @@ struct xs_p_flood {
 	double window_s;
 	double threshold_pps;	/* 0 = not checked */
 	double threshold_bps;	/* 0 = not checked */
+	double spread_threshold_pps;	/* from min_sources sources or more; 0 = off */
+	uint32_t min_sources;
 };
 
 struct xs_rule_params {

@@ -291,7 +291,7 @@ static void test_syn_flood_threshold(void)
 		h_tick(&h);
 	}
 	CU_ASSERT_EQUAL(count(&h, NULL, NULL), 0);
-	/* 1,005 in the 6th: window 2..6 holds 5,001: 1,000.2 SYN/s. */
+	/* 1,005 in the 6th: the 3-tick window 4..6 holds 3,003: 1,001 SYN/s. */
 	syn_tick(&h, "10.0.0.1", 1005, 1000, 1, 80);
 	h_tick(&h);
 	CU_ASSERT_EQUAL_FATAL(count(&h, "syn_flood", "start"), 1);
@@ -299,7 +299,7 @@ static void test_syn_flood_threshold(void)
 	CU_ASSERT_STRING_EQUAL(a->dst, "10.0.0.1");
 	CU_ASSERT_STRING_EQUAL(a->src, "*");	/* many sources: no attacker */
 	CU_ASSERT_EQUAL(a->port, 80);
-	CU_ASSERT_DOUBLE_EQUAL(a->value, 1000.2, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(a->value, 1001, 1e-9);
 	CU_ASSERT_STRING_EQUAL(a->unit, "SYN/s");
 	CU_ASSERT_DOUBLE_EQUAL(a->ts, T0 + 6, 1e-9);
 	h_free(&h);
@@ -385,7 +385,7 @@ static void test_single_source_flood(void)
 	CU_ASSERT_EQUAL_FATAL(count(&h, "syn_flood", "start"), 1);
 	a = first(&h, "syn_flood", "start");
 	CU_ASSERT_STRING_EQUAL(a->src, "203.0.113.5");
-	CU_ASSERT_DOUBLE_EQUAL(a->ts, T0 + 2, 1e-9);	/* 6,000 / 5 s */
+	CU_ASSERT_DOUBLE_EQUAL(a->ts, T0 + 1, 1e-9);	/* 3,000 / 3 s */
 	CU_ASSERT_EQUAL(count(&h, NULL, "start"), 1);
 }
 
@@ -402,7 +402,7 @@ static void test_syn_answered(void)
 		h_tick(&h);
 	}
 	CU_ASSERT_EQUAL(count(&h, NULL, NULL), 0);
-	/* The victim stops answering: the window holds 4,004 / 10,000. */
+	/* The victim stops answering: the window holds 2,002 / 6,000. */
 	syn_tick(&h, "10.0.0.4", 2000, 500, 1, 443);
 	h_tick(&h);
 	CU_ASSERT_EQUAL(count(&h, "syn_flood", "start"), 1);
@@ -417,7 +417,8 @@ static void test_udp_flood_bps_ipv6(void)
 	int t;
 
 	h_init(&h, NULL);
-	/* 62.4 MB a tick: 499.2 Mbit/s, just under 500. */
+	/* 62.4 MB a tick: 499.2 Mbit/s, just under 500 (41,600 packets/s,
+	 * under 50,000, from 3 sources: not the spread threshold either). */
 	for (t = 0; t < 5; t++) {
 		struct xs_dst *d = h_dst(&h, "2001:db8::1");
 
@@ -431,7 +432,7 @@ static void test_udp_flood_bps_ipv6(void)
 		struct xs_dst *d = h_dst(&h, "2001:db8::1");
 
 		d->pkts = d->udp = 42000;
-		d->bytes = d->udp_bytes = 42000 * 1500;	/* window: 500.16 Mbit/s */
+		d->bytes = d->udp_bytes = 42000 * 1500;	/* window: 500.8 Mbit/s */
 		hll(d->hll_src, 50, 3);
 		h_tick(&h);
 	}
@@ -439,7 +440,7 @@ static void test_udp_flood_bps_ipv6(void)
 	a = first(&h, "udp_flood", "start");
 	CU_ASSERT_STRING_EQUAL(a->dst, "2001:db8::1");
 	CU_ASSERT_STRING_EQUAL(a->unit, "bits/s");
-	CU_ASSERT_DOUBLE_EQUAL(a->value, 500160000, 1);
+	CU_ASSERT_DOUBLE_EQUAL(a->value, 500800000, 1);
 	CU_ASSERT_EQUAL(count(&h, NULL, "start"), 1);
 	h_free(&h);
 }
@@ -479,6 +480,37 @@ static void test_udp_single_flow(void)
 	udp_single_case(true, "*");
 }
 
+/* UDP from many sources: a lower bar (spread_threshold_pps) than one heavy
+ * flow (threshold_pps). */
+static void udp_spread_case(uint32_t pps, uint32_t nsrc, int want)
+{
+	struct harness h;
+	int t;
+
+	h_init(&h, NULL);
+	for (t = 0; t < 3; t++) {
+		struct xs_dst *d = h_dst(&h, "10.0.6.6");
+
+		d->pkts = d->udp = pps;
+		d->bytes = d->udp_bytes = 100ull * pps;
+		hll(d->hll_src, 1000 * t, nsrc);
+		hll(d->hll_dport, 1000 * t, 1000);
+		h_tick(&h);
+	}
+	h_free(&h);
+	CU_ASSERT_EQUAL(count(&h, "udp_flood", "start"), want);
+	CU_ASSERT_EQUAL(count(&h, NULL, "start"), want);
+}
+
+static void test_udp_spread(void)
+{
+	udp_spread_case(25000, 300, 1);		/* spoofed or distributed */
+	udp_spread_case(19900, 300, 0);		/* under 20,000 */
+	udp_spread_case(25000, 20, 0);		/* few sources: 50,000 needed */
+	udp_spread_case(49900, 1, 0);
+	udp_spread_case(50000, 1, 1);
+}
+
 static void test_icmp_flood_pps_ipv6(void)
 {
 	struct harness h;
@@ -497,7 +529,7 @@ static void test_icmp_flood_pps_ipv6(void)
 		struct xs_dst *d = h_dst(&h, "2001:db8::2");
 
 		d->pkts = d->icmp = 5004;
-		d->bytes = d->icmp_bytes = 5004 * 100;	/* window: exactly 5,000/s */
+		d->bytes = d->icmp_bytes = 5004 * 100;	/* window: 5,000.7/s */
 		h_tick(&h);
 	}
 	CU_ASSERT_EQUAL(count(&h, "icmp_flood", "start"), 1);
@@ -696,7 +728,7 @@ static void test_brute_force(void)
 	brute_case(22, 19, 10, 0);	/* login port */
 	brute_case(22, 20, 10, 1);
 	brute_case(22, 60, 4, 0);	/* connect-and-close: 4 packets each */
-	brute_case(22, 60, 6, 1);
+	brute_case(22, 60, 5, 1);	/* one more: the credentials */
 	brute_case(902, 39, 10, 0);	/* a login on a non-standard port */
 	brute_case(902, 40, 10, 1);
 	brute_case(443, 199, 10, 0);	/* web */
@@ -752,8 +784,8 @@ static void test_lifecycle(void)
 		if (!strcmp(h.ev[i].action, "update"))
 			CU_ASSERT(h.ev[i].ts == T0 + 11 || h.ev[i].ts == T0 + 21);
 	/* Quiet from tick 26: still firing while the window holds the flood
-	 * (ticks 26..29), then 30 s of quiet. */
-	for (t = 0; t < 33; t++)
+	 * (ticks 26 and 27), then 30 s of quiet. */
+	for (t = 0; t < 31; t++)
 		h_tick(&h);
 	CU_ASSERT_EQUAL(count(&h, "syn_flood", "end"), 0);
 	h_tick(&h);
@@ -761,8 +793,8 @@ static void test_lifecycle(void)
 	s = first(&h, "syn_flood", "start");
 	e = first(&h, "syn_flood", "end");
 	CU_ASSERT_STRING_EQUAL(s->id, e->id);
-	CU_ASSERT_DOUBLE_EQUAL(e->ts, last_fire + 4 + 30, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(e->peak, (10000.0 * 5 + 100 * (21 + 22 + 23 + 24 + 25)) / 5, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(e->ts, last_fire + 2 + 30, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(e->peak, (10000.0 * 3 + 100 * (23 + 24 + 25)) / 3, 1e-6);
 	/* Again: a new alert, a new id. */
 	syn_tick(&h, "10.0.0.9", 50000, 5000, 1, 80);
 	h_tick(&h);
@@ -986,6 +1018,7 @@ static const struct xs_test tests[] = {
 	{ "syn_flood: answered SYNs", test_syn_answered },
 	{ "udp_flood: bits/s edge, IPv6 victim", test_udp_flood_bps_ipv6 },
 	{ "udp_flood: the attacker of a single long flow", test_udp_single_flow },
+	{ "udp_flood: many sources, a lower bar", test_udp_spread },
 	{ "icmp_flood: packets/s edge, IPv6 victim", test_icmp_flood_pps_ipv6 },
 	{ "volumetric defers to specific floods", test_volumetric_defers },
 	{ "reflection: rate, fragments, reflectors", test_reflection },

@@ -7,8 +7,11 @@
 #include <math.h>
 #include "engine_int.h"
 
-/* Reports f (victim, proto already set) if pkts or bytes over the window
- * reach the thresholds; returns whether it did. */
+/* Reports a flood on victim if pkts or bytes over the window reach the
+ * thresholds: threshold_pps or threshold_bps whatever the sources, or
+ * spread_threshold_pps from min_sources distinct sources or more (spoofed
+ * or distributed: no single heavy flow, such as a download, looks like
+ * that). Returns whether it did. */
 static inline bool xs_flood_check(struct xs_det_ctx *c, const struct xs_dtrack *d,
 				  const struct xs_addr *victim, const struct xs_p_flood *p,
 				  int rule, uint8_t proto, uint64_t pkts, uint64_t bytes,
@@ -17,23 +20,29 @@ static inline bool xs_flood_check(struct xs_det_ctx *c, const struct xs_dtrack *
 	double pps = pkts / s->secs, bps = bytes * 8.0 / s->secs, srcs;
 	bool by_pps = p->threshold_pps > 0 && pps >= p->threshold_pps;
 	bool by_bps = p->threshold_bps > 0 && bps >= p->threshold_bps;
+	bool by_spread = false;
 	struct xs_finding f;
 
-	if (!pkts || (!by_pps && !by_bps))
+	if (!pkts)
+		return false;
+	srcs = xs_hll_estimate(s->hll_src, XS_HLL_REGS);
+	if (!by_pps && !by_bps)
+		by_spread = p->spread_threshold_pps > 0 && pps >= p->spread_threshold_pps &&
+			    srcs >= p->min_sources;
+	if (!by_pps && !by_bps && !by_spread)
 		return false;
 	xs_finding_init(&f, rule);
 	f.has_dst = true;
 	f.src_in_key = false;
 	f.dst = *victim;
 	f.proto = proto;
-	srcs = xs_hll_estimate(s->hll_src, XS_HLL_REGS);
 	xs_det_top(c, d, &f);
 	if (srcs < 1.5)
 		f.has_src = xs_det_sole_source(c, d, &f, &f.src);
-	if (by_pps) {
+	if (by_pps || by_spread) {
 		f.value = pps;
 		f.unit = "packets/s";
-		f.threshold = p->threshold_pps;
+		f.threshold = by_pps ? p->threshold_pps : p->spread_threshold_pps;
 	} else {
 		f.value = bps;
 		f.unit = "bits/s";

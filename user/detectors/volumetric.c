@@ -28,8 +28,10 @@ static void eval(struct xs_det_ctx *c)
 			continue;
 		xs_det_dst_sum(c, d, n, &s);
 		if ((p->vol.threshold_pps <= 0 || s.pkts / s.secs < p->vol.threshold_pps) &&
-		    (p->vol.threshold_bps <= 0 || s.bytes * 8.0 / s.secs < p->vol.threshold_bps))
-			continue;
+		    (p->vol.threshold_bps <= 0 || s.bytes * 8.0 / s.secs < p->vol.threshold_bps) &&
+		    (p->vol.spread_threshold_pps <= 0 ||
+		     s.pkts / s.secs < p->vol.spread_threshold_pps))
+			continue;	/* the common case, before the alert lookup */
 		if (xs_alerts_victim_open(c->e->alerts, victim, SPECIFIC))
 			continue;
 		xs_flood_check(c, d, victim, &p->vol, XS_R_VOLUMETRIC, 0, s.pkts, s.bytes, &s, n);
