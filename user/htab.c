@@ -62,7 +62,8 @@ int xs_htab_init(struct xs_htab *t, uint32_t ksize, uint32_t vsize, size_t limit
 		limit = n - n / 4;
 	t->ksize = ksize;
 	t->vsize = vsize;
-	t->stride = (ksize + vsize + 7) & ~7u;
+	t->voff = (ksize + 7) & ~7u;
+	t->stride = (t->voff + vsize + 7) & ~7u;
 	t->mask = n - 1;
 	t->limit = limit;
 	t->tag = calloc(n, sizeof(*t->tag));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Open-addressing hash table with fixed-size keys and values, for the
+ * Open-addressing hash table with fixed-size keys and values (values
+ * 8-byte aligned), for the
  * engine's per-event state: linear probing over a compact array of 32-bit
  * tags (cache-friendly misses), backward-shift deletion (no tombstones, so
  * probes stay short however long it runs), one allocation at init and a
@@ -19,6 +20,7 @@ struct xs_htab {
 	uint8_t *ent;		/* per slot: key then value, stride bytes */
 	uint32_t mask;		/* slots - 1 */
 	uint32_t ksize, vsize, stride;
+	uint32_t voff;		/* value offset: the key rounded up to 8 bytes */
 	size_t count;		/* live entries */
 	size_t limit;		/* most live entries allowed */
 	uint64_t overflow;	/* inserts refused at the limit */
@@ -35,7 +37,7 @@ uint64_t xs_hash(const void *key, uint32_t len);
 
 static inline void *xs_htab_val(const struct xs_htab *t, void *entry)
 {
-	return (uint8_t *)entry + t->ksize;
+	return (uint8_t *)entry + t->voff;
 }
 
 /* The entry (key, then value) for key, or NULL. h = xs_hash(key). */
