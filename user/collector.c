@@ -117,6 +117,12 @@ int xs_collector_set_budget(struct xs_collector *c, __u32 events_per_cpu_per_tic
 	return write_rt(c);
 }
 
+int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks)
+{
+	c->rt.flow_ttl = ticks;
+	return write_rt(c);
+}
+
 int xs_collector_set_flags(struct xs_collector *c, __u32 flags)
 {
 	c->rt.flags = flags;
