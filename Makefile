@@ -20,7 +20,7 @@ CPPFLAGS  += -I$(OUT) -Imaps -Iloader -Iuser
 LDFLAGS   += $(SAN_FLAGS)
 LDLIBS    += -lpthread -lxdp -lbpf -lelf -lz -lpcap -lyaml -ljansson -lrdkafka -lmicrohttpd -lm
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 	      -I$(OUT) -Imaps -Ibpf
 
 BPF_PROGS := xdpstream xdp_pass xdp_gen xdp_bench

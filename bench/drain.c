@@ -150,7 +150,8 @@ int bench_drain(struct bench_ctx *bc)
 			    (col.ncpus * XS_GENS),
 		    "bytes (per CPU and generation)");
 	bench_value(bc, "per_tracked_flow",
-		    (double)map_memlock(bpf_map__fd(b.skel->maps.xs_flows)) / sz.flow_entries,
+		    (double)map_memlock(bpf_map__fd(b.skel->maps.xs_flowtab)) /
+			    xs_table_slots(sz.flow_entries),
 		    "bytes");
 	bench_value(bc, "ring_buffer", (double)map_memlock(bpf_map__fd(b.skel->maps.xs_events)),
 		    "bytes");

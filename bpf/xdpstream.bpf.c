@@ -94,15 +94,18 @@ struct {
 	.values = { &xs_fence0 },
 };
 
-/* Flows span windows, so the flow table is not per generation; LRU because
- * forgetting old flows is the point. Shared (not per-CPU) so that a flow
- * is new exactly once whichever CPU sees it. */
+/* Flows span windows, so the flow table is not per generation. Shared (not
+ * per-CPU) so that a flow is new exactly once whichever CPU sees it; see
+ * struct xs_flow_slot. An LRU_HASH would do the same at several times the
+ * cost of an insert, and new flows are what a spoofed flood is made of. */
+const volatile __u32 xs_flow_mask = 262143;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 262144);
-	__type(key, struct xs_flow_key);
-	__type(value, struct xs_flow_val);
-} xs_flows SEC(".maps");
+	__type(key, __u32);
+	__type(value, struct xs_flow_slot);
+} xs_flowtab SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -306,6 +309,7 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc)
 {
 	struct xs_dst *d = dst_slot(g, region, tag, &p->dst, xs_hash_addr(&p->dst));
+	int established;
 
 	if (!d) {
 		g->cnt[XS_N_DST_FULL]++;
@@ -313,7 +317,11 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 	}
 	d->pkts++;
 	d->bytes += len;
-	xs_hll_add(d->hll_src, hsrc);
+	/* Distinct sources and ports are counted from what starts flows: a
+	 * TCP segment with ACK belongs to a connection already counted. */
+	established = p->l4 && p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK);
+	if (!established)
+		xs_hll_add(d->hll_src, hsrc);
 	if (p->frag == XS_FRAG_LATER) {
 		d->frag++;
 		d->frag_bytes += len;
@@ -346,7 +354,8 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 		return;
 	}
 	d->dport_sample = bpf_ntohs(p->dport);
-	xs_hll_add(d->hll_dport, xs_mix64(p->dport));
+	if (!established)
+		xs_hll_add(d->hll_dport, xs_mix64(p->dport));
 }
 
 static __always_inline void account_src(struct xs_global *g, __u32 region, __u32 tag,
@@ -456,8 +465,86 @@ static __always_inline int mitigate(struct xs_global *g, const struct xs_pkt *p,
 	return XDP_DROP;
 }
 
-/* First packet of a flow: insert it (only the CPU whose insert succeeds
- * reports it) and send an event if the tick's budget allows. */
+static __always_inline __u64 flow_hash(const struct xs_flow_key *k)
+{
+	__u64 w[5];
+
+	__builtin_memcpy(w, k, sizeof(w));
+	return xs_mix64(w[0] ^ xs_mix64(w[1] ^ xs_mix64(w[2] ^ xs_mix64(w[3] ^ xs_mix64(w[4])))));
+}
+
+static __always_inline int flow_key_eq(const struct xs_flow_key *a, const struct xs_flow_key *b)
+{
+	__u64 x[5], y[5];
+
+	__builtin_memcpy(x, a, sizeof(x));
+	__builtin_memcpy(y, b, sizeof(y));
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/* Looks the flow up, refreshing it; or records it in the first empty or
+ * expired probe slot, else in the oldest (evicting a live flow). Returns 1
+ * if the flow is new and this CPU recorded it, else 0. */
+static __always_inline int flow_insert(struct xs_global *g, const struct xs_runtime *rt,
+				       __u32 now, const struct xs_flow_key *k)
+{
+	__u64 h = flow_hash(k);
+	__u32 i, victim = 0, victim_seen = 0xffffffff, ttl = rt->flow_ttl;
+	struct xs_flow_slot *s;
+	int evict = 1, expired;
+
+	for (i = 0; i < XS_FLOW_PROBES; i++) {
+		__u32 idx = (h + i) & xs_flow_mask, seen;
+
+		s = bpf_map_lookup_elem(&xs_flowtab, &idx);
+		if (!s)
+			return 0;
+		seen = s->seen;
+		expired = !seen || (ttl && now - seen > ttl);
+		if (seen && flow_key_eq(&s->key, k)) {
+			if (expired) {
+				/* Forgotten: new again, in its own slot. */
+				victim = idx;
+				evict = 0;
+				break;
+			}
+			if (seen != now)
+				s->seen = now;	/* once per tick; a racing write is harmless */
+			return 0;
+		}
+		/* The first free or expired slot wins; otherwise the oldest. */
+		if (expired) {
+			if (evict) {
+				victim = idx;
+				evict = 0;
+			}
+			/* Slots are never emptied, only reused: past a never
+			 * used one the flow cannot be. */
+			if (!seen)
+				break;
+		} else if (evict && seen < victim_seen) {
+			victim = idx;
+			victim_seen = seen;
+		}
+	}
+	s = bpf_map_lookup_elem(&xs_flowtab, &victim);
+	if (!s)
+		return 0;
+	/* Another CPU writing this slot is almost surely recording this very
+	 * flow (same probe sequence): it reports it, not us. */
+	if (__sync_val_compare_and_swap(&s->lock, 0, 1) != 0)
+		return 0;
+	s->seen = 0;	/* readers skip the slot while the key changes */
+	s->key = *k;
+	s->seen = now;
+	s->lock = 0;
+	if (evict)
+		g->cnt[XS_N_FLOW_FULL]++;
+	return 1;
+}
+
+/* First packet of a flow: record it (only the CPU that records it reports
+ * it) and send an event if the tick's budget allows. */
 static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
 					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
 					 __u64 len)
@@ -469,18 +556,10 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 		.dport = p->dport,
 		.proto = p->proto,
 	};
-	struct xs_flow_val v = { .first_epoch = epoch };
 	struct xs_flow_event *e;
-	long err;
 
-	if (bpf_map_lookup_elem(&xs_flows, &k))
+	if (!flow_insert(g, rt, epoch + 1, &k))
 		return;
-	err = bpf_map_update_elem(&xs_flows, &k, &v, BPF_NOEXIST);
-	if (err) {
-		if (err != -17 /* -EEXIST: another CPU inserted it first */)
-			g->cnt[XS_N_FLOW_FULL]++;
-		return;
-	}
 	g->cnt[XS_N_FLOW_NEW]++;
 	if (g->cnt[XS_N_EV_SENT] >= rt->ev_budget) {
 		g->cnt[XS_N_EV_BUDGET]++;

@@ -56,8 +56,12 @@ static int size_maps(struct xdpstream_bpf *skel, const struct xs_sizes *sz)
 		err = bpf_map__set_max_entries(skel->maps.xs_stab, regions * sslots);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.xs_slist, regions * sslots);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.xs_flows, sz->flow_entries);
+	if (!err) {
+		__u32 fslots = xs_table_slots(sz->flow_entries);
+
+		skel->rodata->xs_flow_mask = fslots - 1;
+		err = bpf_map__set_max_entries(skel->maps.xs_flowtab, fslots);
+	}
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);
 	return err;

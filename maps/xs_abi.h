@@ -81,7 +81,7 @@ enum xs_cnt {
 	XS_N_EV_RINGFULL,	/* events not sent: ring buffer full */
 	XS_N_DST_FULL,		/* packets not tracked per destination: map full */
 	XS_N_SRC_FULL,		/* packets not tracked per source: map full */
-	XS_N_FLOW_FULL,		/* flow insert failed (other than a race) */
+	XS_N_FLOW_FULL,		/* a live flow evicted for a new one (flow table full) */
 	XS_N_DST_USED,		/* destination table slots claimed (this CPU, this gen) */
 	XS_N_SRC_USED,		/* source table slots claimed */
 	XS_N_BLOCKED,		/* dropped: source on the blocklist (enforce mode) */
@@ -191,11 +191,19 @@ struct xs_flow_key {
 };
 _Static_assert(sizeof(struct xs_flow_key) == 40, "xs_flow_key size");
 
-struct xs_flow_val {
-	__u32 first_epoch;	/* epoch in which the flow was first seen */
-	__u32 pad;
+/* A slot of the flow table (xs_flowtab: an ARRAY used as an open-addressing
+ * hash shared by all CPUs). seen = epoch + 1 of the last tick the flow was
+ * seen in (0: empty). A CPU claims a slot by compare-and-swap on lock, so a
+ * flow is new exactly once whichever CPU sees it; a flow not seen for
+ * flow_ttl ticks is forgotten, and when all its probe slots are live the
+ * oldest is evicted (an approximate LRU). */
+#define XS_FLOW_PROBES 8
+struct xs_flow_slot {
+	__u32 seen;
+	__u32 lock;
+	struct xs_flow_key key;
 };
-_Static_assert(sizeof(struct xs_flow_val) == 8, "xs_flow_val size");
+_Static_assert(sizeof(struct xs_flow_slot) == 48, "xs_flow_slot size");
 
 /* Ring buffer record: the first packet of a new flow. */
 struct xs_flow_event {
@@ -219,7 +227,7 @@ struct xs_runtime {
 	__u32 epoch;		/* current generation is epoch & 1 */
 	__u32 ev_budget;	/* new-flow events per CPU per tick; 0 = none */
 	__u32 flags;		/* XS_RT_* */
-	__u32 pad;
+	__u32 flow_ttl;		/* ticks a flow is remembered unseen (0: until evicted) */
 };
 _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 

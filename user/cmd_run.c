@@ -559,7 +559,9 @@ int cmd_run(int argc, char **argv)
 	ncpus = col.ncpus;
 	/* The budget is per CPU and per tick in the kernel. */
 	if (xs_collector_set_budget(&col, (__u32)((o.budget * o.tick_ms / 1000 + ncpus - 1) /
-						  ncpus))) {
+						  ncpus)) ||
+	    /* Flows unseen for two minutes are forgotten. */
+	    xs_collector_set_flow_ttl(&col, (__u32)((120000 + o.tick_ms - 1) / o.tick_ms))) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}

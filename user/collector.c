@@ -117,6 +117,12 @@ int xs_collector_set_budget(struct xs_collector *c, __u32 events_per_cpu_per_tic
 	return write_rt(c);
 }
 
+int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks)
+{
+	c->rt.flow_ttl = ticks;
+	return write_rt(c);
+}
+
 int xs_collector_set_flags(struct xs_collector *c, __u32 flags)
 {
 	c->rt.flags = flags;
@@ -219,6 +225,15 @@ static int drain_global(struct xs_collector *c, __u32 gen, struct xs_global *out
 	return err;
 }
 
+/* Registers are max-merged: a plain byte loop the compiler vectorises. */
+static void hll_merge(__u8 *restrict acc, const __u8 *restrict v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		acc[i] = v[i] > acc[i] ? v[i] : acc[i];
+}
+
 static void merge_dst(struct xs_dst *acc, const struct xs_dst *v)
 {
 	const __u64 *s = (const __u64 *)v;
@@ -230,12 +245,8 @@ static void merge_dst(struct xs_dst *acc, const struct xs_dst *v)
 		d[i] += s[i];
 	if (v->dport_sample)
 		acc->dport_sample = v->dport_sample;
-	for (i = 0; i < XS_HLL_REGS; i++) {
-		if (v->hll_src[i] > acc->hll_src[i])
-			acc->hll_src[i] = v->hll_src[i];
-		if (v->hll_dport[i] > acc->hll_dport[i])
-			acc->hll_dport[i] = v->hll_dport[i];
-	}
+	hll_merge(acc->hll_src, v->hll_src, XS_HLL_REGS);
+	hll_merge(acc->hll_dport, v->hll_dport, XS_HLL_REGS);
 }
 
 static void merge_src(struct xs_src *acc, const struct xs_src *v)
@@ -261,14 +272,14 @@ static __u64 hash_addr(const struct xs_addr *a)
 	return x;
 }
 
-/* Sizes the merge index for n entries at most a quarter full, and clears
+/* Sizes the merge index for n entries at most half full, and clears
  * it. A bucket is (hash >> 32) << 32 | (entry + 1): the fingerprint spares
  * touching an entry that is not the one sought. */
 static int index_reset(struct xs_collector *c, size_t n)
 {
 	size_t want = 1024;
 
-	while (want < 4 * n)
+	while (want < 2 * n)
 		want <<= 1;
 	if (want > c->index_cap) {
 		free(c->index);
@@ -342,6 +353,7 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 			used = d->slots;
 		for (j = 0; j < used; j += BATCH) {
 			const char *slot[BATCH];
+			char *ent[BATCH];
 			__u64 h[BATCH];
 
 			m = used - j < BATCH ? used - j : BATCH;
@@ -354,12 +366,14 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 				h[k] = hash_addr((const struct xs_addr *)(slot[k] + SLOT_KEY));
 				__builtin_prefetch(&c->index[h[k] & mask]);
 			}
+			/* Resolve each slot to its entry (new ones are copied
+			 * whole), prefetching the entries to merge into... */
 			for (k = 0; k < m; k++) {
 				const struct xs_addr *key = (const void *)(slot[k] + SLOT_KEY);
 				__u64 fp = h[k] >> 32 << 32, b;
 				size_t i = h[k] & mask;
-				char *e;
 
+				ent[k] = NULL;
 				if (*(const __u32 *)slot[k] != tag)
 					continue;	/* cannot happen: listed slots carry it */
 				for (;; i = (i + 1) & mask) {
@@ -371,15 +385,21 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 						break;
 				}
 				if (!b) {
-					e = (char *)*d->entries + n * d->esize;
+					char *e = (char *)*d->entries + n * d->esize;
+
 					memcpy(e, key, sizeof(*key));
-					memset(e + sizeof(*key), 0, d->esize - sizeof(*key));
+					memcpy(e + sizeof(*key), slot[k] + SLOT_VAL,
+					       d->esize - sizeof(*key));
 					c->index[i] = fp | ++n;
-				} else {
-					e = (char *)*d->entries + ((b & 0xffffffff) - 1) * d->esize;
+					continue;
 				}
-				d->merge(e + sizeof(*key), slot[k] + SLOT_VAL);
+				ent[k] = (char *)*d->entries + ((b & 0xffffffff) - 1) * d->esize;
+				__builtin_prefetch(ent[k], 1);
 			}
+			/* ...then merge. */
+			for (k = 0; k < m; k++)
+				if (ent[k])
+					d->merge(ent[k] + sizeof(struct xs_addr), slot[k] + SLOT_VAL);
 		}
 	}
 	*nout = n;

@@ -73,6 +73,8 @@ void xs_collector_free(struct xs_collector *c);
 /* Run-time knobs. */
 int xs_collector_set_budget(struct xs_collector *c, __u32 events_per_cpu_per_tick);
 int xs_collector_set_flags(struct xs_collector *c, __u32 flags);
+/* Ticks a flow is remembered without being seen (0: until evicted). */
+int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks);
 int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports, size_t n);
 
 /* Deliver the events waiting in the ring buffer. Returns how many. */

@@ -131,7 +131,61 @@ static void test_flows_off(void)
 	xs_fixture_teardown(&f);
 }
 
+static void test_flow_expiry(void)
+{
+	struct xs_fixture f;
+	struct xs_tick t;
+	int i;
+
+	CU_ASSERT_FATAL(xs_fixture_setup(&f, NULL) == 0);
+	CU_ASSERT_FATAL(xs_collector_set_flow_ttl(&f.col, 3) == 0);
+	send_flows(&f, 5000, 10);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 10);
+	/* Seen again within the ttl: still known, and refreshed. */
+	for (i = 0; i < 3; i++) {
+		xs_flip(&f, &t);
+		send_flows(&f, 5000, 5);	/* the first 5 only */
+		CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
+		CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 0);
+	}
+	/* Four more quiet ticks: the 5 refreshed flows are still within
+	 * the ttl of 3 ticks? No: 4 > 3, all 10 expired. */
+	for (i = 0; i < 4; i++)
+		xs_flip(&f, &t);
+	f.nevents = 0;
+	send_flows(&f, 5000, 10);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 10);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_FULL], 0);
+	CU_ASSERT_EQUAL(f.nevents, 10);
+	xs_fixture_teardown(&f);
+}
+
+static void test_flow_table_full(void)
+{
+	struct xs_fixture f;
+	struct xs_sizes sz;
+	struct xs_tick t;
+
+	/* 64 slots, 8 probes each: 1,000 flows in one tick evict live ones,
+	 * each eviction counted; every flow is still reported once. */
+	xs_sizes_default(&sz);
+	sz.dst_entries = sz.src_entries = 1024;
+	sz.flow_entries = 64;
+	CU_ASSERT_FATAL(xs_fixture_setup(&f, &sz) == 0);
+	send_flows(&f, 1000, 1000);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 1000);
+	CU_ASSERT_EQUAL(f.nevents, 1000);
+	CU_ASSERT(t.g.cnt[XS_N_FLOW_FULL] >= 1000 - 64);
+	CU_ASSERT(t.g.cnt[XS_N_FLOW_FULL] <= 1000);
+	xs_fixture_teardown(&f);
+}
+
 static const struct xs_test tests[] = {
+	{ "flows unseen for the ttl are forgotten", test_flow_expiry },
+	{ "flow table full: the oldest flows are evicted, counted", test_flow_table_full },
 	{ "one event per flow, never repeated", test_once_per_flow },
 	{ "per-tick budget: events not sent are counted", test_budget },
 	{ "ring buffer full: events not sent are counted", test_ring_full },
