@@ -160,7 +160,7 @@ _Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
  * region's list (xs_dlist/xs_slist: __u64 positions, same layout), counted by
  * XS_N_DST_USED/XS_N_SRC_USED, so a drain touches only used slots.
  */
-#define XS_TABLE_PROBES 8	/* linear probes before a key counts as "map full" */
+#define XS_TABLE_PROBES 16	/* linear probes before a key counts as "map full" */
 
 struct xs_dst_slot {
 	__u32 tag;
