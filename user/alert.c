@@ -108,6 +108,13 @@ void xs_format_ts(double ts, char *buf, size_t len)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+void xs_alerts_set_cfg(struct xs_alert_mgr *m, const struct xs_alert_cfg *cfg)
+{
+	m->cfg = *cfg;
+	if (cfg->hostname[0])
+		snprintf(m->hostname, sizeof(m->hostname), "%s", cfg->hostname);
+}
+
 struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limit,
 				   const char *ifname, xs_alert_fn fn, void *ctx)
 {

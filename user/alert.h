@@ -71,6 +71,8 @@ void xs_finding_detail(struct xs_finding *f, const char *name, double v);
 
 struct xs_alert_mgr;
 
+/* New update interval, cooldown, top sources (reload); open alerts stay. */
+void xs_alerts_set_cfg(struct xs_alert_mgr *m, const struct xs_alert_cfg *cfg);
 struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limit,
 				   const char *ifname, xs_alert_fn fn, void *ctx);
 void xs_alerts_free(struct xs_alert_mgr *m);

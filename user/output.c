@@ -241,6 +241,25 @@ int xs_output_configure(xs_node root)
 	return err;
 }
 
+int xs_output_check(xs_node root)
+{
+	/* Configure into the same table, then put the running sinks back:
+	 * add_sink() only knows the global table. */
+	static struct xs_sink saved[MAX_SINKS];
+	int saved_n = nsinks, err;
+	bool saved_configured = configured;
+
+	memcpy(saved, sinks, sizeof(saved));
+	memset(sinks, 0, sizeof(sinks));
+	nsinks = 0;
+	err = xs_output_configure(root);
+	free_sinks();	/* configured, never opened: only their settings */
+	memcpy(sinks, saved, sizeof(saved));
+	nsinks = saved_n;
+	configured = saved_configured;
+	return err;
+}
+
 int xs_output_open(void)
 {
 	struct itimerspec its = {

@@ -33,6 +33,9 @@ struct xs_alert_out {
 /* Reads the "outputs" section of the configuration (absent: stdout only).
  * Errors are recorded in the configuration (see config.h). */
 int xs_output_configure(xs_node root);
+/* Checks the "outputs" section (errors recorded in the configuration)
+ * without touching the sinks in use: for a reload. */
+int xs_output_check(xs_node root);
 /* Opens the configured sinks; returns 0 or a negative errno (logged). */
 int xs_output_open(void);
 void xs_output_alert(const struct xs_alert_out *a);

@@ -18,6 +18,11 @@ const char *const xs_rule_names[XS_R_MAX] = {
 	[XS_R_TRAFFIC_ANOMALY] = "traffic_anomaly",
 };
 
+const char *const xs_action_names[XS_ACT_MAX + 1] = {
+	[XS_ACT_NONE] = "none", [XS_ACT_BLOCK] = "block", [XS_ACT_RATE_LIMIT] = "rate_limit",
+	[XS_ACT_MAX] = NULL,
+};
+
 int xs_rule_by_name(const char *name)
 {
 	int i;
@@ -77,6 +82,9 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	static const uint16_t client[] = { 53, 80, 123, 443, 853, 8080, 8443 };
 
 	memset(p, 0, sizeof(*p));
+	/* Mitigation is opt-in per rule (and needs mitigation.enforce). */
+	for (int r = 0; r < XS_R_MAX; r++)
+		p->act[r] = (struct xs_rule_action){ XS_ACT_NONE, 600, 0 };
 	p->syn.enabled = true;
 	p->syn.window_s = 3;
 	p->syn.threshold_pps = 1000;
@@ -239,6 +247,23 @@ static void read_ports(xs_node map, const char *key, struct xs_ports *out)
 	ports_set(out, tmp, n);
 }
 
+/* action, action_ttl_s and limit_pps: the same keys for every rule. */
+static void read_action(xs_node m, int rule, struct xs_rule_action *a)
+{
+	xs_node n = xs_cfg_get(m, "action");
+	int act = a->action;
+
+	if (!xs_cfg_enum(m, "action", xs_action_names, &act)) {
+		if (act == XS_ACT_RATE_LIMIT && !xs_rule_limitable(rule))
+			xs_cfg_error(n, "rate_limit protects a flood's victim: it applies to "
+					"syn_flood, udp_flood, icmp_flood, volumetric and reflection");
+		else
+			a->action = act;
+	}
+	xs_cfg_double(m, "action_ttl_s", 1, 86400 * 30, &a->ttl_s);
+	xs_cfg_double(m, "limit_pps", 0, PPS_MAX, &a->limit_pps);
+}
+
 static void read_rule(xs_node m, int rule, struct xs_rule_params *p)
 {
 	size_t i;
@@ -267,6 +292,7 @@ static void read_rule(xs_node m, int rule, struct xs_rule_params *p)
 			break;
 		}
 	}
+	read_action(m, rule, &p->act[rule]);
 	xs_cfg_check_unknown(m);
 }
 
@@ -470,6 +496,29 @@ bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
 		return p->anom.enabled;
 	}
 	return false;
+}
+
+bool xs_rule_limitable(int rule)
+{
+	return rule == XS_R_SYN_FLOOD || rule == XS_R_UDP_FLOOD || rule == XS_R_ICMP_FLOOD ||
+	       rule == XS_R_VOLUMETRIC || rule == XS_R_REFLECTION;
+}
+
+double xs_rule_threshold_pps(const struct xs_rule_params *p, int rule)
+{
+	switch (rule) {
+	case XS_R_SYN_FLOOD:
+		return p->syn.threshold_pps;
+	case XS_R_UDP_FLOOD:
+		return p->udp.threshold_pps;
+	case XS_R_ICMP_FLOOD:
+		return p->icmp.threshold_pps;
+	case XS_R_VOLUMETRIC:
+		return p->vol.threshold_pps;
+	case XS_R_REFLECTION:
+		return p->refl.threshold_pps;
+	}
+	return 0;
 }
 
 double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule)

@@ -49,7 +49,23 @@ struct xs_p_flood {
 	uint32_t min_sources;
 };
 
+/* What enforce mode does when a rule's alert starts (and while it goes on). */
+enum xs_action {
+	XS_ACT_NONE = 0,
+	XS_ACT_BLOCK,		/* drop the attacker (source.ip) */
+	XS_ACT_RATE_LIMIT,	/* token bucket on the victim's matching traffic */
+	XS_ACT_MAX
+};
+extern const char *const xs_action_names[XS_ACT_MAX + 1];
+
+struct xs_rule_action {
+	int action;		/* enum xs_action */
+	double ttl_s;		/* lifetime, renewed by each alert update */
+	double limit_pps;	/* rate_limit: packets/s let through (0: the threshold) */
+};
+
 struct xs_rule_params {
+	struct xs_rule_action act[XS_R_MAX];
 	struct {
 		bool enabled;
 		double window_s;
@@ -134,6 +150,10 @@ bool xs_cidr_match(const struct xs_cidr *c, const struct xs_addr *a);
 /* The largest window (seconds) any profile uses for rule r. */
 double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule);
 double xs_rule_window_s(const struct xs_rule_params *p, int rule);
+/* The rule's packets/s threshold (0 if it has none). */
+double xs_rule_threshold_pps(const struct xs_rule_params *p, int rule);
+/* Can the rule rate-limit its victim (a flood with one traffic class)? */
+bool xs_rule_limitable(int rule);
 bool xs_rule_enabled(const struct xs_rule_params *p, int rule);
 
 #endif
