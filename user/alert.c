@@ -80,7 +80,7 @@ void xs_finding_init(struct xs_finding *f, int rule)
 	f->key_port = -1;
 	f->dport = -1;
 	f->threshold = -1;
-	f->network = "default";
+	snprintf(f->network, sizeof(f->network), "default");
 	f->src_in_key = true;
 }
 

@@ -44,7 +44,8 @@ struct xs_finding {
 	int key_port;			/* part of the alert's identity; -1: none */
 	int dport;			/* destination.port; -1: none */
 	uint8_t proto;			/* IPPROTO_*; 0: any */
-	const char *network;		/* the network group whose settings applied */
+	char network[48];		/* the network group whose settings applied
+					 * (a copy: a reload frees the old names) */
 	double window_s;
 	double value;			/* observed */
 	const char *unit;

@@ -156,6 +156,10 @@ int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s)
 
 	if (s->tick_ms != e->set.tick_ms || memcmp(&s->limits, &e->set.limits, sizeof(s->limits)))
 		return -EAGAIN;
+	/* Windows remember which network group they belong to. */
+	if (s->rules->nprofiles != e->rs->nprofiles || s->rules->ncidrs != e->rs->ncidrs ||
+	    memcmp(s->rules->cidrs, e->rs->cidrs, sizeof(s->rules->cidrs[0]) * s->rules->ncidrs))
+		return -EAGAIN;
 	windows(s->rules, e->tick_s, win, &max_win, &dg, &cg, &lg);
 	/* The rings keep their history only if their shape is unchanged. */
 	if (memcmp(&dg, &e->dgeom, sizeof(dg)) || memcmp(&cg, &e->cgeom, sizeof(cg)) ||
@@ -981,7 +985,7 @@ void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_
 	uint32_t id, last = xs_wslot_id(&e->lgeom, c->now);
 
 	f->window_s = nticks * e->tick_s;
-	f->network = e->rs->prof_name[prof];
+	snprintf(f->network, sizeof(f->network), "%s", e->rs->prof_name[prof]);
 	memset(&f->loss, 0, sizeof(f->loss));
 	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_loss_slot *l =

@@ -220,6 +220,13 @@ static int add_sink(xs_node n)
 	return xs_cfg_nerrors(n.cfg) > errs ? -1 : 0;
 }
 
+static uint64_t config_hash;	/* of the outputs section in use */
+
+bool xs_output_same_config(xs_node root)
+{
+	return configured && xs_cfg_hash(xs_cfg_get(root, "outputs")) == config_hash;
+}
+
 int xs_output_configure(xs_node root)
 {
 	xs_node outs;
@@ -227,6 +234,7 @@ int xs_output_configure(xs_node root)
 
 	free_sinks();
 	configured = true;
+	config_hash = root.cfg ? xs_cfg_hash(xs_cfg_get(root, "outputs")) : 0;
 	if (!root.cfg || !xs_node_present(xs_cfg_get(root, "outputs"))) {
 		/* No configuration: alerts on stdout, as a user would expect. */
 		sinks[0].ops = &xs_sink_stdout;

@@ -196,10 +196,16 @@ int xs_settings_reload(struct xs_settings *s, const char *path)
 	}
 	configure(s, xs_cfg_root(cfg), true);
 	if (!xs_cfg_nerrors(cfg)) {
-		/* Valid: replace the sinks (the old ones flush as they close). */
-		xs_output_close();
-		xs_output_configure(xs_cfg_root(cfg));
-		open_failed = xs_output_open() ? 1 : 0;
+		if (xs_output_same_config(xs_cfg_root(cfg))) {
+			/* Unchanged: keep the sinks (and their queues); files
+			 * reopen, as logrotate expects of a SIGHUP. */
+			xs_output_reopen();
+		} else {
+			/* Replace them; the old ones flush as they close. */
+			xs_output_close();
+			xs_output_configure(xs_cfg_root(cfg));
+			open_failed = xs_output_open() ? 1 : 0;
+		}
 	}
 	n = finish(cfg);
 	return n ? n : open_failed;

@@ -154,7 +154,8 @@ static void test_teardown(void)
 	xs_lab_down(&lab);
 	unlink(cfg);
 	unlink(alerts);
-	unlink(logfile);
+	if (!getenv("XS_KEEP_LOGS"))
+		unlink(logfile);
 }
 
 static const struct xs_test tests[] = {

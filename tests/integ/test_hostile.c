@@ -93,7 +93,13 @@ static void test_spoofed_flood(void)
 	ticks1 = xs_json_num(out, "ticks");
 	printf(", daemon RSS %ld -> %ld kB over the second wave, %lld ticks", rss0, rss1,
 	       ticks1 - ticks0);
+#if defined(__SANITIZE_ADDRESS__)
+	/* Under AddressSanitizer the daemon's heap keeps a quarantine: RSS
+	 * says nothing about its tables. */
+	printf(" (not checked: AddressSanitizer)");
+#else
 	CU_ASSERT(rss0 > 0 && rss1 - rss0 < 8 * 1024);
+#endif
 	CU_ASSERT(xs_json_num(out, "dst_entries") <= xs_json_num(out, "dst_capacity"));
 	/* It kept ticking through the flood (10 ticks a second; generous
 	 * bound: the machine is shared and lateness is a bench figure). */
