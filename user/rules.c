@@ -322,67 +322,14 @@ static void read_rules(xs_node rules, struct xs_rule_params *p)
 	}
 }
 
-int xs_cidr_parse(const char *s, struct xs_cidr *c)
-{
-	char buf[64], *slash;
-	long plen = -1;
-	int i, v4;
-
-	memset(c, 0, sizeof(*c));
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash) {
-		char *end;
-
-		*slash = '\0';
-		plen = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end || plen < 0)
-			return -1;
-	}
-	v4 = inet_pton(AF_INET, buf, &c->net.a[12]) == 1;
-	if (v4) {
-		c->net.a[10] = c->net.a[11] = 0xff;
-		if (plen > 32)
-			return -1;
-		c->plen = plen < 0 ? 128 : (uint8_t)(96 + plen);
-	} else {
-		if (inet_pton(AF_INET6, buf, c->net.a) != 1 || plen > 128)
-			return -1;
-		c->plen = plen < 0 ? 128 : (uint8_t)plen;
-	}
-	/* Mask the host bits. */
-	for (i = 0; i < 16; i++) {
-		int bits = c->plen - i * 8;
-
-		if (bits <= 0)
-			c->net.a[i] = 0;
-		else if (bits < 8)
-			c->net.a[i] &= (uint8_t)(0xff << (8 - bits));
-	}
-	return 0;
-}
-
-bool xs_cidr_match(const struct xs_cidr *c, const struct xs_addr *a)
-{
-	int full = c->plen / 8, rest = c->plen % 8;
-
-	if (memcmp(c->net.a, a->a, full))
-		return false;
-	if (rest && ((a->a[full] ^ c->net.a[full]) & (uint8_t)(0xff << (8 - rest))))
-		return false;
-	return true;
-}
-
 int xs_ruleset_profile(const struct xs_ruleset *rs, const struct xs_addr *a)
 {
 	int i, best = 0, best_len = -1;
 
 	for (i = 0; i < rs->ncidrs; i++)
-		if (rs->cidrs[i].plen > best_len && xs_cidr_match(&rs->cidrs[i], a)) {
+		if ((int)rs->cidrs[i].p.len > best_len && xs_prefix_contains(&rs->cidrs[i].p, a)) {
 			best = rs->cidrs[i].profile;
-			best_len = rs->cidrs[i].plen;
+			best_len = rs->cidrs[i].p.len;
 		}
 	return best;
 }
@@ -416,9 +363,11 @@ static void read_network(struct xs_ruleset *rs, xs_node g)
 			xs_cfg_error(c, "at most %d CIDRs in all", XS_CIDRS_MAX);
 			break;
 		}
-		if (!s || xs_cidr_parse(s, &rs->cidrs[rs->ncidrs])) {
-			xs_cfg_error(c, "expected an address or CIDR like 10.0.0.0/8 or 2001:db8::/32, "
-					"got '%s'",
+		/* Host bits must be zero: 10.1.2.3/8 is more likely a typo
+		 * than a way to write 10.0.0.0/8. */
+		if (!s || xs_prefix_parse(s, &rs->cidrs[rs->ncidrs].p)) {
+			xs_cfg_error(c, "expected an address or CIDR like 10.0.0.0/8 or 2001:db8::/32 "
+					"(host bits zero), got '%s'",
 				     s ? s : "");
 			continue;
 		}

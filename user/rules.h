@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "xs_abi.h"
 #include "config.h"
+#include "prefix.h"
 
 enum xs_rule {
 	XS_R_SYN_FLOOD = 0,
@@ -120,8 +121,7 @@ struct xs_rule_params {
 #define XS_CIDRS_MAX 1024
 
 struct xs_cidr {
-	struct xs_addr net;	/* masked; IPv4 as ::ffff:a.b.c.d */
-	uint8_t plen;		/* over the 128-bit form (IPv4 /n is 96 + n) */
+	struct xs_prefix p;	/* IPv4 as ::ffff:a.b.c.d/96+n */
 	uint8_t profile;
 };
 
@@ -143,9 +143,6 @@ void xs_ruleset_configure(struct xs_ruleset *rs, xs_node root);
 /* Profile index for an address (0 when no group matches). */
 int xs_ruleset_profile(const struct xs_ruleset *rs, const struct xs_addr *a);
 
-/* Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (a host). */
-int xs_cidr_parse(const char *s, struct xs_cidr *c);
-bool xs_cidr_match(const struct xs_cidr *c, const struct xs_addr *a);
 
 /* The largest window (seconds) any profile uses for rule r. */
 double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule);
