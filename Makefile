@@ -136,7 +136,8 @@ format:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -Imaps -Iloader -Iuser loader user
+		--suppress=missingIncludeSystem --include=scripts/cppcheck-macros.h \
+		-Imaps -Iloader -Iuser -I$(OUT) loader user bench
 
 clean:
 	rm -rf build build-san
