@@ -20,6 +20,9 @@ static void replay_usage(FILE *f)
 		"stdout as JSON lines (and to the configured outputs); a summary goes to\n"
 		"stderr.\n\n"
 		"  -c, --config FILE       configuration (default: built-in defaults)\n"
+		"  -s, --speed SPEED       top (default: as fast as possible), original (the\n"
+		"                          capture's pace, e.g. to feed a SIEM or test a\n"
+		"                          sink) or a factor (10 = ten times faster)\n"
 		"  -q, --quiet             no summary\n"
 		"  -v, --verbose           debug logging, libbpf included\n"
 		"  -h, --help              this text\n");
@@ -76,6 +79,7 @@ int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "speed", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,14 +89,30 @@ int cmd_replay(int argc, char **argv)
 	struct xs_replay_stats st;
 	struct xs_settings s;
 	bool quiet = false;
+	double speed = 0;
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
 			break;
+		case 's': {
+			char *end;
+
+			if (!strcmp(optarg, "top"))
+				speed = 0;
+			else if (!strcmp(optarg, "original"))
+				speed = 1;
+			else if ((speed = strtod(optarg, &end)) <= 0 || *end || end == optarg ||
+				 speed > 1e6) {
+				xs_err("--speed: expected top, original or a factor such as 10, got '%s'",
+				       optarg);
+				return XS_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'q':
 			quiet = true;
 			break;
@@ -128,6 +148,7 @@ int cmd_replay(int argc, char **argv)
 		.settings = &s,
 		.on_alert = output_alert,
 		.output_ticks = true,
+		.speed = speed,
 	};
 	ret = xs_replay_run(&o, &st);
 	xs_output_close();

@@ -102,6 +102,22 @@ static int advance_to(struct replay *r, uint64_t k)
 	return 0;
 }
 
+/* --speed: holds the frame until its time comes (capture time since the
+ * first frame, divided by the speed), servicing the outputs meanwhile so
+ * that sinks deliver, reconnect and spool as they would live. */
+static void pace(struct replay *r, double ts, double t0)
+{
+	double due = t0 + (ts - r->st->first_ts) / r->o->speed, now;
+
+	while ((now = mono()) < due) {
+		double left = due - now;
+		struct timespec d = { 0, (long)((left > 0.05 ? 0.05 : left) * 1e9) };
+
+		xs_output_service();
+		nanosleep(&d, NULL);
+	}
+}
+
 static int run_frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	uint32_t len = h->caplen;
@@ -132,7 +148,7 @@ static int replay_loop(struct replay *r, pcap_t *p)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	double max_ts = 0, prev_ts = 0;
+	double max_ts = 0, prev_ts = 0, t0 = mono();
 	int ret, err;
 
 	for (;;) {
@@ -169,6 +185,8 @@ static int replay_loop(struct replay *r, pcap_t *p)
 		prev_ts = ts;
 		if (ts > max_ts)
 			max_ts = ts;
+		if (r->o->speed > 0)
+			pace(r, max_ts, t0);
 		err = advance_to(r, k);
 		if (err)
 			return err;

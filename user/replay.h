@@ -51,6 +51,9 @@ struct xs_replay_opts {
 	xs_alert_fn on_alert;
 	void *ctx;
 	bool output_ticks;	/* hand drained ticks to xs_output_tick() */
+	double speed;		/* 0: as fast as possible; 1: the capture's own
+				 * pace; 10: ten times faster (outputs are
+				 * serviced while waiting) */
 };
 
 /* Returns 0, or a negative xs_exit code with the reason logged as one
