@@ -309,6 +309,7 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc)
 {
 	struct xs_dst *d = dst_slot(g, region, tag, &p->dst, xs_hash_addr(&p->dst));
+	int established;
 
 	if (!d) {
 		g->cnt[XS_N_DST_FULL]++;
@@ -316,7 +317,11 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 	}
 	d->pkts++;
 	d->bytes += len;
-	xs_hll_add(d->hll_src, hsrc);
+	/* Distinct sources and ports are counted from what starts flows: a
+	 * TCP segment with ACK belongs to a connection already counted. */
+	established = p->l4 && p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK);
+	if (!established)
+		xs_hll_add(d->hll_src, hsrc);
 	if (p->frag == XS_FRAG_LATER) {
 		d->frag++;
 		d->frag_bytes += len;
@@ -334,6 +339,7 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 		break;
 	case IPPROTO_UDP:
 		d->udp++;
+		d->udp_bytes += len;
 		if (refl) {
 			d->refl_pkts++;
 			d->refl_bytes += len;
@@ -342,12 +348,14 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		d->icmp++;
+		d->icmp_bytes += len;
 		return;
 	default:
 		return;
 	}
 	d->dport_sample = bpf_ntohs(p->dport);
-	xs_hll_add(d->hll_dport, xs_mix64(p->dport));
+	if (!established)
+		xs_hll_add(d->hll_dport, xs_mix64(p->dport));
 }
 
 static __always_inline void account_src(struct xs_global *g, __u32 region, __u32 tag,

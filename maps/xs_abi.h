@@ -129,12 +129,14 @@ struct xs_dst {
 	__u64 refl_pkts;	/* UDP from a reflector source port */
 	__u64 refl_bytes;
 	__u64 frag_bytes;
+	__u64 udp_bytes;	/* frame bytes of the udp packets */
+	__u64 icmp_bytes;	/* frame bytes of the icmp packets */
 	__u16 dport_sample;	/* a recent TCP/UDP destination port, host order */
 	__u8 pad[6];
 	__u8 hll_src[XS_HLL_REGS];	/* distinct sources */
 	__u8 hll_dport[XS_HLL_REGS];	/* distinct TCP/UDP destination ports */
 };
-_Static_assert(sizeof(struct xs_dst) == 12 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
+_Static_assert(sizeof(struct xs_dst) == 14 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
 
 /* Per-source aggregate for one generation (a slot of xs_stab). */
 struct xs_src {
@@ -158,7 +160,7 @@ _Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
  * region's list (xs_dlist/xs_slist: __u64 positions, same layout), counted by
  * XS_N_DST_USED/XS_N_SRC_USED, so a drain touches only used slots.
  */
-#define XS_TABLE_PROBES 8	/* linear probes before a key counts as "map full" */
+#define XS_TABLE_PROBES 16	/* linear probes before a key counts as "map full" */
 
 struct xs_dst_slot {
 	__u32 tag;

@@ -11,6 +11,8 @@ struct xs_cmd {
 
 int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_unblock(int argc, char **argv);
 int cmd_limit(int argc, char **argv);

@@ -19,11 +19,13 @@
 #include "cli.h"
 #include "caps.h"
 #include "collector.h"
+#include "engine.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
 #include "output.h"
+#include "settings.h"
 #include "status.h"
 
 struct run_opts {
@@ -39,14 +41,18 @@ struct run_opts {
 	const char *pin_dir;
 	const char *config;
 	struct xs_sizes sizes;
+	/* which of the above came from a flag (they win over the file) */
+	bool set_tick, set_budget, set_dst, set_src, set_flow;
 };
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xdpstream run -i IFACE [-i IFACE...] [OPTIONS]\n"
-		"Attach to the interfaces, count every packet and print one line of rates\n"
-		"per second on stderr. Ctrl-C (SIGINT) or SIGTERM detaches and exits;\n"
+		"Attach to the interfaces, count every packet, print one line of rates\n"
+		"per second on stderr and the alerts of the detection rules on stdout (JSON\n"
+		"lines, or one line each on a terminal) and to the configured outputs.\n"
+		"Ctrl-C (SIGINT) or SIGTERM ends the open alerts, detaches and exits;\n"
 		"SIGUSR2 exits leaving the program attached (as --keep-attached).\n"
 		"A program kept attached by an earlier run is adopted: counting goes on.\n\n"
 		"  -i, --interface IFACE   interface to attach to (repeat for more, max %d)\n"
@@ -58,7 +64,8 @@ static void run_usage(FILE *f)
 		"  -b, --event-budget N    new-flow events per second, all CPUs (default: 200000)\n"
 		"  -d, --duration S        exit after S seconds (default: run until a signal)\n"
 		"  -p, --pin-dir DIR       where to pin maps (default: %s)\n"
-		"  -c, --config FILE       YAML configuration (outputs: where alerts go)\n"
+		"  -c, --config FILE       YAML configuration: rules, outputs, ... (see\n"
+		"                          config/xdpstream.yaml); flags win over it\n"
 		"      --dst-entries N     destinations tracked per tick (default: 65536)\n"
 		"      --src-entries N     sources tracked per tick (default: 65536)\n"
 		"      --flow-entries N    flows remembered, LRU (default: 262144)\n"
@@ -121,10 +128,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 't':
 			if (xs_parse_u64("--tick-ms", optarg, 10, 60000, &o->tick_ms))
 				return -1;
+			o->set_tick = true;
 			break;
 		case 'b':
 			if (xs_parse_u64("--event-budget", optarg, 0, 100000000, &o->budget))
 				return -1;
+			o->set_budget = true;
 			break;
 		case 'd':
 			if (xs_parse_u64("--duration", optarg, 1, 31536000, &o->duration_s))
@@ -143,12 +152,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 								    : "--flow-entries",
 					 optarg, 64, 1 << 26, &v))
 				return -1;
-			if (c == 1)
+			if (c == 1) {
 				o->sizes.dst_entries = v;
-			else if (c == 2)
+				o->set_dst = true;
+			} else if (c == 2) {
 				o->sizes.src_entries = v;
-			else
+				o->set_src = true;
+			} else {
 				o->sizes.flow_entries = v;
+				o->set_flow = true;
+			}
 			break;
 		case 4:
 			xs_bpf_set_object_file(optarg);
@@ -300,12 +313,26 @@ static int setup_bpf(struct xs_bpf *b, const struct run_opts *o)
 	return 0;
 }
 
-static void count_event(void *ctx, const struct xs_flow_event *e)
+struct run_ctx {
+	struct xs_engine *eng;
+	unsigned long long events;
+};
+
+static void on_event(void *ctx, const struct xs_flow_event *e)
 {
-	(*(unsigned long long *)ctx)++;
+	struct run_ctx *r = ctx;
+
+	r->events++;
+	xs_engine_on_event(r->eng, e);
 }
 
-static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp)
+static void on_alert(void *ctx, const struct xs_alert_out *a)
+{
+	xs_output_alert(a);
+}
+
+static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp,
+		      struct run_ctx *rc)
 {
 	struct itimerspec its = {
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
@@ -388,6 +415,7 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 				}
 				xs_global_add(&acc, &t.g);
 				now = mono_now();
+				xs_engine_on_tick(rc->eng, &t, wall);
 				xs_output_tick(&t, wall, o->tick_ms / 1000.0);
 				xs_output_tick_timing(mono_now() - due, now - tick_start,
 						      expirations - 1);
@@ -425,45 +453,85 @@ out:
 	return ret;
 }
 
+/* The configuration file (its `outputs` go to the output layer), then the
+ * flags over it. */
+static int load_settings(struct run_opts *o, struct xs_settings *s)
+{
+	if (xs_settings_init(s))
+		return XS_EXIT_FAIL;
+	if (o->config) {
+		if (xs_settings_load(s, o->config))
+			return XS_EXIT_USAGE;	/* each error logged, one line each */
+	} else {
+		xs_output_configure((xs_node){ 0 });
+	}
+	if (o->set_tick)
+		s->tick_ms = (uint32_t)o->tick_ms;
+	else
+		o->tick_ms = s->tick_ms;
+	if (o->set_budget)
+		s->event_budget = o->budget;
+	else
+		o->budget = s->event_budget;
+	if (o->set_dst)
+		s->sizes.dst_entries = o->sizes.dst_entries;
+	if (o->set_src)
+		s->sizes.src_entries = o->sizes.src_entries;
+	if (o->set_flow)
+		s->sizes.flow_entries = o->sizes.flow_entries;
+	o->sizes = s->sizes;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	unsigned long long events = 0;
+	struct run_ctx rc = {};
+	struct xs_settings set = {};
 	struct xs_collector col = {};
 	struct xs_status_pub stp;
 	struct xs_bpf b = {};
 	struct run_opts o;
 	struct xs_tick t;
-	struct xs_cfg *cfg = NULL;
-	char cfg_err[600];
 	int lock_fd = -1, ret, i, ncpus;
 
 	if (parse_run_opts(argc, argv, &o))
 		return XS_EXIT_USAGE;
-	if (o.config && !(cfg = xs_cfg_load_file(o.config, cfg_err, sizeof(cfg_err)))) {
-		xs_err("%s", cfg_err);
-		return XS_EXIT_USAGE;
-	}
-	xs_output_configure(cfg ? xs_cfg_root(cfg) : (xs_node){ 0 });
-	if (cfg && xs_cfg_check_unknown(xs_cfg_root(cfg)) + xs_cfg_nerrors(cfg)) {
-		for (i = 0; i < xs_cfg_nerrors(cfg); i++)
-			xs_err("%s", xs_cfg_error_at(cfg, i));
-		xs_cfg_free(cfg);
-		return XS_EXIT_USAGE;
-	}
+	ret = load_settings(&o, &set);
+	if (ret)
+		goto out_settings;
 	ret = xs_check_privileges();
 	if (!ret)
 		ret = xs_check_bpffs(o.pin_dir);
-	if (ret)
-		return -ret;
+	if (ret) {
+		ret = -ret;
+		goto out_settings;
+	}
 	for (i = 0; i < o.nifaces; i++)
 		if (!if_nametoindex(o.ifaces[i])) {
 			xs_err("unknown interface '%s': see 'ip link' for the names on this host",
 			       o.ifaces[i]);
-			return XS_EXIT_ENV;
+			ret = XS_EXIT_ENV;
+			goto out_settings;
 		}
+	{
+		struct xs_engine_opts eo = {
+			.settings = &set,
+			.ifname = o.ifaces[0],
+			.on_alert = on_alert,
+		};
+
+		rc.eng = xs_engine_new(&eo);
+		if (!rc.eng) {
+			xs_err("out of memory for the engine: lower the limits in the configuration");
+			ret = XS_EXIT_FAIL;
+			goto out_settings;
+		}
+	}
 	lock_fd = xs_instance_lock(o.pin_dir);
-	if (lock_fd < 0)
-		return -lock_fd;
+	if (lock_fd < 0) {
+		ret = -lock_fd;
+		goto out_settings;
+	}
 	{
 		struct xs_run_info ri = { o.sizes.dst_entries, o.sizes.src_entries,
 					  o.sizes.flow_entries, o.tick_ms / 1000.0 };
@@ -478,7 +546,7 @@ int cmd_run(int argc, char **argv)
 	ret = setup_bpf(&b, &o);
 	if (ret)
 		goto out;
-	if (xs_collector_init(&col, &b, true, count_event, &events)) {
+	if (xs_collector_init(&col, &b, true, on_event, &rc)) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
@@ -497,21 +565,20 @@ int cmd_run(int argc, char **argv)
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
-	{
-		/* Until the configuration file sets them: DNS, NTP, SNMP, SSDP,
-		 * CLDAP, memcached, chargen. */
-		static const __u16 refl[] = { 53, 123, 161, 1900, 389, 11211, 19 };
-
-		xs_collector_set_reflector_ports(&col, refl, sizeof(refl) / sizeof(refl[0]));
+	if (xs_collector_set_reflector_ports(&col, set.refl_ports, set.nrefl_ports)) {
+		ret = XS_EXIT_FAIL;
+		goto out;
 	}
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
-	ret = -event_loop(&col, &o, &stp);
+	ret = -event_loop(&col, &o, &stp, &rc);
 	/* Drain the last partial tick so the totals are complete. */
-	xs_collector_flip(&col, &t);
+	if (!xs_collector_flip(&col, &t))
+		xs_engine_on_tick(rc.eng, &t, wall_now());
+	xs_engine_close_alerts(rc.eng, wall_now());
 	b.keep = o.keep_attached;
 	xs_info("%s; %llu packets seen, %llu new-flow events",
 		b.keep ? "exiting, the program stays attached and counting" : "detaching",
-		(unsigned long long)xs_global_total_pkts(&col.totals.g), events);
+		(unsigned long long)xs_global_total_pkts(&col.totals.g), rc.events);
 out:
 	xs_output_close();
 	xs_collector_free(&col);
@@ -521,6 +588,8 @@ out:
 			rmdir(o.pin_dir);	/* the lock created it; fails if not empty */
 		close(lock_fd);
 	}
-	xs_cfg_free(cfg);
+out_settings:
+	xs_engine_free(rc.eng);
+	xs_settings_free(&set);
 	return ret;
 }

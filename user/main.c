@@ -11,6 +11,8 @@
 static const struct xs_cmd cmds[] = {
 	{ "run", cmd_run, "attach to interfaces and watch live traffic" },
 	{ "stats", cmd_stats, "print the counters of a running instance" },
+	{ "replay", cmd_replay, "run a capture through the program and print its alerts" },
+	{ "check-config", cmd_check_config, "check a configuration file and list its errors" },
 	{ "status", cmd_status, "interfaces, uptime, rates, map fill, losses, sink health" },
 	{ "top", cmd_top, "live view of the top destinations and sources" },
 	{ "block", cmd_block, "drop traffic from a source prefix (running instance)" },

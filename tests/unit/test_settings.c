@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The configuration of run/replay: defaults, the sample file, overrides,
+ * and errors with their lines. */
+#include <string.h>
+
+#include "names.h"
+#include "settings.h"
+#include "xs_test.h"
+
+static struct xs_cfg *load(const char *yaml, struct xs_settings *s)
+{
+	char err[256];
+	struct xs_cfg *cfg = xs_cfg_load_string("t.yaml", yaml, err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(xs_settings_init(s), 0);
+	xs_settings_apply(s, cfg);
+	return cfg;
+}
+
+/* The sample documents every key with its default: loading it changes
+ * nothing. */
+static void test_sample_is_defaults(void)
+{
+	struct xs_settings def, s;
+	char err[256];
+	struct xs_cfg *cfg = xs_cfg_load_file("config/xdpstream.yaml", err, sizeof(err));
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(xs_settings_init(&def), 0);
+	CU_ASSERT_EQUAL_FATAL(xs_settings_init(&s), 0);
+	CU_ASSERT_EQUAL(xs_settings_apply(&s, cfg), 0);
+	for (i = 0; i < xs_cfg_nerrors(cfg); i++)
+		printf("\n  %s", xs_cfg_error_at(cfg, i));
+	CU_ASSERT_EQUAL(s.tick_ms, def.tick_ms);
+	CU_ASSERT_EQUAL(s.event_budget, def.event_budget);
+	CU_ASSERT_EQUAL(s.nrefl_ports, def.nrefl_ports);
+	CU_ASSERT_EQUAL(memcmp(s.refl_ports, def.refl_ports, sizeof(s.refl_ports)), 0);
+	CU_ASSERT_EQUAL(memcmp(&s.sizes, &def.sizes, sizeof(s.sizes)), 0);
+	CU_ASSERT_EQUAL(memcmp(&s.limits, &def.limits, sizeof(s.limits)), 0);
+	CU_ASSERT_EQUAL(memcmp(&s.alerts, &def.alerts, sizeof(s.alerts)), 0);
+	CU_ASSERT_EQUAL(s.rules->nprofiles, 1);
+	CU_ASSERT_EQUAL(memcmp(&s.rules->prof[0], &def.rules->prof[0], sizeof(s.rules->prof[0])),
+			0);
+	xs_cfg_free(cfg);
+	xs_settings_free(&s);
+	xs_settings_free(&def);
+}
+
+static const char *bad = "tick_ms: 5\n"			/* 1: out of range */
+			 "rules:\n"				/* 2 */
+			 "  syn_flod: {}\n"			/* 3: unknown rule */
+			 "  port_scan:\n"			/* 4 */
+			 "    threshhold: 3\n"			/* 5: unknown key */
+			 "    window_s: abc\n"			/* 6: not a number */
+			 "networks:\n"				/* 7 */
+			 "  - name: x\n"			/* 8 */
+			 "    cidrs: [10.0.0.0/33, '2001:db8::/32']\n"	/* 9: bad CIDR */
+			 "    rules: {brute_force: {login_ports: [22, 70000]}}\n"	/* 10 */
+			 "maps: {ringbuf_bytes: 5000}\n"	/* 11: not a power of two */
+			 "outputs: [{type: stdout, bogus: 1}]\n"	/* 12: the sinks' own */
+			 "foo: 1\n";				/* 13: unknown */
+
+static void test_errors_with_lines(void)
+{
+	static const char *const want[] = {
+		"t.yaml:1: tick_ms: 5 is out of range (10..60000)",
+		"t.yaml:11: maps.ringbuf_bytes: must be a power of two (4096, 8192, ... 1073741824)",
+		"t.yaml:3: rules.syn_flod: unknown rule (one of syn_flood, udp_flood, icmp_flood, "
+		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly)",
+		"t.yaml:6: rules.port_scan.window_s: expected a number, got 'abc'",
+		"t.yaml:5: rules.port_scan.threshhold: unknown key",
+		"t.yaml:9: networks[0].cidrs[0]: expected an address or CIDR like 10.0.0.0/8 or "
+		"2001:db8::/32, got '10.0.0.0/33'",
+		"t.yaml:10: networks[0].rules.brute_force.login_ports[1]: 70000 is out of range "
+		"(0..65535)",
+		"t.yaml:12: outputs[0].bogus: unknown key",
+		"t.yaml:13: foo: unknown key",
+	};
+	struct xs_settings s;
+	struct xs_cfg *cfg = load(bad, &s);
+	int i, n = xs_cfg_nerrors(cfg);
+
+	CU_ASSERT_EQUAL(n, (int)(sizeof(want) / sizeof(want[0])));
+	for (i = 0; i < n && i < (int)(sizeof(want) / sizeof(want[0])); i++) {
+		if (strcmp(xs_cfg_error_at(cfg, i), want[i]))
+			printf("\n  got  %s\n  want %s", xs_cfg_error_at(cfg, i), want[i]);
+		CU_ASSERT_STRING_EQUAL(xs_cfg_error_at(cfg, i), want[i]);
+	}
+	/* Bad values leave the defaults. */
+	CU_ASSERT_EQUAL(s.tick_ms, 1000);
+	CU_ASSERT_EQUAL(s.sizes.ringbuf_bytes, 4u << 20);
+	CU_ASSERT_DOUBLE_EQUAL(s.rules->prof[0].scan.window_s, 60, 0);
+	xs_cfg_free(cfg);
+	xs_settings_free(&s);
+}
+
+static const char *good = "tick_ms: 100\n"
+			  "event_budget: 1000\n"
+			  "reflector_ports: [53, 3702]\n"
+			  "limits: {pairs: 1000, track_min_pps: 0}\n"
+			  "alerts: {cooldown_s: 5, update_interval_s: 2, hostname: edge-1}\n"
+			  "rules:\n"
+			  "  syn_flood: {threshold_pps: 2000, window_s: 2.5}\n"
+			  "  brute_force:\n"
+			  "    login_ports: [2222, 22, 2222]\n"
+			  "  traffic_anomaly:\n"
+			  "    enabled: no\n"
+			  "networks:\n"
+			  "  - name: dmz\n"
+			  "    cidrs: [192.0.2.0/24, '2001:db8:1::/48']\n"
+			  "    rules:\n"
+			  "      syn_flood: {threshold_pps: 50}\n"
+			  "  - name: dmz-web\n"
+			  "    cidrs: [192.0.2.80/28, 192.0.2.99]\n"
+			  "    rules:\n"
+			  "      port_scan: {enabled: false}\n";
+
+static void test_values_and_overrides(void)
+{
+	struct xs_settings s;
+	struct xs_cfg *cfg = load(good, &s);
+	const struct xs_ruleset *rs;
+	struct xs_addr a;
+
+	CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 0);
+	rs = s.rules;
+	CU_ASSERT_EQUAL(s.tick_ms, 100);
+	CU_ASSERT_EQUAL(s.event_budget, 1000);
+	CU_ASSERT_EQUAL(s.nrefl_ports, 2);
+	CU_ASSERT_EQUAL(s.refl_ports[1], 3702);
+	CU_ASSERT_EQUAL(s.limits.pairs, 1000);
+	CU_ASSERT_EQUAL(s.limits.track_min_pps, 0);
+	CU_ASSERT_STRING_EQUAL(s.alerts.hostname, "edge-1");
+	CU_ASSERT_DOUBLE_EQUAL(s.alerts.cooldown_s, 5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(rs->prof[0].syn.threshold_pps, 2000, 0);
+	CU_ASSERT_DOUBLE_EQUAL(rs->prof[0].syn.window_s, 2.5, 0);
+	CU_ASSERT(!rs->prof[0].anom.enabled);
+	/* Port lists: sorted, duplicates dropped, replacing the default. */
+	CU_ASSERT_EQUAL(rs->prof[0].brute.login_ports.n, 2);
+	CU_ASSERT(xs_ports_has(&rs->prof[0].brute.login_ports, 2222));
+	CU_ASSERT(!xs_ports_has(&rs->prof[0].brute.login_ports, 21));
+
+	CU_ASSERT_EQUAL(rs->nprofiles, 3);
+	CU_ASSERT_STRING_EQUAL(rs->prof_name[1], "dmz");
+	/* A group starts from the (configured) defaults. */
+	CU_ASSERT_DOUBLE_EQUAL(rs->prof[1].syn.threshold_pps, 50, 0);
+	CU_ASSERT_DOUBLE_EQUAL(rs->prof[1].syn.window_s, 2.5, 0);
+	CU_ASSERT(!rs->prof[1].anom.enabled);
+	CU_ASSERT(rs->prof[1].scan.enabled);
+	CU_ASSERT_DOUBLE_EQUAL(rs->prof[2].syn.threshold_pps, 2000, 0);
+	CU_ASSERT(!rs->prof[2].scan.enabled);
+
+	xs_addr_parse("192.0.2.7", &a);
+	CU_ASSERT_EQUAL(xs_ruleset_profile(rs, &a), 1);
+	xs_addr_parse("192.0.2.85", &a);	/* in both: the longer prefix */
+	CU_ASSERT_EQUAL(xs_ruleset_profile(rs, &a), 2);
+	xs_addr_parse("192.0.2.99", &a);	/* a bare address is a /32 */
+	CU_ASSERT_EQUAL(xs_ruleset_profile(rs, &a), 2);
+	xs_addr_parse("192.0.3.1", &a);
+	CU_ASSERT_EQUAL(xs_ruleset_profile(rs, &a), 0);
+	xs_addr_parse("2001:db8:1:ffff::1", &a);
+	CU_ASSERT_EQUAL(xs_ruleset_profile(rs, &a), 1);
+	xs_addr_parse("2001:db8:2::1", &a);
+	CU_ASSERT_EQUAL(xs_ruleset_profile(rs, &a), 0);
+	xs_cfg_free(cfg);
+	xs_settings_free(&s);
+}
+
+static void test_cidr(void)
+{
+	struct xs_cidr c;
+	struct xs_addr a;
+
+	CU_ASSERT_EQUAL(xs_cidr_parse("10.1.2.3/8", &c), 0);	/* host bits masked */
+	CU_ASSERT_EQUAL(c.plen, 104);
+	xs_addr_parse("10.200.0.1", &a);
+	CU_ASSERT(xs_cidr_match(&c, &a));
+	xs_addr_parse("11.0.0.1", &a);
+	CU_ASSERT(!xs_cidr_match(&c, &a));
+	/* An IPv4 prefix never matches IPv6 addresses and vice versa. */
+	xs_addr_parse("::a01:203", &a);
+	CU_ASSERT(!xs_cidr_match(&c, &a));
+	CU_ASSERT_EQUAL(xs_cidr_parse("0.0.0.0/0", &c), 0);
+	xs_addr_parse("2001:db8::1", &a);
+	CU_ASSERT(!xs_cidr_match(&c, &a));
+	CU_ASSERT_EQUAL(xs_cidr_parse("2001:db8::/29", &c), 0);
+	xs_addr_parse("2001:dbf:ffff::1", &a);
+	CU_ASSERT(xs_cidr_match(&c, &a));
+	xs_addr_parse("2001:dc0::1", &a);
+	CU_ASSERT(!xs_cidr_match(&c, &a));
+	CU_ASSERT_EQUAL(xs_cidr_parse("2001:db8::/129", &c), -1);
+	CU_ASSERT_EQUAL(xs_cidr_parse("10.0.0.0/", &c), -1);
+	CU_ASSERT_EQUAL(xs_cidr_parse("foo", &c), -1);
+}
+
+static const struct xs_test tests[] = {
+	{ "the sample config holds the defaults", test_sample_is_defaults },
+	{ "errors name the key and the line", test_errors_with_lines },
+	{ "values, port lists and per-network overrides", test_values_and_overrides },
+	{ "CIDR parsing and matching", test_cidr },
+};
+
+XS_RUN_SUITE("settings", tests)

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Alerts: detectors report findings each tick; the alert manager turns
+ * them into one alert per attack, keyed on (rule, attacker, victim):
+ *   start  the first finding for a key
+ *   update while findings go on, at most every update_interval_s, with the
+ *          peak and current values
+ *   end    once the key has been quiet for cooldown_s
+ * and renders each as one JSON line with Elastic Common Schema names (see
+ * schema/alert.schema.json) plus a one-line human form.
+ */
+#ifndef XS_ALERT_H
+#define XS_ALERT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "output.h"
+#include "settings.h"
+#include "xs_abi.h"
+
+typedef void (*xs_alert_fn)(void *ctx, const struct xs_alert_out *a);
+
+/* What the kernel and the engine could not count during a window. */
+struct xs_loss {
+	uint64_t ev_budget;	/* new-flow events over the kernel's budget */
+	uint64_t ev_ringfull;	/* new-flow events lost: ring buffer full */
+	uint64_t dst_full;	/* packets not tracked per destination: map full */
+	uint64_t src_full;	/* packets not tracked per source: map full */
+	uint64_t flow_full;	/* flows not tracked: flow table full */
+	uint64_t engine;	/* engine keys refused at their limits */
+};
+
+#define XS_FIND_TOP 8
+#define XS_FIND_DETAILS 8
+#define XS_FIND_PORTS 8
+
+struct xs_finding {
+	int rule;			/* enum xs_rule */
+	bool has_src, has_dst;
+	struct xs_addr src, dst;	/* attacker, victim */
+	bool src_in_key;		/* the attacker is part of the alert's identity
+					 * (scans, brute force); a flood is the victim's:
+					 * its attacker is the one named at its start */
+	int key_port;			/* part of the alert's identity; -1: none */
+	int dport;			/* destination.port; -1: none */
+	uint8_t proto;			/* IPPROTO_*; 0: any */
+	const char *network;		/* the network group whose settings applied */
+	double window_s;
+	double value;			/* observed */
+	const char *unit;
+	double threshold;		/* < 0: a baseline decided */
+	double mean, stddev, k, floor;	/* the baseline, when threshold < 0 */
+	int ntop;
+	struct {
+		struct xs_addr a;
+		uint64_t n;
+	} top[XS_FIND_TOP];
+	const char *top_unit;		/* what top[].n counts */
+	int ndetails;
+	struct {
+		const char *name;
+		double v;
+	} details[XS_FIND_DETAILS];
+	int nports;
+	uint16_t ports[XS_FIND_PORTS];	/* a sample of the ports involved */
+	struct xs_loss loss;
+};
+
+void xs_finding_init(struct xs_finding *f, int rule);
+void xs_finding_detail(struct xs_finding *f, const char *name, double v);
+
+struct xs_alert_mgr;
+
+struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limit,
+				   const char *ifname, xs_alert_fn fn, void *ctx);
+void xs_alerts_free(struct xs_alert_mgr *m);
+
+/* A detector fired for f during the tick ending at ts. */
+void xs_alerts_report(struct xs_alert_mgr *m, const struct xs_finding *f, double ts);
+/* End of the tick ending at ts: alerts quiet for the cooldown end. */
+void xs_alerts_tick(struct xs_alert_mgr *m, double ts);
+/* Ends every open alert (reason goes to event.reason). */
+void xs_alerts_close_all(struct xs_alert_mgr *m, double ts, const char *reason);
+
+size_t xs_alerts_open(const struct xs_alert_mgr *m);
+/* The time the last open alert will end if nothing fires again. */
+double xs_alerts_quiet_until(const struct xs_alert_mgr *m);
+/* Whether an alert of a rule in rule_mask (1 << rule) is open on victim. */
+bool xs_alerts_victim_open(const struct xs_alert_mgr *m, const struct xs_addr *dst,
+			   uint32_t rule_mask);
+
+struct xs_alert_stats {
+	uint64_t started[XS_R_MAX];
+	uint64_t events;
+	uint64_t overflow;	/* findings dropped: too many open alerts */
+};
+void xs_alerts_stats(const struct xs_alert_mgr *m, struct xs_alert_stats *s);
+
+/* RFC 3339 UTC with milliseconds: 2021-04-28T10:30:26.000Z */
+void xs_format_ts(double ts, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,964 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The engine: see engine.h for the contract and engine_int.h for the
+ * tables. Per event: classify, then a handful of hash-table operations,
+ * no allocation. Per tick: fold the kernel's aggregates into the
+ * destinations' rings, expire what left its window (one pass over each
+ * table), run the detectors, update baselines, end quiet alerts.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "log.h"
+
+#define TCP_SYN XS_TCP_SYN
+#define TCP_ACK XS_TCP_ACK
+#define TCP_RST XS_TCP_RST
+
+enum ev_kind { K_NONE = 0, K_SYN, K_PROBE, K_ECHO, K_REFL };
+
+static const uint8_t kind_bits[] = {
+	[K_NONE] = 0,
+	[K_SYN] = XS_IN_SCAN | XS_IN_SWEEP | XS_IN_SVC,
+	[K_PROBE] = XS_IN_SCAN | XS_IN_SWEEP,
+	[K_ECHO] = XS_IN_SWEEP,
+	[K_REFL] = XS_IN_SVC,
+};
+
+static const int flood_rules[] = { XS_R_SYN_FLOOD, XS_R_UDP_FLOOD, XS_R_ICMP_FLOOD,
+				   XS_R_VOLUMETRIC, XS_R_REFLECTION, XS_R_TRAFFIC_ANOMALY };
+
+static inline bool refl_port(const struct xs_engine *e, uint16_t port)
+{
+	return (e->refl_bitmap[port >> 4] >> (port & 15)) & 1;
+}
+
+static inline int prof_of(const struct xs_engine *e, const struct xs_addr *a)
+{
+	return e->any_profiles ? xs_ruleset_profile(e->rs, a) : 0;
+}
+
+static inline const struct xs_rule_params *params(const struct xs_engine *e, int prof)
+{
+	return &e->rs->prof[prof];
+}
+
+static bool is_multicast(const struct xs_addr *a)
+{
+	static const uint8_t v4p[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(a->a, v4p, 12))
+		return (a->a[12] & 0xf0) == 0xe0 ||
+		       (a->a[12] == 255 && a->a[13] == 255 && a->a[14] == 255 && a->a[15] == 255);
+	return a->a[0] == 0xff;
+}
+
+static void ewma_decay(struct xs_ewma *e, double alpha, uint64_t m)
+{
+	/* m updates with x = 0, in closed form:
+	 * mean_m = (1-a)^m mean, var_m = (1-a)^m (var + mean^2 (1 - (1-a)^m)) */
+	double q = pow(1 - alpha, (double)m);
+
+	e->var = (float)(q * (e->var + (double)e->mean * e->mean * (1 - q)));
+	e->mean = (float)(q * e->mean);
+}
+
+struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
+{
+	const struct xs_settings *s = o->settings;
+	struct xs_engine *e = calloc(1, sizeof(*e));
+	uint32_t flood_max = 1, brute_max = 1;
+	size_t i;
+	int p, r;
+
+	if (!e)
+		return NULL;
+	e->set = *s;
+	e->rs = s->rules;
+	e->tick_s = s->tick_ms / 1000.0;
+	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
+	e->now = 1;
+	for (p = 0; p < e->rs->nprofiles; p++)
+		for (r = 0; r < XS_R_MAX; r++) {
+			double w = xs_rule_window_s(&e->rs->prof[p], r) / e->tick_s;
+			uint32_t n = w < 1 ? 1 : (uint32_t)llround(w);
+
+			e->win[p][r] = n;
+			if (n > e->max_win)
+				e->max_win = n;
+			if (r == XS_R_BRUTE_FORCE && n > brute_max)
+				brute_max = n;
+		}
+	for (p = 0; p < e->rs->nprofiles; p++)
+		for (i = 0; i < sizeof(flood_rules) / sizeof(flood_rules[0]); i++)
+			if (e->win[p][flood_rules[i]] > flood_max)
+				flood_max = e->win[p][flood_rules[i]];
+	xs_wgeom_init(&e->dgeom, flood_max, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(&e->cgeom, brute_max, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(&e->lgeom, e->max_win, XS_WIN_SLOTS_MAX);
+	for (i = 0; i < (size_t)s->nrefl_ports; i++)
+		e->refl_bitmap[s->refl_ports[i] >> 4] |= 1u << (s->refl_ports[i] & 15);
+
+	if (xs_htab_init(&e->dst, sizeof(struct xs_addr), sizeof(struct xs_dtrack),
+			 s->limits.destinations) ||
+	    xs_htab_init(&e->pairs, sizeof(struct xs_pkey), sizeof(struct xs_pval),
+			 s->limits.pairs) ||
+	    xs_htab_init(&e->scans, sizeof(struct xs_scan_key), sizeof(struct xs_scan_val),
+			 s->limits.scan_keys) ||
+	    xs_htab_init(&e->sweeps, sizeof(struct xs_sweep_key), sizeof(struct xs_sweep_val),
+			 s->limits.sweep_keys) ||
+	    xs_htab_init(&e->svcs, sizeof(struct xs_svc_key), sizeof(struct xs_svc_val),
+			 s->limits.services) ||
+	    xs_htab_init(&e->conns, sizeof(struct xs_pkey),
+			 offsetof(struct xs_conn_val, ring) + e->cgeom.nslots * sizeof(uint16_t),
+			 s->limits.connections) ||
+	    xs_htab_init(&e->srcidx, sizeof(struct xs_addr), sizeof(uint32_t),
+			 s->sizes.src_entries ? s->sizes.src_entries : 65536))
+		goto fail;
+	e->slab = calloc((size_t)e->dst.limit * e->dgeom.nslots, sizeof(*e->slab));
+	e->slab_free = calloc(e->dst.limit, sizeof(*e->slab_free));
+	e->loss = calloc(e->lgeom.nslots, sizeof(*e->loss));
+	if (!e->slab || !e->slab_free || !e->loss)
+		goto fail;
+	for (i = 0; i < e->dst.limit; i++)
+		e->slab_free[i] = (uint32_t)(e->dst.limit - 1 - i);
+	e->nslab_free = (uint32_t)e->dst.limit;
+	e->lhead = UINT32_MAX;
+	e->alerts = xs_alerts_new(&s->alerts, s->limits.alerts, o->ifname, o->on_alert, o->ctx);
+	if (!e->alerts)
+		goto fail;
+	return e;
+fail:
+	xs_engine_free(e);
+	return NULL;
+}
+
+void xs_engine_free(struct xs_engine *e)
+{
+	if (!e)
+		return;
+	xs_alerts_free(e->alerts);
+	xs_htab_free(&e->dst);
+	xs_htab_free(&e->pairs);
+	xs_htab_free(&e->scans);
+	xs_htab_free(&e->sweeps);
+	xs_htab_free(&e->svcs);
+	xs_htab_free(&e->conns);
+	xs_htab_free(&e->srcidx);
+	free(e->slab);
+	free(e->slab_free);
+	free(e->loss);
+	free(e);
+}
+
+double xs_engine_tick_s(const struct xs_engine *e)
+{
+	return e->tick_s;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static bool parent_add(struct xs_engine *e, int bit, const struct xs_prep *q,
+		       const struct xs_pval *pv)
+{
+	const struct xs_pkey *k = &q->k;
+	bool created;
+	void *ent;
+
+	if (bit == XS_IN_SCAN) {
+		struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
+		struct xs_scan_val *v;
+
+		ent = xs_htab_insert(&e->scans, &sk, q->h_scan, &created);
+		if (!ent)
+			return false;
+		v = xs_htab_val(&e->scans, ent);
+		if (created) {
+			v->prof = pv->dprof;
+			v->first = e->now;
+		}
+		v->count++;
+		if (v->nports < XS_FIND_PORTS) {
+			v->ports[v->nports++] = k->port;
+		} else {
+			memmove(v->ports, v->ports + 1, sizeof(v->ports) - sizeof(v->ports[0]));
+			v->ports[XS_FIND_PORTS - 1] = k->port;
+		}
+		return true;
+	}
+	if (bit == XS_IN_SWEEP) {
+		struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
+		struct xs_sweep_val *v;
+
+		ent = xs_htab_insert(&e->sweeps, &wk, q->h_sweep, &created);
+		if (!ent)
+			return false;
+		v = xs_htab_val(&e->sweeps, ent);
+		if (created)
+			v->prof = pv->sprof;
+		v->count++;
+		return true;
+	}
+	{
+		struct xs_svc_key vk = { .dst = k->dst, .port = k->port, .proto = k->proto };
+		struct xs_svc_val *v;
+
+		ent = xs_htab_insert(&e->svcs, &vk, xs_hash(&vk, sizeof(vk)), &created);
+		if (!ent)
+			return false;
+		v = xs_htab_val(&e->svcs, ent);
+		if (created) {
+			v->prof = pv->dprof;
+			v->first = e->now;
+		}
+		v->count++;
+		return true;
+	}
+}
+
+static void parent_remove(struct xs_engine *e, int bit, const struct xs_pkey *k)
+{
+	void *ent;
+
+	if (bit == XS_IN_SCAN) {
+		struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
+		uint64_t h = xs_hash(&sk, sizeof(sk));
+		struct xs_scan_val *v;
+
+		ent = xs_htab_find(&e->scans, &sk, h);
+		if (!ent)
+			return;
+		v = xs_htab_val(&e->scans, ent);
+		if (--v->count == 0)
+			xs_htab_delete(&e->scans, &sk, h);
+	} else if (bit == XS_IN_SWEEP) {
+		struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
+		uint64_t h = xs_hash(&wk, sizeof(wk));
+		struct xs_sweep_val *v;
+
+		ent = xs_htab_find(&e->sweeps, &wk, h);
+		if (!ent)
+			return;
+		v = xs_htab_val(&e->sweeps, ent);
+		if (--v->count == 0)
+			xs_htab_delete(&e->sweeps, &wk, h);
+	} else {
+		struct xs_svc_key vk = { .dst = k->dst, .port = k->port, .proto = k->proto };
+		struct xs_svc_val *v;
+
+		ent = xs_htab_find(&e->svcs, &vk, xs_hash(&vk, sizeof(vk)));
+		if (!ent)
+			return;
+		v = xs_htab_val(&e->svcs, ent);
+		if (v->count)
+			v->count--;	/* the baseline outlives it: deleted when idle */
+	}
+}
+
+static void count_conn(struct xs_engine *e, const struct xs_pkey *k, uint64_t h,
+		       struct xs_pval *pv, bool created)
+{
+	uint32_t now = e->now, n = e->win[pv->dprof][XS_R_BRUTE_FORCE];
+	struct xs_conn_val *c;
+	bool made;
+	void *ent;
+
+	if (created)
+		goto out;	/* a first connection: no counter exists yet */
+	ent = xs_htab_find(&e->conns, k, h);
+	if (ent) {
+		c = xs_htab_val(&e->conns, ent);
+		xs_ring_advance(c->ring, sizeof(c->ring[0]), &e->cgeom, &c->head,
+				xs_wslot_id(&e->cgeom, now));
+		c->ring[c->head % e->cgeom.nslots]++;
+		c->conns++;
+	} else if (pv->conn_tick && now - pv->conn_tick < n) {
+		/* A second connection within the window: start counting. */
+		ent = xs_htab_insert(&e->conns, k, h, &made);
+		if (!ent)
+			goto out;
+		c = xs_htab_val(&e->conns, ent);
+		c->head = UINT32_MAX;
+		c->prof = pv->dprof;
+		c->first = now;
+		xs_ring_advance(c->ring, sizeof(c->ring[0]), &e->cgeom, &c->head,
+				xs_wslot_id(&e->cgeom, pv->conn_tick));
+		c->ring[c->head % e->cgeom.nslots]++;
+		xs_ring_advance(c->ring, sizeof(c->ring[0]), &e->cgeom, &c->head,
+				xs_wslot_id(&e->cgeom, now));
+		c->ring[c->head % e->cgeom.nslots]++;
+		/* Packets are counted from this tick on: so are connections. */
+		c->conns = pv->conn_tick == now ? 2 : 1;
+	}
+out:
+	pv->conn_tick = now;
+}
+
+/* What an event means, and the hashes of the keys it touches. */
+static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, struct xs_prep *q)
+{
+	uint16_t sport = ntohs(ev->sport), dport = ntohs(ev->dport);
+	int kind = K_NONE;
+
+	switch (ev->proto) {
+	case 6:
+		if ((ev->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+			kind = K_SYN;	/* a connection attempt */
+		else if (!(ev->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)))
+			kind = K_PROBE;	/* FIN, NULL, Xmas probes */
+		/* Anything else starts mid-connection or answers: not new. */
+		break;
+	case 17:
+		if (refl_port(e, sport) && sport != dport)
+			kind = K_REFL;
+		else if (dport < sport)
+			kind = K_PROBE;	/* towards the lower, service-side port */
+		break;
+	case 1:
+	case 58:
+		/* ICMP flow keys: sport = type << 8 | code. */
+		if ((sport >> 8) == (ev->proto == 1 ? 8 : 128)) {
+			kind = K_ECHO;
+			dport = 0;
+		}
+		break;
+	}
+	memset(&q->k, 0, sizeof(q->k));
+	q->k.src = ev->src;
+	q->k.dst = ev->dst;
+	q->kind = (uint8_t)kind;
+	if (kind == K_NONE)
+		return;
+	q->k.port = kind == K_REFL ? 0 : dport;
+	q->k.proto = kind == K_REFL ? XS_PROTO_REFL : ev->proto;
+	q->h = xs_hash(&q->k, sizeof(q->k));
+	{
+		struct xs_scan_key sk = { .src = q->k.src, .dst = q->k.dst };
+		struct xs_sweep_key wk = { .src = q->k.src, .port = q->k.port, .proto = q->k.proto };
+
+		q->h_scan = xs_hash(&sk, sizeof(sk));
+		q->h_sweep = xs_hash(&wk, sizeof(wk));
+	}
+}
+
+static void process(struct xs_engine *e, const struct xs_prep *q)
+{
+	const struct xs_rule_params *dp, *sp;
+	struct xs_pval *pv;
+	uint8_t want, bit;
+	bool created;
+	void *ent;
+
+	if (e->dst.count) {
+		ent = xs_htab_find(&e->dst, &q->k.dst, xs_hash(&q->k.dst, sizeof(q->k.dst)));
+		if (ent)
+			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &q->k.src);
+	}
+	if (q->kind == K_NONE)
+		return;
+	ent = xs_htab_insert(&e->pairs, &q->k, q->h, &created);
+	if (!ent)
+		return;
+	pv = xs_htab_val(&e->pairs, ent);
+	if (created) {
+		pv->dprof = (uint8_t)prof_of(e, &q->k.dst);
+		pv->sprof = (uint8_t)prof_of(e, &q->k.src);
+	}
+	pv->last = e->now;
+	dp = params(e, pv->dprof);
+	sp = params(e, pv->sprof);
+	want = kind_bits[q->kind];
+	if (!dp->scan.enabled || is_multicast(&q->k.dst))
+		want &= ~XS_IN_SCAN;
+	if (!sp->sweep.enabled || is_multicast(&q->k.dst))
+		want &= ~XS_IN_SWEEP;
+	if (q->kind == K_REFL ? !dp->refl.enabled : !dp->anom.enabled)
+		want &= ~XS_IN_SVC;
+	for (bit = 1; bit <= XS_IN_SVC; bit <<= 1)
+		if ((want & bit) && !(pv->in & bit) && parent_add(e, bit, q, pv))
+			pv->in |= bit;
+	if (q->kind != K_SYN)
+		return;
+	if (pv->in & XS_IN_SVC) {
+		struct xs_svc_key vk = { .dst = q->k.dst, .port = q->k.port, .proto = q->k.proto };
+
+		ent = xs_htab_find(&e->svcs, &vk, xs_hash(&vk, sizeof(vk)));
+		if (ent)
+			((struct xs_svc_val *)xs_htab_val(&e->svcs, ent))->conns_tick++;
+	}
+	if (dp->brute.enabled)
+		count_conn(e, &q->k, q->h, pv, created);
+}
+
+/* Events wait in a small queue whose keys' table slots are prefetched as
+ * they arrive: by the time the queue is processed (in arrival order,
+ * always before a tick ends), the misses have overlapped. */
+static void flush_events(struct xs_engine *e)
+{
+	int i;
+
+	for (i = 0; i < e->nq; i++)
+		process(e, &e->q[i]);
+	e->nq = 0;
+}
+
+void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev)
+{
+	struct xs_prep *q = &e->q[e->nq++];
+
+	e->events++;
+	classify(e, ev, q);
+	if (q->kind != K_NONE) {
+		xs_htab_prefetch(&e->pairs, q->h);
+		xs_htab_prefetch(&e->scans, q->h_scan);
+		xs_htab_prefetch(&e->sweeps, q->h_sweep);
+		if (q->kind == K_SYN)
+			xs_htab_prefetch(&e->conns, q->h);
+	}
+	if (e->nq == XS_EV_BATCH)
+		flush_events(e);
+}
+
+/* ---- ticks ----------------------------------------------------------- */
+
+static void index_sources(struct xs_engine *e, const struct xs_tick *t)
+{
+	size_t i;
+	bool created;
+
+	if (e->srcidx.count)
+		xs_htab_clear(&e->srcidx);
+	if (!t)
+		return;
+	for (i = 0; i < t->nsrc; i++) {
+		void *ent = xs_htab_insert(&e->srcidx, &t->src[i].addr,
+					   xs_hash(&t->src[i].addr, sizeof(struct xs_addr)),
+					   &created);
+
+		if (ent)
+			*(uint32_t *)xs_htab_val(&e->srcidx, ent) = (uint32_t)i;
+	}
+}
+
+const struct xs_src *xs_det_tick_src(const struct xs_det_ctx *c, const struct xs_addr *a)
+{
+	const struct xs_engine *e = c->e;
+	void *ent;
+
+	if (!e->tick || !e->srcidx.count)
+		return NULL;
+	ent = xs_htab_find(&e->srcidx, a, xs_hash(a, sizeof(*a)));
+	return ent ? &e->tick->src[*(uint32_t *)xs_htab_val(&e->srcidx, ent)].v : NULL;
+}
+
+static struct xs_dslot *dring(const struct xs_engine *e, const struct xs_dtrack *d)
+{
+	return e->slab + (size_t)d->ring * e->dgeom.nslots;
+}
+
+static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
+{
+	struct xs_det_ctx c = { .e = e, .now = e->now };
+	double min_pkts = e->set.limits.track_min_pps * e->tick_s;
+	size_t i;
+	int j;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ndst; i++) {
+		const struct xs_dst_entry *a = &t->dst[i];
+		uint64_t h = xs_hash(&a->addr, sizeof(a->addr));
+		const struct xs_src *src;
+		struct xs_dtrack *d;
+		struct xs_dslot *s;
+		bool created;
+		void *ent = xs_htab_find(&e->dst, &a->addr, h);
+
+		if (!ent) {
+			if ((double)a->v.pkts < min_pkts || !e->nslab_free) {
+				if ((double)a->v.pkts >= min_pkts)
+					e->dst.overflow++;
+				continue;
+			}
+			ent = xs_htab_insert(&e->dst, &a->addr, h, &created);
+			if (!ent)
+				continue;
+			d = xs_htab_val(&e->dst, ent);
+			d->ring = e->slab_free[--e->nslab_free];
+			d->head = UINT32_MAX;
+			d->first_tick = e->now;
+			d->prof = (uint8_t)prof_of(e, &a->addr);
+		}
+		d = xs_htab_val(&e->dst, ent);
+		xs_ring_advance(dring(e, d), sizeof(struct xs_dslot), &e->dgeom, &d->head,
+				xs_wslot_id(&e->dgeom, e->now));
+		s = dring(e, d) + d->head % e->dgeom.nslots;
+		s->pkts += (uint32_t)a->v.pkts;
+		s->tcp += (uint32_t)a->v.tcp;
+		s->syn += (uint32_t)a->v.syn;
+		s->udp += (uint32_t)a->v.udp;
+		s->icmp += (uint32_t)a->v.icmp;
+		s->frag += (uint32_t)a->v.frag;
+		s->refl_pkts += (uint32_t)a->v.refl_pkts;
+		s->bytes += a->v.bytes;
+		s->udp_bytes += a->v.udp_bytes;
+		s->icmp_bytes += a->v.icmp_bytes;
+		s->frag_bytes += a->v.frag_bytes;
+		s->refl_bytes += a->v.refl_bytes;
+		for (j = 0; j < XS_HLL_REGS; j++) {
+			if (a->v.hll_src[j] > s->hll_src[j])
+				s->hll_src[j] = a->v.hll_src[j];
+			if (a->v.hll_dport[j] > s->hll_dport[j])
+				s->hll_dport[j] = a->v.hll_dport[j];
+		}
+		/* The victim's answers: SYN-ACKs it sent, seen as a source. */
+		src = xs_det_tick_src(&c, &a->addr);
+		if (src)
+			s->synack_out += (uint32_t)src->synack;
+		if (a->v.dport_sample)
+			d->dport = a->v.dport_sample;
+		d->tick_pkts = a->v.pkts;
+		d->tick_bytes = a->v.bytes;
+		d->last_active = e->now;
+	}
+}
+
+static uint64_t engine_overflow(const struct xs_engine *e)
+{
+	return e->pairs.overflow + e->scans.overflow + e->sweeps.overflow + e->svcs.overflow +
+	       e->conns.overflow + e->dst.overflow;
+}
+
+static void record_loss(struct xs_engine *e, const struct xs_tick *t)
+{
+	struct xs_loss *l;
+	uint64_t ov = engine_overflow(e);
+
+	xs_ring_advance(e->loss, sizeof(*e->loss), &e->lgeom, &e->lhead,
+			xs_wslot_id(&e->lgeom, e->now));
+	l = &e->loss[e->lhead % e->lgeom.nslots].l;
+	e->loss[e->lhead % e->lgeom.nslots].pkts += e->tick_pkts;
+	e->loss[e->lhead % e->lgeom.nslots].bytes += e->tick_bytes;
+	if (t) {
+		l->ev_budget += t->g.cnt[XS_N_EV_BUDGET];
+		l->ev_ringfull += t->g.cnt[XS_N_EV_RINGFULL];
+		l->dst_full += t->g.cnt[XS_N_DST_FULL];
+		l->src_full += t->g.cnt[XS_N_SRC_FULL];
+		l->flow_full += t->g.cnt[XS_N_FLOW_FULL];
+	}
+	l->engine += ov - e->last_overflow;
+	e->last_overflow = ov;
+}
+
+/* Removes pairs from the distinct counts whose window they left. */
+static void expire_pairs(struct xs_engine *e)
+{
+	struct xs_htab_iter it;
+	void *ent;
+	uint32_t now = e->now;
+
+	for (ent = xs_htab_first(&e->pairs, &it); ent; ent = xs_htab_next(&e->pairs, &it)) {
+		const struct xs_pkey *k = ent;
+		struct xs_pval *pv = xs_htab_val(&e->pairs, ent);
+		uint32_t age = now - pv->last;
+		const uint32_t *dw = e->win[pv->dprof];
+
+		if ((pv->in & XS_IN_SCAN) && age >= dw[XS_R_PORT_SCAN]) {
+			parent_remove(e, XS_IN_SCAN, k);
+			pv->in &= ~XS_IN_SCAN;
+		}
+		if ((pv->in & XS_IN_SWEEP) && age >= e->win[pv->sprof][XS_R_HOST_SWEEP]) {
+			parent_remove(e, XS_IN_SWEEP, k);
+			pv->in &= ~XS_IN_SWEEP;
+		}
+		if ((pv->in & XS_IN_SVC) &&
+		    age >= dw[k->proto == XS_PROTO_REFL ? XS_R_REFLECTION : XS_R_TRAFFIC_ANOMALY]) {
+			parent_remove(e, XS_IN_SVC, k);
+			pv->in &= ~XS_IN_SVC;
+		}
+		if (!pv->in && (!pv->conn_tick || now - pv->conn_tick >= dw[XS_R_BRUTE_FORCE]))
+			xs_htab_iter_delete(&e->pairs, &it);
+	}
+}
+
+/* Slides the connection counters and adds the sources' packets. */
+static void slide_conns(struct xs_engine *e)
+{
+	struct xs_det_ctx c = { .e = e, .now = e->now };
+	struct xs_htab_iter it;
+	void *ent;
+	uint32_t id;
+
+	for (ent = xs_htab_first(&e->conns, &it); ent; ent = xs_htab_next(&e->conns, &it)) {
+		const struct xs_pkey *k = ent;
+		struct xs_conn_val *v = xs_htab_val(&e->conns, ent);
+		uint32_t n = e->win[v->prof][XS_R_BRUTE_FORCE], sum = 0;
+		const struct xs_src *s;
+
+		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->cgeom, &v->head,
+				xs_wslot_id(&e->cgeom, e->now));
+		for (id = xs_wfirst_id(&e->cgeom, e->now, n); id <= v->head; id++) {
+			uint16_t *slot = xs_ring_slot(v->ring, sizeof(v->ring[0]), &e->cgeom,
+						      v->head, id);
+
+			if (slot)
+				sum += *slot;
+		}
+		v->sum = sum;
+		if (!sum) {
+			xs_htab_iter_delete(&e->conns, &it);
+			continue;
+		}
+		s = xs_det_tick_src(&c, &k->src);
+		if (s)
+			v->src_pkts += s->pkts;
+	}
+}
+
+/* Services: the fast EWMA (the rule's window) sees this tick now; the
+ * baseline learns after the detectors ran (learn_services). */
+static void slide_services(struct xs_engine *e)
+{
+	struct xs_htab_iter it;
+	void *ent;
+
+	for (ent = xs_htab_first(&e->svcs, &it); ent; ent = xs_htab_next(&e->svcs, &it)) {
+		struct xs_svc_val *v = xs_htab_val(&e->svcs, ent);
+		double a = 1.0 / e->win[v->prof][XS_R_TRAFFIC_ANOMALY];
+
+		xs_ewma_add(&v->fast, v->conns_tick / e->tick_s, a);
+	}
+}
+
+static void learn_services(struct xs_engine *e)
+{
+	struct xs_htab_iter it;
+	void *ent;
+
+	for (ent = xs_htab_first(&e->svcs, &it); ent; ent = xs_htab_next(&e->svcs, &it)) {
+		struct xs_svc_val *v = xs_htab_val(&e->svcs, ent);
+		double a = e->tick_s / params(e, v->prof)->anom.baseline_s;
+
+		if (a > 1)
+			a = 1;
+		if (!v->anomalous)
+			xs_ewma_add(&v->slow, v->conns_tick / e->tick_s, a);
+		v->conns_tick = 0;
+		if (!v->count && v->fast.mean < 0.01f && v->slow.mean < 0.01f)
+			xs_htab_iter_delete(&e->svcs, &it);
+	}
+}
+
+static void learn_destinations(struct xs_engine *e)
+{
+	struct xs_htab_iter it;
+	void *ent;
+	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
+
+	for (ent = xs_htab_first(&e->dst, &it); ent; ent = xs_htab_next(&e->dst, &it)) {
+		struct xs_dtrack *d = xs_htab_val(&e->dst, ent);
+		double a = e->tick_s / params(e, d->prof)->anom.baseline_s;
+
+		if (a > 1)
+			a = 1;
+		if (!d->anomalous) {
+			xs_ewma_add(&d->pps, d->tick_pkts / e->tick_s, a);
+			xs_ewma_add(&d->bps, d->tick_bytes * 8 / e->tick_s, a);
+		}
+		d->tick_pkts = d->tick_bytes = 0;
+		/* Idle past every window, with a negligible baseline: forget it. */
+		if (e->now - d->last_active >= hold && d->pps.mean < 0.5f) {
+			e->slab_free[e->nslab_free++] = d->ring;
+			xs_htab_iter_delete(&e->dst, &it);
+		}
+	}
+	if (!e->total_anomalous) {
+		double a = e->tick_s / params(e, 0)->anom.baseline_s;
+
+		if (a > 1)
+			a = 1;
+		xs_ewma_add(&e->total_pps, e->tick_pkts / e->tick_s, a);
+		xs_ewma_add(&e->total_bps, e->tick_bytes * 8 / e->tick_s, a);
+	}
+}
+
+static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
+{
+	struct xs_det_ctx c = { .e = e, .now = e->now, .ts = ts };
+	int i;
+
+	flush_events(e);
+	e->tick = t;
+	e->ts = ts;
+	index_sources(e, t);
+	fold_destinations(e, t);
+	e->tick_pkts = t ? xs_global_total_pkts(&t->g) : 0;
+	e->tick_bytes = t ? xs_global_total_bytes(&t->g) : 0;
+	expire_pairs(e);
+	slide_conns(e);
+	slide_services(e);
+	record_loss(e, t);
+	for (i = 0; i < xs_ndetectors; i++)
+		if (xs_detectors[i]->eval)
+			xs_detectors[i]->eval(&c);
+	learn_services(e);
+	learn_destinations(e);
+	xs_alerts_tick(e->alerts, ts);
+	e->tick = NULL;
+	e->ticks++;
+	e->now++;
+}
+
+void xs_engine_on_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
+{
+	end_tick(e, t, ts);
+}
+
+/* Nothing left in any window and no alert open: idle ticks only decay
+ * the baselines, which can be done for any number of them at once. */
+static bool quiescent(const struct xs_engine *e)
+{
+	struct xs_htab_iter it;
+	void *ent;
+	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
+
+	if (e->pairs.count || e->conns.count || xs_alerts_open(e->alerts))
+		return false;
+	for (ent = xs_htab_first((struct xs_htab *)&e->dst, &it); ent;
+	     ent = xs_htab_next((struct xs_htab *)&e->dst, &it)) {
+		const struct xs_dtrack *d = xs_htab_val(&e->dst, ent);
+
+		if (e->now - d->last_active < hold || d->anomalous)
+			return false;
+	}
+	return !e->total_anomalous;
+}
+
+static void skip_idle(struct xs_engine *e, uint64_t m, double ts)
+{
+	struct xs_htab_iter it;
+	void *ent;
+	double a;
+
+	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
+
+	for (ent = xs_htab_first(&e->dst, &it); ent; ent = xs_htab_next(&e->dst, &it)) {
+		struct xs_dtrack *d = xs_htab_val(&e->dst, ent);
+
+		a = e->tick_s / params(e, d->prof)->anom.baseline_s;
+		ewma_decay(&d->pps, a > 1 ? 1 : a, m);
+		ewma_decay(&d->bps, a > 1 ? 1 : a, m);
+		/* Every ring is stale: start them afresh, so that tick numbers
+		 * that wrap around in a very long gap cannot confuse them. */
+		d->head = UINT32_MAX;
+		d->last_active = e->now + (uint32_t)m - hold;
+	}
+	e->lhead = UINT32_MAX;
+	for (ent = xs_htab_first(&e->svcs, &it); ent; ent = xs_htab_next(&e->svcs, &it)) {
+		struct xs_svc_val *v = xs_htab_val(&e->svcs, ent);
+
+		a = e->tick_s / params(e, v->prof)->anom.baseline_s;
+		ewma_decay(&v->slow, a > 1 ? 1 : a, m);
+		ewma_decay(&v->fast, 1.0 / e->win[v->prof][XS_R_TRAFFIC_ANOMALY], m);
+	}
+	a = e->tick_s / params(e, 0)->anom.baseline_s;
+	ewma_decay(&e->total_pps, a > 1 ? 1 : a, m);
+	ewma_decay(&e->total_bps, a > 1 ? 1 : a, m);
+	e->now += (uint32_t)m;
+	e->ticks += m;
+	e->ts = ts;
+}
+
+void xs_engine_idle(struct xs_engine *e, uint64_t n, double ts)
+{
+	flush_events(e);
+	while (n) {
+		/* The last idle tick always runs, so that deletions happen. */
+		if (n > 1 && quiescent(e)) {
+			skip_idle(e, n - 1, ts - e->tick_s);
+			n = 1;
+			continue;
+		}
+		end_tick(e, NULL, ts - (double)(n - 1) * e->tick_s);
+		n--;
+	}
+}
+
+double xs_engine_drain(struct xs_engine *e, double ts)
+{
+	double until = xs_alerts_quiet_until(e->alerts);
+	uint64_t n;
+
+	while (xs_alerts_open(e->alerts)) {
+		n = until > ts ? (uint64_t)ceil((until - ts) / e->tick_s - 1e-9) : 1;
+		if (!n)
+			n = 1;
+		ts += (double)n * e->tick_s;
+		xs_engine_idle(e, n, ts);
+		until = xs_alerts_quiet_until(e->alerts);
+	}
+	return ts;
+}
+
+void xs_engine_close_alerts(struct xs_engine *e, double ts)
+{
+	flush_events(e);
+	xs_alerts_close_all(e->alerts, ts, "stopped");
+}
+
+void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s)
+{
+	struct xs_alert_stats as;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	flush_events((struct xs_engine *)e);
+	xs_alerts_stats(e->alerts, &as);
+	s->ticks = e->ticks;
+	s->events = e->events;
+	for (i = 0; i < XS_R_MAX; i++)
+		s->alerts[i] = as.started[i];
+	s->alert_events = as.events;
+	s->overflow_pairs = e->pairs.overflow;
+	s->overflow_scan = e->scans.overflow;
+	s->overflow_sweep = e->sweeps.overflow;
+	s->overflow_services = e->svcs.overflow;
+	s->overflow_conns = e->conns.overflow;
+	s->overflow_dst = e->dst.overflow;
+	s->overflow_alerts = as.overflow;
+}
+
+/* ---- helpers for detectors ------------------------------------------- */
+
+const struct xs_rule_params *xs_det_params(const struct xs_det_ctx *c, int prof)
+{
+	return params(c->e, prof);
+}
+
+uint32_t xs_det_window(const struct xs_det_ctx *c, int prof, int rule)
+{
+	return c->e->win[prof][rule];
+}
+
+void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		    struct xs_dsum *s)
+{
+	const struct xs_engine *e = c->e;
+	struct xs_dslot *ring = dring(e, d);
+	uint32_t id, last = xs_wslot_id(&e->dgeom, c->now);
+
+	memset(s, 0, sizeof(*s));
+	s->secs = nticks * e->tick_s;
+	for (id = xs_wfirst_id(&e->dgeom, c->now, nticks); id <= last; id++) {
+		const struct xs_dslot *sl =
+			xs_ring_slot(ring, sizeof(*ring), &e->dgeom, d->head, id);
+
+		if (!sl)
+			continue;
+		s->pkts += sl->pkts;
+		s->tcp += sl->tcp;
+		s->syn += sl->syn;
+		s->synack_out += sl->synack_out;
+		s->udp += sl->udp;
+		s->icmp += sl->icmp;
+		s->frag += sl->frag;
+		s->refl_pkts += sl->refl_pkts;
+		s->bytes += sl->bytes;
+		s->udp_bytes += sl->udp_bytes;
+		s->icmp_bytes += sl->icmp_bytes;
+		s->frag_bytes += sl->frag_bytes;
+		s->refl_bytes += sl->refl_bytes;
+		xs_hll_merge(s->hll_src, sl->hll_src);
+		xs_hll_merge(s->hll_dport, sl->hll_dport);
+	}
+}
+
+bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
+			const struct xs_finding *f, struct xs_addr *out)
+{
+	const struct xs_tick *t = c->e->tick;
+	const struct xs_addr *best = NULL;
+	size_t i;
+
+	if (f->ntop) {
+		*out = f->top[0].a;
+		return true;
+	}
+	if (!t || !d->tick_pkts)
+		return false;
+	for (i = 0; i < t->nsrc; i++)
+		if (t->src[i].v.pkts >= d->tick_pkts) {
+			if (best)
+				return false;	/* two could be it */
+			best = &t->src[i].addr;
+		}
+	if (best)
+		*out = *best;
+	return best != NULL;
+}
+
+const struct xs_dtrack *xs_det_find_dst(const struct xs_det_ctx *c, const struct xs_addr *a)
+{
+	void *ent = xs_htab_find(&c->e->dst, a, xs_hash(a, sizeof(*a)));
+
+	return ent ? xs_htab_val(&c->e->dst, ent) : NULL;
+}
+
+void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs_finding *f)
+{
+	int idx[XS_TOPK], n = xs_topk_sorted(&d->top, idx), i;
+	uint32_t want = c->e->set.alerts.top_sources;
+
+	for (i = 0; i < n && f->ntop < XS_FIND_TOP && (uint32_t)f->ntop < want; i++) {
+		f->top[f->ntop].a = d->top.a[idx[i]];
+		f->top[f->ntop].n = d->top.n[idx[i]] - d->top.err[idx[i]];
+		f->ntop++;
+	}
+	f->top_unit = "new flows (at least)";
+}
+
+void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,
+		      uint64_t *bytes)
+{
+	const struct xs_engine *e = c->e;
+	uint32_t id, last = xs_wslot_id(&e->lgeom, c->now);
+
+	*pkts = *bytes = 0;
+	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
+		const struct xs_loss_slot *l =
+			xs_ring_slot(e->loss, sizeof(*e->loss), &e->lgeom, e->lhead, id);
+
+		if (l) {
+			*pkts += l->pkts;
+			*bytes += l->bytes;
+		}
+	}
+}
+
+void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_t nticks)
+{
+	struct xs_engine *e = c->e;
+	uint32_t id, last = xs_wslot_id(&e->lgeom, c->now);
+
+	f->window_s = nticks * e->tick_s;
+	f->network = e->rs->prof_name[prof];
+	memset(&f->loss, 0, sizeof(f->loss));
+	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
+		const struct xs_loss_slot *l =
+			xs_ring_slot(e->loss, sizeof(*e->loss), &e->lgeom, e->lhead, id);
+
+		if (!l)
+			continue;
+		f->loss.ev_budget += l->l.ev_budget;
+		f->loss.ev_ringfull += l->l.ev_ringfull;
+		f->loss.dst_full += l->l.dst_full;
+		f->loss.src_full += l->l.src_full;
+		f->loss.flow_full += l->l.flow_full;
+		f->loss.engine += l->l.engine;
+	}
+	xs_alerts_report(e->alerts, f, c->ts);
+}

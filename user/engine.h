@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The detection engine: new-flow events and drained ticks in, alerts out.
+ * Pure and deterministic: it never reads a clock; the caller says what
+ * time each tick ends (wall clock live, capture time in replay). All
+ * memory is allocated by xs_engine_new(), sized by the limits; an event
+ * never allocates.
+ *
+ * Per tick the caller delivers that tick's events (xs_engine_on_event),
+ * then its aggregates (xs_engine_on_tick). Ticks without traffic go
+ * through xs_engine_idle(), which is cheap however many there are.
+ */
+#ifndef XS_ENGINE_H
+#define XS_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "alert.h"
+#include "collector.h"
+#include "settings.h"
+
+struct xs_engine;
+
+struct xs_engine_opts {
+	const struct xs_settings *settings;
+	const char *ifname;	/* observer.ingress.interface.name, may be NULL */
+	xs_alert_fn on_alert;	/* each rendered alert event */
+	void *ctx;
+};
+
+struct xs_engine *xs_engine_new(const struct xs_engine_opts *o);
+void xs_engine_free(struct xs_engine *e);
+
+void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev);
+/* Ends the current tick: t holds its aggregates (may be NULL: no
+ * traffic), ts is the tick's end, seconds since the epoch. */
+void xs_engine_on_tick(struct xs_engine *e, const struct xs_tick *t, double ts);
+/* n ticks without traffic, the last ending at ts. */
+void xs_engine_idle(struct xs_engine *e, uint64_t n, double ts);
+/* Lets time run on without traffic until every open alert has ended (end
+ * of a capture). Returns the end time of the last tick it ran. */
+double xs_engine_drain(struct xs_engine *e, double ts);
+/* Ends every open alert now (shutdown). */
+void xs_engine_close_alerts(struct xs_engine *e, double ts);
+
+struct xs_engine_stats {
+	uint64_t ticks;
+	uint64_t events;
+	uint64_t alerts[XS_R_MAX];	/* alerts started, per rule */
+	uint64_t alert_events;		/* start + update + end */
+	uint64_t overflow_pairs, overflow_scan, overflow_sweep, overflow_services;
+	uint64_t overflow_conns, overflow_dst, overflow_alerts;
+};
+void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s);
+double xs_engine_tick_s(const struct xs_engine *e);
+
+#endif

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The engine's tables, for the engine and its detectors (user/detectors/).
+ *
+ * From ticks (kernel aggregates):
+ *   dst    victim address -> a ring of per-tick counts and HyperLogLogs
+ *          (flood rules), EWMA baselines, top sources of its new flows
+ * From flow events (first packet of each flow):
+ *   pairs  (src, dst, proto, port) -> last tick seen, and which of the
+ *          three "distinct" counts below it is counted in
+ *   scans  (src, dst)            -> distinct ports          (port_scan)
+ *   sweeps (src, proto, port)    -> distinct destinations   (host_sweep)
+ *   svcs   (dst, proto, port)    -> distinct sources, new connections/s
+ *          (traffic_anomaly; proto XS_PROTO_REFL: distinct reflectors)
+ *   conns  (src, dst, TCP, port) -> connections per tick   (brute_force)
+ * A pair leaves a distinct count when the count's window no longer holds
+ * its last tick; the sweep at each tick does that exactly.
+ */
+#ifndef XS_ENGINE_INT_H
+#define XS_ENGINE_INT_H
+
+#include "alert.h"
+#include "engine.h"
+#include "htab.h"
+#include "rules.h"
+#include "window.h"
+
+/* Pseudo-protocol of the per-victim "distinct reflectors" service key. */
+#define XS_PROTO_REFL 255
+
+/* One tick (or slot) of a destination's counts. */
+struct xs_dslot {
+	uint32_t pkts, syn, synack_out, udp, icmp, frag, refl_pkts, tcp;
+	uint64_t bytes, udp_bytes, icmp_bytes, frag_bytes, refl_bytes;
+	uint8_t hll_src[XS_HLL_REGS];
+	uint8_t hll_dport[XS_HLL_REGS];
+};
+
+struct xs_dtrack {
+	uint32_t ring;		/* index of its ring in the slab */
+	uint32_t head;		/* newest slot id */
+	uint32_t last_active;	/* last tick with traffic */
+	uint32_t first_tick;
+	uint16_t dport;		/* a recent destination port */
+	uint8_t prof;
+	uint8_t anomalous;	/* above its baseline at the last tick */
+	uint32_t pad;
+	uint64_t tick_pkts, tick_bytes;	/* this tick (0 if none) */
+	struct xs_ewma pps, bps;	/* baseline of the per-tick rates */
+	struct xs_topk top;	/* sources of its new flows */
+};
+
+/* Window sums of a destination. */
+struct xs_dsum {
+	double secs;
+	uint64_t pkts, syn, synack_out, udp, icmp, frag, refl_pkts, tcp;
+	uint64_t bytes, udp_bytes, icmp_bytes, frag_bytes, refl_bytes;
+	uint8_t hll_src[XS_HLL_REGS];
+	uint8_t hll_dport[XS_HLL_REGS];
+};
+
+struct xs_pkey {
+	struct xs_addr src, dst;
+	uint16_t port;		/* host order */
+	uint8_t proto;
+	uint8_t pad;
+};
+
+#define XS_IN_SCAN 1
+#define XS_IN_SWEEP 2
+#define XS_IN_SVC 4
+
+struct xs_pval {
+	uint32_t last;		/* last tick seen */
+	uint32_t conn_tick;	/* tick of its last connection attempt, 0: none */
+	uint8_t dprof, sprof;
+	uint8_t in;		/* XS_IN_*: the distinct counts it is in */
+	uint8_t pad;
+};
+
+struct xs_scan_key {
+	struct xs_addr src, dst;
+};
+
+struct xs_scan_val {
+	uint32_t count;		/* distinct ports in the window */
+	uint32_t first;		/* tick it was created */
+	uint8_t prof;
+	uint8_t nports;
+	uint16_t ports[XS_FIND_PORTS];	/* the last new ports */
+};
+
+struct xs_sweep_key {
+	struct xs_addr src;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+struct xs_sweep_val {
+	uint32_t count;		/* distinct destinations in the window */
+	uint8_t prof;
+	uint8_t pad[3];
+};
+
+struct xs_svc_key {
+	struct xs_addr dst;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+struct xs_svc_val {
+	uint32_t count;		/* distinct sources in the window */
+	uint32_t conns_tick;	/* new connections this tick */
+	uint32_t first;		/* tick it was created */
+	uint8_t prof;
+	uint8_t anomalous;
+	uint16_t pad;
+	struct xs_ewma fast;	/* over the rule's window: "now" */
+	struct xs_ewma slow;	/* over baseline_s: "normal" */
+};
+
+struct xs_conn_val {
+	uint32_t head;		/* newest slot id */
+	uint32_t sum;		/* connections in the window */
+	uint32_t conns;		/* connections since it was created */
+	uint32_t first;
+	uint64_t src_pkts;	/* packets of the source since it was created */
+	uint8_t prof;
+	uint8_t pad[7];
+	uint16_t ring[XS_WIN_SLOTS_MAX];
+};
+
+/* An event waiting in the engine's queue: its pair key and hashes. */
+struct xs_prep {
+	struct xs_pkey k;
+	uint8_t kind;
+	uint64_t h, h_scan, h_sweep;
+};
+
+#define XS_EV_BATCH 16
+
+/* Per-tick totals and loss counters, kept for the longest window. */
+struct xs_loss_slot {
+	struct xs_loss l;
+	uint64_t pkts, bytes;	/* all traffic */
+};
+
+struct xs_engine {
+	struct xs_settings set;		/* a copy; rules shared with the caller */
+	const struct xs_ruleset *rs;
+	double tick_s;
+	uint32_t now;			/* the tick being filled */
+	uint64_t ticks;			/* ticks ended */
+	double ts;			/* end of the last tick */
+	uint32_t win[XS_PROFILES_MAX][XS_R_MAX];	/* window per profile and rule, in ticks */
+	uint32_t max_win;		/* longest window of any rule */
+	bool any_profiles;		/* network groups exist */
+
+	struct xs_wgeom dgeom;		/* destination rings */
+	struct xs_htab dst;
+	struct xs_dslot *slab;		/* destinations x dgeom.nslots slots */
+	uint32_t *slab_free;
+	uint32_t nslab_free;
+
+	struct xs_htab pairs, scans, sweeps, svcs, conns;
+	struct xs_wgeom cgeom;		/* connection rings */
+
+	struct xs_htab srcidx;		/* this tick's sources: addr -> index */
+	const struct xs_tick *tick;	/* the tick being ended (NULL: idle) */
+
+	struct xs_wgeom lgeom;		/* loss ring */
+	uint32_t lhead;
+	struct xs_loss_slot *loss;
+	uint64_t last_overflow;		/* engine overflows counted so far */
+
+	struct xs_ewma total_pps, total_bps;
+	uint8_t total_anomalous;
+	uint64_t tick_pkts, tick_bytes;
+
+	uint16_t refl_bitmap[4096];	/* reflector ports, 65536 bits */
+	struct xs_alert_mgr *alerts;
+	uint64_t events;
+	struct xs_prep q[XS_EV_BATCH];	/* events not yet processed */
+	int nq;
+};
+
+/* What a detector sees. */
+struct xs_det_ctx {
+	struct xs_engine *e;
+	uint32_t now;
+	double ts;
+};
+
+struct xs_detector {
+	int rule;		/* enum xs_rule */
+	void (*eval)(struct xs_det_ctx *c);
+};
+
+/* One line per detector: user/detectors/registry.c. */
+extern const struct xs_detector *const xs_detectors[];
+extern const int xs_ndetectors;
+
+/* Helpers for detectors. */
+const struct xs_rule_params *xs_det_params(const struct xs_det_ctx *c, int prof);
+uint32_t xs_det_window(const struct xs_det_ctx *c, int prof, int rule);
+void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		    struct xs_dsum *s);
+/* Fills the finding's common parts (window, loss, network) and reports it. */
+void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_t nticks);
+/* Adds the destination's top sources to the finding. */
+void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs_finding *f);
+/* When a destination's traffic has one source (its HyperLogLog says so),
+ * which: the top source of its new flows, else the one source that sent
+ * at least as many packets this tick as the destination received (a
+ * single long flow sends one event, perhaps before the destination was
+ * tracked). False when it cannot tell. */
+bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
+			const struct xs_finding *f, struct xs_addr *out);
+const struct xs_dtrack *xs_det_find_dst(const struct xs_det_ctx *c, const struct xs_addr *a);
+/* Total packets and bytes over the last nticks ticks. */
+void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,
+		      uint64_t *bytes);
+/* A source's counters in this tick (NULL if absent). */
+const struct xs_src *xs_det_tick_src(const struct xs_det_ctx *c, const struct xs_addr *a);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Open-addressing hash table with fixed-size keys and values (values
+ * 8-byte aligned), for the
+ * engine's per-event state: linear probing over a compact array of 32-bit
+ * tags (cache-friendly misses), backward-shift deletion (no tombstones, so
+ * probes stay short however long it runs), one allocation at init and a
+ * hard limit on live entries: an insert past the limit is refused and
+ * counted, never grows the table. Not thread-safe.
+ */
+#ifndef XS_HTAB_H
+#define XS_HTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xs_htab {
+	uint32_t *tag;		/* per slot: 0 = empty, else low hash bits | 1 << 31 */
+	uint8_t *ent;		/* per slot: key then value, stride bytes */
+	uint32_t mask;		/* slots - 1 */
+	uint32_t ksize, vsize, stride;
+	uint32_t voff;		/* value offset: the key rounded up to 8 bytes */
+	size_t count;		/* live entries */
+	size_t limit;		/* most live entries allowed */
+	uint64_t overflow;	/* inserts refused at the limit */
+};
+
+/* ksize must be a multiple of 4. limit: most live entries (the table has
+ * at least limit / 0.75 slots). Returns 0 or -ENOMEM. */
+int xs_htab_init(struct xs_htab *t, uint32_t ksize, uint32_t vsize, size_t limit);
+void xs_htab_free(struct xs_htab *t);
+void xs_htab_clear(struct xs_htab *t);
+
+/* Any length; the tables' keys are multiples of 4 bytes. */
+uint64_t xs_hash(const void *key, uint32_t len);
+
+static inline void *xs_htab_val(const struct xs_htab *t, void *entry)
+{
+	return (uint8_t *)entry + t->voff;
+}
+
+/* The entry (key, then value) for key, or NULL. h = xs_hash(key). */
+void *xs_htab_find(const struct xs_htab *t, const void *key, uint64_t h);
+/* Finds or inserts (value zeroed, *created = true). NULL when the table is
+ * at its limit (overflow counted). */
+void *xs_htab_insert(struct xs_htab *t, const void *key, uint64_t h, bool *created);
+/* Deletes the entry for key; returns 0 or -ENOENT. */
+int xs_htab_delete(struct xs_htab *t, const void *key, uint64_t h);
+
+/* Prefetches what a lookup of h will touch (for batched lookups). */
+static inline void xs_htab_prefetch(const struct xs_htab *t, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & t->mask;
+
+	__builtin_prefetch(&t->tag[i]);
+	__builtin_prefetch(t->ent + (size_t)i * t->stride);
+}
+
+/*
+ * Iteration that may delete the current entry:
+ *	struct xs_htab_iter it;
+ *	for (e = xs_htab_first(t, &it); e; e = xs_htab_next(t, &it))
+ *		if (done_with(e)) xs_htab_iter_delete(t, &it);
+ * Every entry present at the start is visited exactly once. No inserts
+ * while iterating.
+ */
+struct xs_htab_iter {
+	uint32_t start;		/* an empty slot: no cluster wraps past it */
+	uint32_t k;		/* slots visited so far */
+	uint32_t cur;
+	bool deleted;		/* cur was deleted: look at it again */
+};
+void *xs_htab_first(struct xs_htab *t, struct xs_htab_iter *it);
+void *xs_htab_next(struct xs_htab *t, struct xs_htab_iter *it);
+void xs_htab_iter_delete(struct xs_htab *t, struct xs_htab_iter *it);
+
+#endif

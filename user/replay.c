@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#define PCAP_DONT_INCLUDE_PCAP_BPF_H
+#include <pcap/pcap.h>
+#include <pcap/dlt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "loader.h"
+#include "log.h"
+#include "output.h"
+#include "replay.h"
+
+#define POLL_EVERY 1024		/* frames between ring-buffer reads */
+
+struct replay {
+	const struct xs_replay_opts *o;
+	struct xs_replay_stats *st;
+	struct xs_engine *eng;
+	struct xs_collector col;
+	struct xs_bpf b;
+	int prog_fd;
+	uint64_t tick_ns;
+	uint64_t cur;		/* tick being filled, in capture time */
+	bool started;
+};
+
+static void on_event(void *ctx, const struct xs_flow_event *ev)
+{
+	xs_engine_on_event(ctx, ev);
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The per-CPU maps and the per-CPU event budget are only deterministic
+ * if every frame runs on the same CPU. */
+static void pin_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		cpu = 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		xs_warn("cannot pin the replay to CPU %d (%s): per-CPU budgets may vary",
+			cpu, strerror(errno));
+}
+
+static double tick_end(const struct replay *r, uint64_t k)
+{
+	return (double)(k + 1) * (double)r->tick_ns / 1e9;
+}
+
+/* Ends the tick being filled: drain the program's generation into the
+ * engine. */
+static int end_tick(struct replay *r)
+{
+	struct xs_tick t;
+	int err = xs_collector_flip(&r->col, &t);
+
+	if (err) {
+		xs_err("cannot read the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	xs_engine_on_tick(r->eng, &t, tick_end(r, r->cur));
+	if (r->o->output_ticks)
+		xs_output_tick(&t, tick_end(r, r->cur), r->tick_ns / 1e9);
+	r->st->ticks++;
+	return 0;
+}
+
+static int advance_to(struct replay *r, uint64_t k)
+{
+	int err;
+
+	if (k <= r->cur)
+		return 0;
+	err = end_tick(r);
+	if (err)
+		return err;
+	/* Ticks without a frame still move the windows on. */
+	if (k - r->cur > 1) {
+		xs_engine_idle(r->eng, k - r->cur - 1, tick_end(r, k - 1));
+		r->st->ticks += k - r->cur - 1;
+	}
+	r->cur = k;
+	return 0;
+}
+
+static int run_frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	uint32_t len = h->caplen;
+	struct bpf_test_run_opts opts = { .sz = sizeof(opts), .data_in = data, .repeat = 1 };
+
+	if (!len) {
+		r->st->skipped[XS_SKIP_EMPTY]++;
+		return 0;
+	}
+	if (h->caplen < h->len)
+		r->st->snapped++;
+	if (len > XS_REPLAY_MAX_FRAME) {
+		len = XS_REPLAY_MAX_FRAME;
+		r->st->truncated++;
+	}
+	opts.data_size_in = len;
+	if (bpf_prog_test_run_opts(r->prog_fd, &opts)) {
+		r->st->skipped[XS_SKIP_RUN_ERROR]++;
+		r->st->run_errno = errno;
+		return 0;
+	}
+	r->st->frames++;
+	r->st->bytes += h->caplen;
+	return 0;
+}
+
+static int replay_loop(struct replay *r, pcap_t *p)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	double max_ts = 0, prev_ts = 0;
+	int ret, err;
+
+	for (;;) {
+		uint64_t ns, k;
+		double ts;
+
+		ret = pcap_next_ex(p, &h, &data);
+		if (ret == PCAP_ERROR_BREAK)
+			break;
+		if (ret == PCAP_ERROR) {
+			const char *why = pcap_geterr(p);
+
+			snprintf(r->st->read_error, sizeof(r->st->read_error), "%s", why);
+			if (strstr(why, "truncated"))
+				r->st->file_truncated = true;
+			break;
+		}
+		if (ret != 1)
+			continue;
+		/* Nanosecond precision was asked for at open. */
+		ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+		ts = ns / 1e9;
+		k = ns / r->tick_ns;
+		if (!r->started) {
+			r->started = true;
+			r->cur = k;
+			r->st->first_ts = ts;
+			max_ts = ts;
+		}
+		/* Earlier than the frame before: counted; time never goes back,
+		 * the frame counts in the current tick. */
+		if (ts < prev_ts)
+			r->st->out_of_order++;
+		prev_ts = ts;
+		if (ts > max_ts)
+			max_ts = ts;
+		err = advance_to(r, k);
+		if (err)
+			return err;
+		run_frame(r, h, data);
+		if (!((r->st->frames + 1) % POLL_EVERY)) {
+			xs_collector_poll_events(&r->col);
+			xs_output_service();
+		}
+	}
+	r->st->last_ts = max_ts;
+	return 0;
+}
+
+static const char *linktype_name(int dlt)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+
+	return n ? n : "unknown";
+}
+
+int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
+{
+	const struct xs_settings *s = o->settings;
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct replay r = { .o = o, .st = st };
+	double t0 = mono(), end;
+	uint64_t budget;
+	pcap_t *p;
+	int ret = 0;
+
+	memset(st, 0, sizeof(*st));
+	p = pcap_open_offline_with_tstamp_precision(o->path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p) {
+		xs_err("cannot read capture %s: %s", o->path, errbuf);
+		return -XS_EXIT_USAGE;
+	}
+	st->linktype = pcap_datalink(p);
+	if (st->linktype != DLT_EN10MB) {
+		xs_err("%s: link type %s (%s) is not Ethernet: replay reads Ethernet captures only",
+		       o->path, linktype_name(st->linktype),
+		       pcap_datalink_val_to_description(st->linktype)
+			       ? pcap_datalink_val_to_description(st->linktype)
+			       : "no description");
+		pcap_close(p);
+		return -XS_EXIT_USAGE;
+	}
+	pin_cpu();
+	r.tick_ns = (uint64_t)s->tick_ms * 1000000ULL;
+	struct xs_engine_opts eo = {
+		.settings = s,
+		.ifname = NULL,
+		.on_alert = o->on_alert,
+		.ctx = o->ctx,
+	};
+	r.eng = xs_engine_new(&eo);
+	if (!r.eng) {
+		xs_err("out of memory for the engine: lower the limits in the configuration");
+		pcap_close(p);
+		return -XS_EXIT_FAIL;
+	}
+	if (xs_bpf_load(&r.b, &s->sizes)) {
+		ret = -XS_EXIT_LOAD;
+		goto out;
+	}
+	r.prog_fd = xs_bpf_prog_fd(&r.b);
+	if (xs_collector_init(&r.col, &r.b, false, on_event, r.eng)) {
+		ret = -XS_EXIT_FAIL;
+		goto out;
+	}
+	/* One CPU runs every frame: it gets the whole budget of a tick. */
+	budget = s->event_budget * s->tick_ms / 1000;
+	if (budget > UINT32_MAX)
+		budget = UINT32_MAX;
+	if (xs_collector_set_budget(&r.col, (uint32_t)budget) ||
+	    xs_collector_set_reflector_ports(&r.col, s->refl_ports, s->nrefl_ports)) {
+		xs_err("cannot configure the BPF program: %s", strerror(errno));
+		ret = -XS_EXIT_FAIL;
+		goto out;
+	}
+	st->load_s = mono() - t0;
+	ret = replay_loop(&r, p);
+	if (ret) {
+		ret = -XS_EXIT_FAIL;
+		goto out;
+	}
+	if (r.started) {
+		if (end_tick(&r)) {
+			ret = -XS_EXIT_FAIL;
+			goto out;
+		}
+		/* Let time run on until every alert has ended. */
+		end = xs_engine_drain(r.eng, tick_end(&r, r.cur));
+		(void)end;
+	}
+	st->totals = r.col.totals.g;
+	xs_engine_get_stats(r.eng, &st->eng);
+out:
+	st->wall_s = mono() - t0 - st->load_s;
+	xs_collector_free(&r.col);
+	if (r.b.skel)
+		xs_bpf_close(&r.b);
+	xs_engine_free(r.eng);
+	pcap_close(p);
+	return ret;
+}

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+const char *const xs_rule_names[XS_R_MAX] = {
+	[XS_R_SYN_FLOOD] = "syn_flood",
+	[XS_R_UDP_FLOOD] = "udp_flood",
+	[XS_R_ICMP_FLOOD] = "icmp_flood",
+	[XS_R_VOLUMETRIC] = "volumetric",
+	[XS_R_REFLECTION] = "reflection",
+	[XS_R_PORT_SCAN] = "port_scan",
+	[XS_R_HOST_SWEEP] = "host_sweep",
+	[XS_R_BRUTE_FORCE] = "brute_force",
+	[XS_R_TRAFFIC_ANOMALY] = "traffic_anomaly",
+};
+
+int xs_rule_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < XS_R_MAX; i++)
+		if (!strcmp(name, xs_rule_names[i]))
+			return i;
+	return -1;
+}
+
+bool xs_ports_has(const struct xs_ports *s, uint16_t port)
+{
+	int lo = 0, hi = (int)s->n - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (s->p[mid] == port)
+			return true;
+		if (s->p[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static void ports_set(struct xs_ports *s, const uint16_t *p, size_t n)
+{
+	size_t i, j = 0;
+	uint16_t tmp[XS_PORTS_MAX];
+
+	if (n > XS_PORTS_MAX)
+		n = XS_PORTS_MAX;
+	memcpy(tmp, p, n * sizeof(*p));
+	qsort(tmp, n, sizeof(*tmp), cmp_u16);
+	for (i = 0; i < n; i++)
+		if (!j || tmp[i] != s->p[j - 1])
+			s->p[j++] = tmp[i];
+	s->n = j;
+}
+
+/*
+ * Defaults. The reasoning behind each number is in config/xdpstream.yaml
+ * and the README ("Detection"); keep the three in step.
+ */
+void xs_rule_params_default(struct xs_rule_params *p)
+{
+	static const uint16_t login[] = { 21, 22, 23, 25, 110, 143, 465, 587, 993, 995, 3389, 5060,
+					  5061 };
+	static const uint16_t web[] = { 80, 443, 8080, 8443 };
+	static const uint16_t client[] = { 53, 80, 123, 443, 853, 8080, 8443 };
+
+	memset(p, 0, sizeof(*p));
+	p->syn.enabled = true;
+	p->syn.window_s = 3;
+	p->syn.threshold_pps = 1000;
+	p->syn.min_sources = 16;
+	p->syn.max_ports = 8;
+	p->syn.max_answered_ratio = 0.5;
+
+	p->udp = (struct xs_p_flood){ true, 3, 50000, 500e6, 20000, 64 };
+	p->icmp = (struct xs_p_flood){ true, 3, 5000, 50e6, 0, 64 };
+	p->vol = (struct xs_p_flood){ true, 3, 100000, 1e9, 0, 64 };
+
+	p->refl.enabled = true;
+	p->refl.window_s = 10;
+	p->refl.threshold_pps = 50;
+	p->refl.threshold_bps = 0;
+	p->refl.min_reflectors = 20;
+
+	p->scan.enabled = true;
+	p->scan.window_s = 60;
+	p->scan.threshold = 100;
+
+	p->sweep.enabled = true;
+	p->sweep.window_s = 10;
+	p->sweep.threshold = 32;
+	p->sweep.client_threshold = 100;
+	ports_set(&p->sweep.client_ports, client, sizeof(client) / sizeof(client[0]));
+
+	p->brute.enabled = true;
+	p->brute.window_s = 60;
+	p->brute.threshold = 40;
+	p->brute.login_threshold = 20;
+	p->brute.web_threshold = 200;
+	p->brute.min_pkts_per_conn = 4.5;
+	ports_set(&p->brute.login_ports, login, sizeof(login) / sizeof(login[0]));
+	ports_set(&p->brute.web_ports, web, sizeof(web) / sizeof(web[0]));
+
+	p->anom.enabled = true;
+	p->anom.window_s = 5;
+	p->anom.k = 4;
+	p->anom.baseline_s = 600;
+	p->anom.warmup_s = 600;
+	p->anom.dst_floor_pps = 5000;
+	p->anom.dst_floor_bps = 50e6;
+	p->anom.total_floor_pps = 20000;
+	p->anom.total_floor_bps = 200e6;
+	p->anom.service_floor_cps = 5;
+	p->anom.service_min_sources = 10;
+}
+
+void xs_ruleset_default(struct xs_ruleset *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->nprofiles = 1;
+	xs_rule_params_default(&rs->prof[0]);
+	snprintf(rs->prof_name[0], sizeof(rs->prof_name[0]), "default");
+}
+
+/* One table describes every parameter: the parser, the overrides and
+ * `check-config` all go through it. */
+enum ptype { P_BOOL, P_DBL, P_U32, P_PORTS };
+
+struct pdesc {
+	int rule;
+	const char *key;
+	enum ptype type;
+	size_t off;
+	double min, max;
+};
+
+#define OFF(f) offsetof(struct xs_rule_params, f)
+#define BPS_MAX 1e13
+#define PPS_MAX 1e10
+
+static const struct pdesc params[] = {
+	{ XS_R_SYN_FLOOD, "enabled", P_BOOL, OFF(syn.enabled) },
+	{ XS_R_SYN_FLOOD, "window_s", P_DBL, OFF(syn.window_s), 0.001, 3600 },
+	{ XS_R_SYN_FLOOD, "threshold_pps", P_DBL, OFF(syn.threshold_pps), 1, PPS_MAX },
+	{ XS_R_SYN_FLOOD, "min_sources", P_U32, OFF(syn.min_sources), 1, 1e9 },
+	{ XS_R_SYN_FLOOD, "max_ports", P_U32, OFF(syn.max_ports), 1, 65536 },
+	{ XS_R_SYN_FLOOD, "max_answered_ratio", P_DBL, OFF(syn.max_answered_ratio), 0, 1 },
+
+	{ XS_R_UDP_FLOOD, "enabled", P_BOOL, OFF(udp.enabled) },
+	{ XS_R_UDP_FLOOD, "window_s", P_DBL, OFF(udp.window_s), 0.001, 3600 },
+	{ XS_R_UDP_FLOOD, "threshold_pps", P_DBL, OFF(udp.threshold_pps), 0, PPS_MAX },
+	{ XS_R_UDP_FLOOD, "threshold_bps", P_DBL, OFF(udp.threshold_bps), 0, BPS_MAX },
+	{ XS_R_UDP_FLOOD, "spread_threshold_pps", P_DBL, OFF(udp.spread_threshold_pps), 0, PPS_MAX },
+	{ XS_R_UDP_FLOOD, "min_sources", P_U32, OFF(udp.min_sources), 1, 1e9 },
+
+	{ XS_R_ICMP_FLOOD, "enabled", P_BOOL, OFF(icmp.enabled) },
+	{ XS_R_ICMP_FLOOD, "window_s", P_DBL, OFF(icmp.window_s), 0.001, 3600 },
+	{ XS_R_ICMP_FLOOD, "threshold_pps", P_DBL, OFF(icmp.threshold_pps), 0, PPS_MAX },
+	{ XS_R_ICMP_FLOOD, "threshold_bps", P_DBL, OFF(icmp.threshold_bps), 0, BPS_MAX },
+	{ XS_R_ICMP_FLOOD, "spread_threshold_pps", P_DBL, OFF(icmp.spread_threshold_pps), 0, PPS_MAX },
+	{ XS_R_ICMP_FLOOD, "min_sources", P_U32, OFF(icmp.min_sources), 1, 1e9 },
+
+	{ XS_R_VOLUMETRIC, "enabled", P_BOOL, OFF(vol.enabled) },
+	{ XS_R_VOLUMETRIC, "window_s", P_DBL, OFF(vol.window_s), 0.001, 3600 },
+	{ XS_R_VOLUMETRIC, "threshold_pps", P_DBL, OFF(vol.threshold_pps), 0, PPS_MAX },
+	{ XS_R_VOLUMETRIC, "threshold_bps", P_DBL, OFF(vol.threshold_bps), 0, BPS_MAX },
+	{ XS_R_VOLUMETRIC, "spread_threshold_pps", P_DBL, OFF(vol.spread_threshold_pps), 0, PPS_MAX },
+	{ XS_R_VOLUMETRIC, "min_sources", P_U32, OFF(vol.min_sources), 1, 1e9 },
+
+	{ XS_R_REFLECTION, "enabled", P_BOOL, OFF(refl.enabled) },
+	{ XS_R_REFLECTION, "window_s", P_DBL, OFF(refl.window_s), 0.001, 3600 },
+	{ XS_R_REFLECTION, "threshold_pps", P_DBL, OFF(refl.threshold_pps), 0, PPS_MAX },
+	{ XS_R_REFLECTION, "threshold_bps", P_DBL, OFF(refl.threshold_bps), 0, BPS_MAX },
+	{ XS_R_REFLECTION, "min_reflectors", P_U32, OFF(refl.min_reflectors), 1, 1e9 },
+
+	{ XS_R_PORT_SCAN, "enabled", P_BOOL, OFF(scan.enabled) },
+	{ XS_R_PORT_SCAN, "window_s", P_DBL, OFF(scan.window_s), 0.001, 3600 },
+	{ XS_R_PORT_SCAN, "threshold", P_U32, OFF(scan.threshold), 2, 65536 },
+
+	{ XS_R_HOST_SWEEP, "enabled", P_BOOL, OFF(sweep.enabled) },
+	{ XS_R_HOST_SWEEP, "window_s", P_DBL, OFF(sweep.window_s), 0.001, 3600 },
+	{ XS_R_HOST_SWEEP, "threshold", P_U32, OFF(sweep.threshold), 2, 1e9 },
+	{ XS_R_HOST_SWEEP, "client_threshold", P_U32, OFF(sweep.client_threshold), 2, 1e9 },
+	{ XS_R_HOST_SWEEP, "client_ports", P_PORTS, OFF(sweep.client_ports) },
+
+	{ XS_R_BRUTE_FORCE, "enabled", P_BOOL, OFF(brute.enabled) },
+	{ XS_R_BRUTE_FORCE, "window_s", P_DBL, OFF(brute.window_s), 0.001, 3600 },
+	{ XS_R_BRUTE_FORCE, "threshold", P_U32, OFF(brute.threshold), 2, 1e9 },
+	{ XS_R_BRUTE_FORCE, "login_threshold", P_U32, OFF(brute.login_threshold), 2, 1e9 },
+	{ XS_R_BRUTE_FORCE, "web_threshold", P_U32, OFF(brute.web_threshold), 2, 1e9 },
+	{ XS_R_BRUTE_FORCE, "min_pkts_per_conn", P_DBL, OFF(brute.min_pkts_per_conn), 0, 1e6 },
+	{ XS_R_BRUTE_FORCE, "login_ports", P_PORTS, OFF(brute.login_ports) },
+	{ XS_R_BRUTE_FORCE, "web_ports", P_PORTS, OFF(brute.web_ports) },
+
+	{ XS_R_TRAFFIC_ANOMALY, "enabled", P_BOOL, OFF(anom.enabled) },
+	{ XS_R_TRAFFIC_ANOMALY, "window_s", P_DBL, OFF(anom.window_s), 0.001, 3600 },
+	{ XS_R_TRAFFIC_ANOMALY, "k", P_DBL, OFF(anom.k), 0.5, 100 },
+	{ XS_R_TRAFFIC_ANOMALY, "baseline_s", P_DBL, OFF(anom.baseline_s), 1, 86400 * 7 },
+	{ XS_R_TRAFFIC_ANOMALY, "warmup_s", P_DBL, OFF(anom.warmup_s), 0, 86400 * 7 },
+	{ XS_R_TRAFFIC_ANOMALY, "dst_floor_pps", P_DBL, OFF(anom.dst_floor_pps), 0, PPS_MAX },
+	{ XS_R_TRAFFIC_ANOMALY, "dst_floor_bps", P_DBL, OFF(anom.dst_floor_bps), 0, BPS_MAX },
+	{ XS_R_TRAFFIC_ANOMALY, "total_floor_pps", P_DBL, OFF(anom.total_floor_pps), 0, PPS_MAX },
+	{ XS_R_TRAFFIC_ANOMALY, "total_floor_bps", P_DBL, OFF(anom.total_floor_bps), 0, BPS_MAX },
+	{ XS_R_TRAFFIC_ANOMALY, "service_floor_cps", P_DBL, OFF(anom.service_floor_cps), 0, 1e9 },
+	{ XS_R_TRAFFIC_ANOMALY, "service_min_sources", P_U32, OFF(anom.service_min_sources), 1,
+	  1e9 },
+};
+
+static void read_ports(xs_node map, const char *key, struct xs_ports *out)
+{
+	xs_node seq = xs_cfg_get_seq(map, key);
+	uint16_t tmp[XS_PORTS_MAX];
+	int i, n = xs_cfg_seq_len(seq);
+	uint64_t v;
+
+	if (!xs_node_present(seq))
+		return;
+	if (n > XS_PORTS_MAX) {
+		xs_cfg_error(seq, "at most %d ports", XS_PORTS_MAX);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (xs_cfg_node_u64(xs_cfg_seq_at(seq, i), 0, 65535, &v))
+			return;
+		tmp[i] = (uint16_t)v;
+	}
+	ports_set(out, tmp, n);
+}
+
+static void read_rule(xs_node m, int rule, struct xs_rule_params *p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		const struct pdesc *d = &params[i];
+		void *f = (char *)p + d->off;
+		uint32_t u;
+
+		if (d->rule != rule)
+			continue;
+		switch (d->type) {
+		case P_BOOL:
+			xs_cfg_bool(m, d->key, f);
+			break;
+		case P_DBL:
+			xs_cfg_double(m, d->key, d->min, d->max, f);
+			break;
+		case P_U32:
+			u = *(uint32_t *)f;
+			if (!xs_cfg_u32(m, d->key, (uint32_t)d->min, (uint32_t)d->max, &u))
+				*(uint32_t *)f = u;
+			break;
+		case P_PORTS:
+			read_ports(m, d->key, f);
+			break;
+		}
+	}
+	xs_cfg_check_unknown(m);
+}
+
+static void read_rules(xs_node rules, struct xs_rule_params *p)
+{
+	int i, n = xs_cfg_map_len(rules);
+
+	for (i = 0; i < n; i++) {
+		const char *name = xs_cfg_map_key(rules, i);
+		xs_node m = xs_cfg_map_val(rules, i);
+		int r = name ? xs_rule_by_name(name) : -1;
+
+		if (r < 0) {
+			xs_cfg_error(m,
+				     "unknown rule (one of syn_flood, udp_flood, icmp_flood, "
+				     "volumetric, reflection, port_scan, host_sweep, brute_force, "
+				     "traffic_anomaly)");
+			continue;
+		}
+		if (xs_node_is_scalar(m) && !*xs_node_scalar(m))
+			continue;	/* "syn_flood:" alone: defaults */
+		if (!xs_node_is_map(m)) {
+			xs_cfg_error(m, "expected a mapping of the rule's settings");
+			continue;
+		}
+		read_rule(m, r, p);
+	}
+}
+
+int xs_cidr_parse(const char *s, struct xs_cidr *c)
+{
+	char buf[64], *slash;
+	long plen = -1;
+	int i, v4;
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		char *end;
+
+		*slash = '\0';
+		plen = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || plen < 0)
+			return -1;
+	}
+	v4 = inet_pton(AF_INET, buf, &c->net.a[12]) == 1;
+	if (v4) {
+		c->net.a[10] = c->net.a[11] = 0xff;
+		if (plen > 32)
+			return -1;
+		c->plen = plen < 0 ? 128 : (uint8_t)(96 + plen);
+	} else {
+		if (inet_pton(AF_INET6, buf, c->net.a) != 1 || plen > 128)
+			return -1;
+		c->plen = plen < 0 ? 128 : (uint8_t)plen;
+	}
+	/* Mask the host bits. */
+	for (i = 0; i < 16; i++) {
+		int bits = c->plen - i * 8;
+
+		if (bits <= 0)
+			c->net.a[i] = 0;
+		else if (bits < 8)
+			c->net.a[i] &= (uint8_t)(0xff << (8 - bits));
+	}
+	return 0;
+}
+
+bool xs_cidr_match(const struct xs_cidr *c, const struct xs_addr *a)
+{
+	int full = c->plen / 8, rest = c->plen % 8;
+
+	if (memcmp(c->net.a, a->a, full))
+		return false;
+	if (rest && ((a->a[full] ^ c->net.a[full]) & (uint8_t)(0xff << (8 - rest))))
+		return false;
+	return true;
+}
+
+int xs_ruleset_profile(const struct xs_ruleset *rs, const struct xs_addr *a)
+{
+	int i, best = 0, best_len = -1;
+
+	for (i = 0; i < rs->ncidrs; i++)
+		if (rs->cidrs[i].plen > best_len && xs_cidr_match(&rs->cidrs[i], a)) {
+			best = rs->cidrs[i].profile;
+			best_len = rs->cidrs[i].plen;
+		}
+	return best;
+}
+
+static void read_network(struct xs_ruleset *rs, xs_node g)
+{
+	int prof = rs->nprofiles, i, n;
+	xs_node cidrs, rules;
+	char name[48] = "";
+
+	if (!xs_node_is_map(g)) {
+		xs_cfg_error(g, "expected a mapping with name, cidrs and rules");
+		return;
+	}
+	if (prof >= XS_PROFILES_MAX) {
+		xs_cfg_error(g, "at most %d network groups", XS_PROFILES_MAX - 1);
+		return;
+	}
+	xs_cfg_str(g, "name", name, sizeof(name));
+	if (!name[0])
+		snprintf(name, sizeof(name), "network%d", prof);
+	cidrs = xs_cfg_get_seq(g, "cidrs");
+	n = xs_cfg_seq_len(cidrs);
+	if (!n)
+		xs_cfg_error(xs_cfg_get(g, "cidrs"), "a network group needs a list of CIDRs");
+	for (i = 0; i < n; i++) {
+		xs_node c = xs_cfg_seq_at(cidrs, i);
+		const char *s = xs_node_scalar(c);
+
+		if (rs->ncidrs >= XS_CIDRS_MAX) {
+			xs_cfg_error(c, "at most %d CIDRs in all", XS_CIDRS_MAX);
+			break;
+		}
+		if (!s || xs_cidr_parse(s, &rs->cidrs[rs->ncidrs])) {
+			xs_cfg_error(c, "expected an address or CIDR like 10.0.0.0/8 or 2001:db8::/32, "
+					"got '%s'",
+				     s ? s : "");
+			continue;
+		}
+		rs->cidrs[rs->ncidrs++].profile = (uint8_t)prof;
+	}
+	rs->prof[prof] = rs->prof[0];
+	snprintf(rs->prof_name[prof], sizeof(rs->prof_name[prof]), "%s", name);
+	rules = xs_cfg_get_map(g, "rules");
+	if (xs_node_present(rules))
+		read_rules(rules, &rs->prof[prof]);
+	xs_cfg_check_unknown(g);
+	rs->nprofiles++;
+}
+
+void xs_ruleset_configure(struct xs_ruleset *rs, xs_node root)
+{
+	xs_node rules = xs_cfg_get_map(root, "rules");
+	xs_node nets = xs_cfg_get_seq(root, "networks");
+	int i, n;
+
+	/* Defaults first: every network group starts from them. */
+	if (xs_node_present(rules))
+		read_rules(rules, &rs->prof[0]);
+	xs_cfg_check_unknown(rules);
+	n = xs_cfg_seq_len(nets);
+	for (i = 0; i < n; i++)
+		read_network(rs, xs_cfg_seq_at(nets, i));
+}
+
+double xs_rule_window_s(const struct xs_rule_params *p, int rule)
+{
+	switch (rule) {
+	case XS_R_SYN_FLOOD:
+		return p->syn.window_s;
+	case XS_R_UDP_FLOOD:
+		return p->udp.window_s;
+	case XS_R_ICMP_FLOOD:
+		return p->icmp.window_s;
+	case XS_R_VOLUMETRIC:
+		return p->vol.window_s;
+	case XS_R_REFLECTION:
+		return p->refl.window_s;
+	case XS_R_PORT_SCAN:
+		return p->scan.window_s;
+	case XS_R_HOST_SWEEP:
+		return p->sweep.window_s;
+	case XS_R_BRUTE_FORCE:
+		return p->brute.window_s;
+	case XS_R_TRAFFIC_ANOMALY:
+		return p->anom.window_s;
+	}
+	return 1;
+}
+
+bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
+{
+	switch (rule) {
+	case XS_R_SYN_FLOOD:
+		return p->syn.enabled;
+	case XS_R_UDP_FLOOD:
+		return p->udp.enabled;
+	case XS_R_ICMP_FLOOD:
+		return p->icmp.enabled;
+	case XS_R_VOLUMETRIC:
+		return p->vol.enabled;
+	case XS_R_REFLECTION:
+		return p->refl.enabled;
+	case XS_R_PORT_SCAN:
+		return p->scan.enabled;
+	case XS_R_HOST_SWEEP:
+		return p->sweep.enabled;
+	case XS_R_BRUTE_FORCE:
+		return p->brute.enabled;
+	case XS_R_TRAFFIC_ANOMALY:
+		return p->anom.enabled;
+	}
+	return false;
+}
+
+double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule)
+{
+	double m = 0;
+	int i;
+
+	for (i = 0; i < rs->nprofiles; i++)
+		if (xs_rule_window_s(&rs->prof[i], rule) > m)
+			m = xs_rule_window_s(&rs->prof[i], rule);
+	return m;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Detection rules: their names, their parameters with defaults, and the
+ * per-network overrides. A profile is one full set of parameters: profile
+ * 0 is the defaults (with the `rules` section applied), profile i > 0 is
+ * network group i (`networks[i-1]`), which starts from profile 0 and
+ * overrides what its own `rules` section sets. An address belongs to the
+ * group with the longest matching prefix.
+ */
+#ifndef XS_RULES_H
+#define XS_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "xs_abi.h"
+#include "config.h"
+
+enum xs_rule {
+	XS_R_SYN_FLOOD = 0,
+	XS_R_UDP_FLOOD,
+	XS_R_ICMP_FLOOD,
+	XS_R_VOLUMETRIC,
+	XS_R_REFLECTION,
+	XS_R_PORT_SCAN,
+	XS_R_HOST_SWEEP,
+	XS_R_BRUTE_FORCE,
+	XS_R_TRAFFIC_ANOMALY,
+	XS_R_MAX
+};
+
+extern const char *const xs_rule_names[XS_R_MAX];
+int xs_rule_by_name(const char *name);
+
+#define XS_PORTS_MAX 128
+struct xs_ports {
+	uint16_t n;
+	uint16_t p[XS_PORTS_MAX];	/* sorted, unique */
+};
+bool xs_ports_has(const struct xs_ports *s, uint16_t port);
+
+/* Flood rules: rate to one destination over a window. */
+struct xs_p_flood {
+	bool enabled;
+	double window_s;
+	double threshold_pps;	/* 0 = not checked */
+	double threshold_bps;	/* 0 = not checked */
+	double spread_threshold_pps;	/* from min_sources sources or more; 0 = off */
+	uint32_t min_sources;
+};
+
+struct xs_rule_params {
+	struct {
+		bool enabled;
+		double window_s;
+		double threshold_pps;	/* SYN/s */
+		uint32_t min_sources;	/* at least this many sources: a flood */
+		uint32_t max_ports;	/* fewer sources, at most this many ports: a flood */
+		double max_answered_ratio;	/* victim SYN-ACKs / SYNs above this: no flood */
+	} syn;
+	struct xs_p_flood udp, icmp, vol;
+	struct {
+		bool enabled;
+		double window_s;
+		double threshold_pps;
+		double threshold_bps;
+		uint32_t min_reflectors;
+	} refl;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t threshold;	/* distinct ports of one destination */
+	} scan;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t threshold;	/* distinct destinations, one service */
+		uint32_t client_threshold;	/* the same, on client_ports */
+		struct xs_ports client_ports;
+	} sweep;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t threshold;	/* connections to one service, other ports */
+		uint32_t login_threshold;
+		uint32_t web_threshold;
+		double min_pkts_per_conn;
+		struct xs_ports login_ports, web_ports;
+	} brute;
+	struct {
+		bool enabled;
+		double window_s;
+		double k;		/* sigmas above the mean */
+		double baseline_s;	/* EWMA time constant */
+		double warmup_s;
+		double dst_floor_pps, dst_floor_bps;
+		double total_floor_pps, total_floor_bps;
+		double service_floor_cps;	/* new connections/s to one service */
+		uint32_t service_min_sources;
+	} anom;
+};
+
+#define XS_PROFILES_MAX 64
+#define XS_CIDRS_MAX 1024
+
+struct xs_cidr {
+	struct xs_addr net;	/* masked; IPv4 as ::ffff:a.b.c.d */
+	uint8_t plen;		/* over the 128-bit form (IPv4 /n is 96 + n) */
+	uint8_t profile;
+};
+
+struct xs_ruleset {
+	int nprofiles;		/* 1 + number of network groups */
+	struct xs_rule_params prof[XS_PROFILES_MAX];
+	char prof_name[XS_PROFILES_MAX][48];	/* "default" or the group's name */
+	int ncidrs;
+	struct xs_cidr cidrs[XS_CIDRS_MAX];
+};
+
+void xs_rule_params_default(struct xs_rule_params *p);
+void xs_ruleset_default(struct xs_ruleset *rs);
+
+/* Reads `rules` and `networks` from the document root into rs (which
+ * holds the defaults). Errors are recorded in the configuration. */
+void xs_ruleset_configure(struct xs_ruleset *rs, xs_node root);
+
+/* Profile index for an address (0 when no group matches). */
+int xs_ruleset_profile(const struct xs_ruleset *rs, const struct xs_addr *a);
+
+/* Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (a host). */
+int xs_cidr_parse(const char *s, struct xs_cidr *c);
+bool xs_cidr_match(const struct xs_cidr *c, const struct xs_addr *a);
+
+/* The largest window (seconds) any profile uses for rule r. */
+double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule);
+double xs_rule_window_s(const struct xs_rule_params *p, int rule);
+bool xs_rule_enabled(const struct xs_rule_params *p, int rule);
+
+#endif

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "output.h"
+#include "settings.h"
+
+int xs_settings_init(struct xs_settings *s)
+{
+	/* DNS, NTP, SNMP, SSDP, CLDAP, memcached, chargen: the reflectors
+	 * with the largest amplification factors (US-CERT TA14-017A). */
+	static const uint16_t refl[] = { 19, 53, 123, 161, 389, 1900, 11211 };
+
+	memset(s, 0, sizeof(*s));
+	s->tick_ms = 1000;
+	s->event_budget = 200000;
+	memcpy(s->refl_ports, refl, sizeof(refl));
+	s->nrefl_ports = sizeof(refl) / sizeof(refl[0]);
+	xs_sizes_default(&s->sizes);
+	s->limits = (struct xs_limits){
+		.destinations = 8192,
+		.track_min_pps = 10,
+		.pairs = 262144,
+		.scan_keys = 65536,
+		.sweep_keys = 65536,
+		.services = 65536,
+		.connections = 32768,
+		.alerts = 10000,
+	};
+	s->alerts.update_interval_s = 10;
+	s->alerts.cooldown_s = 30;
+	s->alerts.top_sources = 5;
+	s->rules = malloc(sizeof(*s->rules));
+	if (!s->rules)
+		return -ENOMEM;
+	xs_ruleset_default(s->rules);
+	return 0;
+}
+
+void xs_settings_free(struct xs_settings *s)
+{
+	free(s->rules);
+	s->rules = NULL;
+}
+
+static void read_u32(xs_node m, const char *key, uint32_t min, uint32_t max, uint32_t *out)
+{
+	xs_cfg_u32(m, key, min, max, out);
+}
+
+static void configure(struct xs_settings *s, xs_node root)
+{
+	xs_node maps, limits, alerts, refl;
+	uint64_t v;
+	int i, n;
+
+	if (xs_node_present(root) && !xs_node_is_map(root)) {
+		xs_cfg_error(root, "expected a mapping (key: value lines) at the top level");
+		return;
+	}
+	read_u32(root, "tick_ms", 10, 60000, &s->tick_ms);
+	xs_cfg_u64(root, "event_budget", 0, 100000000, &s->event_budget);
+
+	refl = xs_cfg_get_seq(root, "reflector_ports");
+	n = xs_cfg_seq_len(refl);
+	if (xs_node_present(refl)) {
+		if (n > XS_REFL_PORTS_MAX) {
+			xs_cfg_error(refl, "at most %d ports", XS_REFL_PORTS_MAX);
+		} else {
+			s->nrefl_ports = 0;
+			for (i = 0; i < n; i++)
+				if (!xs_cfg_node_u64(xs_cfg_seq_at(refl, i), 1, 65535, &v))
+					s->refl_ports[s->nrefl_ports++] = (uint16_t)v;
+		}
+	}
+
+	maps = xs_cfg_get_map(root, "maps");
+	read_u32(maps, "dst_entries", 64, 1 << 26, &s->sizes.dst_entries);
+	read_u32(maps, "src_entries", 64, 1 << 26, &s->sizes.src_entries);
+	read_u32(maps, "flow_entries", 64, 1 << 26, &s->sizes.flow_entries);
+	if (xs_node_present(xs_cfg_get(maps, "ringbuf_bytes"))) {
+		uint32_t rb = s->sizes.ringbuf_bytes;
+
+		if (!xs_cfg_u32(maps, "ringbuf_bytes", 4096, 1u << 30, &rb)) {
+			if (rb & (rb - 1))
+				xs_cfg_error(xs_cfg_get(maps, "ringbuf_bytes"),
+					     "must be a power of two (4096, 8192, ... 1073741824)");
+			else
+				s->sizes.ringbuf_bytes = rb;
+		}
+	}
+	xs_cfg_check_unknown(maps);
+
+	limits = xs_cfg_get_map(root, "limits");
+	read_u32(limits, "destinations", 16, 1 << 24, &s->limits.destinations);
+	read_u32(limits, "track_min_pps", 0, 1000000000, &s->limits.track_min_pps);
+	read_u32(limits, "pairs", 16, 1 << 28, &s->limits.pairs);
+	read_u32(limits, "scan_keys", 16, 1 << 28, &s->limits.scan_keys);
+	read_u32(limits, "sweep_keys", 16, 1 << 28, &s->limits.sweep_keys);
+	read_u32(limits, "services", 16, 1 << 28, &s->limits.services);
+	read_u32(limits, "connections", 16, 1 << 26, &s->limits.connections);
+	read_u32(limits, "alerts", 16, 1 << 24, &s->limits.alerts);
+	xs_cfg_check_unknown(limits);
+
+	alerts = xs_cfg_get_map(root, "alerts");
+	xs_cfg_double(alerts, "update_interval_s", 0, 86400, &s->alerts.update_interval_s);
+	xs_cfg_double(alerts, "cooldown_s", 0, 86400, &s->alerts.cooldown_s);
+	read_u32(alerts, "top_sources", 0, 32, &s->alerts.top_sources);
+	xs_cfg_str(alerts, "hostname", s->alerts.hostname, sizeof(s->alerts.hostname));
+	xs_cfg_check_unknown(alerts);
+
+	xs_ruleset_configure(s->rules, root);
+	/* The sinks read their own section; it is never an unknown key here. */
+	xs_cfg_get(root, "outputs");
+	xs_output_configure(root);
+	xs_cfg_check_unknown(root);
+}
+
+int xs_settings_apply(struct xs_settings *s, struct xs_cfg *cfg)
+{
+	configure(s, xs_cfg_root(cfg));
+	return xs_cfg_nerrors(cfg);
+}
+
+static int finish(struct xs_cfg *cfg)
+{
+	int i, n = xs_cfg_nerrors(cfg);
+
+	for (i = 0; i < n; i++)
+		xs_err("%s", xs_cfg_error_at(cfg, i));
+	xs_cfg_free(cfg);
+	return n;
+}
+
+int xs_settings_load(struct xs_settings *s, const char *path)
+{
+	char err[512];
+	struct xs_cfg *cfg = xs_cfg_load_file(path, err, sizeof(err));
+
+	if (!cfg) {
+		xs_err("%s", err);
+		return -1;
+	}
+	configure(s, xs_cfg_root(cfg));
+	return finish(cfg);
+}
+
+int xs_settings_load_string(struct xs_settings *s, const char *name, const char *yaml)
+{
+	char err[512];
+	struct xs_cfg *cfg = xs_cfg_load_string(name, yaml, err, sizeof(err));
+
+	if (!cfg) {
+		xs_err("%s", err);
+		return -1;
+	}
+	configure(s, xs_cfg_root(cfg));
+	return finish(cfg);
+}

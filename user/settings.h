@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Everything the configuration file sets for `run` and `replay`: the tick,
+ * the kernel's knobs (event budget, reflector ports, map sizes), the
+ * engine's memory limits, the alert life cycle and the rules. Sections
+ * other modules own (outputs) are handed to them, so that one pass reports
+ * every error of the file. config/xdpstream.yaml documents every key.
+ */
+#ifndef XS_SETTINGS_H
+#define XS_SETTINGS_H
+
+#include <stdint.h>
+#include "config.h"
+#include "loader.h"
+#include "rules.h"
+
+#define XS_REFL_PORTS_MAX 256
+
+/* Most entries the engine keeps, per table; past them new keys are
+ * refused and counted (the alerts' evidence reports it). */
+struct xs_limits {
+	uint32_t destinations;	/* destinations with windows (flood rules, baselines) */
+	uint32_t track_min_pps;	/* a destination gets a window from this rate on */
+	uint32_t pairs;		/* (source, destination, protocol, port) records */
+	uint32_t scan_keys;	/* (source, destination): distinct ports */
+	uint32_t sweep_keys;	/* (source, service): distinct destinations */
+	uint32_t services;	/* (destination, service): distinct sources, baselines */
+	uint32_t connections;	/* (source, service) with repeated connections */
+	uint32_t alerts;	/* alerts open at once */
+};
+
+struct xs_alert_cfg {
+	double update_interval_s;	/* at most one update per alert this often */
+	double cooldown_s;		/* quiet this long: the alert ends */
+	uint32_t top_sources;		/* sources listed in the evidence */
+	char hostname[256];		/* observer.hostname; empty = gethostname() */
+};
+
+struct xs_settings {
+	uint32_t tick_ms;
+	uint64_t event_budget;	/* new-flow events per second, all CPUs */
+	uint16_t refl_ports[XS_REFL_PORTS_MAX];
+	int nrefl_ports;
+	struct xs_sizes sizes;
+	struct xs_limits limits;
+	struct xs_alert_cfg alerts;
+	struct xs_ruleset *rules;	/* owned */
+};
+
+/* Defaults only (no file). Returns 0 or -ENOMEM. */
+int xs_settings_init(struct xs_settings *s);
+void xs_settings_free(struct xs_settings *s);
+
+/* Loads path into s (which must hold the defaults) and hands `outputs` to
+ * the output layer. Every problem is logged as one error line
+ * "FILE:LINE: key: what"; returns the number of errors (0: s is ready), or
+ * -1 when the file cannot be read or parsed (one line logged). */
+int xs_settings_load(struct xs_settings *s, const char *path);
+
+/* Applies a loaded document without printing: the errors stay in cfg
+ * (tests). Returns the number of errors. */
+int xs_settings_apply(struct xs_settings *s, struct xs_cfg *cfg);
+
+/* The same as xs_settings_load, from a string. */
+int xs_settings_load_string(struct xs_settings *s, const char *name, const char *yaml);
+
+#endif
