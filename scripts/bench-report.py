@@ -6,6 +6,7 @@ min/median/max over its runs, next to its baseline, and the issue's targets
 with whether each is met. Prints the table.
 
 Usage: bench-report.py RAW.jsonl CORE.json RESULTS.json
+       bench-report.py --markdown RESULTS.json   (the README's table)
 """
 import datetime
 import json
@@ -102,7 +103,162 @@ def row_stat(d):
     return d if isinstance(d, dict) and "median" in d else None
 
 
+class Row:
+    """One line of the table: a figure, its baseline from the same run, and
+    the issue's target where it has one."""
+
+    def __init__(self, name, st, unit, base=None, base_name="", goal=None, met=None, note=""):
+        self.name, self.st, self.unit, self.base = name, st, unit, base
+        self.base_name, self.goal, self.met, self.note = base_name, goal, met, note
+
+
+def pct(st):
+    return st and {k: 100 * st[k] for k in ("min", "median", "max")}
+
+
+def rows(res):
+    out = []
+    pp = res.get("per_packet_ns", {})
+    for k, v in pp.items():
+        if not row_stat(v):
+            continue
+        goal = met = None
+        if k == "ipv4_tcp_established":
+            goal, met = "<= 50", v["median"] <= 50
+        elif k.startswith("worst"):
+            goal, met = "<= 150 (3x)", v["median"] <= 150
+        else:
+            goal, met = "<= 100 (2x)", v["median"] <= 100
+        out.append(Row("test run: " + k, v, "ns/packet", v.get("baseline"), "XDP_PASS", goal, met))
+    tick = res.get("tick", {})
+    for k, v in tick.items():
+        if row_stat(v):
+            big = "1M" in k
+            out.append(Row("tick: " + k, v, "ms", goal="< 100" if big else None,
+                           met=v["median"] < 100 if big else None))
+    for k, v in res.get("engine", {}).items():
+        if not row_stat(v):
+            continue
+        if k.endswith("_events"):
+            out.append(Row("engine: " + k, v, "M events/s", goal=">= 5", met=v["median"] >= 5))
+        else:
+            big = "1M" in k
+            out.append(Row("engine: " + k, v, "ms", goal="< 100" if big else None,
+                           met=v["median"] < 100 if big else None))
+    for k, v in res.get("kernel_memory", {}).items():
+        if isinstance(v, dict) and "value" in v:
+            out.append(Row("kernel memory: " + k, {"median": v["value"]}, v["unit"]))
+    for k, v in res.get("daemon_rss_kib", {}).items():
+        out.append(Row("daemon RSS, %s map sizes" % k, {"median": v}, "KiB"))
+    lv = res.get("live_veth", {})
+    for cpu in ("own_cpu", "shared_cpu"):
+        for frame, fig in sorted(lv.get(cpu, {}).items()):
+            f, b = fig.get("full"), fig.get("baseline")
+            if not f:
+                continue
+            tag = "live, %s CPU, %s: " % (cpu.split("_")[0], frame)
+            out.append(Row(tag + "offered", f["offered"], "frames", b and b["offered"], "XDP_PASS"))
+            out.append(Row(tag + "processed", f["processed"], "frames", b and b["processed"],
+                           "XDP_PASS"))
+            out.append(Row(tag + "loss", f["loss_pct"], "%", b and b["loss_pct"], "XDP_PASS"))
+            out.append(Row(tag + "processed/s", f["processed_pps"], "packets/s",
+                           b and b["processed_pps"], "XDP_PASS"))
+            if cpu == "own_cpu" and fig.get("ratio_processed"):
+                r = fig["ratio_processed"]
+                out.append(Row(tag + "processed vs XDP_PASS", pct(r), "%", goal=">= 90",
+                               met=r["median"] >= 0.9))
+            elif fig.get("ratio_pps"):
+                out.append(Row(tag + "packets/s vs XDP_PASS", pct(fig["ratio_pps"]), "%"))
+    fnm = res.get("fastnetmon", {})
+    lf = fnm.get("loss_free", {})
+    for frame in sorted(lf.get("xdpstream", {})):
+        a = lf["xdpstream"][frame].get("loss_free_pps")
+        b = lf.get("fastnetmon", {}).get(frame, {}).get("loss_free_pps")
+        if a:
+            ratio = b and a["median"] / b["median"]
+            out.append(Row("loss-free rate, %s" % frame, a, "packets/s", b, "FastNetMon",
+                           ">= 5x" if b else None, ratio >= 5 if b else None,
+                           "%.2fx" % ratio if b else ""))
+    ttd = fnm.get("time_to_detect_s", {})
+    x, f = row_stat(ttd.get("xdpstream")), row_stat(ttd.get("fastnetmon"))
+    if x:
+        out.append(Row("time to detect a 50k/s SYN flood (20k/s threshold)", x, "s", f,
+                       "FastNetMon", "<= 0.5", x["max"] <= 0.5 and not ttd["xdpstream"]["not_detected"],
+                       "slowest run" if x["runs"] > 1 else ""))
+    elif f:
+        out.append(Row("time to detect a 50k/s SYN flood, FastNetMon", f, "s"))
+    rp = res.get("replay")
+    if rp:
+        out.append(Row("replay, %d-frame capture" % rp["frames"], rp["frames_per_s"], "frames/s"))
+    return out
+
+
+def targets(res):
+    return [{"target": r.name, "value": r.st["median"], "unit": r.unit, "goal": r.goal,
+             "met": r.met, "note": r.note} for r in rows(res) if r.goal]
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if abs(v) >= 1e4:
+        return "%.0fk" % (v / 1e3)
+    if abs(v) >= 100:
+        return "%.0f" % v
+    return "%.3g" % v
+
+
+def rng(st):
+    return "%s..%s" % (fmt(st["min"]), fmt(st["max"])) if "min" in st else ""
+
+
+def machine_line(m):
+    return "%s, %s CPUs, kernel %s, %s (load average %s at the start)" % (
+        m.get("cpu"), m.get("cpus"), m.get("kernel"), m.get("date"), m.get("loadavg_start", "?"))
+
+
+def print_table(res, path):
+    rs = rows(res)
+    print()
+    print("xdpstream benchmarks: " + machine_line(res["machine"]))
+    w = max([len(r.name) for r in rs] + [10])
+    print("%-*s %9s %16s %-12s %9s %-10s %s" % (w, "figure", "median", "min..max", "unit",
+                                                 "baseline", "", "target"))
+    for r in rs:
+        t = ""
+        if r.goal:
+            t = "%s %s%s" % ("met " if r.met else "MISS", r.goal, " " + r.note if r.note else "")
+        print("%-*s %9s %16s %-12s %9s %-10s %s" % (
+            w, r.name, fmt(r.st["median"]), rng(r.st), r.unit[:12],
+            fmt(r.base["median"]) if r.base else "", r.base_name if r.base else "", t))
+    for s, why in sorted(res.get("skipped", {}).items()):
+        print("skipped %s: %s" % (s, why))
+    missed = [r for r in rs if r.goal and not r.met]
+    print("\ntargets: %d met, %d missed" % (sum(1 for r in rs if r.goal) - len(missed), len(missed)))
+    print("results: %s" % path)
+
+
+def print_markdown(res):
+    """The README's table."""
+    print("Measured by `make bench` on " + machine_line(res["machine"]) + ".\n")
+    print("| figure | median | min..max | baseline, same run | target |")
+    print("|---|---|---|---|---|")
+    for r in rows(res):
+        t = ""
+        if r.goal:
+            t = "%s: %s%s" % (r.goal, "**met**" if r.met else "**missed**",
+                              " (" + r.note + ")" if r.note else "")
+        b = "%s %s" % (r.base_name, fmt(r.base["median"])) if r.base else ""
+        print("| %s | %s %s | %s | %s | %s |" % (r.name, fmt(r.st["median"]), r.unit, rng(r.st),
+                                                 b, t))
+
+
 def main():
+    if sys.argv[1:2] == ["--markdown"]:
+        print_markdown(json.load(open(sys.argv[2])))
+        return
     raw_path, core_path, out_path = sys.argv[1:4]
     recs = [json.loads(line) for line in open(raw_path) if line.strip()]
     res = {}
@@ -150,139 +306,6 @@ def main():
         json.dump(res, f, indent=2, sort_keys=True)
         f.write("\n")
     print_table(res, out_path)
-
-
-def targets(res):
-    t = []
-
-    def add(what, value, unit, goal, met, note=""):
-        t.append({"target": what, "value": value, "unit": unit, "goal": goal,
-                  "met": met, "note": note})
-
-    pp = res.get("per_packet_ns", {})
-    est = row_stat(pp.get("ipv4_tcp_established"))
-    if est:
-        add("established-flow packet, test run", est["median"], "ns", "<= 50",
-            est["median"] <= 50, "XDP_PASS alone: %.0f ns" % est["baseline"]["median"])
-        classes = {k: v for k, v in pp.items() if row_stat(v) and not k.startswith("worst")}
-        worst_cls = max(classes, key=lambda k: classes[k]["median"])
-        v = classes[worst_cls]["median"]
-        add("every class within 2x (<= 100 ns)", v, "ns", "<= 100", v <= 100,
-            "slowest: " + worst_cls)
-    worst = row_stat(pp.get("worst_spoofed_syn_flood"))
-    if worst:
-        add("worst case within 3x (<= 150 ns)", worst["median"], "ns", "<= 150",
-            worst["median"] <= 150, "spoofed SYN flood, maps full")
-    own = res.get("live_veth", {}).get("own_cpu", {})
-    for frame, fig in sorted(own.items()):
-        r = fig.get("ratio_processed")
-        if r:
-            add("live, own CPU, %s: processed vs XDP_PASS" % frame, 100 * r["median"], "%",
-                ">= 90", r["median"] >= 0.9)
-    fnm = res.get("fastnetmon", {})
-    lf = fnm.get("loss_free", {})
-    for frame in sorted(lf.get("xdpstream", {})):
-        a = (lf["xdpstream"][frame].get("loss_free_pps") or {}).get("median")
-        b = (lf.get("fastnetmon", {}).get(frame, {}).get("loss_free_pps") or {}).get("median")
-        if a and b:
-            add("loss-free rate vs FastNetMon, %s" % frame, a / b, "x", ">= 5", a / b >= 5)
-    x = fnm.get("time_to_detect_s", {}).get("xdpstream", {})
-    if "median" in x:
-        add("SYN flood detected (50k pps, threshold 20k)", x["max"], "s (slowest run)",
-            "<= 0.5", x["max"] <= 0.5 and not x["not_detected"])
-    eng = res.get("engine", {})
-    ev = {k: v for k, v in eng.items() if k.endswith("_events") and row_stat(v)}
-    if ev:
-        k = min(ev, key=lambda k: ev[k]["median"])
-        add("engine events/s, one core", ev[k]["median"], "M/s", ">= 5", ev[k]["median"] >= 5,
-            "slowest: " + k)
-    tick = row_stat(res.get("tick", {}).get("tick_1M_dst_1M_src"))
-    if tick:
-        add("tick with 1M keys (flip, read, clear)", tick["median"], "ms", "< 100",
-            tick["median"] < 100)
-    et = {k: v for k, v in eng.items() if k.endswith("1M_keys_tick") and row_stat(v)}
-    if et:
-        k = max(et, key=lambda k: et[k]["median"])
-        add("engine tick with 1M keys", et[k]["median"], "ms", "< 100", et[k]["median"] < 100,
-            "slowest: " + k)
-    return t
-
-
-def fmt(v):
-    if v is None:
-        return "-"
-    if abs(v) >= 1e6:
-        return "%.2fM" % (v / 1e6)
-    if abs(v) >= 1e4:
-        return "%.0fk" % (v / 1e3)
-    if abs(v) >= 100:
-        return "%.0f" % v
-    return "%.3g" % v
-
-
-def print_table(res, path):
-    m = res["machine"]
-    rows = []
-
-    def row(name, st, unit="", base=None):
-        if not st:
-            return
-        rows.append((name, fmt(st["median"]), "%s..%s" % (fmt(st["min"]), fmt(st["max"])), unit,
-                     fmt(base["median"]) if base else ""))
-
-    for k, v in res.get("per_packet_ns", {}).items():
-        if row_stat(v):
-            row("test run " + k, v, "ns", v.get("baseline"))
-    for sec in ("tick", "engine"):
-        for k, v in res.get(sec, {}).items():
-            if row_stat(v):
-                row(sec + " " + k, v, v.get("unit", ""))
-    for k, v in res.get("kernel_memory", {}).items():
-        if isinstance(v, dict) and "value" in v:
-            rows.append(("kernel memory " + k, fmt(v["value"]), "", v["unit"], ""))
-    for cpu, frames in sorted(res.get("live_veth", {}).items()):
-        for frame, fig in sorted(frames.items()):
-            f, b = fig.get("full"), fig.get("baseline")
-            if f:
-                row("live %s %s offered" % (cpu, frame), f["offered"], "frames",
-                    b and b["offered"])
-                row("live %s %s processed" % (cpu, frame), f["processed"], "frames",
-                    b and b["processed"])
-                row("live %s %s loss" % (cpu, frame), f["loss_pct"], "%", b and b["loss_pct"])
-                row("live %s %s processed/s" % (cpu, frame), f["processed_pps"], "pps",
-                    b and b["processed_pps"])
-            for r in ("ratio_processed", "ratio_pps"):
-                if fig.get(r):
-                    st = {k: 100 * fig[r][k] for k in ("min", "median", "max")}
-                    row("live %s %s %s" % (cpu, frame, r), st, "% of baseline")
-    for k, v in res.get("daemon_rss_kib", {}).items():
-        rows.append(("daemon RSS, %s map sizes" % k, fmt(v), "", "KiB", ""))
-    fnm = res.get("fastnetmon", {})
-    for tool, frames in sorted(fnm.get("loss_free", {}).items()):
-        for frame, fig in sorted(frames.items()):
-            row("loss-free rate %s %s" % (tool, frame), fig["loss_free_pps"], "pps")
-    for tool, st in sorted(fnm.get("time_to_detect_s", {}).items()):
-        row("time to detect %s" % tool, row_stat(st), "s")
-    rp = res.get("replay")
-    if rp:
-        row("replay %d frames" % rp["frames"], rp["frames_per_s"], "frames/s")
-
-    print()
-    print("xdpstream benchmarks: %s, %s CPUs, kernel %s, %s (load %s at the start)" % (
-        m.get("cpu"), m.get("cpus"), m.get("kernel"), m.get("date"), m.get("loadavg_start", "?")))
-    w = max([len(r[0]) for r in rows] + [10])
-    print("%-*s %10s %20s %-14s %10s" % (w, "figure", "median", "min..max", "unit", "baseline"))
-    for r in rows:
-        print("%-*s %10s %20s %-14s %10s" % (w, r[0], r[1], r[2], r[3], r[4]))
-    for s, why in sorted(res.get("skipped", {}).items()):
-        print("skipped %s: %s" % (s, why))
-    print()
-    print("targets:")
-    for t in res["targets"]:
-        print("  %-4s %-48s %10s %-16s goal %s%s" % (
-            "met" if t["met"] else "MISS", t["target"], fmt(t["value"]), t["unit"], t["goal"],
-            "  (" + t["note"] + ")" if t["note"] else ""))
-    print("\nresults: %s" % path)
 
 
 if __name__ == "__main__":

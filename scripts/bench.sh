@@ -343,11 +343,14 @@ fastnetmon_section() {
 		if [[ ${XS_BENCH_INSTALL:-1} == 1 ]]; then
 			say "installing FastNetMon (scripts/deps.sh --bench)"
 			scripts/deps.sh --bench >&2
-		fi
-		command -v fastnetmon >/dev/null || {
-			skip fastnetmon "the fastnetmon package is not installed and could not be installed (scripts/deps.sh --bench)"
+			command -v fastnetmon >/dev/null || {
+				skip fastnetmon "the fastnetmon package could not be installed (scripts/deps.sh --bench failed${XS_DEPS_FETCH_TIMEOUT:+ or took over $XS_DEPS_FETCH_TIMEOUT s to fetch})"
+				have_fnm=0
+			}
+		else
+			skip fastnetmon "the fastnetmon package is not installed (XS_BENCH_INSTALL=0)"
 			have_fnm=0
-		}
+		fi
 	fi
 	napi_mode shared || return 1
 	say "loss-free rate: steps of $STEPS frames/s, then the top rate ($MAX_RUNS x $MAX_N frames)"

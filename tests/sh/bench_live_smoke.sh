@@ -92,7 +92,8 @@ else:
           "replay" in r["skipped"] and "ttd_xdpstream" in r["skipped"])
 names = [t["target"] for t in r["targets"]]
 check("targets judged", any(n.startswith("live, own CPU") for n in names)
-      and any(n.startswith("established") for n in names))
+      and any(n.endswith("ipv4_tcp_established") for n in names)
+      and all(t["met"] in (True, False) for t in r["targets"]))
 sys.exit(1 if bad else 0)
 PY
 exit $fails
