@@ -114,8 +114,18 @@ lab_up() {
 }
 
 # gen SCENARIO-ARGS...: the generator on CPU 0 of the attacker side; prints
-# its JSON summary.
-gen() { $LAB exec attacker taskset -c 0 "$OUT/xdpstream" gen -i "$IF_A" "$@" --json; }
+# its JSON summary. A failure is said, with the exit status (callers try a
+# run once more, from new counts: a stray signal must not sink the bench).
+gen() {
+	local j rc
+	j=$($LAB exec attacker taskset -c 0 "$OUT/xdpstream" gen -i "$IF_A" "$@" --json)
+	rc=$?
+	if [[ $rc != 0 || -z $j ]]; then
+		say "the generator failed (exit status $rc) on: $*"
+		return 1
+	fi
+	echo "$j"
+}
 
 # Frames the veth handed to its XDP program, all queues.
 veth_xdp() {
@@ -171,12 +181,16 @@ daemon_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status" 2>/dev/
 
 # live_run CPU FRAME RX ARGS...: one top-rate run; RX is xdp_pass or xdpstream.
 live_run() {
-	local cpu=$1 frame=$2 rx=$3 j v0 v1 s0=0 s1=0 n=$LIVE_N
+	local cpu=$1 frame=$2 rx=$3 j= v0 v1 s0=0 s1=0 n=$LIVE_N try
 	shift 3
 	[[ $cpu == own ]] && n=$LIVE_N_OWN
-	v0=$(veth_xdp)
-	[[ $rx == xdpstream ]] && s0=$(stats_pkts)
-	j=$(gen "$@" -n "$n" --rate max) || { say "generator failed"; return 1; }
+	for try in 1 2; do
+		v0=$(veth_xdp)
+		[[ $rx == xdpstream ]] && s0=$(stats_pkts)
+		j=$(gen "$@" -n "$n" --rate max) && break
+		sleep 0.5
+	done
+	[[ -n $j ]] || return 1
 	sleep 0.3	# the receiver's ring drains
 	v1=$(veth_xdp)
 	[[ $rx == xdpstream ]] && s1=$(stats_pkts)
@@ -268,7 +282,7 @@ tool_count() {
 # records offered and counted (after the tool's queue drained) and what
 # was counted when the generator finished.
 lossfree() {
-	local tool=$1 frame=$2 rate n j c0 c_end c prev i sent
+	local tool=$1 frame=$2 rate n j c0 c_end c prev i sent try
 	shift 2
 	for rate in $STEPS max; do
 		local runs=1
@@ -277,8 +291,12 @@ lossfree() {
 			n=$MAX_N	# the top rate; a paced step lasts a second
 			[[ $rate != max ]] && n=$rate
 			[[ $rate != max && $QUICK == 1 ]] && n=20000
-			c0=$(tool_count "$tool")
-			j=$(gen "$@" -n "$n" --rate "$rate") || return 1
+			for try in 1 2; do
+				c0=$(tool_count "$tool")
+				j=$(gen "$@" -n "$n" --rate "$rate") && break
+				sleep 1		# what was sent drains before the new count
+			done
+			[[ -n $j ]] || return 1
 			c_end=$(tool_count "$tool")
 			sent=$(jf segments.0.frames <<<"$j")
 			c=$c_end prev=-1
@@ -306,7 +324,10 @@ ttd() {
 		victim=198.18.3.$((run + 1)) dur=5
 	fi
 	[[ $QUICK == 1 ]] && dur=$((dur / 2))
-	j=$(gen syn_flood -t "$victim" --rate 50000 --duration "$dur") || return 1
+	if ! j=$(gen syn_flood -t "$victim" --rate 50000 --duration "$dur"); then
+		victim=${victim%.*}.$((run + 101))	# again, at a victim not yet alerted on
+		j=$(gen syn_flood -t "$victim" --rate 50000 --duration "$dur") || return 1
+	fi
 	t0=$(jf segments.0.start_unix <<<"$j")
 	sleep 0.5
 	if [[ $tool == xdpstream ]]; then
@@ -379,7 +400,7 @@ fastnetmon_section() {
 }
 
 replay_section() {
-	local r line
+	local r line rc try
 	have_engine || {
 		skip replay "'xdpstream replay' is not in this build yet"
 		return 0
@@ -390,11 +411,13 @@ replay_section() {
 	"$OUT/xdpstream" synth -q -o "$TMP/big.pcap" benign -n $((REPLAY_N * 7 / 10)) \
 		+ syn_flood -n $((REPLAY_N * 3 / 10)) --at 1 || return 1
 	for ((r = 0; r < RUNS && r < 3; r++)); do
-		line=$("$OUT/xdpstream" replay "$TMP/big.pcap" 2>&1 >/dev/null | grep -m1 ' frames/s')
-		[[ $line =~ :\ ([0-9]+)\ frames,.*\ in\ ([0-9.]+)s:\ ([0-9]+)\ frames/s ]] || {
-			say "replay printed no rate: $line"
-			return 1
-		}
+		for try in 1 2; do
+			line=$("$OUT/xdpstream" replay "$TMP/big.pcap" 2>&1 >/dev/null)
+			rc=$?
+			[[ $line =~ :\ ([0-9]+)\ frames,.*\ in\ ([0-9.]+)s:\ ([0-9]+)\ frames/s ]] && break
+			say "replay failed (exit status $rc): $(tail -2 <<<"$line")"
+			[[ $try == 2 ]] && return 1
+		done
 		rec "{\"kind\":\"replay\",\"frames\":${BASH_REMATCH[1]},\"seconds\":${BASH_REMATCH[2]},\"fps\":${BASH_REMATCH[3]}}"
 	done
 }
