@@ -148,8 +148,9 @@ def rows(res):
     for k, v in res.get("kernel_memory", {}).items():
         if isinstance(v, dict) and "value" in v:
             out.append(Row("kernel memory: " + k, {"median": v["value"]}, v["unit"]))
-    for k, v in res.get("daemon_rss_kib", {}).items():
-        out.append(Row("daemon RSS, %s map sizes" % k, {"median": v}, "KiB"))
+    rss = res.get("daemon_rss_kib", {})
+    for k in sorted(rss, key=lambda k: k != "default"):
+        out.append(Row("daemon RSS, %s map sizes" % k, {"median": rss[k] / 1024}, "MiB"))
     lv = res.get("live_veth", {})
     for cpu in ("own_cpu", "shared_cpu"):
         for frame, fig in sorted(lv.get(cpu, {}).items()):
