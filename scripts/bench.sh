@@ -39,9 +39,9 @@
 # for every frame it hands to the XDP program -- the bench checks that it
 # equals xdpstream's count on every full-program run.
 set -uo pipefail
+RESULTS=$(realpath -m "${XS_BENCH_OUT:-$(dirname "$0")/../bench/results.json}")
 cd "$(dirname "$0")/.."
 OUT=$(realpath "${1:-build}")
-RESULTS=${XS_BENCH_OUT:-bench/results.json}
 SECTIONS=${XS_BENCH_SECTIONS:-core live fastnetmon replay}
 QUICK=${XS_BENCH_QUICK:-0}
 RUNS=${XS_BENCH_RUNS:-5}
