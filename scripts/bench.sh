@@ -77,7 +77,7 @@ done
 TMP=$(mktemp -d /tmp/xs-bench-XXXXXX)
 RAW=$TMP/raw.jsonl
 : >"$RAW"
-DAEMON_PID= FNM_PID=
+DAEMON_PID= FNM_PID= DAEMON_FAILED=0
 cleanup() {
 	[[ -n $DAEMON_PID ]] && kill -INT "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	[[ -n $FNM_PID ]] && kill -TERM "$FNM_PID" 2>/dev/null && wait "$FNM_PID" 2>/dev/null
@@ -172,10 +172,16 @@ daemon_start() {
 	return 1
 }
 daemon_stop() {
+	local rc
 	[[ -n $DAEMON_PID ]] || return 0
 	kill -INT "$DAEMON_PID" 2>/dev/null
 	wait "$DAEMON_PID" 2>/dev/null
+	rc=$?
 	DAEMON_PID=
+	if [[ $rc != 0 ]]; then	# a clean SIGINT exit is 0: anything else is a bug
+		say "the daemon exited with status $rc: $(tail -5 "$TMP/daemon.err")"
+		DAEMON_FAILED=1
+	fi
 }
 daemon_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status" 2>/dev/null; }
 
@@ -443,6 +449,7 @@ fi
 want replay && { replay_section || failed+=(replay); }
 rec "{\"kind\":\"load\",\"when\":\"end\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 
+[[ $DAEMON_FAILED == 1 ]] && failed+=(daemon)
 python3 scripts/bench-report.py "$RAW" "$TMP/core.json" "$RESULTS" || failed+=(report)
 if ((${#failed[@]})); then
 	say "failed: ${failed[*]}"
