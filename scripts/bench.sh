@@ -183,7 +183,11 @@ daemon_stop() {
 		DAEMON_FAILED=1
 	fi
 }
-daemon_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status" 2>/dev/null; }
+daemon_rss() { # daemon_rss SIZES: records the daemon's resident memory
+	local k
+	k=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status" 2>/dev/null)
+	rec "{\"kind\":\"rss\",\"sizes\":\"$1\",\"kib\":${k:-null}}"
+}
 
 # live_run CPU FRAME RX ARGS...: one top-rate run; RX is xdp_pass or xdpstream.
 live_run() {
@@ -229,14 +233,14 @@ live_section() {
 			if [[ $rx == xdp_pass ]]; then
 				ip -n "$NS_S" link set dev "$IF_S" xdp off
 			else
-				[[ $r == 0 ]] && rec "{\"kind\":\"rss\",\"sizes\":\"default\",\"kib\":$(daemon_rss_kib)}"
+				[[ $r == 0 ]] && daemon_rss default
 				daemon_stop
 			fi
 		done
 	done
 	# The daemon's memory with 1M destinations, sources and flows.
 	if daemon_start --dst-entries 1048576 --src-entries 1048576 --flow-entries 1048576; then
-		rec "{\"kind\":\"rss\",\"sizes\":\"1M\",\"kib\":$(daemon_rss_kib)}"
+		daemon_rss 1M
 		daemon_stop
 	fi
 }
