@@ -2,6 +2,11 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Installs every Debian package xdpstream needs to build, test and run.
 # Idempotent and non-interactive; `--check` only reports what is missing.
+# `--bench` (with or without --check) handles the benchmark's packages
+# instead: FastNetMon, the tool `make bench` compares against.
+# XS_DEPS_FETCH_TIMEOUT=S gives up (exit 1, nothing half-installed) when
+# updating the package lists or downloading takes longer than S seconds;
+# the installation itself is never interrupted.
 set -euo pipefail
 
 PKGS=(
@@ -17,6 +22,21 @@ PKGS=(
 	# sanitizers, fuzzing, lint
 	libclang-rt-14-dev cppcheck clang-format
 )
+# The benchmark's comparison (scripts/bench.sh installs it when missing);
+# the policy-rc.d guard below keeps its system service from starting.
+BENCH_PKGS=(fastnetmon)
+
+check=0
+for a in "$@"; do
+	case $a in
+	--check) check=1 ;;
+	--bench) PKGS=("${BENCH_PKGS[@]}") ;;
+	*)
+		echo "usage: $0 [--check] [--bench]" >&2
+		exit 2
+		;;
+	esac
+done
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -25,7 +45,7 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
-if [[ "${1:-}" == "--check" ]]; then
+if [[ $check == 1 ]]; then
 	if ((${#missing[@]})); then
 		echo "missing packages: ${missing[*]}" >&2
 		exit 1
@@ -53,6 +73,10 @@ if [[ ! -e $policy ]]; then
 	own_policy=1
 fi
 trap '[[ $own_policy == 1 ]] && rm -f "$policy"' EXIT
-apt-get update -qq
+fetch() {
+	if ((${XS_DEPS_FETCH_TIMEOUT:-0} > 0)); then timeout "$XS_DEPS_FETCH_TIMEOUT" "$@"; else "$@"; fi
+}
+fetch apt-get update -qq
+fetch apt-get install -y -qq --no-install-recommends --download-only "${missing[@]}" >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps: done"
