@@ -48,10 +48,12 @@ pcaps=$(realpath "$pcaps")
 tmp=$(mktemp -d /tmp/xs-livecap.XXXXXX)
 lane_pids=()
 cleanup() {
-	local p
+	local p i
+	# A lane waits for its gen to end before it acts on a signal: removing
+	# the labs ends what runs inside them (gen, sensor) at once.
 	for p in "${lane_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	wait
 	for ((i = 0; i < LANES; i++)); do XS_LAB=xsc$$-$i scripts/lab.sh down >/dev/null 2>&1; done
+	wait
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
