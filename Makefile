@@ -40,7 +40,7 @@ FUZZ_OUT     := $(OUT)/fuzz
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Imaps -Iuser -Iloader -I$(OUT)
 FUZZ_SECONDS ?= 120
-FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config
+FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_capture
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
@@ -93,6 +93,12 @@ $(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config.c user/config.h
 	@mkdir -p $(FUZZ_OUT)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_config.c user/config.c -lyaml
 
+# The capture reader lives in the library: build all of it with clang.
+$(FUZZ_OUT)/fuzz_capture: fuzz/fuzz_capture.c $(LIB_SRCS) $(SKELS) $(wildcard maps/*.h user/*.h user/*/*.h loader/*.h)
+	@mkdir -p $(FUZZ_OUT)
+	$(CLANG) $(FUZZ_FLAGS) -Wno-unused-command-line-argument -o $@ fuzz/fuzz_capture.c \
+		$(LIB_SRCS) $(LDLIBS)
+
 fuzz-build: $(FUZZ_TARGETS)
 
 fuzz: deps fuzz-build
@@ -130,7 +136,8 @@ format:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -Imaps -Iloader -Iuser loader user
+		--suppress=missingIncludeSystem --include=scripts/cppcheck-macros.h \
+		-Imaps -Iloader -Iuser -I$(OUT) loader user bench
 
 clean:
 	rm -rf build build-san

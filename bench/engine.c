@@ -145,7 +145,7 @@ int bench_engine(struct bench_ctx *bc)
 	static const char *const shapes[] = { "spoof", "clients", "scan" };
 	int runs = bc->runs > 5 ? 5 : bc->runs, ticks = bc->quick ? 2 : 25, shape, l, i;
 	uint32_t limits[2] = { 0, bc->quick ? 20000 : 1000000 };
-	double eps[8], ms[8];
+	double eps[8] = {}, ms[8] = {};
 	struct bench_stat st;
 	char name[64];
 

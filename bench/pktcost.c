@@ -91,7 +91,7 @@ static int cmp_u32(const void *a, const void *b)
 static int measure(int prog_fd, const void *frame, int len, int repeat, int runs,
 		   struct bench_stat *st)
 {
-	__u32 d[64];
+	__u32 d[64] = {};
 	int i;
 
 	for (i = 0; i < runs && i < 64; i++) {
@@ -102,6 +102,8 @@ static int measure(int prog_fd, const void *frame, int len, int repeat, int runs
 			return -errno;
 		d[i] = o.duration;
 	}
+	if (runs > 64)
+		runs = 64;
 	qsort(d, runs, sizeof(d[0]), cmp_u32);
 	st->min = d[0];
 	st->median = d[runs / 2];

@@ -4,17 +4,7 @@
 #define XS_SKETCH_H
 
 #include "xs_abi.h"
-
-/* MurmurHash3's 64-bit finaliser: a cheap, well-mixed hash. */
-static __always_inline __u64 xs_mix64(__u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
+#include "xs_hash.h"
 
 static __always_inline __u64 xs_hash_addr(const struct xs_addr *a)
 {

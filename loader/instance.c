@@ -45,7 +45,7 @@ int xs_instance_lock(const char *pin_dir)
 static bool prog_uses_map(unsigned int prog_id, unsigned int map_id)
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[64], i;
+	__u32 len = sizeof(info), ids[64] = {}, i;
 	int fd = bpf_prog_get_fd_by_id(prog_id);
 	bool found = false;
 

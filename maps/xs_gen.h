@@ -25,6 +25,7 @@
 #else
 #include <linux/types.h>
 #endif
+#include "xs_hash.h"
 
 #define XS_GEN_FRAME_MAX 2048	/* bytes of one template frame */
 #define XS_GEN_KINDS_MAX 1024	/* templates in a plan with a kind[] table */
@@ -94,16 +95,8 @@ struct xs_gen_state {
 #define XS_GEN_INLINE static inline __attribute__((always_inline))
 #endif
 
-/* MurmurHash3's 64-bit finaliser: a bijection that mixes every bit. */
-XS_GEN_INLINE __u64 xs_gen_mix64(__u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
+/* The generator's mixing function is the project's one. */
+#define xs_gen_mix64 xs_mix64
 
 /* The value a field adds to its template for unit idx. */
 XS_GEN_INLINE __u32 xs_gen_value(const struct xs_gen_field *f, __u64 seed, __u64 idx)

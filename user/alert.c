@@ -80,7 +80,7 @@ void xs_finding_init(struct xs_finding *f, int rule)
 	f->key_port = -1;
 	f->dport = -1;
 	f->threshold = -1;
-	f->network = "default";
+	snprintf(f->network, sizeof(f->network), "default");
 	f->src_in_key = true;
 }
 
@@ -106,6 +106,13 @@ void xs_format_ts(double ts, char *buf, size_t len)
 	gmtime_r(&s, &tm);
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+void xs_alerts_set_cfg(struct xs_alert_mgr *m, const struct xs_alert_cfg *cfg)
+{
+	m->cfg = *cfg;
+	if (cfg->hostname[0])
+		snprintf(m->hostname, sizeof(m->hostname), "%s", cfg->hostname);
 }
 
 struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limit,

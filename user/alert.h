@@ -44,7 +44,8 @@ struct xs_finding {
 	int key_port;			/* part of the alert's identity; -1: none */
 	int dport;			/* destination.port; -1: none */
 	uint8_t proto;			/* IPPROTO_*; 0: any */
-	const char *network;		/* the network group whose settings applied */
+	char network[48];		/* the network group whose settings applied
+					 * (a copy: a reload frees the old names) */
 	double window_s;
 	double value;			/* observed */
 	const char *unit;
@@ -71,6 +72,8 @@ void xs_finding_detail(struct xs_finding *f, const char *name, double v);
 
 struct xs_alert_mgr;
 
+/* New update interval, cooldown, top sources (reload); open alerts stay. */
+void xs_alerts_set_cfg(struct xs_alert_mgr *m, const struct xs_alert_cfg *cfg);
 struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limit,
 				   const char *ifname, xs_alert_fn fn, void *ctx);
 void xs_alerts_free(struct xs_alert_mgr *m);

@@ -23,6 +23,7 @@
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
+#include "mpolicy.h"
 #include "names.h"
 #include "output.h"
 #include "settings.h"
@@ -315,6 +316,10 @@ static int setup_bpf(struct xs_bpf *b, const struct run_opts *o)
 
 struct run_ctx {
 	struct xs_engine *eng;
+	struct xs_mpolicy *pol;
+	struct xs_settings *set;
+	struct xs_collector *col;
+	const struct run_opts *o;
 	unsigned long long events;
 };
 
@@ -328,7 +333,76 @@ static void on_event(void *ctx, const struct xs_flow_event *e)
 
 static void on_alert(void *ctx, const struct xs_alert_out *a)
 {
+	struct run_ctx *r = ctx;
+
 	xs_output_alert(a);
+	if (r && r->pol)
+		xs_mpolicy_on_alert(r->pol, a);
+}
+
+/* The kernel's run-time knobs from the settings. */
+static int push_knobs(struct xs_collector *col, const struct xs_settings *s)
+{
+	__u32 ncpus = col->ncpus;
+
+	/* The budget is per CPU and per tick in the kernel; flows unseen for
+	 * two minutes are forgotten. */
+	return xs_collector_set_budget(col, (__u32)((s->event_budget * s->tick_ms / 1000 +
+						     ncpus - 1) / ncpus)) ||
+	       xs_collector_set_flow_ttl(col, (120000 + s->tick_ms - 1) / s->tick_ms) ||
+	       xs_collector_set_reflector_ports(col, s->refl_ports, s->nrefl_ports);
+}
+
+/* SIGHUP: the configuration file again, without detaching and without
+ * losing a count. The tick and the map sizes are the kernel's and stay
+ * until a restart; everything else applies now. An invalid file changes
+ * nothing. Without a file, file sinks reopen (logrotate). */
+static void reload(struct run_ctx *rc)
+{
+	struct xs_settings ns, old;
+	int n;
+
+	if (!rc->o->config) {
+		xs_output_reopen();
+		return;
+	}
+	if (xs_settings_init(&ns))
+		return;
+	n = xs_settings_reload(&ns, rc->o->config);
+	if (n) {
+		xs_err("reload of %s failed: the running configuration stays", rc->o->config);
+		xs_settings_free(&ns);
+		return;
+	}
+	if (ns.tick_ms != rc->set->tick_ms || memcmp(&ns.sizes, &rc->set->sizes, sizeof(ns.sizes)))
+		xs_warn("tick_ms and maps change at the next start; kept as they are");
+	ns.tick_ms = rc->set->tick_ms;
+	ns.sizes = rc->set->sizes;
+	if (rc->o->set_budget)
+		ns.event_budget = rc->o->budget;
+	if (push_knobs(rc->col, &ns))
+		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
+	if (xs_engine_reconfigure(rc->eng, &ns)) {
+		struct xs_engine_opts eo = {
+			.settings = &ns, .ifname = rc->o->ifaces[0], .on_alert = on_alert, .ctx = rc,
+		};
+		struct xs_engine *e = xs_engine_new(&eo);
+
+		if (!e) {
+			xs_err("reload: out of memory for the engine: the running configuration stays");
+			xs_settings_free(&ns);
+			return;
+		}
+		xs_warn("reload: new limits or windows: detection windows start again");
+		xs_engine_close_alerts(rc->eng, wall_now());
+		xs_engine_free(rc->eng);
+		rc->eng = e;
+	}
+	xs_mpolicy_configure(rc->pol, &ns);
+	old = *rc->set;
+	*rc->set = ns;
+	xs_settings_free(&old);
+	xs_info("reloaded %s", rc->o->config);
 }
 
 static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp,
@@ -390,7 +464,7 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP) {
-					xs_output_reopen();
+					reload(rc);
 					continue;
 				}
 				if (si.ssi_signo == SIGUSR2)
@@ -417,6 +491,7 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 				now = mono_now();
 				xs_engine_on_tick(rc->eng, &t, wall);
 				xs_output_tick(&t, wall, o->tick_ms / 1000.0);
+				xs_mpolicy_tick(rc->pol, wall);
 				xs_output_tick_timing(mono_now() - due, now - tick_start,
 						      expirations - 1);
 				{
@@ -487,12 +562,13 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_ctx rc = {};
 	struct xs_settings set = {};
+	struct xs_mitig mit = {};
 	struct xs_collector col = {};
 	struct xs_status_pub stp;
 	struct xs_bpf b = {};
 	struct run_opts o;
 	struct xs_tick t;
-	int lock_fd = -1, ret, i, ncpus;
+	int lock_fd = -1, ret, i;
 
 	if (parse_run_opts(argc, argv, &o))
 		return XS_EXIT_USAGE;
@@ -518,6 +594,7 @@ int cmd_run(int argc, char **argv)
 			.settings = &set,
 			.ifname = o.ifaces[0],
 			.on_alert = on_alert,
+			.ctx = &rc,
 		};
 
 		rc.eng = xs_engine_new(&eo);
@@ -556,19 +633,19 @@ int cmd_run(int argc, char **argv)
 	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
 			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
 		xs_warn("could not drop capabilities: %s", strerror(errno));
-	ncpus = col.ncpus;
-	/* The budget is per CPU and per tick in the kernel. */
-	if (xs_collector_set_budget(&col, (__u32)((o.budget * o.tick_ms / 1000 + ncpus - 1) /
-						  ncpus)) ||
-	    /* Flows unseen for two minutes are forgotten. */
-	    xs_collector_set_flow_ttl(&col, (__u32)((120000 + o.tick_ms - 1) / o.tick_ms))) {
+	if (push_knobs(&col, &set)) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
-	if (xs_collector_set_reflector_ports(&col, set.refl_ports, set.nrefl_ports)) {
+	xs_mitig_from_bpf(&mit, &b);
+	rc.pol = xs_mpolicy_new(&mit, &set);
+	if (!rc.pol) {
 		ret = XS_EXIT_FAIL;
 		goto out;
 	}
+	rc.set = &set;
+	rc.col = &col;
+	rc.o = &o;
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
 	ret = -event_loop(&col, &o, &stp, &rc);
 	/* Drain the last partial tick so the totals are complete. */
@@ -589,6 +666,7 @@ out:
 		close(lock_fd);
 	}
 out_settings:
+	xs_mpolicy_free(rc.pol);
 	xs_engine_free(rc.eng);
 	xs_settings_free(&set);
 	return ret;

@@ -484,3 +484,45 @@ const char *xs_cfg_filename(const struct xs_cfg *cfg)
 {
 	return cfg->name;
 }
+
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	/* FNV-1a: enough to tell two configurations apart. */
+	while (n--)
+		h = (h ^ *c++) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t hash_node(struct xs_cfg *cfg, int idx, uint64_t h, int depth)
+{
+	yaml_node_t *y = idx ? yaml_document_get_node(&cfg->doc, idx) : NULL;
+	yaml_node_pair_t *pair;
+	yaml_node_item_t *item;
+
+	if (!y || depth > 64)
+		return mix(h, "~", 1);
+	h = mix(h, &y->type, sizeof(y->type));
+	switch (y->type) {
+	case YAML_SCALAR_NODE:
+		return mix(h, y->data.scalar.value, y->data.scalar.length + 1);
+	case YAML_SEQUENCE_NODE:
+		for (item = y->data.sequence.items.start; item < y->data.sequence.items.top; item++)
+			h = hash_node(cfg, *item, h, depth + 1);
+		return mix(h, "]", 1);
+	case YAML_MAPPING_NODE:
+		for (pair = y->data.mapping.pairs.start; pair < y->data.mapping.pairs.top; pair++) {
+			h = hash_node(cfg, pair->key, h, depth + 1);
+			h = hash_node(cfg, pair->value, h, depth + 1);
+		}
+		return mix(h, "}", 1);
+	default:
+		return h;
+	}
+}
+
+uint64_t xs_cfg_hash(xs_node n)
+{
+	return n.cfg ? hash_node(n.cfg, n.idx, 0xcbf29ce484222325ULL, 0) : 0;
+}

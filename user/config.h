@@ -71,6 +71,10 @@ void xs_cfg_error(xs_node n, const char *fmt, ...) __attribute__((format(printf,
  * Returns the number of unknown keys. */
 int xs_cfg_check_unknown(xs_node map);
 
+/* A fingerprint of a subtree (keys, values, order), to tell whether a
+ * section changed between two loads. 0 for an absent node. */
+uint64_t xs_cfg_hash(xs_node n);
+
 int xs_cfg_nerrors(const struct xs_cfg *cfg);
 const char *xs_cfg_error_at(const struct xs_cfg *cfg, int i);
 const char *xs_cfg_filename(const struct xs_cfg *cfg);

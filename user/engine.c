@@ -67,13 +67,41 @@ static void ewma_decay(struct xs_ewma *e, double alpha, uint64_t m)
 	e->mean = (float)(q * e->mean);
 }
 
+/* The windows (in ticks) of every profile and rule, and the ring
+ * geometries they need. */
+static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][XS_R_MAX],
+		    uint32_t *max_win, struct xs_wgeom *dg, struct xs_wgeom *cg, struct xs_wgeom *lg)
+{
+	uint32_t flood_max = 1, brute_max = 1;
+	size_t i;
+	int p, r;
+
+	*max_win = 0;
+	for (p = 0; p < rs->nprofiles; p++)
+		for (r = 0; r < XS_R_MAX; r++) {
+			double w = xs_rule_window_s(&rs->prof[p], r) / tick_s;
+			uint32_t n = w < 1 ? 1 : (uint32_t)llround(w);
+
+			win[p][r] = n;
+			if (n > *max_win)
+				*max_win = n;
+			if (r == XS_R_BRUTE_FORCE && n > brute_max)
+				brute_max = n;
+		}
+	for (p = 0; p < rs->nprofiles; p++)
+		for (i = 0; i < sizeof(flood_rules) / sizeof(flood_rules[0]); i++)
+			if (win[p][flood_rules[i]] > flood_max)
+				flood_max = win[p][flood_rules[i]];
+	xs_wgeom_init(dg, flood_max, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(cg, brute_max, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(lg, *max_win, XS_WIN_SLOTS_MAX);
+}
+
 struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 {
 	const struct xs_settings *s = o->settings;
 	struct xs_engine *e = calloc(1, sizeof(*e));
-	uint32_t flood_max = 1, brute_max = 1;
 	size_t i;
-	int p, r;
 
 	if (!e)
 		return NULL;
@@ -82,24 +110,7 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 	e->tick_s = s->tick_ms / 1000.0;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
 	e->now = 1;
-	for (p = 0; p < e->rs->nprofiles; p++)
-		for (r = 0; r < XS_R_MAX; r++) {
-			double w = xs_rule_window_s(&e->rs->prof[p], r) / e->tick_s;
-			uint32_t n = w < 1 ? 1 : (uint32_t)llround(w);
-
-			e->win[p][r] = n;
-			if (n > e->max_win)
-				e->max_win = n;
-			if (r == XS_R_BRUTE_FORCE && n > brute_max)
-				brute_max = n;
-		}
-	for (p = 0; p < e->rs->nprofiles; p++)
-		for (i = 0; i < sizeof(flood_rules) / sizeof(flood_rules[0]); i++)
-			if (e->win[p][flood_rules[i]] > flood_max)
-				flood_max = e->win[p][flood_rules[i]];
-	xs_wgeom_init(&e->dgeom, flood_max, XS_WIN_SLOTS_MAX);
-	xs_wgeom_init(&e->cgeom, brute_max, XS_WIN_SLOTS_MAX);
-	xs_wgeom_init(&e->lgeom, e->max_win, XS_WIN_SLOTS_MAX);
+	windows(e->rs, e->tick_s, e->win, &e->max_win, &e->dgeom, &e->cgeom, &e->lgeom);
 	for (i = 0; i < (size_t)s->nrefl_ports; i++)
 		e->refl_bitmap[s->refl_ports[i] >> 4] |= 1u << (s->refl_ports[i] & 15);
 
@@ -135,6 +146,35 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 fail:
 	xs_engine_free(e);
 	return NULL;
+}
+
+int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s)
+{
+	uint32_t win[XS_PROFILES_MAX][XS_R_MAX], max_win;
+	struct xs_wgeom dg, cg, lg;
+	size_t i;
+
+	if (s->tick_ms != e->set.tick_ms || memcmp(&s->limits, &e->set.limits, sizeof(s->limits)))
+		return -EAGAIN;
+	/* Windows remember which network group they belong to. */
+	if (s->rules->nprofiles != e->rs->nprofiles || s->rules->ncidrs != e->rs->ncidrs ||
+	    memcmp(s->rules->cidrs, e->rs->cidrs, sizeof(s->rules->cidrs[0]) * s->rules->ncidrs))
+		return -EAGAIN;
+	windows(s->rules, e->tick_s, win, &max_win, &dg, &cg, &lg);
+	/* The rings keep their history only if their shape is unchanged. */
+	if (memcmp(&dg, &e->dgeom, sizeof(dg)) || memcmp(&cg, &e->cgeom, sizeof(cg)) ||
+	    memcmp(&lg, &e->lgeom, sizeof(lg)))
+		return -EAGAIN;
+	e->set = *s;
+	e->rs = s->rules;
+	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
+	memcpy(e->win, win, sizeof(win));
+	e->max_win = max_win;
+	memset(e->refl_bitmap, 0, sizeof(e->refl_bitmap));
+	for (i = 0; i < (size_t)s->nrefl_ports; i++)
+		e->refl_bitmap[s->refl_ports[i] >> 4] |= 1u << (s->refl_ports[i] & 15);
+	xs_alerts_set_cfg(e->alerts, &s->alerts);
+	return 0;
 }
 
 void xs_engine_free(struct xs_engine *e)
@@ -945,7 +985,7 @@ void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_
 	uint32_t id, last = xs_wslot_id(&e->lgeom, c->now);
 
 	f->window_s = nticks * e->tick_s;
-	f->network = e->rs->prof_name[prof];
+	snprintf(f->network, sizeof(f->network), "%s", e->rs->prof_name[prof]);
 	memset(&f->loss, 0, sizeof(f->loss));
 	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_loss_slot *l =

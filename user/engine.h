@@ -30,6 +30,10 @@ struct xs_engine_opts {
 
 struct xs_engine *xs_engine_new(const struct xs_engine_opts *o);
 void xs_engine_free(struct xs_engine *e);
+/* New settings (reload) while keeping every window and open alert: works
+ * when the tick, the limits and the windows' ring shapes are unchanged;
+ * otherwise -EAGAIN, and the caller starts a new engine. */
+int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s);
 
 void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev);
 /* Ends the current tick: t holds its aggregates (may be NULL: no

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "htab.h"
+#include "xs_hash.h"
 
 #define TAG_USED (1u << 31)
 #define MAX_SLOTS (1u << 30)
@@ -11,16 +12,6 @@
 static inline uint64_t rotl64(uint64_t x, int r)
 {
 	return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t fmix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
 }
 
 uint64_t xs_hash(const void *key, uint32_t len)
@@ -46,7 +37,7 @@ uint64_t xs_hash(const void *key, uint32_t len)
 		memcpy(&w4, p, len);
 		h = rotl64(h ^ (w4 * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
 	}
-	return fmix64(h);
+	return xs_mix64(h);
 }
 
 int xs_htab_init(struct xs_htab *t, uint32_t ksize, uint32_t vsize, size_t limit)

@@ -220,6 +220,13 @@ static int add_sink(xs_node n)
 	return xs_cfg_nerrors(n.cfg) > errs ? -1 : 0;
 }
 
+static uint64_t config_hash;	/* of the outputs section in use */
+
+bool xs_output_same_config(xs_node root)
+{
+	return configured && xs_cfg_hash(xs_cfg_get(root, "outputs")) == config_hash;
+}
+
 int xs_output_configure(xs_node root)
 {
 	xs_node outs;
@@ -227,6 +234,7 @@ int xs_output_configure(xs_node root)
 
 	free_sinks();
 	configured = true;
+	config_hash = root.cfg ? xs_cfg_hash(xs_cfg_get(root, "outputs")) : 0;
 	if (!root.cfg || !xs_node_present(xs_cfg_get(root, "outputs"))) {
 		/* No configuration: alerts on stdout, as a user would expect. */
 		sinks[0].ops = &xs_sink_stdout;
@@ -238,6 +246,25 @@ int xs_output_configure(xs_node root)
 	for (i = 0; i < xs_cfg_seq_len(outs); i++)
 		if (add_sink(xs_cfg_seq_at(outs, i)))
 			err = -EINVAL;
+	return err;
+}
+
+int xs_output_check(xs_node root)
+{
+	/* Configure into the same table, then put the running sinks back:
+	 * add_sink() only knows the global table. */
+	static struct xs_sink saved[MAX_SINKS];
+	int saved_n = nsinks, err;
+	bool saved_configured = configured;
+
+	memcpy(saved, sinks, sizeof(saved));
+	memset(sinks, 0, sizeof(sinks));
+	nsinks = 0;
+	err = xs_output_configure(root);
+	free_sinks();	/* configured, never opened: only their settings */
+	memcpy(sinks, saved, sizeof(saved));
+	nsinks = saved_n;
+	configured = saved_configured;
 	return err;
 }
 

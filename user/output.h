@@ -33,6 +33,11 @@ struct xs_alert_out {
 /* Reads the "outputs" section of the configuration (absent: stdout only).
  * Errors are recorded in the configuration (see config.h). */
 int xs_output_configure(xs_node root);
+/* Checks the "outputs" section (errors recorded in the configuration)
+ * without touching the sinks in use: for a reload. */
+int xs_output_check(xs_node root);
+/* Is the "outputs" section the one in use (a reload can keep the sinks)? */
+bool xs_output_same_config(xs_node root);
 /* Opens the configured sinks; returns 0 or a negative errno (logged). */
 int xs_output_open(void);
 void xs_output_alert(const struct xs_alert_out *a);

@@ -57,4 +57,9 @@ struct xs_replay_opts {
  * line (unreadable file, not Ethernet, BPF load failure, ...). */
 int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st);
 
+/* The capture reader and the replay's clock without the XDP program, on a
+ * capture already open (a pcap_t *): frames are only counted, the engine
+ * sees empty ticks. For fuzzing the reader; never touches the kernel. */
+int xs_replay_dry(void *pcap, const struct xs_settings *s, struct xs_replay_stats *st);
+
 #endif

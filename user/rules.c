@@ -18,6 +18,11 @@ const char *const xs_rule_names[XS_R_MAX] = {
 	[XS_R_TRAFFIC_ANOMALY] = "traffic_anomaly",
 };
 
+const char *const xs_action_names[XS_ACT_MAX + 1] = {
+	[XS_ACT_NONE] = "none", [XS_ACT_BLOCK] = "block", [XS_ACT_RATE_LIMIT] = "rate_limit",
+	[XS_ACT_MAX] = NULL,
+};
+
 int xs_rule_by_name(const char *name)
 {
 	int i;
@@ -77,6 +82,9 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	static const uint16_t client[] = { 53, 80, 123, 443, 853, 8080, 8443 };
 
 	memset(p, 0, sizeof(*p));
+	/* Mitigation is opt-in per rule (and needs mitigation.enforce). */
+	for (int r = 0; r < XS_R_MAX; r++)
+		p->act[r] = (struct xs_rule_action){ XS_ACT_NONE, 600, 0 };
 	p->syn.enabled = true;
 	p->syn.window_s = 3;
 	p->syn.threshold_pps = 1000;
@@ -239,6 +247,23 @@ static void read_ports(xs_node map, const char *key, struct xs_ports *out)
 	ports_set(out, tmp, n);
 }
 
+/* action, action_ttl_s and limit_pps: the same keys for every rule. */
+static void read_action(xs_node m, int rule, struct xs_rule_action *a)
+{
+	xs_node n = xs_cfg_get(m, "action");
+	int act = a->action;
+
+	if (!xs_cfg_enum(m, "action", xs_action_names, &act)) {
+		if (act == XS_ACT_RATE_LIMIT && !xs_rule_limitable(rule))
+			xs_cfg_error(n, "rate_limit protects a flood's victim: it applies to "
+					"syn_flood, udp_flood, icmp_flood, volumetric and reflection");
+		else
+			a->action = act;
+	}
+	xs_cfg_double(m, "action_ttl_s", 1, 86400 * 30, &a->ttl_s);
+	xs_cfg_double(m, "limit_pps", 0, PPS_MAX, &a->limit_pps);
+}
+
 static void read_rule(xs_node m, int rule, struct xs_rule_params *p)
 {
 	size_t i;
@@ -267,6 +292,7 @@ static void read_rule(xs_node m, int rule, struct xs_rule_params *p)
 			break;
 		}
 	}
+	read_action(m, rule, &p->act[rule]);
 	xs_cfg_check_unknown(m);
 }
 
@@ -296,67 +322,14 @@ static void read_rules(xs_node rules, struct xs_rule_params *p)
 	}
 }
 
-int xs_cidr_parse(const char *s, struct xs_cidr *c)
-{
-	char buf[64], *slash;
-	long plen = -1;
-	int i, v4;
-
-	memset(c, 0, sizeof(*c));
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash) {
-		char *end;
-
-		*slash = '\0';
-		plen = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end || plen < 0)
-			return -1;
-	}
-	v4 = inet_pton(AF_INET, buf, &c->net.a[12]) == 1;
-	if (v4) {
-		c->net.a[10] = c->net.a[11] = 0xff;
-		if (plen > 32)
-			return -1;
-		c->plen = plen < 0 ? 128 : (uint8_t)(96 + plen);
-	} else {
-		if (inet_pton(AF_INET6, buf, c->net.a) != 1 || plen > 128)
-			return -1;
-		c->plen = plen < 0 ? 128 : (uint8_t)plen;
-	}
-	/* Mask the host bits. */
-	for (i = 0; i < 16; i++) {
-		int bits = c->plen - i * 8;
-
-		if (bits <= 0)
-			c->net.a[i] = 0;
-		else if (bits < 8)
-			c->net.a[i] &= (uint8_t)(0xff << (8 - bits));
-	}
-	return 0;
-}
-
-bool xs_cidr_match(const struct xs_cidr *c, const struct xs_addr *a)
-{
-	int full = c->plen / 8, rest = c->plen % 8;
-
-	if (memcmp(c->net.a, a->a, full))
-		return false;
-	if (rest && ((a->a[full] ^ c->net.a[full]) & (uint8_t)(0xff << (8 - rest))))
-		return false;
-	return true;
-}
-
 int xs_ruleset_profile(const struct xs_ruleset *rs, const struct xs_addr *a)
 {
 	int i, best = 0, best_len = -1;
 
 	for (i = 0; i < rs->ncidrs; i++)
-		if (rs->cidrs[i].plen > best_len && xs_cidr_match(&rs->cidrs[i], a)) {
+		if ((int)rs->cidrs[i].p.len > best_len && xs_prefix_contains(&rs->cidrs[i].p, a)) {
 			best = rs->cidrs[i].profile;
-			best_len = rs->cidrs[i].plen;
+			best_len = rs->cidrs[i].p.len;
 		}
 	return best;
 }
@@ -390,9 +363,11 @@ static void read_network(struct xs_ruleset *rs, xs_node g)
 			xs_cfg_error(c, "at most %d CIDRs in all", XS_CIDRS_MAX);
 			break;
 		}
-		if (!s || xs_cidr_parse(s, &rs->cidrs[rs->ncidrs])) {
-			xs_cfg_error(c, "expected an address or CIDR like 10.0.0.0/8 or 2001:db8::/32, "
-					"got '%s'",
+		/* Host bits must be zero: 10.1.2.3/8 is more likely a typo
+		 * than a way to write 10.0.0.0/8. */
+		if (!s || xs_prefix_parse(s, &rs->cidrs[rs->ncidrs].p)) {
+			xs_cfg_error(c, "expected an address or CIDR like 10.0.0.0/8 or 2001:db8::/32 "
+					"(host bits zero), got '%s'",
 				     s ? s : "");
 			continue;
 		}
@@ -470,6 +445,29 @@ bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
 		return p->anom.enabled;
 	}
 	return false;
+}
+
+bool xs_rule_limitable(int rule)
+{
+	return rule == XS_R_SYN_FLOOD || rule == XS_R_UDP_FLOOD || rule == XS_R_ICMP_FLOOD ||
+	       rule == XS_R_VOLUMETRIC || rule == XS_R_REFLECTION;
+}
+
+double xs_rule_threshold_pps(const struct xs_rule_params *p, int rule)
+{
+	switch (rule) {
+	case XS_R_SYN_FLOOD:
+		return p->syn.threshold_pps;
+	case XS_R_UDP_FLOOD:
+		return p->udp.threshold_pps;
+	case XS_R_ICMP_FLOOD:
+		return p->icmp.threshold_pps;
+	case XS_R_VOLUMETRIC:
+		return p->vol.threshold_pps;
+	case XS_R_REFLECTION:
+		return p->refl.threshold_pps;
+	}
+	return 0;
 }
 
 double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "xs_abi.h"
 #include "config.h"
+#include "prefix.h"
 
 enum xs_rule {
 	XS_R_SYN_FLOOD = 0,
@@ -49,7 +50,23 @@ struct xs_p_flood {
 	uint32_t min_sources;
 };
 
+/* What enforce mode does when a rule's alert starts (and while it goes on). */
+enum xs_action {
+	XS_ACT_NONE = 0,
+	XS_ACT_BLOCK,		/* drop the attacker (source.ip) */
+	XS_ACT_RATE_LIMIT,	/* token bucket on the victim's matching traffic */
+	XS_ACT_MAX
+};
+extern const char *const xs_action_names[XS_ACT_MAX + 1];
+
+struct xs_rule_action {
+	int action;		/* enum xs_action */
+	double ttl_s;		/* lifetime, renewed by each alert update */
+	double limit_pps;	/* rate_limit: packets/s let through (0: the threshold) */
+};
+
 struct xs_rule_params {
+	struct xs_rule_action act[XS_R_MAX];
 	struct {
 		bool enabled;
 		double window_s;
@@ -104,8 +121,7 @@ struct xs_rule_params {
 #define XS_CIDRS_MAX 1024
 
 struct xs_cidr {
-	struct xs_addr net;	/* masked; IPv4 as ::ffff:a.b.c.d */
-	uint8_t plen;		/* over the 128-bit form (IPv4 /n is 96 + n) */
+	struct xs_prefix p;	/* IPv4 as ::ffff:a.b.c.d/96+n */
 	uint8_t profile;
 };
 
@@ -127,13 +143,14 @@ void xs_ruleset_configure(struct xs_ruleset *rs, xs_node root);
 /* Profile index for an address (0 when no group matches). */
 int xs_ruleset_profile(const struct xs_ruleset *rs, const struct xs_addr *a);
 
-/* Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (a host). */
-int xs_cidr_parse(const char *s, struct xs_cidr *c);
-bool xs_cidr_match(const struct xs_cidr *c, const struct xs_addr *a);
 
 /* The largest window (seconds) any profile uses for rule r. */
 double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule);
 double xs_rule_window_s(const struct xs_rule_params *p, int rule);
+/* The rule's packets/s threshold (0 if it has none). */
+double xs_rule_threshold_pps(const struct xs_rule_params *p, int rule);
+/* Can the rule rate-limit its victim (a flood with one traffic class)? */
+bool xs_rule_limitable(int rule);
 bool xs_rule_enabled(const struct xs_rule_params *p, int rule);
 
 #endif

@@ -34,8 +34,11 @@ int xs_settings_init(struct xs_settings *s)
 	s->alerts.cooldown_s = 30;
 	s->alerts.top_sources = 5;
 	s->rules = malloc(sizeof(*s->rules));
-	if (!s->rules)
+	s->mitigation = calloc(1, sizeof(*s->mitigation));
+	if (!s->rules || !s->mitigation) {
+		xs_settings_free(s);
 		return -ENOMEM;
+	}
 	xs_ruleset_default(s->rules);
 	return 0;
 }
@@ -43,7 +46,9 @@ int xs_settings_init(struct xs_settings *s)
 void xs_settings_free(struct xs_settings *s)
 {
 	free(s->rules);
+	free(s->mitigation);
 	s->rules = NULL;
+	s->mitigation = NULL;
 }
 
 static void read_u32(xs_node m, const char *key, uint32_t min, uint32_t max, uint32_t *out)
@@ -51,7 +56,34 @@ static void read_u32(xs_node m, const char *key, uint32_t min, uint32_t max, uin
 	xs_cfg_u32(m, key, min, max, out);
 }
 
-static void configure(struct xs_settings *s, xs_node root)
+static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
+{
+	xs_node allow = xs_cfg_get_seq(n, "allowlist");
+	int i, len = xs_cfg_seq_len(allow);
+
+	xs_cfg_bool(n, "enforce", &m->enforce);
+	if (xs_node_present(allow)) {
+		m->nallow = 0;
+		for (i = 0; i < len; i++) {
+			xs_node c = xs_cfg_seq_at(allow, i);
+			const char *str = xs_node_scalar(c);
+
+			if (m->nallow >= XS_ALLOWLIST_MAX) {
+				xs_cfg_error(c, "at most %d prefixes", XS_ALLOWLIST_MAX);
+				break;
+			}
+			if (!str || xs_prefix_parse(str, &m->allow[m->nallow]))
+				xs_cfg_error(c, "expected an address or a prefix with zero host bits "
+						"(192.0.2.0/24, 2001:db8::/32), got '%s'",
+					     str ? str : "");
+			else
+				m->nallow++;
+		}
+	}
+	xs_cfg_check_unknown(n);
+}
+
+static void configure(struct xs_settings *s, xs_node root, bool check_outputs)
 {
 	xs_node maps, limits, alerts, refl;
 	uint64_t v;
@@ -112,16 +144,20 @@ static void configure(struct xs_settings *s, xs_node root)
 	xs_cfg_str(alerts, "hostname", s->alerts.hostname, sizeof(s->alerts.hostname));
 	xs_cfg_check_unknown(alerts);
 
+	read_mitigation(s->mitigation, xs_cfg_get_map(root, "mitigation"));
 	xs_ruleset_configure(s->rules, root);
 	/* The sinks read their own section; it is never an unknown key here. */
 	xs_cfg_get(root, "outputs");
-	xs_output_configure(root);
+	if (check_outputs)
+		xs_output_check(root);
+	else
+		xs_output_configure(root);
 	xs_cfg_check_unknown(root);
 }
 
 int xs_settings_apply(struct xs_settings *s, struct xs_cfg *cfg)
 {
-	configure(s, xs_cfg_root(cfg));
+	configure(s, xs_cfg_root(cfg), false);
 	return xs_cfg_nerrors(cfg);
 }
 
@@ -144,8 +180,35 @@ int xs_settings_load(struct xs_settings *s, const char *path)
 		xs_err("%s", err);
 		return -1;
 	}
-	configure(s, xs_cfg_root(cfg));
+	configure(s, xs_cfg_root(cfg), false);
 	return finish(cfg);
+}
+
+int xs_settings_reload(struct xs_settings *s, const char *path)
+{
+	char err[512];
+	struct xs_cfg *cfg = xs_cfg_load_file(path, err, sizeof(err));
+	int n, open_failed = 0;
+
+	if (!cfg) {
+		xs_err("%s", err);
+		return -1;
+	}
+	configure(s, xs_cfg_root(cfg), true);
+	if (!xs_cfg_nerrors(cfg)) {
+		if (xs_output_same_config(xs_cfg_root(cfg))) {
+			/* Unchanged: keep the sinks (and their queues); files
+			 * reopen, as logrotate expects of a SIGHUP. */
+			xs_output_reopen();
+		} else {
+			/* Replace them; the old ones flush as they close. */
+			xs_output_close();
+			xs_output_configure(xs_cfg_root(cfg));
+			open_failed = xs_output_open() ? 1 : 0;
+		}
+	}
+	n = finish(cfg);
+	return n ? n : open_failed;
 }
 
 int xs_settings_load_string(struct xs_settings *s, const char *name, const char *yaml)
@@ -157,6 +220,6 @@ int xs_settings_load_string(struct xs_settings *s, const char *name, const char 
 		xs_err("%s", err);
 		return -1;
 	}
-	configure(s, xs_cfg_root(cfg));
+	configure(s, xs_cfg_root(cfg), false);
 	return finish(cfg);
 }

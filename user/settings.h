@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "loader.h"
+#include "prefix.h"
 #include "rules.h"
 
 #define XS_REFL_PORTS_MAX 256
@@ -36,6 +37,15 @@ struct xs_alert_cfg {
 	char hostname[256];		/* observer.hostname; empty = gethostname() */
 };
 
+#define XS_ALLOWLIST_MAX 1024
+
+/* Enforce mode: off, rules' actions are only reported (as not enforced). */
+struct xs_mitig_cfg {
+	bool enforce;
+	int nallow;
+	struct xs_prefix allow[XS_ALLOWLIST_MAX];	/* never dropped */
+};
+
 struct xs_settings {
 	uint32_t tick_ms;
 	uint64_t event_budget;	/* new-flow events per second, all CPUs */
@@ -44,6 +54,7 @@ struct xs_settings {
 	struct xs_sizes sizes;
 	struct xs_limits limits;
 	struct xs_alert_cfg alerts;
+	struct xs_mitig_cfg *mitigation;	/* owned */
 	struct xs_ruleset *rules;	/* owned */
 };
 
@@ -56,6 +67,12 @@ void xs_settings_free(struct xs_settings *s);
  * "FILE:LINE: key: what"; returns the number of errors (0: s is ready), or
  * -1 when the file cannot be read or parsed (one line logged). */
 int xs_settings_load(struct xs_settings *s, const char *path);
+
+/* SIGHUP: loads path into s (which must hold the defaults) like
+ * xs_settings_load, checking `outputs` without touching the running
+ * sinks; only when the whole file is valid are the sinks replaced (closed,
+ * configured anew, opened). Returns the number of errors (logged), or -1. */
+int xs_settings_reload(struct xs_settings *s, const char *path);
 
 /* Applies a loaded document without printing: the errors stay in cfg
  * (tests). Returns the number of errors. */

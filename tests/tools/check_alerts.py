@@ -6,8 +6,11 @@
   check_alerts.py SCHEMA FILE --truth TSV --capture NAME
                                                     and the TRUTH.tsv row of NAME holds
 
-Every line must validate against the JSON Schema; every alert (event.id)
-must be one start, then updates, then one end, with the same rule and key.
+Every alert line (event.kind "alert") must validate against the JSON
+Schema; every alert (event.id) must be one start, then updates, then one
+end, with the same rule and key. Mitigation events (event.kind "event")
+are validated against schema/mitigation.schema.json, next to SCHEMA, and
+each block (rate_limit) id has at most one unblock (unlimit) after it.
 A truth row's `expect` items are RULE:ATTACKER>VICTIM ('*' = any, or
 absent); `forbid` lists rule names that must not appear ('*' = none at all).
 Prints what is wrong and exits 1, or prints a one-line summary and exits 0.
@@ -52,8 +55,15 @@ def main():
         schema = json.load(f)
     Draft202012Validator.check_schema(schema)
     v = Draft202012Validator(schema, format_checker=FormatChecker())
+    import os
+    with open(os.path.join(os.path.dirname(os.path.abspath(a.schema)),
+                           'mitigation.schema.json')) as f:
+        mschema = json.load(f)
+    Draft202012Validator.check_schema(mschema)
+    mv = Draft202012Validator(mschema, format_checker=FormatChecker())
     errors = []
     docs = []
+    mitig = {}
     for path in a.files:
         with open(path) as f:
             for n, line in enumerate(f, 1):
@@ -64,9 +74,14 @@ def main():
                 except ValueError as e:
                     errors.append('%s:%d: not JSON: %s' % (path, n, e))
                     continue
-                for e in v.iter_errors(d):
+                kind = d.get('event', {}).get('kind') if isinstance(d, dict) else None
+                for e in (mv if kind == 'event' else v).iter_errors(d):
                     where = '/'.join(str(p) for p in e.absolute_path)
                     errors.append('%s:%d: %s: %s' % (path, n, where or '(top)', e.message))
+                if kind == 'event':
+                    ev = d.get('event', {})
+                    mitig.setdefault(ev.get('id'), []).append(ev.get('action'))
+                    continue
                 docs.append((path, n, d))
 
     # Lifecycles: start, update*, end, one key per id.
@@ -87,6 +102,11 @@ def main():
         if not ok:
             errors.append('%s: alert %s: actions %s, expected start, update..., end'
                           % (st['where'], aid, acts))
+
+    for mid, acts in mitig.items():
+        ends = [x for x in acts if x in ('unblock', 'unlimit')]
+        if len(ends) > 1 or (ends and acts[-1] not in ('unblock', 'unlimit')):
+            errors.append('mitigation %s: actions %s' % (mid, acts))
 
     starts = [d for _, _, d in docs if d.get('event', {}).get('action') == 'start']
     if len(starts) < a.min_alerts:
@@ -114,8 +134,9 @@ def main():
     rules = {}
     for d in starts:
         rules[d['rule']['name']] = rules.get(d['rule']['name'], 0) + 1
-    print('ok: %d alert events, %d alerts %s' % (len(docs), len(starts),
-                                                 ' '.join('%s=%d' % kv for kv in sorted(rules.items()))))
+    print('ok: %d alert events, %d alerts %s%s' % (
+        len(docs), len(starts), ' '.join('%s=%d' % kv for kv in sorted(rules.items())),
+        ', %d mitigation events' % sum(len(x) for x in mitig.values()) if mitig else ''))
     return 0
 
 

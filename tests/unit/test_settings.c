@@ -72,7 +72,7 @@ static void test_errors_with_lines(void)
 		"t.yaml:6: rules.port_scan.window_s: expected a number, got 'abc'",
 		"t.yaml:5: rules.port_scan.threshhold: unknown key",
 		"t.yaml:9: networks[0].cidrs[0]: expected an address or CIDR like 10.0.0.0/8 or "
-		"2001:db8::/32, got '10.0.0.0/33'",
+		"2001:db8::/32 (host bits zero), got '10.0.0.0/33'",
 		"t.yaml:10: networks[0].rules.brute_force.login_ports[1]: 70000 is out of range "
 		"(0..65535)",
 		"t.yaml:12: outputs[0].bogus: unknown key",
@@ -170,29 +170,31 @@ static void test_values_and_overrides(void)
 
 static void test_cidr(void)
 {
-	struct xs_cidr c;
+	struct xs_prefix c;
 	struct xs_addr a;
 
-	CU_ASSERT_EQUAL(xs_cidr_parse("10.1.2.3/8", &c), 0);	/* host bits masked */
-	CU_ASSERT_EQUAL(c.plen, 104);
+	/* Host bits must be zero: 10.1.2.3/8 is refused, not masked. */
+	CU_ASSERT_EQUAL(xs_prefix_parse("10.1.2.3/8", &c), -1);
+	CU_ASSERT_EQUAL(xs_prefix_parse("10.0.0.0/8", &c), 0);
+	CU_ASSERT_EQUAL(c.len, 104);
 	xs_addr_parse("10.200.0.1", &a);
-	CU_ASSERT(xs_cidr_match(&c, &a));
+	CU_ASSERT(xs_prefix_contains(&c, &a));
 	xs_addr_parse("11.0.0.1", &a);
-	CU_ASSERT(!xs_cidr_match(&c, &a));
+	CU_ASSERT(!xs_prefix_contains(&c, &a));
 	/* An IPv4 prefix never matches IPv6 addresses and vice versa. */
 	xs_addr_parse("::a01:203", &a);
-	CU_ASSERT(!xs_cidr_match(&c, &a));
-	CU_ASSERT_EQUAL(xs_cidr_parse("0.0.0.0/0", &c), 0);
+	CU_ASSERT(!xs_prefix_contains(&c, &a));
+	CU_ASSERT_EQUAL(xs_prefix_parse("0.0.0.0/0", &c), 0);
 	xs_addr_parse("2001:db8::1", &a);
-	CU_ASSERT(!xs_cidr_match(&c, &a));
-	CU_ASSERT_EQUAL(xs_cidr_parse("2001:db8::/29", &c), 0);
+	CU_ASSERT(!xs_prefix_contains(&c, &a));
+	CU_ASSERT_EQUAL(xs_prefix_parse("2001:db8::/29", &c), 0);
 	xs_addr_parse("2001:dbf:ffff::1", &a);
-	CU_ASSERT(xs_cidr_match(&c, &a));
+	CU_ASSERT(xs_prefix_contains(&c, &a));
 	xs_addr_parse("2001:dc0::1", &a);
-	CU_ASSERT(!xs_cidr_match(&c, &a));
-	CU_ASSERT_EQUAL(xs_cidr_parse("2001:db8::/129", &c), -1);
-	CU_ASSERT_EQUAL(xs_cidr_parse("10.0.0.0/", &c), -1);
-	CU_ASSERT_EQUAL(xs_cidr_parse("foo", &c), -1);
+	CU_ASSERT(!xs_prefix_contains(&c, &a));
+	CU_ASSERT_EQUAL(xs_prefix_parse("2001:db8::/129", &c), -1);
+	CU_ASSERT_EQUAL(xs_prefix_parse("10.0.0.0/", &c), -1);
+	CU_ASSERT_EQUAL(xs_prefix_parse("foo", &c), -1);
 }
 
 static const struct xs_test tests[] = {

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <jansson.h>
+#include <bpf/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "htab.h"
+#include "log.h"
+#include "mpolicy.h"
+#include "names.h"
+#include "rules.h"
+
+#define META_MAX 64	/* actions waiting to show up in the tables */
+
+/* An entry of the kernel tables, as last seen. */
+struct entry {
+	struct xs_prefix p;
+	bool is_block;
+	bool seen;		/* still there at this tick's listing */
+	bool expired;		/* removed by this tick's TTL sweep */
+	__u64 created_ns;	/* blocks: told apart when re-created */
+	__u64 hits, bytes;	/* blocks: packets/bytes dropped; limits: dropped */
+	__u32 match;		/* limits */
+	__u64 pps;
+	char by[8];		/* "rule" or "user" */
+	char rule[24];		/* the rule whose alert added it, or "manual" */
+	char alert_id[24];
+	char id[24];		/* this mitigation's event.id */
+};
+
+/* What a rule asked for, until the next listing shows the entry. */
+struct meta {
+	struct xs_prefix p;
+	bool is_block;
+	char rule[24];
+	char alert_id[24];
+};
+
+struct xs_mpolicy {
+	struct xs_mitig *m;
+	const struct xs_settings *s;
+	struct entry *e;
+	int n, cap;
+	struct meta meta[META_MAX];
+	int nmeta;
+	struct xs_mpolicy_stats st;
+	char hostname[256];
+};
+
+static const int rule_match[XS_R_MAX] = {
+	[XS_R_SYN_FLOOD] = XS_LIM_SYN,	  [XS_R_UDP_FLOOD] = XS_LIM_UDP,
+	[XS_R_ICMP_FLOOD] = XS_LIM_ICMP,  [XS_R_VOLUMETRIC] = XS_LIM_ALL,
+	[XS_R_REFLECTION] = XS_LIM_REFLECT,
+};
+
+struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *s)
+{
+	struct xs_mpolicy *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->m = m;
+	if (s->alerts.hostname[0])
+		snprintf(p->hostname, sizeof(p->hostname), "%s", s->alerts.hostname);
+	else if (gethostname(p->hostname, sizeof(p->hostname)))
+		snprintf(p->hostname, sizeof(p->hostname), "unknown");
+	if (xs_mpolicy_configure(p, s)) {
+		xs_mpolicy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void xs_mpolicy_free(struct xs_mpolicy *p)
+{
+	if (!p)
+		return;
+	free(p->e);
+	free(p);
+}
+
+int xs_mpolicy_configure(struct xs_mpolicy *p, const struct xs_settings *s)
+{
+	struct xs_lpm_key k, next;
+	int i, err;
+
+	p->s = s;
+	if (!p->m)
+		return 0;
+	/* The allowlist is the configuration's: replace it whole. */
+	while (!bpf_map_get_next_key(p->m->allow_fd, NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(p->m->allow_fd, &k))
+			break;
+	}
+	for (i = 0; i < s->mitigation->nallow; i++) {
+		err = xs_mitig_allow(p->m, &s->mitigation->allow[i]);
+		if (err) {
+			xs_err("cannot load the allowlist into the kernel: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static bool allowlisted(const struct xs_mpolicy *p, const struct xs_addr *a)
+{
+	int i;
+
+	for (i = 0; i < p->s->mitigation->nallow; i++)
+		if (xs_prefix_contains(&p->s->mitigation->allow[i], a))
+			return true;
+	return false;
+}
+
+static bool same_prefix(const struct xs_prefix *a, const struct xs_prefix *b)
+{
+	return a->len == b->len && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+/* One mitigation event: ECS with event.kind "event" (schema/mitigation.schema.json). */
+static void report(struct xs_mpolicy *p, const struct entry *e, const char *action,
+		   const char *reason, bool enforced, double ts, double ttl_s)
+{
+	char buf[64], pfx[XS_PREFIX_STRLEN], addr[XS_ADDR_STRLEN], human[400];
+	json_t *doc = json_object(), *ev = json_object(), *x = json_object();
+	struct xs_alert_out out = {};
+	char *json;
+
+	xs_format_ts(ts, buf, sizeof(buf));
+	json_object_set_new(doc, "@timestamp", json_string(buf));
+	json_object_set_new(ev, "kind", json_string("event"));
+	json_object_set_new(ev, "category", json_pack("[s]", "network"));
+	json_object_set_new(ev, "type", json_pack("[s]", !strncmp(action, "un", 2) ? "end" :
+							      enforced		    ? "denied" :
+										      "info"));
+	json_object_set_new(ev, "action", json_string(action));
+	json_object_set_new(ev, "id", json_string(e->id));
+	json_object_set_new(ev, "reason", json_string(reason));
+	json_object_set_new(ev, "dataset", json_string("xdpstream.mitigation"));
+	json_object_set_new(ev, "module", json_string("xdpstream"));
+	json_object_set_new(doc, "event", ev);
+	if (strcmp(e->rule, "manual"))
+		json_object_set_new(doc, "rule", json_pack("{s:s}", "name", e->rule));
+	xs_addr_str(&e->p.addr, addr);
+	json_object_set_new(doc, e->is_block ? "source" : "destination",
+			    json_pack("{s:s}", "ip", addr));
+	json_object_set_new(doc, "observer", json_pack("{s:s,s:s,s:s}", "hostname", p->hostname,
+							"product", "xdpstream", "type", "ids"));
+	json_object_set_new(x, "prefix", json_string(xs_prefix_str(&e->p, pfx)));
+	json_object_set_new(x, "by", json_string(e->by));
+	json_object_set_new(x, "enforced", json_boolean(enforced));
+	if (e->alert_id[0])
+		json_object_set_new(x, "alert_id", json_string(e->alert_id));
+	if (ttl_s > 0)
+		json_object_set_new(x, "ttl_s", json_integer((json_int_t)ttl_s));
+	if (!e->is_block) {
+		json_object_set_new(x, "match", json_string(xs_limit_match_names[e->match < XS_LIM_MAX ?
+											      e->match :
+											      0]));
+		json_object_set_new(x, "limit_pps", json_integer((json_int_t)e->pps));
+	}
+	if (!strncmp(action, "un", 2)) {
+		json_object_set_new(x, "packets_dropped", json_integer((json_int_t)e->hits));
+		if (e->is_block)
+			json_object_set_new(x, "bytes_dropped", json_integer((json_int_t)e->bytes));
+	}
+	json_object_set_new(doc, "xdpstream", json_pack("{s:o}", "mitigation", x));
+	json = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	snprintf(human, sizeof(human), "%s %-10s %s %s by %s (%s)%s", buf, action, e->is_block ?
+		 "source" : "destination", pfx, e->by, reason, enforced ? "" : " [not enforced]");
+	out.json = json ? json : "{}";
+	out.human = human;
+	out.rule = e->rule;
+	out.action = action;
+	out.event_id = e->id;
+	out.src_ip = e->is_block ? addr : NULL;
+	out.dst_ip = e->is_block ? NULL : addr;
+	out.dst_port = -1;
+	out.severity = 50;
+	out.ts = ts;
+	xs_output_alert(&out);
+	p->st.events++;
+	free(json);
+	json_decref(doc);
+}
+
+static void make_id(struct entry *e, double ts)
+{
+	struct {
+		struct xs_prefix p;
+		__u64 created;
+		double ts;
+		int is_block;
+	} b;
+
+	memset(&b, 0, sizeof(b));
+	b.p = e->p;
+	b.created = e->created_ns;
+	b.ts = ts;
+	b.is_block = e->is_block;
+	snprintf(e->id, sizeof(e->id), "%016llx", (unsigned long long)xs_hash(&b, sizeof(b)));
+}
+
+static void remember(struct xs_mpolicy *p, const struct xs_prefix *pf, bool is_block,
+		     const struct xs_alert_out *a)
+{
+	struct meta *m;
+	int i;
+
+	for (i = 0; i < p->nmeta; i++)
+		if (p->meta[i].is_block == is_block && same_prefix(&p->meta[i].p, pf))
+			return;
+	if (p->nmeta == META_MAX)
+		return;	/* reported as "user": only the attribution is lost */
+	m = &p->meta[p->nmeta++];
+	m->p = *pf;
+	m->is_block = is_block;
+	snprintf(m->rule, sizeof(m->rule), "%s", a->rule);
+	snprintf(m->alert_id, sizeof(m->alert_id), "%s", a->event_id);
+}
+
+void xs_mpolicy_on_alert(struct xs_mpolicy *p, const struct xs_alert_out *a)
+{
+	const struct xs_rule_action *act;
+	struct xs_prefix pf;
+	struct xs_addr dst = {};
+	bool start = !strcmp(a->action, "start"), is_block;
+	int rule = xs_rule_by_name(a->rule), prof = 0, err;
+
+	if (rule < 0 || (!start && strcmp(a->action, "update")))
+		return;
+	if (a->dst_ip && !xs_addr_parse(a->dst_ip, &dst))
+		prof = xs_ruleset_profile(p->s->rules, &dst);
+	act = &p->s->rules->prof[prof].act[rule];
+	if (act->action == XS_ACT_NONE)
+		return;
+	is_block = act->action == XS_ACT_BLOCK;
+	if (is_block ? !a->src_ip || xs_prefix_parse(a->src_ip, &pf) :
+		       !a->dst_ip || xs_prefix_parse(a->dst_ip, &pf)) {
+		p->st.skipped++;	/* a flood from many sources names no attacker */
+		return;
+	}
+	if (is_block && allowlisted(p, &pf.addr)) {
+		p->st.skipped++;
+		return;
+	}
+	if (!p->s->mitigation->enforce || !p->m) {
+		/* Say what enforce mode would do, once per alert. */
+		if (start) {
+			struct entry e = { .p = pf, .is_block = is_block };
+
+			snprintf(e.by, sizeof(e.by), "rule");
+			snprintf(e.rule, sizeof(e.rule), "%s", a->rule);
+			snprintf(e.alert_id, sizeof(e.alert_id), "%s", a->event_id);
+			e.match = rule_match[rule];
+			e.pps = (__u64)(act->limit_pps ? act->limit_pps :
+					xs_rule_threshold_pps(&p->s->rules->prof[prof], rule));
+			make_id(&e, a->ts);
+			report(p, &e, is_block ? "block" : "rate_limit", "alert, enforce mode off",
+			       false, a->ts, act->ttl_s);
+			p->st.not_enforced++;
+		}
+		return;
+	}
+	remember(p, &pf, is_block, a);
+	if (is_block) {
+		err = xs_mitig_block(p->m, &pf, (__u64)act->ttl_s, XS_BLOCK_BY_RULE);
+	} else {
+		double pps = act->limit_pps ? act->limit_pps :
+				 xs_rule_threshold_pps(&p->s->rules->prof[prof], rule);
+
+		err = xs_mitig_limit(p->m, &pf, pps >= 1 ? (__u64)pps : 1,
+				     pps >= 1 ? (__u64)pps : 1, rule_match[rule], (__u64)act->ttl_s);
+	}
+	if (err) {
+		p->st.skipped++;
+		xs_warn("cannot %s for a %s alert: %s", is_block ? "block" : "rate-limit", a->rule,
+			strerror(-err));
+	} else if (start) {
+		if (is_block)
+			p->st.blocks++;
+		else
+			p->st.limits++;
+	}
+}
+
+static void on_expired(void *ctx, const struct xs_prefix *pf, bool is_block)
+{
+	struct xs_mpolicy *p = ctx;
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->e[i].is_block == is_block && same_prefix(&p->e[i].p, pf))
+			p->e[i].expired = true;
+}
+
+static struct entry *find(struct xs_mpolicy *p, const struct xs_prefix *pf, bool is_block)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->e[i].is_block == is_block && same_prefix(&p->e[i].p, pf))
+			return &p->e[i];
+	return NULL;
+}
+
+/* A table entry not seen before: an event, attributed to the rule that
+ * asked for it if one did. */
+static void added(struct xs_mpolicy *p, struct entry *e, double ts, double ttl_s)
+{
+	int i;
+
+	snprintf(e->by, sizeof(e->by), "user");
+	snprintf(e->rule, sizeof(e->rule), "manual");
+	for (i = 0; i < p->nmeta; i++)
+		if (p->meta[i].is_block == e->is_block && same_prefix(&p->meta[i].p, &e->p)) {
+			snprintf(e->by, sizeof(e->by), "rule");
+			snprintf(e->rule, sizeof(e->rule), "%s", p->meta[i].rule);
+			snprintf(e->alert_id, sizeof(e->alert_id), "%s", p->meta[i].alert_id);
+			p->meta[i] = p->meta[--p->nmeta];
+			break;
+		}
+	make_id(e, ts);
+	report(p, e, e->is_block ? "block" : "rate_limit",
+	       strcmp(e->by, "rule") ? "xdpstream block/limit command" : "alert", true, ts, ttl_s);
+}
+
+static int track(struct xs_mpolicy *p, const struct entry *src)
+{
+	if (p->n == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 64;
+		void *n = realloc(p->e, cap * sizeof(*p->e));
+
+		if (!n)
+			return -ENOMEM;
+		p->e = n;
+		p->cap = cap;
+	}
+	p->e[p->n++] = *src;
+	return 0;
+}
+
+void xs_mpolicy_tick(struct xs_mpolicy *p, double ts)
+{
+	struct xs_block_info *b = NULL;
+	struct xs_limit_info *l = NULL;
+	__u64 now = xs_mono_ns();
+	int nb, nl, i;
+
+	if (!p->m)
+		return;
+	xs_mitig_expire(p->m, now, on_expired, p);
+	nb = xs_mitig_list_blocks(p->m, &b);
+	nl = xs_mitig_list_limits(p->m, &l);
+	if (nb < 0 || nl < 0)
+		goto out;
+	for (i = 0; i < p->n; i++)
+		p->e[i].seen = false;
+	for (i = 0; i < nb + nl; i++) {
+		bool is_block = i < nb;
+		const struct xs_prefix *pf = is_block ? &b[i].prefix : &l[i - nb].prefix;
+		struct entry *e = find(p, pf, is_block), fresh = { .p = *pf, .is_block = is_block };
+		__u64 expires = is_block ? b[i].v.expires_ns : l[i - nb].v.expires_ns;
+		double ttl = expires > now ? (expires - now) / 1e9 : 0;
+
+		if (e && is_block && e->created_ns != b[i].v.created_ns)
+			e = NULL;	/* removed and added again between two ticks */
+		if (!e) {
+			if (is_block)
+				fresh.created_ns = b[i].v.created_ns;
+			else {
+				fresh.match = l[i - nb].v.match;
+				fresh.pps = l[i - nb].rate_pps;
+			}
+			added(p, &fresh, ts, ttl);
+			if (track(p, &fresh))
+				continue;
+			e = &p->e[p->n - 1];
+		}
+		e->seen = true;
+		e->hits = is_block ? b[i].v.hits : l[i - nb].dropped;
+		e->bytes = is_block ? b[i].v.bytes : 0;
+	}
+	/* What is gone: expired, or removed by a command. */
+	for (i = 0; i < p->n;) {
+		struct entry *e = &p->e[i];
+
+		if (e->seen) {
+			i++;
+			continue;
+		}
+		report(p, e, e->is_block ? "unblock" : "unlimit",
+		       e->expired ? "ttl expired" : "xdpstream unblock/unlimit command", true, ts, 0);
+		p->e[i] = p->e[--p->n];
+	}
+out:
+	free(b);
+	free(l);
+}
+
+void xs_mpolicy_get_stats(const struct xs_mpolicy *p, struct xs_mpolicy_stats *st)
+{
+	*st = p->st;
+}

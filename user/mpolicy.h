@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The daemon's mitigation policy. Alerts of rules whose action is block or
+ * rate_limit add entries to the kernel's tables (enforce mode), renewed
+ * while the alert goes on; every change of the tables, whoever made it
+ * (a rule, `xdpstream block`, a TTL), becomes an event for the sinks.
+ */
+#ifndef XS_MPOLICY_H
+#define XS_MPOLICY_H
+
+#include "mitigate.h"
+#include "output.h"
+#include "settings.h"
+
+struct xs_mpolicy;
+
+struct xs_mpolicy_stats {
+	uint64_t blocks, limits;	/* entries added by rules */
+	uint64_t not_enforced;		/* actions only reported (enforce off) */
+	uint64_t skipped;		/* allowlisted attacker, no attacker, table full */
+	uint64_t events;		/* block/unblock/rate_limit/unlimit events sent */
+};
+
+/* m: the kernel tables (NULL for a policy that only reports). */
+struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *s);
+void xs_mpolicy_free(struct xs_mpolicy *p);
+/* New settings (reload): pushes the allowlist to the kernel again. */
+int xs_mpolicy_configure(struct xs_mpolicy *p, const struct xs_settings *s);
+/* An alert event: start/update apply or renew the rule's action. */
+void xs_mpolicy_on_alert(struct xs_mpolicy *p, const struct xs_alert_out *a);
+/* Once a tick: expires entries and reports every change of the tables. */
+void xs_mpolicy_tick(struct xs_mpolicy *p, double ts);
+void xs_mpolicy_get_stats(const struct xs_mpolicy *p, struct xs_mpolicy_stats *st);
+
+#endif
