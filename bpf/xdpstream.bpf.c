@@ -155,6 +155,15 @@ struct {
 	__type(value, struct xs_totals);
 } xs_totals SEC(".maps");
 
+/* The mitigation commands' journal (see struct xs_mlog_rec). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XS_MLOG_LEN);
+	__type(key, __u32);
+	__type(value, struct xs_mlog_rec);
+} xs_mlog SEC(".maps");
+
 /* For `xdpstream status` and `top`, written by the daemon each tick. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -296,6 +296,23 @@ struct xs_port_bitmap {
 };
 _Static_assert(sizeof(struct xs_port_bitmap) == 8192, "xs_port_bitmap size");
 
+/* The mitigation commands' journal (ARRAY, mmapable, XS_MLOG_LEN records,
+ * a ring by seq): `xdpstream block` and friends append what they did, so
+ * that the daemon reports every change as an event even when it lasted
+ * less than a tick. Userspace only. */
+#define XS_MLOG_LEN 256
+enum xs_mlog_op { XS_MLOG_BLOCK = 1, XS_MLOG_UNBLOCK, XS_MLOG_LIMIT, XS_MLOG_UNLIMIT };
+struct xs_mlog_rec {
+	__u64 seq;		/* 0: empty; the record's slot is seq % XS_MLOG_LEN */
+	__u64 time_ns;		/* CLOCK_MONOTONIC */
+	struct xs_lpm_key key;
+	__u32 op;		/* enum xs_mlog_op */
+	__u32 ttl_s;
+	__u32 match;		/* limits: enum xs_limit_match */
+	__u64 pps;		/* limits */
+};
+_Static_assert(sizeof(struct xs_mlog_rec) == 56, "xs_mlog_rec size");
+
 /* Written by the daemon each tick into pinned ARRAY maps, for `status`
  * and `top` (no kernel access: they live in the BPF object only so that
  * they are pinned and found with the rest). */

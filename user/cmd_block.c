@@ -146,6 +146,8 @@ static int do_block(const struct block_opts *o, bool block)
 	xs_prefix_str(&p, buf);
 	if (!block) {
 		err = xs_mitig_unblock(&m, &p);
+		if (!err)
+			xs_mitig_log(&m, XS_MLOG_UNBLOCK, &p, 0, 0, 0);
 		if (err == -ENOENT)
 			xs_err("%s is not blocked (see 'xdpstream blocks')", buf);
 		else if (!err)
@@ -155,6 +157,8 @@ static int do_block(const struct block_opts *o, bool block)
 		err = -EPERM;
 	} else {
 		err = xs_mitig_block(&m, &p, o->ttl, XS_BLOCK_BY_USER);
+		if (!err)
+			xs_mitig_log(&m, XS_MLOG_BLOCK, &p, (__u32)o->ttl, 0, 0);
 		if (!err && o->ttl)
 			printf("blocked %s for %llu s\n", buf, o->ttl);
 		else if (!err)
@@ -185,6 +189,8 @@ static int do_limit(const struct block_opts *o, bool limit)
 	xs_prefix_str(&p, buf);
 	if (!limit) {
 		err = xs_mitig_unlimit(&m, &p);
+		if (!err)
+			xs_mitig_log(&m, XS_MLOG_UNLIMIT, &p, 0, 0, 0);
 		if (err == -ENOENT)
 			xs_err("%s has no rate limit (see 'xdpstream blocks')", buf);
 		else if (!err)
@@ -192,6 +198,8 @@ static int do_limit(const struct block_opts *o, bool limit)
 	} else {
 		err = xs_mitig_limit(&m, &p, o->pps, o->burst ? o->burst : o->pps, o->match,
 				     o->ttl);
+		if (!err)
+			xs_mitig_log(&m, XS_MLOG_LIMIT, &p, (__u32)o->ttl, o->match, o->pps);
 		if (!err)
 			printf("limited %s traffic to %s to %llu packets/s\n",
 			       xs_limit_match_names[o->match], buf, o->pps);

@@ -36,6 +36,7 @@ int xs_mitig_from_bpf(struct xs_mitig *m, struct xs_bpf *b)
 	m->allow_fd = bpf_map__fd(b->skel->maps.xs_allowlist);
 	m->limit_fd = bpf_map__fd(b->skel->maps.xs_limits);
 	m->state_fd = bpf_map__fd(b->skel->maps.xs_limit_state);
+	m->log_fd = bpf_map__fd(b->skel->maps.xs_mlog);
 	m->ncpus = libbpf_num_possible_cpus();
 	return m->ncpus > 0 ? 0 : -EINVAL;
 }
@@ -43,16 +44,16 @@ int xs_mitig_from_bpf(struct xs_mitig *m, struct xs_bpf *b)
 int xs_mitig_open_pinned(struct xs_mitig *m, const char *pin_dir)
 {
 	static const char *const names[] = { "xs_blocklist", "xs_allowlist", "xs_limits",
-					     "xs_limit_state" };
-	int *fds[] = { &m->block_fd, &m->allow_fd, &m->limit_fd, &m->state_fd };
+					     "xs_limit_state", "xs_mlog" };
+	int *fds[] = { &m->block_fd, &m->allow_fd, &m->limit_fd, &m->state_fd, &m->log_fd };
 	char path[512];
 	int i;
 
 	memset(m, 0, sizeof(*m));
-	m->block_fd = m->allow_fd = m->limit_fd = m->state_fd = -1;
+	m->block_fd = m->allow_fd = m->limit_fd = m->state_fd = m->log_fd = -1;
 	m->own_fds = true;
 	m->ncpus = libbpf_num_possible_cpus();
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, names[i]);
 		*fds[i] = bpf_obj_get(path);
 		if (*fds[i] < 0) {
@@ -80,6 +81,8 @@ void xs_mitig_close(struct xs_mitig *m)
 			close(m->limit_fd);
 		if (m->state_fd >= 0)
 			close(m->state_fd);
+		if (m->log_fd >= 0)
+			close(m->log_fd);
 	}
 	memset(m, 0, sizeof(*m));
 }
@@ -311,5 +314,47 @@ int xs_mitig_expire(struct xs_mitig *m, __u64 now_ns,
 		}
 	free(b);
 	free(l);
+	return n;
+}
+
+int xs_mitig_log(struct xs_mitig *m, enum xs_mlog_op op, const struct xs_prefix *p, __u32 ttl_s,
+		 __u32 match, __u64 pps)
+{
+	struct xs_mlog_rec r, rec = { .time_ns = xs_mono_ns(), .op = op, .ttl_s = ttl_s,
+				      .match = match, .pps = pps };
+	__u64 last = 0;
+	__u32 i;
+
+	/* The next sequence number after the newest record. Two commands at
+	 * the same instant may race for a slot: the journal is for reporting,
+	 * the tables themselves are right either way. */
+	for (i = 0; i < XS_MLOG_LEN; i++)
+		if (!bpf_map_lookup_elem(m->log_fd, &i, &r) && r.seq > last)
+			last = r.seq;
+	rec.seq = last + 1;
+	xs_prefix_to_lpm(p, &rec.key);
+	i = rec.seq % XS_MLOG_LEN;
+	return bpf_map_update_elem(m->log_fd, &i, &rec, BPF_ANY) ? -errno : 0;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	__u64 x = ((const struct xs_mlog_rec *)a)->seq, y = ((const struct xs_mlog_rec *)b)->seq;
+
+	return x < y ? -1 : x > y;
+}
+
+int xs_mitig_log_read(struct xs_mitig *m, __u64 *seq, struct xs_mlog_rec *out)
+{
+	struct xs_mlog_rec r;
+	__u32 i;
+	int n = 0;
+
+	for (i = 0; i < XS_MLOG_LEN; i++)
+		if (!bpf_map_lookup_elem(m->log_fd, &i, &r) && r.seq > *seq)
+			out[n++] = r;
+	qsort(out, n, sizeof(*out), cmp_seq);
+	if (n)
+		*seq = out[n - 1].seq;
 	return n;
 }

@@ -14,7 +14,7 @@
 struct xs_bpf;
 
 struct xs_mitig {
-	int block_fd, allow_fd, limit_fd, state_fd;
+	int block_fd, allow_fd, limit_fd, state_fd, log_fd;
 	int ncpus;
 	bool own_fds;		/* opened from pins: close them */
 };
@@ -59,6 +59,13 @@ int xs_mitig_list_limits(struct xs_mitig *m, struct xs_limit_info **out);
  * Returns how many were removed. */
 int xs_mitig_expire(struct xs_mitig *m, __u64 now_ns,
 		    void (*fn)(void *ctx, const struct xs_prefix *p, bool is_block), void *ctx);
+
+/* Appends to the commands' journal (commands only; the daemon reads it). */
+int xs_mitig_log(struct xs_mitig *m, enum xs_mlog_op op, const struct xs_prefix *p, __u32 ttl_s,
+		 __u32 match, __u64 pps);
+/* Records newer than *seq, oldest first (at most XS_MLOG_LEN); advances
+ * *seq. Returns how many were copied into out. */
+int xs_mitig_log_read(struct xs_mitig *m, __u64 *seq, struct xs_mlog_rec *out);
 
 extern const char *const xs_limit_match_names[XS_LIM_MAX + 1];
 

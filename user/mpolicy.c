@@ -49,6 +49,8 @@ struct xs_mpolicy {
 	int nmeta;
 	struct xs_mpolicy_stats st;
 	char hostname[256];
+	__u64 log_seq;		/* the commands' journal, read so far */
+	struct xs_mlog_rec log[XS_MLOG_LEN];
 };
 
 static const int rule_match[XS_R_MAX] = {
@@ -72,6 +74,10 @@ struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *
 		xs_mpolicy_free(p);
 		return NULL;
 	}
+	/* What the commands did before this daemon started shows in the
+	 * tables themselves (the first tick reports what it finds). */
+	if (m)
+		xs_mitig_log_read(m, &p->log_seq, p->log);
 	return p;
 }
 
@@ -345,6 +351,43 @@ static int track(struct xs_mpolicy *p, const struct entry *src)
 	return 0;
 }
 
+/* The commands' journal: each change a command made is reported, even one
+ * undone before this tick (the tables alone would not show it). */
+static void read_journal(struct xs_mpolicy *p, double ts)
+{
+	int n = xs_mitig_log_read(p->m, &p->log_seq, p->log), i;
+
+	for (i = 0; i < n; i++) {
+		const struct xs_mlog_rec *r = &p->log[i];
+		bool is_block = r->op == XS_MLOG_BLOCK || r->op == XS_MLOG_UNBLOCK;
+		bool add = r->op == XS_MLOG_BLOCK || r->op == XS_MLOG_LIMIT;
+		struct entry fresh = { .is_block = is_block }, *e;
+
+		xs_prefix_from_lpm(&r->key, &fresh.p);
+		e = find(p, &fresh.p, is_block);
+		if (add) {
+			if (e)
+				continue;	/* a new TTL for an entry already reported */
+			fresh.match = r->match;
+			fresh.pps = r->pps;
+			if (is_block) {
+				struct xs_lpm_key k = r->key;
+				struct xs_block v;
+
+				/* Told apart from a later re-creation by this. */
+				if (!bpf_map_lookup_elem(p->m->block_fd, &k, &v))
+					fresh.created_ns = v.created_ns;
+			}
+			added(p, &fresh, ts, r->ttl_s);
+			track(p, &fresh);
+		} else if (e) {
+			report(p, e, is_block ? "unblock" : "unlimit",
+			       "xdpstream unblock/unlimit command", true, ts, 0);
+			*e = p->e[--p->n];
+		}
+	}
+}
+
 void xs_mpolicy_tick(struct xs_mpolicy *p, double ts)
 {
 	struct xs_block_info *b = NULL;
@@ -355,6 +398,7 @@ void xs_mpolicy_tick(struct xs_mpolicy *p, double ts)
 	if (!p->m)
 		return;
 	xs_mitig_expire(p->m, now, on_expired, p);
+	read_journal(p, ts);
 	nb = xs_mitig_list_blocks(p->m, &b);
 	nl = xs_mitig_list_limits(p->m, &l);
 	if (nb < 0 || nl < 0)

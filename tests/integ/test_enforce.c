@@ -119,6 +119,36 @@ static void test_scan_blocked(void)
 	CU_ASSERT_EQUAL(xs_json_num(out, "packets"), 2000);
 }
 
+/* The commands against the running instance, and their events. */
+static void test_block_commands(void)
+{
+	int i;
+
+	CU_ASSERT_EQUAL(in_daemon("block 203.0.113.200 --ttl 60"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "blocked 203.0.113.200/32 for 60 s"));
+	CU_ASSERT_EQUAL(in_daemon("limit 192.0.2.0/24 --pps 1000 --match udp"), 0);
+	CU_ASSERT_EQUAL(in_daemon("blocks --json"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"prefix\":\"203.0.113.200/32\",\"hits\":0,"
+					   "\"bytes\":0,\"by\":\"user\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"prefix\":\"192.0.2.0/24\",\"match\":\"udp\","
+					   "\"pps\":1000"));
+	/* Mistakes: one line each, exit 2. */
+	CU_ASSERT_EQUAL(in_daemon("block 10.1.2.3/8 2>&1"), XS_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "zero host bits"));
+	CU_ASSERT_EQUAL(in_daemon("unblock 198.51.100.1 2>&1"), XS_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "is not blocked"));
+	CU_ASSERT_EQUAL(in_daemon("limit 192.0.2.1 2>&1"), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(in_daemon("unblock 203.0.113.200"), 0);
+	CU_ASSERT_EQUAL(in_daemon("unlimit 192.0.2.0/24"), 0);
+	/* The daemon turns each change into an event, attributed to the user. */
+	for (i = 0; i < 30 && count_lines("\"action\":\"unlimit\"") < 1; i++)
+		usleep(100000);
+	CU_ASSERT_EQUAL(count_lines("203.0.113.200"), 2);	/* block, unblock */
+	CU_ASSERT_EQUAL(count_lines("\"action\":\"rate_limit\""), 1);
+	CU_ASSERT_EQUAL(count_lines("\"action\":\"unlimit\""), 1);
+	CU_ASSERT(count_lines("\"by\":\"user\"") >= 4);
+}
+
 static void test_reload(void)
 {
 	long long before;
@@ -161,6 +191,7 @@ static void test_teardown(void)
 static const struct xs_test tests[] = {
 	{ "set up: daemon in enforce mode", test_setup },
 	{ "a port scan's alert blocks the scanner in the kernel", test_scan_blocked },
+	{ "block, unblock, limit, unlimit, blocks: effects and events", test_block_commands },
 	{ "SIGHUP: a new configuration applies, nothing detached or lost", test_reload },
 	{ "stop; every alert and event valid", test_teardown },
 };
