@@ -397,8 +397,8 @@ void xs_mpolicy_tick(struct xs_mpolicy *p, double ts)
 
 	if (!p->m)
 		return;
-	xs_mitig_expire(p->m, now, on_expired, p);
 	read_journal(p, ts);
+	/* One listing per tick serves the TTL sweep and the comparison. */
 	nb = xs_mitig_list_blocks(p->m, &b);
 	nl = xs_mitig_list_limits(p->m, &l);
 	if (nb < 0 || nl < 0)
@@ -412,6 +412,13 @@ void xs_mpolicy_tick(struct xs_mpolicy *p, double ts)
 		__u64 expires = is_block ? b[i].v.expires_ns : l[i - nb].v.expires_ns;
 		double ttl = expires > now ? (expires - now) / 1e9 : 0;
 
+		if (expires && expires <= now) {
+			/* The kernel stopped applying it at its TTL: remove it;
+			 * below, an entry not seen is reported gone. */
+			if (!(is_block ? xs_mitig_unblock(p->m, pf) : xs_mitig_unlimit(p->m, pf)))
+				on_expired(p, pf, is_block);
+			continue;
+		}
 		if (e && is_block && e->created_ns != b[i].v.created_ns)
 			e = NULL;	/* removed and added again between two ticks */
 		if (!e) {
