@@ -406,6 +406,20 @@ static void reload(struct run_ctx *rc)
 	xs_info("reloaded %s", rc->o->config);
 }
 
+/* The signals the daemon handles, blocked from the start (before the
+ * program is attached): one that arrives during setup waits in the
+ * signalfd, so the loop still detaches cleanly instead of the process
+ * dying with the program left attached. */
+static void run_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGUSR2);
+	sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
 static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp,
 		      struct run_ctx *rc)
 {
@@ -420,12 +434,7 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 	sigset_t mask;
 	bool stop = false;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	run_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	efd = epoll_create1(EPOLL_CLOEXEC);
@@ -564,6 +573,7 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx rc = {};
 	struct xs_settings set = {};
 	struct xs_mitig mit = {};
+	sigset_t sigs;
 	struct xs_collector col = {};
 	struct xs_status_pub stp;
 	struct xs_bpf b = {};
@@ -573,6 +583,7 @@ int cmd_run(int argc, char **argv)
 
 	if (parse_run_opts(argc, argv, &o))
 		return XS_EXIT_USAGE;
+	run_signals(&sigs);
 	ret = load_settings(&o, &set);
 	if (ret)
 		goto out_settings;
