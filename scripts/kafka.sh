@@ -19,6 +19,8 @@ libs=$cache/libs
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 say() { echo "kafka.sh: $*" >&2; }
+# shellcheck source=scripts/lib/daemon.sh
+. "$here/lib/daemon.sh"
 
 cmd=${1:-}
 [ -n "$cmd" ] || die "usage: $0 fetch|start|stop|restart|status|clean|log|topic NAME [PARTITIONS] [--port P]"
@@ -39,37 +41,8 @@ pidfile=$dir/kafka.pid
 logfile=$dir/logs/server.log
 bootstrap=127.0.0.1:$port
 
-# Is anything LISTENing on this TCP port (any local address)? Reads /proc so
-# it needs no ss/netstat and does not open a connection to the listener.
-port_listening() {
-    local hex
-    hex=$(printf ':%04X' "$1")
-    awk -v p="$hex" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
-                     END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# Close every fd above 2 in this (sub)shell. Daemons started from here must
-# not keep the caller's pipes open (a test runner's capture pipe, a CI
-# `| tee`, a fifo), or the caller would wait for an EOF that never comes.
-close_inherited_fds() {
-    local fd
-    for fd in "/proc/$BASHPID/fd"/*; do
-        fd=${fd##*/}
-        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-}
-
-# Pid from the pid file if that process is alive and is our broker; else empty.
-# Checking the cmdline guards against a stale pid file whose pid was reused.
-live_pid() {
-    local pid
-    [ -f "$pidfile" ] || return 0
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    [[ $pid =~ ^[0-9]+$ ]] || return 0
-    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $dir/server.properties"; then
-        echo "$pid"
-    fi
-}
+# Pid of our broker from the pid file, if it is alive; else empty.
+live_pid() { pid_if_ours "$pidfile" "kafka.Kafka $dir/server.properties"; }
 
 fetch() {
     if [ -f "$libs/.complete" ]; then
@@ -180,7 +153,7 @@ start() {
     command -v java >/dev/null || die "java not found (install openjdk-17-jre-headless)"
     command -v kcat >/dev/null || die "kcat not found (install kcat)"
     for p in "$port" "$cport"; do
-        port_listening "$p" && die "port $p is already in use on this machine (another broker? try --port)"
+        port_bound tcp "$p" && die "port $p is already in use on this machine (another broker? try --port)"
     done
     fetch
     write_config
@@ -208,7 +181,7 @@ start() {
             die "broker exited during startup (logs in $dir/logs)"
         fi
         # kcat -L answers only once the broker serves metadata requests.
-        if port_listening "$port" && kcat -b "$bootstrap" -L -m 2 >/dev/null 2>&1; then
+        if port_bound tcp "$port" && kcat -b "$bootstrap" -L -m 2 >/dev/null 2>&1; then
             break
         fi
         if [ $SECONDS -ge $deadline ]; then
@@ -223,7 +196,7 @@ start() {
 }
 
 stop() {
-    local pid i
+    local pid
     pid=$(live_pid)
     if [ -z "$pid" ]; then
         rm -f "$pidfile"
@@ -232,16 +205,7 @@ stop() {
     fi
     # SIGTERM = graceful shutdown: flushes and closes the logs, so a restart
     # finds every acknowledged message.
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 300; i++)); do   # 30 s
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        say "broker (pid $pid) ignored SIGTERM for 30s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
+    stop_pid "$pid" broker 30
     rm -f "$pidfile"
     say "stopped (data kept in $dir)"
 }

@@ -22,6 +22,8 @@ portsfile=$dir/ports
 
 die() { echo "rsyslog.sh: $*" >&2; exit 1; }
 say() { echo "rsyslog.sh: $*" >&2; }
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
 
 cmd=${1:-}
 [ -n "$cmd" ] || die "usage: $0 start [--udp P] [--tcp P]|stop|restart|status|clean|path|socket"
@@ -47,38 +49,8 @@ for p in "$udp" "$tcp"; do
     if ! [[ $p =~ ^[0-9]+$ && $p -ge 1 && $p -le 65535 ]]; then die "bad port: $p"; fi
 done
 
-# Is a socket of this protocol bound to the port (TCP: in LISTEN state)?
-# Reads /proc so it needs no ss/netstat and sends nothing to the listener.
-port_bound() {
-    local proto=$1 hex state
-    hex=$(printf ':%04X' "$2")
-    state=$([ "$proto" = tcp ] && echo 0A || echo 07)
-    awk -v p="$hex" -v st="$state" 'FNR > 1 && $4 == st && substr($2, length($2) - 4) == p { f = 1 }
-                     END { exit !f }' "/proc/net/$proto" "/proc/net/${proto}6" 2>/dev/null
-}
-
-# Close every fd above 2 in this (sub)shell. Daemons started from here must
-# not keep the caller's pipes open (a test runner's capture pipe, a CI
-# `| tee`, a fifo), or the caller would wait for an EOF that never comes.
-close_inherited_fds() {
-    local fd
-    for fd in "/proc/$BASHPID/fd"/*; do
-        fd=${fd##*/}
-        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-}
-
-# Pid from the pid file if it is alive and is our rsyslogd (cmdline names our
-# config); guards against a stale pid file whose pid was reused.
-live_pid() {
-    local pid
-    [ -f "$pidfile" ] || return 0
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    [[ $pid =~ ^[0-9]+$ ]] || return 0
-    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-f $conf"; then
-        echo "$pid"
-    fi
-}
+# Pid of our rsyslogd (its command line names our config), if alive.
+live_pid() { pid_if_ours "$pidfile" "-f $conf"; }
 
 write_config() {
     mkdir -p "$dir/work"
@@ -179,7 +151,7 @@ start() {
 }
 
 stop() {
-    local pid i
+    local pid
     pid=$(live_pid)
     if [ -z "$pid" ]; then
         rm -f "$pidfile"
@@ -187,16 +159,7 @@ stop() {
         return 0
     fi
     # SIGTERM: rsyslogd drains its queue and closes the output file.
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do   # 10 s
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        say "rsyslogd (pid $pid) ignored SIGTERM for 10s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
+    stop_pid "$pid" rsyslogd 10
     rm -f "$pidfile"
     say "stopped (messages kept in $out)"
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "loader.h"
 #include "log.h"

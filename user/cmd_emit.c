@@ -27,6 +27,7 @@
 #include <sys/timerfd.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "collector.h"
 #include "config.h"
@@ -146,14 +147,6 @@ static int parse_emit_opts(int argc, char **argv, struct emit_opts *o)
 	return 0;
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void send_alert(const struct emit_opts *o, unsigned long long i)
 {
 	unsigned long long k = i / o->per_alert, j = i % o->per_alert;
@@ -169,7 +162,7 @@ static void send_alert(const struct emit_opts *o, unsigned long long i)
 	snprintf(id, sizeof(id), "%s-%llu", o->prefix, k);
 	snprintf(src, sizeof(src), "198.51.100.%llu", k % 250 + 1);
 	snprintf(dst, sizeof(dst), "203.0.113.%llu", k % 250 + 1);
-	a.ts = wall_now();
+	a.ts = xs_wall_s();
 	sec = (time_t)a.ts;
 	gmtime_r(&sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
@@ -226,7 +219,7 @@ static void send_tick(const struct emit_opts *o, unsigned long long t)
 		src[j].v.pkts = 5 * ((7 * j) % 30 + 1);
 		src[j].v.bytes = 100 * (j + 1) + t;
 	}
-	xs_output_tick(&tk, wall_now(), o->tick_ms / 1000.0);
+	xs_output_tick(&tk, xs_wall_s(), o->tick_ms / 1000.0);
 }
 
 static int arm(int fd, unsigned long long ns)
@@ -276,15 +269,15 @@ static int emit_loop(const struct emit_opts *o)
 		bool done = sent >= o->count && ticks >= o->ticks;
 
 		if (done && !drain_until)
-			drain_until = wall_now() + o->wait_s;
+			drain_until = xs_wall_s() + o->wait_s;
 		xs_output_service();
-		if (done && !linger_until && (xs_output_idle() || wall_now() >= drain_until)) {
+		if (done && !linger_until && (xs_output_idle() || xs_wall_s() >= drain_until)) {
 			if (!o->linger_s)
 				break;
 			xs_info("emit: drained; lingering %llu s", o->linger_s);
-			linger_until = wall_now() + o->linger_s;
+			linger_until = xs_wall_s() + o->linger_s;
 		}
-		if (linger_until && wall_now() >= linger_until)
+		if (linger_until && xs_wall_s() >= linger_until)
 			break;
 		n = epoll_wait(efd, evs, 8, done ? 100 : -1);
 		for (i = 0; i < n; i++) {

@@ -274,15 +274,10 @@ int cmd_gen(int argc, char **argv)
 	}
 	for (i = 0; i < nseg; i++) {
 		char *sub[256];
-		int k;
+		int subc = xs_scn_segment_argv(argv[0], argv + 1 + start[i], len[i], sub,
+					       sizeof(sub) / sizeof(sub[0]));
 
-		if (len[i] + 2 > (int)(sizeof(sub) / sizeof(sub[0])))
-			return XS_EXIT_USAGE;
-		sub[0] = argv[0];
-		for (k = 0; k < len[i]; k++)
-			sub[k + 1] = argv[1 + start[i] + k];
-		sub[len[i] + 1] = NULL;
-		if (parse_segment(len[i] + 1, sub, &o, &seg[i], &named))
+		if (subc < 0 || parse_segment(subc, sub, &o, &seg[i], &named))
 			return XS_EXIT_USAGE;
 		any |= named;
 		if (!named && !(o.pcap && nseg == 1)) {

@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "caps.h"
 #include "collector.h"
@@ -194,22 +195,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		return -1;
 	}
 	return 0;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static const char *human(double v, char *buf, size_t n)
@@ -395,7 +380,7 @@ static void reload(struct run_ctx *rc)
 			return;
 		}
 		xs_warn("reload: new limits or windows: detection windows start again");
-		xs_engine_close_alerts(rc->eng, wall_now());
+		xs_engine_close_alerts(rc->eng, xs_wall_s());
 		xs_engine_free(rc->eng);
 		rc->eng = e;
 	}
@@ -429,7 +414,7 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 	};
 	struct epoll_event ev, evs[8];
 	struct xs_global acc = {};
-	double start = mono_now(), last_print = start, last_tick = start, tick_start, due = start;
+	double start = xs_mono_s(), last_print = start, last_tick = start, tick_start, due = start;
 	int efd = -1, tfd = -1, sfd = -1, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
@@ -483,13 +468,13 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 			} else if (fd == tfd) {
 				struct xs_tick t;
 				__u64 expirations;
-				double now, wall = wall_now();
+				double now, wall = xs_wall_s();
 				int err;
 
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					continue;
 				due += expirations * o->tick_ms / 1000.0;
-				tick_start = mono_now();
+				tick_start = xs_mono_s();
 				err = xs_collector_flip(col, &t);
 				if (err) {
 					xs_err("cannot read the maps: %s", strerror(-err));
@@ -498,11 +483,11 @@ static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_st
 					break;
 				}
 				xs_global_add(&acc, &t.g);
-				now = mono_now();
+				now = xs_mono_s();
 				xs_engine_on_tick(rc->eng, &t, wall);
 				xs_output_tick(&t, wall, o->tick_ms / 1000.0);
 				xs_mpolicy_tick(rc->pol, wall);
-				xs_output_tick_timing(mono_now() - due, now - tick_start,
+				xs_output_tick_timing(xs_mono_s() - due, now - tick_start,
 						      expirations - 1);
 				{
 					struct xs_output_health h;
@@ -662,8 +647,8 @@ int cmd_run(int argc, char **argv)
 	ret = -event_loop(&col, &o, &stp, &rc);
 	/* Drain the last partial tick so the totals are complete. */
 	if (!xs_collector_flip(&col, &t))
-		xs_engine_on_tick(rc.eng, &t, wall_now());
-	xs_engine_close_alerts(rc.eng, wall_now());
+		xs_engine_on_tick(rc.eng, &t, xs_wall_s());
+	xs_engine_close_alerts(rc.eng, xs_wall_s());
 	b.keep = o.keep_attached;
 	xs_info("%s; %llu packets seen, %llu new-flow events",
 		b.keep ? "exiting, the program stays attached and counting" : "detaching",

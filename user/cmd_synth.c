@@ -235,16 +235,11 @@ int cmd_synth(int argc, char **argv)
 	}
 	for (i = 0; i < nseg; i++) {
 		char *sub[256];
-		int k;
+		int subc = xs_scn_segment_argv(argv[0], argv + 1 + start[i], len[i], sub,
+					       sizeof(sub) / sizeof(sub[0]));
 
-		if (len[i] + 1 > (int)(sizeof(sub) / sizeof(sub[0])) - 1)
-			return XS_EXIT_USAGE;
-		sub[0] = argv[0];
-		for (k = 0; k < len[i]; k++)
-			sub[k + 1] = argv[1 + start[i] + k];
-		sub[len[i] + 1] = NULL;
 		memset(&seg[i], 0, sizeof(seg[i]));
-		if (parse_segment(len[i] + 1, sub, &o, &seg[i]))
+		if (subc < 0 || parse_segment(subc, sub, &o, &seg[i]))
 			return XS_EXIT_USAGE;
 	}
 	if (!o.output) {

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "gen.h"
 #include "xs_gen.h"
 #include "xdp_gen.skel.h"
@@ -33,22 +34,6 @@
 #define CHUNK_NS 100000000ULL
 #define CHUNK_MIN 2048
 #define PCAP_ERR_MAX 512
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static double unix_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void sleep_until(uint64_t t)
 {
@@ -247,7 +232,7 @@ int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t
 		chunk = 1;
 	else
 		chunk = p->rate * CHUNK_NS / 1000000000ULL;
-	t0 = now_ns();
+	t0 = xs_mono_ns();
 	while (n < p->count && !(stop && *stop)) {
 		uint64_t c = p->count - n < chunk ? p->count - n : chunk;
 
@@ -259,13 +244,13 @@ int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t
 				break;
 		}
 		if (!n)
-			r->start_unix = unix_now();
+			r->start_unix = xs_wall_s();
 		err = xs_gen_run(g, p, n, c);
 		if (err)
 			break;
 		n += c;
 	}
-	r->seconds = (now_ns() - t0) / 1e9;
+	r->seconds = (xs_mono_ns() - t0) / 1e9;
 	r->frames = n;
 	r->bytes = xs_plan_bytes(p, n);
 	r->tx_dropped = tx_dropped(g->ifname) - drop0;
@@ -322,13 +307,13 @@ static int send_batch(struct xs_gen *g, struct xs_plan *p, const uint64_t *ts, i
 		int k = nb - i;
 
 		if (speed > 0) {
-			uint64_t due = due_ns(t0, ts0, ts[i], speed), now = now_ns();
+			uint64_t due = due_ns(t0, ts0, ts[i], speed), now = xs_mono_ns();
 
 			if (due > now) {
 				sleep_until(due);
 				if (stop && *stop)
 					break;
-				now = now_ns();
+				now = xs_mono_ns();
 			}
 			for (k = 1; i + k < nb && due_ns(t0, ts0, ts[i + k], speed) <= now; k++)
 				;
@@ -421,8 +406,8 @@ int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversi
 			break;
 		}
 		if (first) {
-			r->start_unix = unix_now();
-			t0 = now_ns();
+			r->start_unix = xs_wall_s();
+			t0 = xs_mono_ns();
 			ts0 = ts[0];
 			first = false;
 		}
@@ -434,7 +419,7 @@ int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversi
 		if (ret || sent < nb)
 			break;
 	}
-	r->seconds = first ? 0 : (now_ns() - t0) / 1e9;
+	r->seconds = first ? 0 : (xs_mono_ns() - t0) / 1e9;
 	r->interrupted = stop && *stop;
 	r->tx_dropped = tx_dropped(g->ifname) - drop0;
 out:

@@ -20,15 +20,6 @@ const char *const xs_limit_match_names[XS_LIM_MAX + 1] = {
 	[XS_LIM_ICMP] = "icmp", [XS_LIM_REFLECT] = "reflect", [XS_LIM_MAX] = NULL,
 };
 
-__u64 xs_mono_ns(void)
-{
-	struct timespec ts;
-
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 int xs_mitig_from_bpf(struct xs_mitig *m, struct xs_bpf *b)
 {
 	memset(m, 0, sizeof(*m));

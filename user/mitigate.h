@@ -9,6 +9,7 @@
 #define XS_MITIGATE_H
 
 #include <stdbool.h>
+#include "clock.h"
 #include "prefix.h"
 
 struct xs_bpf;
@@ -36,8 +37,6 @@ int xs_mitig_from_bpf(struct xs_mitig *m, struct xs_bpf *b);
  * xs_exit code if there is none. */
 int xs_mitig_open_pinned(struct xs_mitig *m, const char *pin_dir);
 void xs_mitig_close(struct xs_mitig *m);
-
-__u64 xs_mono_ns(void);
 
 /* ttl_s = 0: no expiry. Re-blocking an existing prefix updates its TTL
  * and keeps its counters. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "alert.h"
 #include "htab.h"
 #include "log.h"

@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "output.h"
 #include "sinks/sink.h"
@@ -35,14 +36,6 @@ static int efd = -1, tfd = -1;
 static bool opened, configured;
 static char hostname[256];
 static struct xs_daemon_info dinfo;
-
-double xs_out_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void xs_out_rfc3339(double ts, char *buf, size_t len)
 {
@@ -343,7 +336,7 @@ void xs_output_service(void)
 	if (epoll_wait(efd, evs, 16, 0) > 0)
 		while (read(tfd, &exp, sizeof(exp)) > 0)
 			;
-	now = xs_out_now();
+	now = xs_mono_s();
 	for (i = 0; i < nsinks; i++)
 		if (sinks[i].ops->service)
 			sinks[i].ops->service(&sinks[i], now);

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "collector.h"
 #include "loader.h"
 #include "log.h"
@@ -35,14 +36,6 @@ struct replay {
 static void on_event(void *ctx, const struct xs_flow_event *ev)
 {
 	xs_engine_on_event(ctx, ev);
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* The per-CPU maps and the per-CPU event budget are only deterministic
@@ -109,7 +102,7 @@ static void pace(struct replay *r, double ts, double t0)
 {
 	double due = t0 + (ts - r->st->first_ts) / r->o->speed, now;
 
-	while ((now = mono()) < due) {
+	while ((now = xs_mono_s()) < due) {
 		double left = due - now;
 		struct timespec d = { 0, (long)((left > 0.05 ? 0.05 : left) * 1e9) };
 
@@ -148,7 +141,7 @@ static int replay_loop(struct replay *r, pcap_t *p)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	double max_ts = 0, prev_ts = 0, t0 = mono();
+	double max_ts = 0, prev_ts = 0, t0 = xs_mono_s();
 	int ret, err;
 
 	for (;;) {
@@ -231,7 +224,7 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 	const struct xs_settings *s = o->settings;
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct replay r = { .o = o, .st = st };
-	double t0 = mono(), end;
+	double t0 = xs_mono_s(), end;
 	uint64_t budget;
 	pcap_t *p;
 	int ret = 0;
@@ -287,7 +280,7 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 		ret = -XS_EXIT_FAIL;
 		goto out;
 	}
-	st->load_s = mono() - t0;
+	st->load_s = xs_mono_s() - t0;
 	ret = replay_loop(&r, p);
 	if (ret) {
 		ret = -XS_EXIT_FAIL;
@@ -305,7 +298,7 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 	st->totals = r.col.totals.g;
 	xs_engine_get_stats(r.eng, &st->eng);
 out:
-	st->wall_s = mono() - t0 - st->load_s;
+	st->wall_s = xs_mono_s() - t0 - st->load_s;
 	xs_collector_free(&r.col);
 	if (r.b.skel)
 		xs_bpf_close(&r.b);

@@ -246,6 +246,21 @@ int xs_scn_segments(int argc, char **argv, int *start, int *len, int max)
 	return n;
 }
 
+int xs_scn_segment_argv(char *argv0, char **words, int n, char **sub, int cap)
+{
+	int k;
+
+	if (n + 2 > cap) {
+		xs_err("a segment has %d words, at most %d are allowed", n, cap - 2);
+		return -1;
+	}
+	sub[0] = argv0;
+	for (k = 0; k < n; k++)
+		sub[k + 1] = words[k];
+	sub[n + 1] = NULL;
+	return n + 1;
+}
+
 int xs_range_parse(const char *s, struct xs_range *r)
 {
 	char buf[64], *slash;

@@ -105,6 +105,9 @@ void xs_scn_usage(FILE *f);
 /* Splits argv at "+" words into segments: returns how many (at most max),
  * with start[i] and len[i] indexing argv; -1 for an empty segment. */
 int xs_scn_segments(int argc, char **argv, int *start, int *len, int max);
+/* Fills sub with a getopt argv for the n words at words: argv0, the
+ * words, NULL. Returns its argc, or -1 (logged) when cap is too small. */
+int xs_scn_segment_argv(char *argv0, char **words, int n, char **sub, int cap);
 
 int xs_range_parse(const char *s, struct xs_range *r);
 /* Addresses in the block, capped at 2^32 (0 means 2^32): only the last

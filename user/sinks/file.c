@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 
+#include "clock.h"
 #include "log.h"
 #include "sink.h"
 
@@ -62,7 +63,7 @@ static int fs_open(struct xs_sink *s)
 
 	if (err)
 		xs_err("output %s: cannot open %s: %s", s->name, p->path, strerror(-err));
-	p->last_sync = xs_out_now();
+	p->last_sync = xs_mono_s();
 	return err;
 }
 
@@ -92,17 +93,17 @@ static void fs_alert(struct xs_sink *s, const struct xs_alert_out *a)
 		static double last_warn;
 
 		s->st.failed++;
-		if (xs_out_now() - last_warn > 10) {
+		if (xs_mono_s() - last_warn > 10) {
 			xs_warn("output %s: cannot write %s: %s", s->name, p->path,
 				n < 0 ? strerror(errno) : "short write");
-			last_warn = xs_out_now();
+			last_warn = xs_mono_s();
 		}
 		return;
 	}
 	s->st.sent++;
 	p->dirty = true;
 	if (!p->fsync_ms)
-		fs_sync(p, xs_out_now());
+		fs_sync(p, xs_mono_s());
 }
 
 static void fs_service(struct xs_sink *s, double now)
@@ -118,7 +119,7 @@ static void fs_reopen(struct xs_sink *s)
 	struct file_sink *p = s->priv;
 	int err;
 
-	fs_sync(p, xs_out_now());
+	fs_sync(p, xs_mono_s());
 	if (p->fd >= 0)
 		close(p->fd);
 	err = fs_openfile(s);
@@ -133,7 +134,7 @@ static void fs_close(struct xs_sink *s)
 {
 	struct file_sink *p = s->priv;
 
-	fs_sync(p, xs_out_now());
+	fs_sync(p, xs_mono_s());
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;

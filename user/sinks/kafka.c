@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <librdkafka/rdkafka.h>
 
+#include "clock.h"
 #include "aggregates.h"
 #include "log.h"
 #include "sink.h"
@@ -247,7 +248,7 @@ static void enter_spooling(struct kafka_sink *p, rd_kafka_resp_err_t why)
 	if (p->spooling)
 		return;
 	p->spooling = true;
-	p->retry_at = xs_out_now() + p->spool_retry_ms / 1000.0;
+	p->retry_at = xs_mono_s() + p->spool_retry_ms / 1000.0;
 	if (p->closing)
 		return;	/* kf_close reports the count */
 	xs_warn("output %s: not delivered within %u ms (%s): spooling to %s until the brokers "
@@ -295,7 +296,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	struct kafka_sink *p = opaque;
-	double now = xs_out_now();
+	double now = xs_mono_s();
 
 	if (rd_kafka_fatal_error(rk, NULL, 0)) {
 		xs_err("output %s: fatal producer error: %s", p->s->name, reason);
@@ -531,7 +532,7 @@ static void kf_close(struct xs_sink *s)
 	}
 	rd_kafka_poll(p->rk, 0);
 	if (p->resending)
-		finish_resend(p, xs_out_now());
+		finish_resend(p, xs_mono_s());
 	s->st.queued = rd_kafka_outq_len(p->rk);
 	if (p->spool_on) {
 		s->st.spooled = p->spool.count;

@@ -72,7 +72,6 @@ struct xs_daemon_info {
 const struct xs_daemon_info *xs_out_daemon_info(void);
 
 /* The output layer's helpers for sinks. */
-double xs_out_now(void);	/* CLOCK_MONOTONIC seconds */
 /* Watches fd in the output layer's epoll set (events: EPOLLIN, EPOLLOUT...);
  * a ready fd makes the daemon call xs_output_service(). */
 int xs_out_watch(int fd, uint32_t events);

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "clock.h"
 #include "log.h"
 #include "msgq.h"
 #include "sink.h"
@@ -164,7 +165,7 @@ static void go_down(struct xs_sink *s, const char *why, int err)
 	}
 	s->st.up = false;
 	p->state = S_DOWN;
-	p->retry_at = xs_out_now() + p->backoff_ms / 1000.0;
+	p->retry_at = xs_mono_s() + p->backoff_ms / 1000.0;
 	p->backoff_ms = p->backoff_ms * 2 > p->rc_max_ms ? p->rc_max_ms : p->backoff_ms * 2;
 }
 
@@ -233,7 +234,7 @@ static void try_connect(struct xs_sink *s)
 		go_up(s);
 	} else if (errno == EINPROGRESS) {
 		p->state = S_CONNECTING;
-		p->connect_started = xs_out_now();
+		p->connect_started = xs_mono_s();
 		watch(p, EPOLLOUT);
 	} else {
 		go_down(s, "cannot connect to", errno);
@@ -423,13 +424,13 @@ static void sl_service(struct xs_sink *s, double now)
 static void sl_close(struct xs_sink *s)
 {
 	struct syslog_sink *p = s->priv;
-	double deadline = xs_out_now() + p->close_timeout_ms / 1000.0;
+	double deadline = xs_mono_s() + p->close_timeout_ms / 1000.0;
 
 	/* Give the queue a bounded moment to drain. */
-	while (p->q.n && xs_out_now() < deadline) {
+	while (p->q.n && xs_mono_s() < deadline) {
 		struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
 
-		sl_service(s, xs_out_now());
+		sl_service(s, xs_mono_s());
 		if (!p->q.n)
 			break;
 		poll(&pfd, p->fd >= 0 ? 1 : 0, 20);
