@@ -627,19 +627,30 @@ static void test_synth_segments(void)
 
 static void test_cli_errors(void)
 {
-	char out[4096];
+	char out[4096], path[64], many[3000];
 	const char *b = xs_build_dir();
+	int i, n = 0;
 
+	/* Our own path: a stray /tmp/x.pcap must not decide the test. */
+	snprintf(path, sizeof(path), "/tmp/xs-scn-cli-%d.pcap", (int)getpid());
+	unlink(path);
 	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream synth syn_flood 2>/dev/null", b), 2);
-	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream synth nosuch -o /tmp/x.pcap 2>/dev/null", b), 2);
+	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream synth nosuch -o %s 2>/dev/null", b, path), 2);
 	CU_ASSERT_EQUAL(xs_sh_out(out, sizeof(out),
-				  "%s/xdpstream synth port_scan -s 10.0.0.0/8 -o /tmp/x.pcap 2>&1", b),
+				  "%s/xdpstream synth port_scan -s 10.0.0.0/8 -o %s 2>&1", b, path),
 			2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--src: port_scan needs one address"));
-	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream synth syn_flood + -o /tmp/x.pcap 2>/dev/null", b), 2);
+	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream synth syn_flood + -o %s 2>/dev/null", b, path), 2);
+	/* A segment longer than the argv a segment may have: said, not silent. */
+	for (i = 0; i < 130; i++)
+		n += snprintf(many + n, sizeof(many) - n, " --seed 1");
+	CU_ASSERT_EQUAL(xs_sh_out(out, sizeof(out), "%s/xdpstream synth%s syn_flood -o %s 2>&1",
+				  b, many, path),
+			2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a segment has 263 words, at most 254 are allowed"));
 	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream gen syn_flood 2>/dev/null", b), 2);
 	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream gen -i lo syn_flood --at 1 2>/dev/null", b), 2);
-	CU_ASSERT_EQUAL(access("/tmp/x.pcap", F_OK), -1);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
 }
 
 static const struct xs_test tests[] = {
