@@ -6,7 +6,7 @@
 #include "htab.h"
 #include "xs_hash.h"
 
-#define TAG_USED (1u << 31)
+#define TAG_USED XS_HTAB_TAG_USED
 #define MAX_SLOTS (1u << 30)
 
 static inline uint64_t rotl64(uint64_t x, int r)

@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define XS_HTAB_TAG_USED (1u << 31)
+
 struct xs_htab {
-	uint32_t *tag;		/* per slot: 0 = empty, else low hash bits | 1 << 31 */
+	uint32_t *tag;		/* per slot: 0 = empty, else low hash bits | TAG_USED */
 	uint8_t *ent;		/* per slot: key then value, stride bytes */
 	uint32_t mask;		/* slots - 1 */
 	uint32_t ksize, vsize, stride;
@@ -48,13 +50,42 @@ void *xs_htab_insert(struct xs_htab *t, const void *key, uint64_t h, bool *creat
 /* Deletes the entry for key; returns 0 or -ENOENT. */
 int xs_htab_delete(struct xs_htab *t, const void *key, uint64_t h);
 
-/* Prefetches what a lookup of h will touch (for batched lookups). */
+/* Prefetches what a lookup of h will touch (for batched lookups): its home
+ * slot's tag and entry. */
 static inline void xs_htab_prefetch(const struct xs_htab *t, uint64_t h)
 {
 	uint32_t i = (uint32_t)h & t->mask;
 
 	__builtin_prefetch(&t->tag[i]);
 	__builtin_prefetch(t->ent + (size_t)i * t->stride);
+}
+
+/*
+ * Two-stage prefetch, for tables too big for the cache: stage 1 fetches
+ * only the tags; stage 2, once they have arrived, walks them to the slot
+ * the lookup will end on (its key, or the empty slot an insert takes) and
+ * fetches that entry's key and the first 16 bytes of its value, which may
+ * lie on the next cache line. Stage 1's home-slot guess misses whenever
+ * the key was displaced, and never covers the value's line.
+ */
+static inline void xs_htab_prefetch_tag(const struct xs_htab *t, uint64_t h)
+{
+	__builtin_prefetch(&t->tag[(uint32_t)h & t->mask]);
+}
+
+static inline void xs_htab_prefetch_entry(const struct xs_htab *t, uint64_t h)
+{
+	uint32_t tag = (uint32_t)h | XS_HTAB_TAG_USED, i = (uint32_t)h & t->mask, g;
+	const uint8_t *e;
+
+	for (;; i = (i + 1) & t->mask) {
+		g = t->tag[i];
+		if (!g || g == tag)
+			break;
+	}
+	e = t->ent + (size_t)i * t->stride;
+	__builtin_prefetch(e);
+	__builtin_prefetch(e + t->voff + 15);
 }
 
 /*
