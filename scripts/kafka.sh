@@ -135,10 +135,15 @@ EOF
 }
 
 # A KRaft cluster id is a base64url-encoded 16-byte UUID (22 chars). The last
-# char carries 2 real bits (then 4 zero bits), so it is one of A/Q/g/w.
+# char carries 2 real bits (then 4 zero bits), so it is one of A/Q/g/w. One
+# that starts with '-' would be read as an option by the storage tool (1 in
+# 64 starts failed so): drawn again, as Kafka's own Uuid.randomUuid() does.
 new_cluster_id() {
     local s last=AQgw
-    s=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-21)
+    while :; do
+        s=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-21)
+        [[ $s == -* ]] || break
+    done
     echo "$s${last:RANDOM % 4:1}"
 }
 
@@ -161,7 +166,8 @@ start() {
         # First start: format the log dir (kafka-storage.sh format equivalent).
         kjava kafka.tools.StorageTool format --config "$dir/server.properties" \
             --cluster-id "$(new_cluster_id)" --ignore-formatted >"$dir/logs/format.log" 2>&1 \
-            || { cat "$dir/logs/format.log" >&2; die "storage format failed"; }
+            || { cat "$dir/logs/format.log" >&2
+                 die "storage format failed: $(tail -n 1 "$dir/logs/format.log")"; }
     fi
     # setsid: the broker outlives the calling shell and is not hit by a
     # terminal's Ctrl-C aimed at the test runner; `stop` ends it.
