@@ -15,29 +15,10 @@
 #include "scenario.h"
 #include "xdp_gen.skel.h"
 #include "xs_decode.h"
+#include "xs_plan_of.h"
 #include "xs_test.h"
 
 static uint8_t frame[XS_GEN_FRAME_MAX], out[4096];
-
-static int plan_of(const char *scenario, const char *flags, struct xs_plan *p)
-{
-	static const struct option longopts[] = { XS_SCN_LONGOPTS, {} };
-	char buf[512], *argv[64], *tok, *save;
-	struct xs_scn_params prm;
-	int argc = 0, c;
-
-	snprintf(buf, sizeof(buf), "%s", flags);
-	argv[argc++] = "test";
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 63; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	xs_scn_params_init(&prm);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, XS_SCN_SHORTOPTS, longopts, NULL)) != -1)
-		if (xs_scn_opt(c, optarg, &prm))
-			return -1;
-	return xs_scenario_build(xs_scenario_find(scenario), &prm, p);
-}
 
 static const struct {
 	const char *scenario, *flags;
@@ -87,7 +68,7 @@ static void test_bpf_equals_user(void)
 		struct xs_plan p;
 		uint64_t n, bad = 0;
 
-		CU_ASSERT_FATAL(plan_of(cases[i].scenario, cases[i].flags, &p) == 0);
+		CU_ASSERT_FATAL(xs_plan_of(cases[i].scenario, cases[i].flags, &p) == 0);
 		CU_ASSERT_FATAL(xs_gen_open_sized(&g, "lo", XS_PLAN_KINDS) == 0);
 		CU_ASSERT_FATAL(xs_gen_load_plan(&g, &p) == 0);
 		for (n = 0; n < p.count; n++)
@@ -111,7 +92,7 @@ static void test_bpf_bad_plan(void)
 
 	if (!xs_have_bpf())
 		return;
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-n 10", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 10", &p) == 0);
 	CU_ASSERT_FATAL(xs_gen_open_sized(&g, "lo", XS_PLAN_KINDS) == 0);
 	p.cfg.unit = 0;
 	CU_ASSERT_FATAL(xs_gen_load_plan(&g, &p) == 0);
@@ -219,7 +200,7 @@ static void test_counters_floods(void)
 	if (!xs_have_bpf())
 		return;
 	setup(&f);
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-n 5000 -s 10.1.0.0/16 -t 198.18.0.10 -p 8080 -S 2",
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 5000 -s 10.1.0.0/16 -t 198.18.0.10 -p 8080 -S 2",
 				&p) == 0);
 	run_plan(&f, &p, &e);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
@@ -240,7 +221,7 @@ static void test_counters_floods(void)
 	CU_ASSERT_EQUAL(d->v.dport_sample, 8080);
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("icmp_flood", "-n 700 -s 2001:db8:a::/64 -t 2001:db8::1 --vlan 5",
+	CU_ASSERT_FATAL(xs_plan_of("icmp_flood", "-n 700 -s 2001:db8:a::/64 -t 2001:db8::1 --vlan 5",
 				&p) == 0);
 	run_plan(&f, &p, &e);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
@@ -268,7 +249,7 @@ static void test_counters_reflection(void)
 	if (!xs_have_bpf())
 		return;
 	setup(&f);
-	CU_ASSERT_FATAL(plan_of("dns_reflection", "-n 3000 -S 4", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("dns_reflection", "-n 3000 -S 4", &p) == 0);
 	later = 1000ULL * (p.tmpl[1].len + p.tmpl[2].len);
 	run_plan(&f, &p, &e);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
@@ -300,7 +281,7 @@ static void test_counters_recon(void)
 	if (!xs_have_bpf())
 		return;
 	setup(&f);
-	CU_ASSERT_FATAL(plan_of("port_scan", "-p 1-1024", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("port_scan", "-p 1-1024", &p) == 0);
 	run_plan(&f, &p, &e);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
 	CU_ASSERT_EQUAL(t.g.cnt[XS_N_TCP_SYN], 1024);
@@ -312,7 +293,7 @@ static void test_counters_recon(void)
 	CU_ASSERT_EQUAL(t.ndst, 1);
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("host_sweep", "", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("host_sweep", "", &p) == 0);
 	run_plan(&f, &p, &e);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
 	CU_ASSERT_EQUAL(t.g.pkts[XS_C_IPV4_ICMP], 256);
@@ -337,7 +318,7 @@ static void test_counters_sessions(void)
 	if (!xs_have_bpf())
 		return;
 	setup(&f);
-	CU_ASSERT_FATAL(plan_of("brute_force", "-p 2222", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("brute_force", "-p 2222", &p) == 0);
 	run_plan(&f, &p, &e);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
 	CU_ASSERT_EQUAL(t.g.pkts[XS_C_IPV4_TCP], 900);
@@ -360,7 +341,7 @@ static void test_counters_sessions(void)
 	CU_ASSERT_EQUAL(d->v.dport_sample, 2222);
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("benign", "--vlan 100 -d 2", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("benign", "--vlan 100 -d 2", &p) == 0);
 	run_plan(&f, &p, &e);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
 	CU_ASSERT_EQUAL(t.g.cnt[XS_N_VLAN], 600);

@@ -22,6 +22,7 @@
 #include "pcapio.h"
 #include "scenario.h"
 #include "xs_decode.h"
+#include "xs_plan_of.h"
 #include "xs_lab.h"
 #include "xs_test.h"
 
@@ -30,26 +31,6 @@ static pid_t daemon_pid;
 static char logfile[128];
 static bool ready;
 static uint8_t frame[XS_GEN_FRAME_MAX];
-
-static int plan_of(const char *scenario, const char *flags, struct xs_plan *p)
-{
-	static const struct option longopts[] = { XS_SCN_LONGOPTS, {} };
-	char buf[512], *argv[64], *tok, *save;
-	struct xs_scn_params prm;
-	int argc = 0, c;
-
-	snprintf(buf, sizeof(buf), "%s", flags);
-	argv[argc++] = "test";
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 63; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	xs_scn_params_init(&prm);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, XS_SCN_SHORTOPTS, longopts, NULL)) != -1)
-		if (xs_scn_opt(c, optarg, &prm))
-			return -1;
-	return xs_scenario_build(xs_scenario_find(scenario), &prm, p);
-}
 
 /* The sensor's counters (everything since it started). */
 static json_t *stats(void)
@@ -127,10 +108,8 @@ static int spawn_sensor(void)
 
 	snprintf(logfile, sizeof(logfile), "/tmp/xs-genlive-%d.log", getpid());
 	snprintf(args, sizeof(args), "run -i %s --tick-ms 100 -q --flow-entries 1048576", lab.if_s);
-	daemon_pid = xs_lab_spawn(&lab, args, logfile);
-	if (xs_lab_wait_xdp(&lab, true, 10000)) {
-		xs_sh("cat %s >&2", logfile);
-		xs_lab_stop(daemon_pid, SIGKILL, 1000);
+	daemon_pid = xs_lab_start(&lab, args, logfile);
+	if (daemon_pid < 0) {
 		xs_lab_down(&lab);
 		return 0;
 	}
@@ -176,7 +155,7 @@ static void test_syn_flood(void)
 	if (!have_lab())
 		return;
 	/* The distinct flows among the frames sent (victim and port fixed). */
-	CU_ASSERT_FATAL(plan_of("syn_flood", flags, &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", flags, &p) == 0);
 	keys = calloc(p.count, sizeof(*keys));
 	CU_ASSERT_FATAL(keys != NULL);
 	for (n = 0; n < p.count; n++) {
@@ -284,7 +263,7 @@ static void write_capture(const char *path, uint64_t *frames, uint64_t *over, ui
 	*frames = *over = *runts = *bytes_trunc = *bytes_skip = 0;
 	o = xs_pcap_out_open(path, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-	CU_ASSERT_FATAL(plan_of("benign", "-n 3000", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("benign", "-n 3000", &p) == 0);
 	for (n = 0; n < p.count; n++) {
 		int len = xs_plan_frame(&p, n, frame);
 

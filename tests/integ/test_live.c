@@ -95,11 +95,9 @@ static void live_case(const char *mode, const char *tag)
 		xs_sh("ip netns exec %s ethtool -K %s gro on >/dev/null 2>&1", lab.ns_s, lab.if_s);
 	snprintf(log, sizeof(log), "/tmp/xs-live-%d-%s.log", getpid(), mode);
 	snprintf(args, sizeof(args), "run -i %s --mode %s --tick-ms 100 -q", lab.if_s, mode);
-	pid = xs_lab_spawn(&lab, args, log);
-	if (xs_lab_wait_xdp(&lab, true, 10000)) {
-		xs_sh("cat %s >&2", log);
+	pid = xs_lab_start(&lab, args, log);
+	if (pid < 0) {
 		CU_FAIL("xdpstream did not attach");
-		xs_lab_stop(pid, SIGKILL, 1000);
 		xs_lab_down(&lab);
 		return;
 	}

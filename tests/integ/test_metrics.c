@@ -74,11 +74,9 @@ static void test_metrics_live(void)
 		 "run -i %s --tick-ms 100 -q -c %s --dst-entries 1024 --src-entries 2048 "
 		 "--flow-entries 4096",
 		 lab.if_s, cfg);
-	pid = xs_lab_spawn(&lab, args, log);
-	if (xs_lab_wait_xdp(&lab, true, 10000)) {
-		xs_sh("cat %s >&2", log);
+	pid = xs_lab_start(&lab, args, log);
+	if (pid < 0) {
 		CU_FAIL("xdpstream did not attach");
-		xs_lab_stop(pid, SIGKILL, 1000);
 		xs_lab_down(&lab);
 		return;
 	}

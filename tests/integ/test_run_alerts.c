@@ -55,11 +55,9 @@ static void test_run_alerts(void)
 	fclose(f);
 	CU_ASSERT_FATAL(xs_lab_up(&lab, "r") == 0);
 	snprintf(args, sizeof(args), "run -i %s -q --config %s", lab.if_s, cfg);
-	pid = xs_lab_spawn(&lab, args, log);
-	if (xs_lab_wait_xdp(&lab, true, 10000)) {
-		xs_sh("cat %s >&2", log);
+	pid = xs_lab_start(&lab, args, log);
+	if (pid < 0) {
 		CU_FAIL("xdpstream did not attach");
-		xs_lab_stop(pid, SIGKILL, 1000);
 		xs_lab_down(&lab);
 		return;
 	}

@@ -88,6 +88,18 @@ int xs_lab_wait_xdp(struct xs_lab *l, bool attached, int timeout_ms)
 	return -1;
 }
 
+pid_t xs_lab_start(struct xs_lab *l, const char *args, const char *logfile)
+{
+	pid_t pid = xs_lab_spawn(l, args, logfile);
+
+	if (pid > 0 && !xs_lab_wait_xdp(l, true, 10000))
+		return pid;
+	xs_sh("cat %s >&2", logfile);
+	if (pid > 0)
+		xs_lab_stop(pid, SIGKILL, 1000);
+	return -1;
+}
+
 int xs_lab_stop(pid_t pid, int sig, int timeout_ms)
 {
 	int st, waited;

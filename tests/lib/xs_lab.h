@@ -29,6 +29,10 @@ int xs_lab_in_daemon(pid_t pid, char *out, size_t cap, const char *cmd);
 /* Waits until an XDP program is attached to the sensor interface (or
  * detached, attached=false). Returns 0, or -1 after timeout_ms. */
 int xs_lab_wait_xdp(struct xs_lab *l, bool attached, int timeout_ms);
+/* xs_lab_spawn, then waits up to 10 s for the program to attach. On a
+ * failure it copies the daemon's log to stderr, kills the daemon and
+ * returns -1; the lab stays up. */
+pid_t xs_lab_start(struct xs_lab *l, const char *args, const char *logfile);
 /* Stops the daemon with sig and returns its exit status (-1 on timeout). */
 int xs_lab_stop(pid_t pid, int sig, int timeout_ms);
 

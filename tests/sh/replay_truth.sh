@@ -12,17 +12,9 @@ cd "$(dirname "$0")/../.."
 OUT=${1:-build}
 BIN=$OUT/xdpstream
 
-pcaps=${XS_PCAPS:-}
+source tests/sh/lib/pcaps.sh
+pcaps=$(truth_pcaps)
 if [[ -z $pcaps ]]; then
-	for d in ../shared/pcaps "$(dirname "$(git rev-parse --path-format=absolute \
-		--git-common-dir 2>/dev/null || echo .)")/../shared/pcaps"; do
-		if [[ -f $d/TRUTH.tsv ]]; then
-			pcaps=$d
-			break
-		fi
-	done
-fi
-if [[ -z $pcaps || ! -f $pcaps/TRUTH.tsv ]]; then
 	echo "SKIP: no ground-truth captures (set XS_PCAPS or provide ../shared/pcaps)"
 	exit 0
 fi

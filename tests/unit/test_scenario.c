@@ -15,32 +15,11 @@
 #include "pcapio.h"
 #include "scenario.h"
 #include "xs_decode.h"
+#include "xs_plan_of.h"
 #include "xs_pcapf.h"
 #include "xs_test.h"
 
 static uint8_t frame[XS_GEN_FRAME_MAX];
-
-/* Builds a scenario from command-line flags, as synth and gen do. */
-static int plan_of(const char *scenario, const char *flags, struct xs_plan *p)
-{
-	static const struct option longopts[] = { XS_SCN_LONGOPTS, {} };
-	char buf[512], *argv[64], *tok, *save;
-	struct xs_scn_params prm;
-	int argc = 0, c;
-
-	snprintf(buf, sizeof(buf), "%s", flags);
-	argv[argc++] = "test";
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 63; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	xs_scn_params_init(&prm);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, XS_SCN_SHORTOPTS, longopts, NULL)) != -1)
-		if (xs_scn_opt(c, optarg, &prm))
-			return -1;
-	return xs_scenario_build(xs_scenario_find(scenario), &prm, p);
-}
 
 static struct xs_dec dec(const struct xs_plan *p, uint64_t n)
 {
@@ -102,7 +81,7 @@ static void test_syn_flood(void)
 	struct xs_plan p, q;
 	uint64_t n, distinct = 0, dpairs = 0;
 
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-n 20000 -s 10.1.0.0/16 -t 198.18.0.10 -p 8080 -S 7 "
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 20000 -s 10.1.0.0/16 -t 198.18.0.10 -p 8080 -S 7 "
 					     "-r 50000",
 				&p) == 0);
 	CU_ASSERT_EQUAL(p.count, 20000);
@@ -135,7 +114,7 @@ static void test_syn_flood(void)
 	CU_ASSERT_EQUAL(xs_plan_time_ns(&p, 12345), 12345ULL * 20000);
 	CU_ASSERT_EQUAL(xs_plan_duration_ns(&p), 400000000ULL);
 	/* The seed decides everything: the same seed, the same frames. */
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-n 20000 -s 10.1.0.0/16 -t 198.18.0.10 -p 8080 -S 7",
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 20000 -s 10.1.0.0/16 -t 198.18.0.10 -p 8080 -S 7",
 				&q) == 0);
 	for (n = 0; n < 1000; n++) {
 		uint8_t a[XS_GEN_FRAME_MAX];
@@ -144,7 +123,7 @@ static void test_syn_flood(void)
 		CU_ASSERT(la == lb && !memcmp(a, frame, la));
 	}
 	xs_plan_free(&q);
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-n 10 -s 10.1.0.0/16 -S 8", &q) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 10 -s 10.1.0.0/16 -S 8", &q) == 0);
 	{
 		uint8_t a[XS_GEN_FRAME_MAX];
 
@@ -162,7 +141,7 @@ static void test_udp_icmp_floods(void)
 	uint64_t n;
 	int ports[8] = {}, i, all = 1;
 
-	CU_ASSERT_FATAL(plan_of("udp_flood", "-n 2000 -s 2001:db8:a::/64 -t 2001:db8::1 -p 53-60 "
+	CU_ASSERT_FATAL(xs_plan_of("udp_flood", "-n 2000 -s 2001:db8:a::/64 -t 2001:db8::1 -p 53-60 "
 					     "--payload 100",
 				&p) == 0);
 	CU_ASSERT_EQUAL(count_filter(&p, "ip6 and udp and dst host 2001:db8::1 and dst portrange "
@@ -183,12 +162,12 @@ static void test_udp_icmp_floods(void)
 	xs_plan_free(&p);
 
 	/* One source: the attacker is named. */
-	CU_ASSERT_FATAL(plan_of("udp_flood", "-n 10 -s 10.0.0.1", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("udp_flood", "-n 10 -s 10.0.0.1", &p) == 0);
 	CU_ASSERT_STRING_EQUAL(truth(&p), "udp_flood:10.0.0.1>198.18.0.10");
 	CU_ASSERT_EQUAL(p.cfg.nfields, 2);	/* ports only */
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("icmp_flood", "-n 1000 --vlan 42", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("icmp_flood", "-n 1000 --vlan 42", &p) == 0);
 	CU_ASSERT_EQUAL(count_filter(&p, "vlan 42 and icmp[icmptype] == icmp-echo and dst host "
 					 "198.18.0.10 and src net 10.0.0.0/8"),
 			1000);
@@ -197,7 +176,7 @@ static void test_udp_icmp_floods(void)
 		CU_ASSERT_EQUAL(dec(&p, n).icmp_seq, n);
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("icmp_flood", "-n 100 -t 2001:db8::5", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("icmp_flood", "-n 100 -t 2001:db8::5", &p) == 0);
 	CU_ASSERT_EQUAL(count_filter(&p, "icmp6 and ip6[40] == 128 and dst host 2001:db8::5"), 100);
 	CU_ASSERT_EQUAL(count_bad_csum(&p), 0);
 	xs_plan_free(&p);
@@ -235,7 +214,7 @@ static void test_dns_reflection(void)
 	struct xs_plan p;
 	uint64_t r;
 
-	CU_ASSERT_FATAL(plan_of("dns_reflection", "-n 3000 -t 198.18.0.10 -S 3", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("dns_reflection", "-n 3000 -t 198.18.0.10 -S 3", &p) == 0);
 	CU_ASSERT_EQUAL(p.cfg.unit, 3);
 	CU_ASSERT_STRING_EQUAL(truth(&p), "reflection:*>198.18.0.10");
 	/* libpcap sees ports only in first fragments. */
@@ -255,13 +234,13 @@ static void test_dns_reflection(void)
 	xs_plan_free(&p);
 
 	/* A count that ends inside a reply stops there. */
-	CU_ASSERT_FATAL(plan_of("dns_reflection", "-n 10", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("dns_reflection", "-n 10", &p) == 0);
 	CU_ASSERT_EQUAL(p.count, 10);
 	CU_ASSERT_EQUAL(count_filter(&p, "udp src port 53"), 4);
 	xs_plan_free(&p);
 
 	/* IPv6: a fragment header, the same identification per reply. */
-	CU_ASSERT_FATAL(plan_of("dns_reflection", "-n 300 -s 2001:db8:64::/112 -t 2001:db8::10",
+	CU_ASSERT_FATAL(xs_plan_of("dns_reflection", "-n 300 -s 2001:db8:64::/112 -t 2001:db8::10",
 				&p) == 0);
 	CU_ASSERT_EQUAL(p.cfg.unit, 3);
 	CU_ASSERT_EQUAL(count_filter(&p, "ip6 and ip6[6] == 44 and dst host 2001:db8::10"), 300);
@@ -277,13 +256,13 @@ static void test_ntp_snmp_reflection(void)
 	struct xs_plan p;
 	uint64_t r;
 
-	CU_ASSERT_FATAL(plan_of("ntp_reflection", "-n 500", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("ntp_reflection", "-n 500", &p) == 0);
 	CU_ASSERT_EQUAL(p.cfg.unit, 1);
 	CU_ASSERT_EQUAL(count_filter(&p, "udp src port 123 and len == 482 and udp[8] == 0xd7"), 500);
 	CU_ASSERT_EQUAL(count_bad_csum(&p), 0);
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("snmp_reflection", "-n 500 --vlan 9", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("snmp_reflection", "-n 500 --vlan 9", &p) == 0);
 	CU_ASSERT_EQUAL(p.cfg.unit, 2);
 	CU_ASSERT_EQUAL(count_filter(&p, "vlan 9 and udp src port 161 and len == 1518"), 250);
 	CU_ASSERT_EQUAL(count_filter(&p, "vlan 9 and ip[6:2] & 0x1fff == 185 and len == 966"), 250);
@@ -299,7 +278,7 @@ static void test_port_scan(void)
 	uint64_t n;
 	int ascending = 1, once = 1, i;
 
-	CU_ASSERT_FATAL(plan_of("port_scan", "-p 1-1024 -t 198.18.0.10", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("port_scan", "-p 1-1024 -t 198.18.0.10", &p) == 0);
 	CU_ASSERT_EQUAL(p.count, 1024);	/* one pass */
 	CU_ASSERT_EQUAL(p.rate, 1000);
 	CU_ASSERT_STRING_EQUAL(truth(&p), "port_scan:203.0.113.66>198.18.0.10");
@@ -324,14 +303,14 @@ static void test_port_scan(void)
 	xs_plan_free(&p);
 
 	/* In order, two passes. */
-	CU_ASSERT_FATAL(plan_of("port_scan", "-p 100-199 --order seq -n 200 -r 2000", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("port_scan", "-p 100-199 --order seq -n 200 -r 2000", &p) == 0);
 	for (n = 0; n < p.count; n++)
 		CU_ASSERT_EQUAL(dec(&p, n).dport, 100 + n % 100);
 	xs_plan_free(&p);
 
 	/* One scanner only. */
-	CU_ASSERT_EQUAL(plan_of("port_scan", "-s 10.0.0.0/8", &p), XS_EXIT_USAGE);
-	CU_ASSERT_EQUAL(plan_of("port_scan", "-t 10.0.0.0/24", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("port_scan", "-s 10.0.0.0/8", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("port_scan", "-t 10.0.0.0/24", &p), XS_EXIT_USAGE);
 }
 
 static void test_host_sweep(void)
@@ -341,7 +320,7 @@ static void test_host_sweep(void)
 	uint64_t n;
 	int once = 1, inorder = 1, i;
 
-	CU_ASSERT_FATAL(plan_of("host_sweep", "", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("host_sweep", "", &p) == 0);
 	CU_ASSERT_EQUAL(p.count, 256);
 	CU_ASSERT_STRING_EQUAL(truth(&p), "host_sweep:203.0.113.66>*");
 	CU_ASSERT_EQUAL(count_filter(&p, "icmp[icmptype] == icmp-echo and src host 203.0.113.66 "
@@ -357,7 +336,7 @@ static void test_host_sweep(void)
 	}
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("host_sweep", "--probe tcp -p 443 --order random -t 10.9.0.0/22",
+	CU_ASSERT_FATAL(xs_plan_of("host_sweep", "--probe tcp -p 443 --order random -t 10.9.0.0/22",
 				&p) == 0);
 	CU_ASSERT_EQUAL(p.count, 1024);
 	CU_ASSERT_EQUAL(count_filter(&p, "tcp[tcpflags] == tcp-syn and dst port 443 and dst net "
@@ -378,14 +357,14 @@ static void test_host_sweep(void)
 	CU_ASSERT_EQUAL(count_bad_csum(&p), 0);
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("host_sweep", "-t 2001:db8:18:1::/120 -s 2001:db8:bad::66", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("host_sweep", "-t 2001:db8:18:1::/120 -s 2001:db8:bad::66", &p) == 0);
 	CU_ASSERT_EQUAL(count_filter(&p, "icmp6 and ip6[40] == 128 and src host 2001:db8:bad::66"),
 			256);
 	CU_ASSERT_EQUAL(count_bad_csum(&p), 0);
 	xs_plan_free(&p);
 
-	CU_ASSERT_EQUAL(plan_of("host_sweep", "-p 80", &p), XS_EXIT_USAGE);
-	CU_ASSERT_EQUAL(plan_of("host_sweep", "-t 198.18.1.1", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("host_sweep", "-p 80", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("host_sweep", "-t 198.18.1.1", &p), XS_EXIT_USAGE);
 }
 
 static void test_brute_force(void)
@@ -395,7 +374,7 @@ static void test_brute_force(void)
 	uint64_t c;
 	int i;
 
-	CU_ASSERT_FATAL(plan_of("brute_force", "-p 2222", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("brute_force", "-p 2222", &p) == 0);
 	CU_ASSERT_EQUAL(p.cfg.unit, 9);
 	CU_ASSERT_EQUAL(p.count, 900);	/* 100 connections */
 	CU_ASSERT_STRING_EQUAL(truth(&p), "brute_force:203.0.113.66>198.18.0.10");
@@ -426,7 +405,7 @@ static void test_brute_force(void)
 		CU_ASSERT(c == 0 || f[0].seq != dec(&p, (c - 1) * 9).seq);
 	}
 	xs_plan_free(&p);
-	CU_ASSERT_EQUAL(plan_of("brute_force", "-p 20-22", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("brute_force", "-p 20-22", &p), XS_EXIT_USAGE);
 }
 
 static void test_benign(void)
@@ -436,7 +415,7 @@ static void test_benign(void)
 	uint64_t v, n;
 	int nclients = 0, i;
 
-	CU_ASSERT_FATAL(plan_of("benign", "--vlan 100 -d 2", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("benign", "--vlan 100 -d 2", &p) == 0);
 	CU_ASSERT_EQUAL(p.cfg.unit, 30);
 	CU_ASSERT_EQUAL(p.count, 600);
 	CU_ASSERT_STRING_EQUAL(truth(&p), "none");
@@ -483,11 +462,11 @@ static void test_benign(void)
 	CU_ASSERT(nclients >= 19);	/* 20 visits from a /16 */
 	xs_plan_free(&p);
 
-	CU_ASSERT_FATAL(plan_of("benign", "--family 6 -n 150", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("benign", "--family 6 -n 150", &p) == 0);
 	CU_ASSERT_EQUAL(p.cfg.unit, 15);
 	CU_ASSERT_EQUAL(count_filter(&p, "ip6"), 150);
 	xs_plan_free(&p);
-	CU_ASSERT_EQUAL(plan_of("benign", "--family 4 -s 2001:db8::/64", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("benign", "--family 4 -s 2001:db8::/64", &p), XS_EXIT_USAGE);
 }
 
 static void test_params(void)
@@ -495,20 +474,20 @@ static void test_params(void)
 	struct xs_plan p;
 
 	/* --count wins over --duration; a duration makes whole units. */
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-r 1000 -d 2.5", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-r 1000 -d 2.5", &p) == 0);
 	CU_ASSERT_EQUAL(p.count, 2500);
 	xs_plan_free(&p);
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-r 1000 -d 2.5 -n 7", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-r 1000 -d 2.5 -n 7", &p) == 0);
 	CU_ASSERT_EQUAL(p.count, 7);
 	xs_plan_free(&p);
-	CU_ASSERT_FATAL(plan_of("dns_reflection", "-r 1000 -d 0.01", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("dns_reflection", "-r 1000 -d 0.01", &p) == 0);
 	CU_ASSERT_EQUAL(p.count, 12);
 	xs_plan_free(&p);
-	CU_ASSERT_EQUAL(plan_of("syn_flood", "-t 198.18.0.0/24", &p), XS_EXIT_USAGE);
-	CU_ASSERT_EQUAL(plan_of("syn_flood", "-s 10.0.0.0/8 -t 2001:db8::1", &p), XS_EXIT_USAGE);
-	CU_ASSERT_EQUAL(plan_of("syn_flood", "-r 0", &p), -1);
-	CU_ASSERT_EQUAL(plan_of("syn_flood", "-s 10.0.0.0/33", &p), -1);
-	CU_ASSERT_EQUAL(plan_of("syn_flood", "-p 90-80", &p), -1);
+	CU_ASSERT_EQUAL(xs_plan_of("syn_flood", "-t 198.18.0.0/24", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("syn_flood", "-s 10.0.0.0/8 -t 2001:db8::1", &p), XS_EXIT_USAGE);
+	CU_ASSERT_EQUAL(xs_plan_of("syn_flood", "-r 0", &p), -1);
+	CU_ASSERT_EQUAL(xs_plan_of("syn_flood", "-s 10.0.0.0/33", &p), -1);
+	CU_ASSERT_EQUAL(xs_plan_of("syn_flood", "-p 90-80", &p), -1);
 }
 
 /* What synth writes reads back through libpcap frame for frame. */
@@ -540,7 +519,7 @@ static void test_synth_roundtrip(void)
 			5000);
 	json_decref(j);
 
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-n 5000 -S 9 -r 20000", &p) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 5000 -S 9 -r 20000", &p) == 0);
 	in = xs_pcap_in_open(path, out, sizeof(out));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	while (xs_pcap_in_next(in, &data, &caplen, &len, &ts) == 1) {
@@ -590,9 +569,9 @@ static void test_synth_segments(void)
 			       "port_scan:203.0.113.66>198.18.0.10");
 	json_decref(j);
 
-	CU_ASSERT_FATAL(plan_of("benign", "-d 1", &pl[0]) == 0);
-	CU_ASSERT_FATAL(plan_of("port_scan", "-p 1-100", &pl[1]) == 0);
-	CU_ASSERT_FATAL(plan_of("syn_flood", "-n 1000", &pl[2]) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("benign", "-d 1", &pl[0]) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("port_scan", "-p 1-100", &pl[1]) == 0);
+	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 1000", &pl[2]) == 0);
 	in = xs_pcap_in_open(path, out, sizeof(out));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	while (xs_pcap_in_next(in, &data, &caplen, &len, &ts) == 1) {
