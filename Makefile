@@ -16,7 +16,12 @@ endif
 CFLAGS    ?= -O2 -g
 CFLAGS    += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation \
 	     -std=gnu11 -D_GNU_SOURCE $(SAN_FLAGS)
-CPPFLAGS  += -I$(OUT) -Imaps -Iloader -Iuser
+# user/ is grouped by subsystem; header names are unique across the tree,
+# so each folder is on the include path and an include names the file only.
+USER_DIRS := user/util user/config user/cmd user/pipeline user/detection user/mitigation \
+	     user/outputs user/gen
+INCLUDES  := -I$(OUT) -Imaps -Iloader -Iuser $(addprefix -I,$(USER_DIRS))
+CPPFLAGS  += $(INCLUDES)
 LDFLAGS   += $(SAN_FLAGS)
 LDLIBS    += -lpthread -lxdp -lbpf -lelf -lz -lpcap -lyaml -ljansson -lrdkafka -lmicrohttpd -lm
 
@@ -29,7 +34,9 @@ SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 
 # Userspace sources: everything under loader/ and user/ except main.c goes
 # into a static library that the binary and the tests link.
-LIB_SRCS  := $(wildcard loader/*.c) $(filter-out user/main.c,$(wildcard user/*.c user/*/*.c))
+USER_SRCS := $(wildcard user/*.c user/*/*.c user/*/*/*.c)
+USER_HDRS := $(wildcard user/*.h user/*/*.h user/*/*/*.h)
+LIB_SRCS  := $(wildcard loader/*.c) $(filter-out user/cmd/main.c,$(USER_SRCS))
 LIB_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 LIB       := $(OUT)/libxdpstream.a
 BIN       := $(OUT)/xdpstream
@@ -38,7 +45,7 @@ BIN       := $(OUT)/xdpstream
 # FUZZ_SECONDS; the test suite runs a short smoke of each.
 FUZZ_OUT     := $(OUT)/fuzz
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-Imaps -Iuser -Iloader -I$(OUT)
+		$(INCLUDES)
 FUZZ_SECONDS ?= 120
 FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_capture
 
@@ -72,14 +79,14 @@ $(OUT)/xdpstream_reject.bpf.o: bpf/xdpstream.bpf.c $(OUT)/vmlinux.h $(wildcard b
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h user/*.h user/*/*.h tests/lib/*.h bench/*.h)
+$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h tests/lib/*.h bench/*.h) $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BIN): $(OUT)/obj/user/main.o $(LIB)
+$(BIN): $(OUT)/obj/user/cmd/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCH): $(BENCH_OBJS) $(LIB)
@@ -89,12 +96,12 @@ $(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIB) $(LDLIBS) -lcunit
 
-$(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config.c user/config.h
+$(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config/config.c user/config/config.h
 	@mkdir -p $(FUZZ_OUT)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_config.c user/config.c -lyaml
+	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_config.c user/config/config.c -lyaml
 
 # The capture reader lives in the library: build all of it with clang.
-$(FUZZ_OUT)/fuzz_capture: fuzz/fuzz_capture.c $(LIB_SRCS) $(SKELS) $(wildcard maps/*.h user/*.h user/*/*.h loader/*.h)
+$(FUZZ_OUT)/fuzz_capture: fuzz/fuzz_capture.c $(LIB_SRCS) $(SKELS) $(wildcard maps/*.h loader/*.h) $(USER_HDRS)
 	@mkdir -p $(FUZZ_OUT)
 	$(CLANG) $(FUZZ_FLAGS) -Wno-unused-command-line-argument -o $@ fuzz/fuzz_capture.c \
 		$(LIB_SRCS) $(LDLIBS)
@@ -137,7 +144,7 @@ format:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --include=scripts/cppcheck-macros.h \
-		-Imaps -Iloader -Iuser -I$(OUT) loader user bench
+		$(INCLUDES) loader user bench
 
 clean:
 	rm -rf build build-san
