@@ -22,6 +22,10 @@ USER_DIRS := user/util user/config user/cmd user/pipeline user/detection user/mi
 	     user/outputs user/gen
 INCLUDES  := -I$(OUT) -Imaps -Iloader -Iuser $(addprefix -I,$(USER_DIRS))
 CPPFLAGS  += $(INCLUDES)
+# Each object writes the headers it includes to a .d file next to it
+# (-MP: a deleted header is not an error), so a header change rebuilds
+# exactly what uses it.
+DEPFLAGS   = -MMD -MP -MF $@.d -MT $@
 LDFLAGS   += $(SAN_FLAGS)
 LDLIBS    += -lpthread -lxdp -lbpf -lelf -lz -lpcap -lyaml -ljansson -lrdkafka -lmicrohttpd -lm
 
@@ -58,6 +62,8 @@ TEST_LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
 .PHONY: install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
@@ -69,21 +75,25 @@ $(OUT)/vmlinux.h:
 	@mkdir -p $(OUT)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h maps/*.h)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # A build the verifier must refuse, for the rejection test.
-$(OUT)/xdpstream_reject.bpf.o: bpf/xdpstream.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h maps/*.h)
-	$(CLANG) $(BPF_CFLAGS) -DXS_TEST_VERIFIER_REJECT -c $< -o $@
+$(OUT)/xdpstream_reject.bpf.o: bpf/xdpstream.bpf.c $(OUT)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -DXS_TEST_VERIFIER_REJECT -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/obj/%.o: %.c $(SKELS) $(wildcard maps/*.h loader/*.h tests/lib/*.h bench/*.h) $(USER_HDRS)
+# The skeletons are generated before anything compiles (order-only); after
+# the first build each object's .d file lists the headers it really uses.
+$(OUT)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+# Built afresh: a member whose source is gone must not linger in it.
 $(LIB): $(LIB_OBJS)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BIN): $(OUT)/obj/user/cmd/main.o $(LIB)
@@ -92,9 +102,10 @@ $(BIN): $(OUT)/obj/user/cmd/main.o $(LIB)
 $(BENCH): $(BENCH_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) $(SKELS)
+$(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIB) $(LDLIBS) -lcunit
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) \
+		$(LIB) $(LDLIBS) -lcunit
 
 $(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config/config.c user/config/config.h
 	@mkdir -p $(FUZZ_OUT)
@@ -148,3 +159,5 @@ lint:
 
 clean:
 	rm -rf build build-san
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)
