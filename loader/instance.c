@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "xdpstream.skel.h"
 #include "instance.h"
+#include "loader_int.h"
 #include "log.h"
 
 /* One instance per pin directory: a lock on the directory itself, held
@@ -102,7 +104,7 @@ int xs_instance_find(const char *pin_dir, struct xs_instance *inst)
 			ifc = &inst->ifaces[inst->nifaces++];
 			snprintf(ifc->name, sizeof(ifc->name), "%s", it->if_name);
 			ifc->ifindex = it->if_index;
-			ifc->mode = xdp_multiprog__attach_mode(mp);
+			ifc->mode = xs_mode_from_xdp(xdp_multiprog__attach_mode(mp));
 			ifc->attached = true;
 			ifc->dispatcher = !legacy;
 			inst->prog_id = xdp_program__id(p);
@@ -191,7 +193,8 @@ int xs_instance_detach(const struct xs_instance *inst, const char *pin_dir)
 	if (libxdp_get_error(p))
 		p = NULL;
 	for (i = 0; i < inst->nifaces && p; i++)
-		if (xdp_program__detach(p, inst->ifaces[i].ifindex, inst->ifaces[i].mode, 0)) {
+		if (xdp_program__detach(p, inst->ifaces[i].ifindex,
+					xs_mode_to_xdp(inst->ifaces[i].mode), 0)) {
 			xs_err("could not detach from %s", inst->ifaces[i].name);
 			err = -EBUSY;
 		}

@@ -9,7 +9,6 @@
 
 #include <stdbool.h>
 #include <net/if.h>
-#include <xdp/libxdp.h>
 
 #include "loader.h"
 

@@ -3,31 +3,37 @@
  * Opens and loads the XDP object, attaches it to interfaces through libxdp
  * (dispatcher, or the single-program fallback where the kernel refuses
  * freplace), pins its maps, and undoes all of it.
+ *
+ * No libxdp type appears here: only loader/attach.c and loader/instance.c,
+ * which attach and detach, include libxdp.
  */
 #ifndef XS_LOADER_H
 #define XS_LOADER_H
 
 #include <stdbool.h>
 #include <net/if.h>
-#include <xdp/libxdp.h>
+
+#include "exitcode.h"
+#include "sizes.h"
 
 #define XS_MAX_IFACES 16
 #define XS_PIN_DIR_DEFAULT "/sys/fs/bpf/xdpstream"
 
 struct xdpstream_bpf;
+struct xdp_program;
 
-/* Map sizes, from the configuration. */
-struct xs_sizes {
-	__u32 dst_entries;	/* destinations per CPU per tick (rounded up to 2^n) */
-	__u32 src_entries;	/* sources per CPU per tick (rounded up to 2^n) */
-	__u32 flow_entries;
-	__u32 ringbuf_bytes;	/* power of two, >= page size */
+/* How the program is attached (libxdp's enum xdp_attach_mode, same order). */
+enum xs_attach_mode {
+	XS_MODE_AUTO = 0,	/* native if the driver can, else skb */
+	XS_MODE_NATIVE,
+	XS_MODE_SKB,
+	XS_MODE_HW,
 };
 
 struct xs_iface {
 	char name[IF_NAMESIZE];
 	int ifindex;
-	enum xdp_attach_mode mode;	/* mode actually in use */
+	enum xs_attach_mode mode;	/* mode actually in use */
 	bool attached;
 	bool dispatcher;		/* through libxdp's dispatcher (else alone) */
 };
@@ -40,21 +46,6 @@ struct xs_bpf {
 	char pin_dir[256];		/* empty when not pinned */
 	bool keep;			/* on close: stay attached, keep the pins */
 };
-
-/* Exit codes a user can act on; see README "Exit codes". */
-enum xs_exit {
-	XS_EXIT_OK = 0,
-	XS_EXIT_FAIL = 1,	/* runtime failure */
-	XS_EXIT_USAGE = 2,	/* bad flag or configuration value */
-	XS_EXIT_PERM = 3,	/* not root / missing capability */
-	XS_EXIT_ENV = 4,	/* interface missing, bpffs not mounted, ... */
-	XS_EXIT_LOAD = 5,	/* verifier rejection or load failure */
-	XS_EXIT_BUSY = 6,	/* another XDP program or instance is in the way */
-};
-
-void xs_sizes_default(struct xs_sizes *s);
-/* Table slots for a number of entries: the next power of two, >= 64. */
-__u32 xs_table_slots(__u32 entries);
 
 /* Open the object, size the maps, load it (no attach): replay and tests.
  * Returns 0 or a negative errno; on failure the error was logged. */
@@ -71,7 +62,7 @@ void xs_bpf_set_object_file(const char *path);
 /* Attach to one interface. force: replace a foreign XDP program.
  * Returns 0 or a negative xs_exit code (-XS_EXIT_*), with the error
  * already logged as one line saying what to do. */
-int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xdp_attach_mode mode, bool force);
+int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xs_attach_mode mode, bool force);
 
 /* Pin every map under dir (created if missing). */
 int xs_bpf_pin(struct xs_bpf *b, const char *dir);
@@ -90,7 +81,7 @@ bool xs_bpf_uses_dispatcher(const struct xs_bpf *b);
 int xs_check_privileges(void);
 int xs_check_bpffs(const char *pin_dir);
 
-const char *xs_mode_name(enum xdp_attach_mode mode);
-int xs_mode_parse(const char *s, enum xdp_attach_mode *mode);
+const char *xs_mode_name(enum xs_attach_mode mode);
+int xs_mode_parse(const char *s, enum xs_attach_mode *mode);
 
 #endif

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "loader.h"
+#include "exitcode.h"
 #include "log.h"
 #include "settings.h"
 

@@ -31,7 +31,7 @@
 #include "cli.h"
 #include "collector.h"
 #include "config.h"
-#include "loader.h"
+#include "exitcode.h"
 #include "log.h"
 #include "names.h"
 #include "output.h"

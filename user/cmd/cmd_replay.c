@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "exitcode.h"
 #include "log.h"
 #include "names.h"
 #include "output.h"

@@ -33,7 +33,7 @@
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
 	int nifaces;
-	enum xdp_attach_mode mode;
+	enum xs_attach_mode mode;
 	bool force;
 	bool quiet;
 	bool keep_attached;	/* on exit, leave the program attached */
@@ -104,7 +104,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->mode = XDP_MODE_UNSPEC;
+	o->mode = XS_MODE_AUTO;
 	o->tick_ms = 1000;
 	o->budget = 200000;
 	o->pin_dir = XS_PIN_DIR_DEFAULT;

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "loader.h"
+#include "exitcode.h"
 #include "log.h"
 #include "pcapio.h"
 #include "scenario.h"

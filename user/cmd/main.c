@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "loader.h"
+#include "exitcode.h"
 #include "log.h"
 
 static const struct xs_cmd cmds[] = {

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 #include "config.h"
-#include "loader.h"
+#include "sizes.h"
 #include "prefix.h"
 #include "rules.h"
 

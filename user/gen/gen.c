@@ -17,7 +17,7 @@
 #include "gen.h"
 #include "xs_gen.h"
 #include "xdp_gen.skel.h"
-#include "loader.h"
+#include "exitcode.h"
 #include "log.h"
 #include "pcapio.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "exitcode.h"
 #include "log.h"
 #include "names.h"
 #include "scenario.h"

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include <xdp/libxdp.h>
 
 #include "log.h"
 
@@ -81,17 +80,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 			 ap);
 }
 
-static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+int xs_log_lib(bool warn, const char *fmt, va_list ap)
 {
-	return lib_print(level == LIBXDP_WARN ? XS_LOG_INFO + 1 : XS_LOG_DEBUG, fmt,
-			 ap);
+	return lib_print(warn ? XS_LOG_INFO + 1 : XS_LOG_DEBUG, fmt, ap);
 }
 
 void xs_log_init(enum xs_log_level level)
 {
 	cur_level = level;
 	libbpf_set_print(libbpf_print);
-	libxdp_set_print(libxdp_print);
 }
 
 void xs_log_set_level(enum xs_log_level level)

@@ -4,6 +4,7 @@
 #define XS_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum xs_log_level { XS_LOG_ERROR = 0, XS_LOG_WARN, XS_LOG_INFO, XS_LOG_DEBUG };
 
@@ -15,6 +16,9 @@ void xs_log(enum xs_log_level level, const char *fmt, ...) __attribute__((format
 /* The last lines libbpf/libxdp printed (whatever the level), kept so that a
  * verifier rejection can show the tail of the verifier log. */
 void xs_log_print_lib_tail(int max_lines);
+/* A library's message (libxdp's print callback, set up by the loader):
+ * kept in the tail; shown at debug level, warnings just above info. */
+int xs_log_lib(bool warn, const char *fmt, va_list ap);
 void xs_log_clear_lib_tail(void);
 
 #define xs_err(...) xs_log(XS_LOG_ERROR, __VA_ARGS__)

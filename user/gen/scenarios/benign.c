@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "loader.h"
+#include "exitcode.h"
 #include "names.h"
 #include "scn.h"
 

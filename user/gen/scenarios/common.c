@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "loader.h"
+#include "exitcode.h"
 #include "names.h"
 #include "scn.h"
 

@@ -4,7 +4,7 @@
  * address (and ports, sequence number) at random within the ranges, so a
  * flood has as many "attackers" as the range has addresses.
  */
-#include "loader.h"
+#include "exitcode.h"
 #include "names.h"
 #include "scn.h"
 

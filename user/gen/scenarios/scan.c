@@ -6,7 +6,7 @@
  * each port or host once; more frames start another pass in the same
  * order.
  */
-#include "loader.h"
+#include "exitcode.h"
 #include "names.h"
 #include "scn.h"
 

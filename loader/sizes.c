@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "sizes.h"
+
+void xs_sizes_default(struct xs_sizes *s)
+{
+	s->dst_entries = 65536;
+	s->src_entries = 65536;
+	s->flow_entries = 262144;
+	s->ringbuf_bytes = 4u << 20;
+}
+
+__u32 xs_table_slots(__u32 entries)
+{
+	__u32 n = 64;
+
+	while (n < entries && n < (1u << 30))
+		n <<= 1;
+	return n;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The sizes of the XDP program's tables, from the configuration. Read by
+ * the settings, the engine and the status page, which need no loader. */
+#ifndef XS_SIZES_H
+#define XS_SIZES_H
+
+#include <linux/types.h>
+
+struct xs_sizes {
+	__u32 dst_entries;	/* destinations per CPU per tick (rounded up to 2^n) */
+	__u32 src_entries;	/* sources per CPU per tick (rounded up to 2^n) */
+	__u32 flow_entries;
+	__u32 ringbuf_bytes;	/* power of two, >= page size */
+};
+
+void xs_sizes_default(struct xs_sizes *s);
+/* Table slots for a number of entries: the next power of two, >= 64. */
+__u32 xs_table_slots(__u32 entries);
+
+#endif
