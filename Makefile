@@ -107,7 +107,7 @@ $(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIB) | $(SKELS)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) \
 		$(LIB) $(LDLIBS) -lcunit
 
-$(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config/config.c user/config/config.h
+$(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config/config.c user/config/config.h user/util/parse.h
 	@mkdir -p $(FUZZ_OUT)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_config.c user/config/config.c -lyaml
 

@@ -169,6 +169,40 @@ fail:
 	return err;
 }
 
+int xs_open_pinned(const char *dir, const char *name)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT) {
+		xs_err("no running instance: %s does not exist (start 'xdpstream run', or pass "
+		       "--pin-dir)",
+		       path);
+		return -XS_EXIT_ENV;
+	}
+	xs_err("cannot open %s: %s", path, strerror(errno));
+	return -XS_EXIT_PERM;
+}
+
+int xs_read_pinned(const char *dir, const char *name, void *val)
+{
+	__u32 zero = 0;
+	int fd = xs_open_pinned(dir, name), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, val)) {
+		xs_err("cannot read %s/%s: %s", dir, name, strerror(errno));
+		err = -XS_EXIT_FAIL;
+	}
+	close(fd);
+	return err;
+}
+
 void xs_unpin_dir(const char *pin_dir)
 {
 	struct dirent *d;

@@ -38,6 +38,15 @@ bool xs_instance_has(const struct xs_instance *inst, const char *ifname);
 int xs_bpf_adopt(struct xs_bpf *b, const struct xs_sizes *sz, const char *pin_dir,
 		 const struct xs_instance *inst);
 
+/* Opens the map DIR/NAME of a running instance. Returns its fd, or a
+ * negative xs_exit code after logging why (ENV: no instance pinned
+ * there; PERM: not allowed to open it). */
+int xs_open_pinned(const char *dir, const char *name);
+
+/* Reads entry 0 of the pinned map DIR/NAME into val; logs and returns a
+ * negative xs_exit code on failure. */
+int xs_read_pinned(const char *dir, const char *name, void *val);
+
 /* Removes the pins of a directory (maps stay alive while used). */
 void xs_unpin_dir(const char *pin_dir);
 

@@ -24,14 +24,6 @@ int cmd_top(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 
-/* Reads entry 0 of a pinned map DIR/NAME into val; logs and returns a
- * negative xs_exit code on failure. */
-int xs_read_pinned(const char *dir, const char *name, void *val);
 int cmd_emit(int argc, char **argv);
-
-/* Parses a non-negative integer flag value in [min, max]; on error logs
- * "--flag: ..." and returns -1. */
-int xs_parse_u64(const char *flag, const char *s, unsigned long long min,
-		 unsigned long long max, unsigned long long *out);
 
 #endif

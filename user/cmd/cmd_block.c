@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "loader.h"
 #include "log.h"
+#include "parse.h"
 #include "mitigate.h"
 
 struct block_opts {

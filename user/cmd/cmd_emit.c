@@ -33,6 +33,8 @@
 #include "config.h"
 #include "exitcode.h"
 #include "log.h"
+#include "parse.h"
+#include "rfc3339.h"
 #include "names.h"
 #include "output.h"
 
@@ -156,18 +158,12 @@ static void send_alert(const struct emit_opts *o, unsigned long long i)
 	struct xs_alert_out a = {};
 	json_t *doc;
 	char *json;
-	struct tm tm;
-	time_t sec;
 
 	snprintf(id, sizeof(id), "%s-%llu", o->prefix, k);
 	snprintf(src, sizeof(src), "198.51.100.%llu", k % 250 + 1);
 	snprintf(dst, sizeof(dst), "203.0.113.%llu", k % 250 + 1);
 	a.ts = xs_wall_s();
-	sec = (time_t)a.ts;
-	gmtime_r(&sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)((a.ts - sec) * 1000));
+	xs_rfc3339(a.ts, 3, ts, sizeof(ts));
 	a.severity = 20 + (int)((k * 17) % 80);
 	a.dst_port = 80;
 	doc = json_pack("{s:s, s:{s:s, s:s, s:s, s:i, s:I}, s:{s:s}, s:{s:s}, s:{s:s, s:i}, "

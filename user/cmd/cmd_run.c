@@ -24,6 +24,7 @@
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
+#include "parse.h"
 #include "mpolicy.h"
 #include "names.h"
 #include "output.h"

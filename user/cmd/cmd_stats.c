@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "instance.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
@@ -25,22 +26,6 @@ static void stats_usage(FILE *f)
 		"  -j, --json          one JSON object instead of a table\n"
 		"  -h, --help          this text\n",
 		XS_PIN_DIR_DEFAULT);
-}
-
-static int open_pinned(const char *dir, const char *name)
-{
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0 && errno == ENOENT)
-		xs_err("no running instance: %s does not exist (start 'xdpstream run', or pass "
-		       "--pin-dir)",
-		       path);
-	else if (fd < 0)
-		xs_err("cannot open %s: %s", path, strerror(errno));
-	return fd;
 }
 
 static void print_group(const char *title, const char *const *names, const __u64 *v, int n,
@@ -96,8 +81,8 @@ int cmd_stats(int argc, char **argv)
 	if ((ret = -xs_check_privileges()))
 		return ret;
 	ret = XS_EXIT_ENV;
-	if ((rt_fd = open_pinned(dir, "xs_rt")) < 0 || (g_fd = open_pinned(dir, "xs_global")) < 0 ||
-	    (tot_fd = open_pinned(dir, "xs_totals")) < 0)
+	if ((rt_fd = xs_open_pinned(dir, "xs_rt")) < 0 || (g_fd = xs_open_pinned(dir, "xs_global")) < 0 ||
+	    (tot_fd = xs_open_pinned(dir, "xs_totals")) < 0)
 		goto out;
 	ncpus = libbpf_num_possible_cpus();
 	c = xs_read_totals(rt_fd, tot_fd, g_fd, ncpus, &total, &epoch);

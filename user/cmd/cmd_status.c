@@ -6,37 +6,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "cli.h"
 #include "instance.h"
 #include "log.h"
 #include "names.h"
-
-int xs_read_pinned(const char *dir, const char *name, void *val)
-{
-	char path[512];
-	__u32 zero = 0;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			xs_err("no running instance: %s does not exist (start 'xdpstream run', or "
-			       "pass --pin-dir)",
-			       path);
-		else
-			xs_err("cannot open %s: %s", path, strerror(errno));
-		return errno == ENOENT ? -XS_EXIT_ENV : -XS_EXIT_PERM;
-	}
-	if (bpf_map_lookup_elem(fd, &zero, val)) {
-		xs_err("cannot read %s: %s", path, strerror(errno));
-		err = -XS_EXIT_FAIL;
-	}
-	close(fd);
-	return err;
-}
 
 static void duration(__u64 s, char *buf, size_t n)
 {

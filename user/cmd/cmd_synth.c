@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "log.h"
+#include "parse.h"
 #include "pcapio.h"
 #include "scenario.h"
 

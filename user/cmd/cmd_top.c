@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "loader.h"
+#include "instance.h"
 #include "log.h"
 #include "names.h"
 

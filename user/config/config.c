@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "parse.h"
 
 #define MAX_ERRORS 64
 
@@ -309,21 +310,18 @@ static const char *scalar_or_error(xs_node n, const char *what)
 int xs_cfg_node_u64(xs_node n, uint64_t min, uint64_t max, uint64_t *out)
 {
 	const char *s = scalar_or_error(n, "an integer");
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
 	if (!s)
 		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	/* Accept 1_000_000 as YAML 1.1 does? No: keep one spelling. */
-	if (errno || end == s || *end || *s == '-') {
+	/* Accept 1_000_000 as YAML 1.1 does? No: the flags' one spelling. */
+	if (xs_strtou64(s, &v)) {
 		xs_cfg_error(n, "expected a non-negative integer, got '%s'", s);
 		return -1;
 	}
 	if (v < min || v > max) {
-		xs_cfg_error(n, "%llu is out of range (%llu..%llu)", v, (unsigned long long)min,
-			     (unsigned long long)max);
+		xs_cfg_error(n, "%llu is out of range (%llu..%llu)", (unsigned long long)v,
+			     (unsigned long long)min, (unsigned long long)max);
 		return -1;
 	}
 	*out = v;

@@ -9,8 +9,10 @@
 #include <jansson.h>
 
 #include "alert.h"
+#include "hostname.h"
 #include "htab.h"
 #include "names.h"
+#include "rfc3339.h"
 #include "rules.h"
 
 struct akey {
@@ -93,26 +95,10 @@ void xs_finding_detail(struct xs_finding *f, const char *name, double v)
 	}
 }
 
-void xs_format_ts(double ts, char *buf, size_t len)
-{
-	time_t s = (time_t)floor(ts);
-	int ms = (int)llround((ts - (double)s) * 1000);
-	struct tm tm;
-
-	if (ms >= 1000) {
-		s++;
-		ms -= 1000;
-	}
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-}
-
 void xs_alerts_set_cfg(struct xs_alert_mgr *m, const struct xs_alert_cfg *cfg)
 {
 	m->cfg = *cfg;
-	if (cfg->hostname[0])
-		snprintf(m->hostname, sizeof(m->hostname), "%s", cfg->hostname);
+	snprintf(m->hostname, sizeof(m->hostname), "%s", xs_hostname_or(cfg->hostname));
 }
 
 struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limit,
@@ -123,10 +109,7 @@ struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limi
 	if (!m)
 		return NULL;
 	m->cfg = *cfg;
-	if (cfg->hostname[0])
-		snprintf(m->hostname, sizeof(m->hostname), "%s", cfg->hostname);
-	else if (gethostname(m->hostname, sizeof(m->hostname) - 1))
-		snprintf(m->hostname, sizeof(m->hostname), "localhost");
+	snprintf(m->hostname, sizeof(m->hostname), "%s", xs_hostname_or(cfg->hostname));
 	snprintf(m->ifname, sizeof(m->ifname), "%s", ifname ? ifname : "");
 	m->fn = fn;
 	m->ctx = ctx;
@@ -224,7 +207,7 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 	const char *tr = transport_name(f->proto);
 	int i;
 
-	xs_format_ts(ts, buf, sizeof(buf));
+	xs_rfc3339(ts, 3, buf, sizeof(buf));
 	set(doc, "@timestamp", json_string(buf));
 
 	set(ev, "kind", json_string("alert"));
@@ -233,10 +216,10 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 	set(ev, "action", json_string(action));
 	set(ev, "id", json_string(s->id));
 	set(ev, "severity", json_integer(s->severity));
-	xs_format_ts(s->start, buf, sizeof(buf));
+	xs_rfc3339(s->start, 3, buf, sizeof(buf));
 	set(ev, "start", json_string(buf));
 	if (!strcmp(action, "end")) {
-		xs_format_ts(s->last_fire, buf, sizeof(buf));
+		xs_rfc3339(s->last_fire, 3, buf, sizeof(buf));
 		set(ev, "end", json_string(buf));
 		set(ev, "duration", json_integer((json_int_t)llround((s->last_fire - s->start) *
 								    1e9)));
@@ -350,7 +333,7 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 	char v[32], lim[64], pk[32];
 	const char *tr = transport_name(f->proto);
 
-	xs_format_ts(ts, t, sizeof(t));
+	xs_rfc3339(ts, 3, t, sizeof(t));
 	if (f->has_src)
 		xs_addr_str(&f->src, src);
 	if (f->has_dst) {

@@ -99,7 +99,4 @@ struct xs_alert_stats {
 };
 void xs_alerts_stats(const struct xs_alert_mgr *m, struct xs_alert_stats *s);
 
-/* RFC 3339 UTC with milliseconds: 2021-04-28T10:30:26.000Z */
-void xs_format_ts(double ts, char *buf, size_t len);
-
 #endif

@@ -8,6 +8,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "names.h"
+#include "parse.h"
 #include "scenario.h"
 #include "scenarios/scn.h"
 
@@ -67,23 +68,6 @@ int xs_scenario_build(const struct xs_scenario *s, const struct xs_scn_params *p
 	return err;
 }
 
-/* Like parse_u64() of main.c, which the library cannot use. */
-static int parse_u64(const char *flag, const char *s, unsigned long long min,
-		     unsigned long long max, unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
-		xs_err("%s: expected an integer from %llu to %llu, got '%s'", flag, min, max, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static int parse_seconds(const char *flag, const char *s, double min, double *out)
 {
 	char *end;
@@ -105,7 +89,7 @@ int xs_scn_opt(int c, const char *arg, struct xs_scn_params *p)
 
 	switch (c) {
 	case 'r':
-		if (parse_u64("--rate", arg, 1, 100000000, &v))
+		if (xs_parse_u64("--rate", arg, 1, 100000000, &v))
 			return -1;
 		p->rate = v;
 		p->rate_set = true;
@@ -116,7 +100,7 @@ int xs_scn_opt(int c, const char *arg, struct xs_scn_params *p)
 		p->duration_set = true;
 		return 0;
 	case 'n':
-		if (parse_u64("--count", arg, 1, 1ULL << 40, &v))
+		if (xs_parse_u64("--count", arg, 1, 1ULL << 40, &v))
 			return -1;
 		p->count = v;
 		return 0;
@@ -140,22 +124,22 @@ int xs_scn_opt(int c, const char *arg, struct xs_scn_params *p)
 		*(c == 'p' ? &p->port_set : &p->sport_set) = true;
 		return 0;
 	case 'S':
-		if (parse_u64("--seed", arg, 0, ~0ULL, &v))
+		if (xs_parse_u64("--seed", arg, 0, ~0ULL, &v))
 			return -1;
 		p->seed = v;
 		return 0;
 	case XS_SCN_O_VLAN:
-		if (parse_u64("--vlan", arg, 1, 4094, &v))
+		if (xs_parse_u64("--vlan", arg, 1, 4094, &v))
 			return -1;
 		p->vlan = (int)v;
 		return 0;
 	case XS_SCN_O_PAYLOAD:
-		if (parse_u64("--payload", arg, 0, 8000, &v))
+		if (xs_parse_u64("--payload", arg, 0, 8000, &v))
 			return -1;
 		p->payload = (int)v;
 		return 0;
 	case XS_SCN_O_MTU:
-		if (parse_u64("--mtu", arg, 576, 9000, &v))
+		if (xs_parse_u64("--mtu", arg, 576, 9000, &v))
 			return -1;
 		p->mtu = (int)v;
 		return 0;

@@ -9,7 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "xdpstream.skel.h"
-#include "loader.h"
+#include "instance.h"
 #include "log.h"
 #include "mitigate.h"
 
@@ -37,7 +37,6 @@ int xs_mitig_open_pinned(struct xs_mitig *m, const char *pin_dir)
 	static const char *const names[] = { "xs_blocklist", "xs_allowlist", "xs_limits",
 					     "xs_limit_state", "xs_mlog" };
 	int *fds[] = { &m->block_fd, &m->allow_fd, &m->limit_fd, &m->state_fd, &m->log_fd };
-	char path[512];
 	int i;
 
 	memset(m, 0, sizeof(*m));
@@ -45,17 +44,13 @@ int xs_mitig_open_pinned(struct xs_mitig *m, const char *pin_dir)
 	m->own_fds = true;
 	m->ncpus = libbpf_num_possible_cpus();
 	for (i = 0; i < 5; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, names[i]);
-		*fds[i] = bpf_obj_get(path);
+		*fds[i] = xs_open_pinned(pin_dir, names[i]);
 		if (*fds[i] < 0) {
-			if (errno == ENOENT)
-				xs_err("no running instance: %s does not exist (start 'xdpstream run', "
-				       "or pass --pin-dir)",
-				       path);
-			else
-				xs_err("cannot open %s: %s", path, strerror(errno));
+			int err = *fds[i];
+
+			*fds[i] = -1;
 			xs_mitig_close(m);
-			return errno == ENOENT ? -XS_EXIT_ENV : -XS_EXIT_PERM;
+			return err;
 		}
 	}
 	return 0;

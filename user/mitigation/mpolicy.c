@@ -9,10 +9,12 @@
 
 #include "clock.h"
 #include "alert.h"
+#include "hostname.h"
 #include "htab.h"
 #include "log.h"
 #include "mpolicy.h"
 #include "names.h"
+#include "rfc3339.h"
 #include "rules.h"
 
 #define META_MAX 64	/* actions waiting to show up in the tables */
@@ -67,10 +69,7 @@ struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *
 	if (!p)
 		return NULL;
 	p->m = m;
-	if (s->alerts.hostname[0])
-		snprintf(p->hostname, sizeof(p->hostname), "%s", s->alerts.hostname);
-	else if (gethostname(p->hostname, sizeof(p->hostname)))
-		snprintf(p->hostname, sizeof(p->hostname), "unknown");
+	snprintf(p->hostname, sizeof(p->hostname), "%s", xs_hostname_or(s->alerts.hostname));
 	if (xs_mpolicy_configure(p, s)) {
 		xs_mpolicy_free(p);
 		return NULL;
@@ -138,7 +137,7 @@ static void report(struct xs_mpolicy *p, const struct entry *e, const char *acti
 	struct xs_alert_out out = {};
 	char *json;
 
-	xs_format_ts(ts, buf, sizeof(buf));
+	xs_rfc3339(ts, 3, buf, sizeof(buf));
 	json_object_set_new(doc, "@timestamp", json_string(buf));
 	json_object_set_new(ev, "kind", json_string("event"));
 	json_object_set_new(ev, "category", json_pack("[s]", "network"));

@@ -34,30 +34,7 @@ static struct xs_sink sinks[MAX_SINKS];
 static int nsinks;
 static int efd = -1, tfd = -1;
 static bool opened, configured;
-static char hostname[256];
 static struct xs_daemon_info dinfo;
-
-void xs_out_rfc3339(double ts, char *buf, size_t len)
-{
-	time_t sec = (time_t)ts;
-	long usec = (long)((ts - (double)sec) * 1e6 + 0.5);
-	struct tm tm;
-
-	if (usec >= 1000000) {
-		sec++;
-		usec -= 1000000;
-	}
-	gmtime_r(&sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
-}
-
-const char *xs_out_hostname(void)
-{
-	if (!hostname[0] && gethostname(hostname, sizeof(hostname) - 1))
-		snprintf(hostname, sizeof(hostname), "localhost");
-	return hostname;
-}
 
 /* A DNS name, an IPv4 address, or an IPv6 address in brackets. */
 static bool host_ok(const char *h, const char *end)

@@ -6,6 +6,7 @@
 #include "aggregates.h"
 #include "collector.h"
 #include "names.h"
+#include "rfc3339.h"
 #include "sink.h"
 
 /* Heap of the k best seen so far, worst at the root. */
@@ -134,7 +135,7 @@ char *xs_agg_json(const struct xs_tick *t, double ts, double secs, const char *h
 		json_object_set_new(errs, xs_err_names[i], json_integer(t->g.err[i]));
 	for (i = 0; i < XS_N_MAX; i++)
 		json_object_set_new(cnts, xs_cnt_names[i], json_integer(t->g.cnt[i]));
-	xs_out_rfc3339(ts, tsbuf, sizeof(tsbuf));
+	xs_rfc3339(ts, 6, tsbuf, sizeof(tsbuf));
 	doc = json_pack(
 		"{s:s, s:{s:s, s:s, s:I}, s:{s:s, s:s}, s:{s:i, s:I, s:f, s:{s:I, s:I, s:o, s:o, "
 		"s:o}, s:{s:I, s:o, s:o}, s:{s:I, s:o, s:o}}}",

@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "aggregates.h"
+#include "hostname.h"
 #include "log.h"
 #include "sink.h"
 #include "spool.h"
@@ -165,8 +166,8 @@ static int kf_configure(struct xs_sink *s, xs_node n)
 	}
 	p->spool_on = p->spool_path[0] != '\0';
 	if (!p->sensor[0])
-		snprintf(p->sensor, sizeof(p->sensor), "%s", xs_out_hostname());
-	snprintf(host, sizeof(host), "xdpstream-%s", xs_out_hostname());
+		snprintf(p->sensor, sizeof(p->sensor), "%s", xs_hostname());
+	snprintf(host, sizeof(host), "xdpstream-%s", xs_hostname());
 
 	/* Our defaults first; security: and properties: may override them. */
 	{
@@ -412,7 +413,7 @@ static void kf_tick(struct xs_sink *s, const struct xs_tick *t, double ts, doubl
 
 	if (!p->agg_topic[0])
 		return;
-	json = xs_agg_json(t, ts, secs, xs_out_hostname(), p->sensor, (int)p->top_n);
+	json = xs_agg_json(t, ts, secs, xs_hostname(), p->sensor, (int)p->top_n);
 	if (!json) {
 		s->st.failed++;
 		return;

@@ -80,10 +80,6 @@ void xs_out_unwatch(int fd);
 /* Every sink, for the metrics sink. */
 int xs_out_nsinks(void);
 const struct xs_sink *xs_out_sink(int i);
-/* "2024-05-01T12:00:00.123456Z" */
-void xs_out_rfc3339(double ts, char *buf, size_t len);
-/* This host's name (gethostname), for observer.hostname / syslog HOSTNAME. */
-const char *xs_out_hostname(void);
 
 /* Checks "host:port[,host:port...]"; on error records it against key. */
 int xs_out_check_hostport_list(xs_node map, const char *key, const char *list);

@@ -25,6 +25,7 @@
 #include <sys/un.h>
 
 #include "clock.h"
+#include "hostname.h"
 #include "log.h"
 #include "msgq.h"
 #include "sink.h"
@@ -356,7 +357,7 @@ static int sl_open(struct xs_sink *s)
 	if (xs_msgq_init(&p->q, p->queue_max))
 		return -ENOMEM;
 	if (!p->hostname[0])
-		snprintf(p->hostname, sizeof(p->hostname), "%s", xs_out_hostname());
+		snprintf(p->hostname, sizeof(p->hostname), "%s", xs_hostname());
 	p->hdr.facility = p->facility;
 	p->hdr.hostname = p->hostname;
 	p->hdr.app_name = p->app_name;

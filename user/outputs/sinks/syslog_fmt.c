@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rfc3339.h"
 #include "sink.h"
 #include "syslog_fmt.h"
 
@@ -76,7 +77,7 @@ long xs_syslog_format(const struct xs_syslog_hdr *h, const struct xs_alert_out *
 	if (!f)
 		return -1;
 	if (rfc5424) {
-		xs_out_rfc3339(a->ts, ts, sizeof(ts));
+		xs_rfc3339(a->ts, 6, ts, sizeof(ts));
 		fprintf(f, "<%d>1 %s ", pri, ts);
 		hdr_field(f, h->hostname, 255);
 		fputc(' ', f);
