@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The traffic generator's plan, shared by bpf/xdp_gen.bpf.c (which
- * transmits it with live-frames test runs) and user/plan.c (which writes
+ * transmits it with live-frames test runs) and user/gen/plan.c (which writes
  * the same frames to a capture). Frame n of a plan is a pure function of
  * the plan and n, computed the same way on both sides, so that what `gen`
  * sends is what `synth` writes.

@@ -74,7 +74,7 @@ def who(d):
 
 
 SEVERITY = {21: 'low', 47: 'medium', 73: 'high', 99: 'critical'}
-# The per-second line of `xdpstream run` (user/cmd_run.c print_rates).
+# The per-second line of `xdpstream run` (user/cmd/cmd_run.c print_rates).
 RATES = re.compile(r'^(\d\d:\d\d:\d\d) pkts/s (\S+) bits/s (\S+) \| tcp (\S+) udp (\S+) '
                    r'icmp (\S+) frag (\d+) other (\d+) \| syn (\d+) \| malformed (\d+) \| '
                    r'flows (\d+) events (\d+) lost (\d+)$')

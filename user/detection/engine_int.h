@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The engine's tables, for the engine and its detectors (user/detectors/).
+ * The engine's tables, for the engine and its detectors (user/detection/detectors/).
  *
  * From ticks (kernel aggregates):
  *   dst    victim address -> a ring of per-tick counts and HyperLogLogs
@@ -198,7 +198,7 @@ struct xs_detector {
 	void (*eval)(struct xs_det_ctx *c);
 };
 
-/* One line per detector: user/detectors/registry.c. */
+/* One line per detector: user/detection/detectors/registry.c. */
 extern const struct xs_detector *const xs_detectors[];
 extern const int xs_ndetectors;
 

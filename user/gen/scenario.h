@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Attack and benign traffic scenarios. Each turns a few parameters (rate,
- * count, address ranges, ports, seed) into a plan (user/plan.h): the same
+ * count, address ranges, ports, seed) into a plan (user/gen/plan.h): the same
  * deterministic frames whether written to a capture (`synth`) or sent
- * live (`gen`). One file per family under user/scenarios/, one table
+ * live (`gen`). One file per family under user/gen/scenarios/, one table
  * entry each in scenario.c.
  */
 #ifndef XS_SCENARIO_H

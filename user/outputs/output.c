@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Output layer: reads the "outputs" list of the configuration, one sink per
- * entry (user/sinks/), and fans every alert and tick out to all of them.
+ * entry (user/outputs/sinks/), and fans every alert and tick out to all of them.
  * Sinks register their sockets in one epoll set whose fd the daemon polls
  * (xs_output_fd), so the whole daemon stays one event loop; a 100 ms timer
  * in the same set drives retries, backoff and fsync.
@@ -25,10 +25,6 @@
 
 #define MAX_SINKS 16
 #define SERVICE_MS 100
-
-static const struct xs_sink_ops *const types[] = {
-	&xs_sink_stdout, &xs_sink_file, &xs_sink_syslog, &xs_sink_kafka, &xs_sink_metrics, NULL,
-};
 
 static struct xs_sink sinks[MAX_SINKS];
 static int nsinks;
@@ -152,8 +148,8 @@ static int add_sink(xs_node n)
 	int type = -1, i, errs = xs_cfg_nerrors(n.cfg);
 
 	if (!names[0])
-		for (i = 0; types[i]; i++)
-			names[i] = types[i]->type;
+		for (i = 0; xs_sink_types[i]; i++)
+			names[i] = xs_sink_types[i]->type;
 	if (!xs_node_is_map(n)) {
 		xs_cfg_error(n, "expected a mapping with a 'type:' key");
 		return -1;
@@ -170,10 +166,10 @@ static int add_sink(xs_node n)
 	}
 	xs_cfg_str(n, "name", name, sizeof(name));
 	if (!name[0]) {
-		snprintf(name, sizeof(name), "%s", types[type]->type);
+		snprintf(name, sizeof(name), "%s", xs_sink_types[type]->type);
 		for (i = 0; i < nsinks; i++)
 			if (!strcmp(sinks[i].name, name))
-				snprintf(name, sizeof(name), "%s-%d", types[type]->type, nsinks + 1);
+				snprintf(name, sizeof(name), "%s-%d", xs_sink_types[type]->type, nsinks + 1);
 	}
 	for (i = 0; i < nsinks; i++)
 		if (!strcmp(sinks[i].name, name)) {
@@ -183,7 +179,7 @@ static int add_sink(xs_node n)
 		}
 	s = &sinks[nsinks++];
 	memset(s, 0, sizeof(*s));
-	s->ops = types[type];
+	s->ops = xs_sink_types[type];
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ops->configure(s, n);
 	xs_cfg_check_unknown(n);

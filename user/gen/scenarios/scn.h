@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Helpers for the scenario builders in user/scenarios/; not an API. */
+/* Helpers for the scenario builders in user/gen/scenarios/; not an API. */
 #ifndef XS_SCN_H
 #define XS_SCN_H
 
@@ -9,7 +9,7 @@
 #include "pktbuild.h"
 #include "scenario.h"
 
-/* Builders, one per scenario (table in user/scenario.c). */
+/* Builders, one per scenario (table in scenarios/registry.c). */
 int xs_scn_syn_flood(const struct xs_scn_params *p, struct xs_plan *pl);
 int xs_scn_udp_flood(const struct xs_scn_params *p, struct xs_plan *pl);
 int xs_scn_icmp_flood(const struct xs_scn_params *p, struct xs_plan *pl);
@@ -96,7 +96,7 @@ void scn_timing(struct xs_plan *pl, const struct xs_scn_params *p, uint64_t def_
 void scn_label(struct xs_plan *pl, const char *rule, const struct xs_range *attacker,
 	       const char *victim, const char *forbid);
 
-/* Payloads (user/scenarios/payload.c): each fills exactly size bytes. */
+/* Payloads (scenarios/payload.c): each fills exactly size bytes. */
 int scn_dns_query(uint8_t *b, int size, uint16_t txid, const char *name, uint16_t qtype);
 int scn_dns_response(uint8_t *b, int size, uint16_t txid, const char *name, uint16_t qtype);
 int scn_dns_query_len(const char *name);

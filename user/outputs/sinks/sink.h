@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The interface between the output layer (user/output.c) and one sink.
+ * The interface between the output layer (user/outputs/output.c) and one sink.
  * A sink is a file with one ops table; output.c reads the sink's config
  * entry, then calls open, alert/tick as they come, service from the event
  * loop, and close at the end. Every call is non-blocking: a sink that
@@ -59,6 +59,8 @@ struct xs_sink {
 
 extern const struct xs_sink_ops xs_sink_stdout, xs_sink_file, xs_sink_syslog, xs_sink_kafka,
 	xs_sink_metrics;
+/* Every type, NULL-terminated: user/outputs/sinks/registry.c. */
+extern const struct xs_sink_ops *const xs_sink_types[];
 
 /* What the daemon told the output layer (for the metrics sink). */
 struct xs_daemon_info {
