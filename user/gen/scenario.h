@@ -4,7 +4,7 @@
  * count, address ranges, ports, seed) into a plan (user/gen/plan.h): the same
  * deterministic frames whether written to a capture (`synth`) or sent
  * live (`gen`). One file per family under user/gen/scenarios/, one table
- * entry each in scenario.c.
+ * entry each in scenarios/registry.c.
  */
 #ifndef XS_SCENARIO_H
 #define XS_SCENARIO_H
