@@ -25,6 +25,7 @@ static struct xs_fixture fx;
 static struct xs_mitig mt;
 static struct xs_settings set;
 static struct xs_mpolicy *pol;
+static struct xs_outputs *out;
 static char outfile[64];
 
 static const char *yaml_fmt =
@@ -50,15 +51,17 @@ static int setup(bool enforce)
 	snprintf(yaml, sizeof(yaml), yaml_fmt, enforce ? "true" : "false", outfile);
 	if (xs_settings_init(&set) || xs_settings_load_string(&set, "test.yaml", yaml))
 		return -1;
-	if (xs_output_open())
+	out = xs_output_new();
+	if (!out || xs_output_configure(out, set.root) || xs_output_open(out))
 		return -1;
-	pol = xs_mpolicy_new(&mt, &set);
+	pol = xs_mpolicy_new(&mt, &set, out);
 	return pol ? 0 : -1;
 }
 
 static void teardown(void)
 {
-	xs_output_close();
+	xs_output_free(out);
+	out = NULL;
 	xs_mpolicy_free(pol);
 	pol = NULL;
 	xs_settings_free(&set);

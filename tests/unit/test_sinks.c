@@ -328,8 +328,10 @@ static void test_file_sink_reopen(void)
 {
 	char path[64], moved[80], yaml[256], err[256];
 	struct xs_alert_out a = sample("start", 50);
+	struct xs_outputs *out = xs_output_new();
 	struct xs_cfg *cfg;
 
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	xs_log_init(XS_LOG_ERROR);
 	snprintf(path, sizeof(path), "/tmp/xs-file-%d.jsonl", getpid());
 	snprintf(moved, sizeof(moved), "%s.1", path);
@@ -339,21 +341,21 @@ static void test_file_sink_reopen(void)
 		 "outputs:\n  - type: file\n    path: %s\n    fsync_interval_ms: 0\n", path);
 	cfg = xs_cfg_load_string("f.yaml", yaml, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(xs_output_configure(xs_cfg_root(cfg)), 0);
+	CU_ASSERT_EQUAL(xs_output_configure(out, xs_cfg_root(cfg)), 0);
 	CU_ASSERT_EQUAL_FATAL(xs_cfg_nerrors(cfg), 0);
-	CU_ASSERT_EQUAL_FATAL(xs_output_open(), 0);
-	xs_output_alert(&a);
-	xs_output_alert(&a);
+	CU_ASSERT_EQUAL_FATAL(xs_output_open(out), 0);
+	xs_output_alert(out, &a);
+	xs_output_alert(out, &a);
 	/* logrotate: move the file, then SIGHUP. */
 	CU_ASSERT_EQUAL(rename(path, moved), 0);
-	xs_output_alert(&a);	/* still into the moved file */
-	xs_output_reopen();
-	xs_output_alert(&a);
-	xs_output_close();
+	xs_output_alert(out, &a);	/* still into the moved file */
+	xs_output_reopen(out);
+	xs_output_alert(out, &a);
+	xs_output_close(out);
 	CU_ASSERT_EQUAL(count_lines(moved), 3);
 	CU_ASSERT_EQUAL(count_lines(path), 1);
-	CU_ASSERT(xs_output_all_delivered());
-	xs_output_configure((xs_node){ 0 });
+	CU_ASSERT(xs_output_all_delivered(out));
+	xs_output_free(out);
 	xs_cfg_free(cfg);
 	unlink(path);
 	unlink(moved);
@@ -448,16 +450,17 @@ static void test_config_errors(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct xs_cfg *cfg = xs_cfg_load_string("bad.yaml", cases[i].yaml, err, sizeof(err));
+		struct xs_outputs *out = xs_output_new();
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-		CU_ASSERT_NOT_EQUAL(xs_output_configure(xs_cfg_root(cfg)), 0);
+		CU_ASSERT_NOT_EQUAL(xs_output_configure(out, xs_cfg_root(cfg)), 0);
 		if (xs_cfg_nerrors(cfg) != 1 || strcmp(xs_cfg_error_at(cfg, 0), cases[i].want))
 			printf("\n  case %zu: %d errors, first: %s", i, xs_cfg_nerrors(cfg),
 			       xs_cfg_error_at(cfg, 0));
 		CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 1);
 		if (xs_cfg_nerrors(cfg))
 			CU_ASSERT_STRING_EQUAL(xs_cfg_error_at(cfg, 0), cases[i].want);
-		xs_output_configure((xs_node){ 0 });	/* release the sinks */
+		xs_output_free(out);	/* release the sinks */
 		xs_cfg_free(cfg);
 	}
 }
@@ -481,14 +484,15 @@ static void test_config_good(void)
 			   "    listen: '::1'\n";
 	char err[256];
 	struct xs_cfg *cfg = xs_cfg_load_string("good.yaml", yaml, err, sizeof(err));
+	struct xs_outputs *out = xs_output_new();
 	int i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(xs_output_configure(xs_cfg_root(cfg)), 0);
+	CU_ASSERT_EQUAL(xs_output_configure(out, xs_cfg_root(cfg)), 0);
 	for (i = 0; i < xs_cfg_nerrors(cfg); i++)
 		printf("\n  %s", xs_cfg_error_at(cfg, i));
 	CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 0);
-	xs_output_configure((xs_node){ 0 });
+	xs_output_free(out);
 	xs_cfg_free(cfg);
 }
 
@@ -497,17 +501,18 @@ static void test_config_example(void)
 {
 	char err[256];
 	struct xs_cfg *cfg = xs_cfg_load_file("config/outputs.example.yaml", err, sizeof(err));
+	struct xs_outputs *out = xs_output_new();
 	int i;
 
 	if (!cfg)
 		printf("\n  %s", err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(xs_output_configure(xs_cfg_root(cfg)), 0);
+	CU_ASSERT_EQUAL(xs_output_configure(out, xs_cfg_root(cfg)), 0);
 	CU_ASSERT_EQUAL(xs_cfg_check_unknown(xs_cfg_root(cfg)), 0);
 	for (i = 0; i < xs_cfg_nerrors(cfg); i++)
 		printf("\n  %s", xs_cfg_error_at(cfg, i));
 	CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 0);
-	xs_output_configure((xs_node){ 0 });
+	xs_output_free(out);
 	xs_cfg_free(cfg);
 }
 

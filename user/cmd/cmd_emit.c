@@ -42,6 +42,7 @@ struct emit_opts {
 	const char *config;
 	unsigned long long count, rate, ticks, tick_ms, per_alert, wait_s, linger_s;
 	char prefix[64];
+	struct xs_outputs *out;
 };
 
 static const char *const rules[] = { "syn_flood",  "udp_flood", "icmp_flood",
@@ -186,7 +187,7 @@ static void send_alert(const struct emit_opts *o, unsigned long long i)
 	a.event_id = id;
 	a.src_ip = src;
 	a.dst_ip = dst;
-	xs_output_alert(&a);
+	xs_output_alert(o->out, &a);
 	free(json);
 }
 
@@ -215,7 +216,7 @@ static void send_tick(const struct emit_opts *o, unsigned long long t)
 		src[j].v.pkts = 5 * ((7 * j) % 30 + 1);
 		src[j].v.bytes = 100 * (j + 1) + t;
 	}
-	xs_output_tick(&tk, xs_wall_s(), o->tick_ms / 1000.0);
+	xs_output_tick(o->out, &tk, xs_wall_s(), o->tick_ms / 1000.0);
 }
 
 static int arm(int fd, unsigned long long ns)
@@ -231,7 +232,7 @@ static int arm(int fd, unsigned long long ns)
 static int emit_loop(const struct emit_opts *o)
 {
 	unsigned long long sent = 0, ticks = 0, exp;
-	int efd, sfd, afd, tfd, ofd = xs_output_fd(), n, i;
+	int efd, sfd, afd, tfd, ofd = xs_output_fd(o->out), n, i;
 	struct epoll_event ev = { .events = EPOLLIN }, evs[8];
 	double drain_until = 0, linger_until = 0;
 	bool stop = false;
@@ -266,8 +267,8 @@ static int emit_loop(const struct emit_opts *o)
 
 		if (done && !drain_until)
 			drain_until = xs_wall_s() + o->wait_s;
-		xs_output_service();
-		if (done && !linger_until && (xs_output_idle() || xs_wall_s() >= drain_until)) {
+		xs_output_service(o->out);
+		if (done && !linger_until && (xs_output_idle(o->out) || xs_wall_s() >= drain_until)) {
 			if (!o->linger_s)
 				break;
 			xs_info("emit: drained; lingering %llu s", o->linger_s);
@@ -285,7 +286,7 @@ static int emit_loop(const struct emit_opts *o)
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP)
-					xs_output_reopen();
+					xs_output_reopen(o->out);
 				else
 					stop = true;
 			} else if (fd == afd) {
@@ -325,22 +326,30 @@ int cmd_emit(int argc, char **argv)
 			return XS_EXIT_USAGE;
 		}
 	}
-	xs_output_configure(cfg ? xs_cfg_root(cfg) : (xs_node){ 0 });
+	o.out = xs_output_new();
+	if (!o.out) {
+		xs_cfg_free(cfg);
+		return XS_EXIT_FAIL;
+	}
+	xs_output_configure(o.out, cfg ? xs_cfg_root(cfg) : (xs_node){ 0 });
 	if (cfg && xs_cfg_nerrors(cfg)) {
 		for (i = 0; i < xs_cfg_nerrors(cfg); i++)
 			xs_err("%s", xs_cfg_error_at(cfg, i));
+		xs_output_free(o.out);
 		xs_cfg_free(cfg);
 		return XS_EXIT_USAGE;
 	}
-	if (xs_output_open()) {
+	if (xs_output_open(o.out)) {
+		xs_output_free(o.out);
 		xs_cfg_free(cfg);
 		return XS_EXIT_ENV;
 	}
 	ret = -emit_loop(&o);
-	xs_output_close();
-	xs_output_print_stats(stderr);
-	if (!ret && !xs_output_all_delivered())
+	xs_output_close(o.out);
+	xs_output_print_stats(o.out, stderr);
+	if (!ret && !xs_output_all_delivered(o.out))
 		bad = 1;
+	xs_output_free(o.out);
 	xs_cfg_free(cfg);
 	return ret ? ret : bad ? XS_EXIT_FAIL : XS_EXIT_OK;
 }

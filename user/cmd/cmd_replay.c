@@ -29,11 +29,6 @@ static void replay_usage(FILE *f)
 		"  -h, --help              this text\n");
 }
 
-static void output_alert(void *ctx, const struct xs_alert_out *a)
-{
-	xs_output_alert(a);
-}
-
 static void print_summary(const char *path, const struct xs_replay_stats *st, double tick_s)
 {
 	static const char *const skip_names[XS_SKIP_MAX] = { "kernel refused the test run",
@@ -88,6 +83,7 @@ int cmd_replay(int argc, char **argv)
 	};
 	const char *config = NULL, *path;
 	struct xs_replay_stats st;
+	struct xs_outputs *out;
 	struct xs_settings s;
 	bool quiet = false;
 	double speed = 0;
@@ -140,19 +136,20 @@ int cmd_replay(int argc, char **argv)
 		xs_settings_free(&s);
 		return XS_EXIT_USAGE;	/* each error logged, one line each */
 	}
-	if (xs_output_open()) {
+	out = xs_output_new();
+	if (!out || xs_output_configure(out, s.root) || xs_output_open(out)) {
+		xs_output_free(out);
 		xs_settings_free(&s);
 		return XS_EXIT_FAIL;
 	}
 	struct xs_replay_opts o = {
 		.path = path,
 		.settings = &s,
-		.on_alert = output_alert,
-		.output_ticks = true,
+		.out = out,
 		.speed = speed,
 	};
 	ret = xs_replay_run(&o, &st);
-	xs_output_close();
+	xs_output_free(out);
 	if (!ret && !quiet)
 		print_summary(path, &st, s.tick_ms / 1000.0);
 	xs_settings_free(&s);

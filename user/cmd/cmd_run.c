@@ -16,20 +16,14 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
-#include "clock.h"
-#include "cli.h"
 #include "caps.h"
-#include "collector.h"
-#include "engine.h"
+#include "cli.h"
+#include "clock.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
 #include "parse.h"
-#include "mpolicy.h"
-#include "names.h"
-#include "output.h"
-#include "settings.h"
-#include "status.h"
+#include "pipeline.h"
 
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
@@ -301,241 +295,22 @@ static int setup_bpf(struct xs_bpf *b, const struct run_opts *o)
 	return 0;
 }
 
+/* What the event loop works with. */
 struct run_ctx {
-	struct xs_engine *eng;
-	struct xs_mpolicy *pol;
-	struct xs_settings *set;
-	struct xs_collector *col;
-	const struct run_opts *o;
-	unsigned long long events;
+	struct xs_pipeline pipe;
+	struct xs_settings *set;	/* the settings in force (replaced by a reload) */
+	struct xs_outputs *out;
+	struct run_opts *o;
 };
 
-static void on_event(void *ctx, const struct xs_flow_event *e)
-{
-	struct run_ctx *r = ctx;
-
-	r->events++;
-	xs_engine_on_event(r->eng, e);
-}
-
-static void on_alert(void *ctx, const struct xs_alert_out *a)
-{
-	struct run_ctx *r = ctx;
-
-	xs_output_alert(a);
-	if (r && r->pol)
-		xs_mpolicy_on_alert(r->pol, a);
-}
-
-/* The kernel's run-time knobs from the settings. */
-static int push_knobs(struct xs_collector *col, const struct xs_settings *s)
-{
-	__u32 ncpus = col->ncpus;
-
-	/* The budget is per CPU and per tick in the kernel; flows unseen for
-	 * two minutes are forgotten. */
-	return xs_collector_set_budget(col, (__u32)((s->event_budget * s->tick_ms / 1000 +
-						     ncpus - 1) / ncpus)) ||
-	       xs_collector_set_flow_ttl(col, (120000 + s->tick_ms - 1) / s->tick_ms) ||
-	       xs_collector_set_reflector_ports(col, s->refl_ports, s->nrefl_ports);
-}
-
-/* SIGHUP: the configuration file again, without detaching and without
- * losing a count. The tick and the map sizes are the kernel's and stay
- * until a restart; everything else applies now. An invalid file changes
- * nothing. Without a file, file sinks reopen (logrotate). */
-static void reload(struct run_ctx *rc)
-{
-	struct xs_settings ns, old;
-	int n;
-
-	if (!rc->o->config) {
-		xs_output_reopen();
-		return;
-	}
-	if (xs_settings_init(&ns))
-		return;
-	n = xs_settings_reload(&ns, rc->o->config);
-	if (n) {
-		xs_err("reload of %s failed: the running configuration stays", rc->o->config);
-		xs_settings_free(&ns);
-		return;
-	}
-	if (ns.tick_ms != rc->set->tick_ms || memcmp(&ns.sizes, &rc->set->sizes, sizeof(ns.sizes)))
-		xs_warn("tick_ms and maps change at the next start; kept as they are");
-	ns.tick_ms = rc->set->tick_ms;
-	ns.sizes = rc->set->sizes;
-	if (rc->o->set_budget)
-		ns.event_budget = rc->o->budget;
-	if (push_knobs(rc->col, &ns))
-		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
-	if (xs_engine_reconfigure(rc->eng, &ns)) {
-		struct xs_engine_opts eo = {
-			.settings = &ns, .ifname = rc->o->ifaces[0], .on_alert = on_alert, .ctx = rc,
-		};
-		struct xs_engine *e = xs_engine_new(&eo);
-
-		if (!e) {
-			xs_err("reload: out of memory for the engine: the running configuration stays");
-			xs_settings_free(&ns);
-			return;
-		}
-		xs_warn("reload: new limits or windows: detection windows start again");
-		xs_engine_close_alerts(rc->eng, xs_wall_s());
-		xs_engine_free(rc->eng);
-		rc->eng = e;
-	}
-	xs_mpolicy_configure(rc->pol, &ns);
-	old = *rc->set;
-	*rc->set = ns;
-	xs_settings_free(&old);
-	xs_info("reloaded %s", rc->o->config);
-}
-
-/* The signals the daemon handles, blocked from the start (before the
- * program is attached): one that arrives during setup waits in the
- * signalfd, so the loop still detaches cleanly instead of the process
- * dying with the program left attached. */
-static void run_signals(sigset_t *mask)
-{
-	sigemptyset(mask);
-	sigaddset(mask, SIGINT);
-	sigaddset(mask, SIGTERM);
-	sigaddset(mask, SIGHUP);
-	sigaddset(mask, SIGUSR2);
-	sigprocmask(SIG_BLOCK, mask, NULL);
-}
-
-static int event_loop(struct xs_collector *col, struct run_opts *o, struct xs_status_pub *stp,
-		      struct run_ctx *rc)
-{
-	struct itimerspec its = {
-		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
-		.it_value = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
-	};
-	struct epoll_event ev, evs[8];
-	struct xs_global acc = {};
-	double start = xs_mono_s(), last_print = start, last_tick = start, tick_start, due = start;
-	int efd = -1, tfd = -1, sfd = -1, ret = 0, n, i;
-	sigset_t mask;
-	bool stop = false;
-
-	run_signals(&mask);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	efd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || efd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
-		xs_err("cannot set up the event loop: %s", strerror(errno));
-		ret = -XS_EXIT_FAIL;
-		goto out;
-	}
-	ev.events = EPOLLIN;
-	ev.data.fd = sfd;
-	epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.fd = tfd;
-	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
-	ev.data.fd = xs_collector_events_fd(col);
-	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	/* The outputs' sockets and timers, behind one fd. */
-	ev.data.fd = xs_output_fd();
-	if (ev.data.fd >= 0)
-		epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
-
-	while (!stop) {
-		xs_output_service();
-		n = epoll_wait(efd, evs, 8, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			xs_err("epoll_wait: %s", strerror(errno));
-			ret = -XS_EXIT_FAIL;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-
-			if (fd == sfd) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) != sizeof(si))
-					continue;
-				if (si.ssi_signo == SIGHUP) {
-					reload(rc);
-					continue;
-				}
-				if (si.ssi_signo == SIGUSR2)
-					o->keep_attached = true;
-				stop = true;
-			} else if (fd == tfd) {
-				struct xs_tick t;
-				__u64 expirations;
-				double now, wall = xs_wall_s();
-				int err;
-
-				if (read(tfd, &expirations, sizeof(expirations)) < 0)
-					continue;
-				due += expirations * o->tick_ms / 1000.0;
-				tick_start = xs_mono_s();
-				err = xs_collector_flip(col, &t);
-				if (err) {
-					xs_err("cannot read the maps: %s", strerror(-err));
-					ret = -XS_EXIT_FAIL;
-					stop = true;
-					break;
-				}
-				xs_global_add(&acc, &t.g);
-				now = xs_mono_s();
-				xs_engine_on_tick(rc->eng, &t, wall);
-				xs_output_tick(&t, wall, o->tick_ms / 1000.0);
-				xs_mpolicy_tick(rc->pol, wall);
-				xs_output_tick_timing(xs_mono_s() - due, now - tick_start,
-						      expirations - 1);
-				{
-					struct xs_output_health h;
-					int k;
-
-					for (k = 0; !xs_output_health(k, &h); k++)
-						xs_status_set_sink(stp, k, h.name, h.up, h.sent,
-								   h.failed, h.queued, h.spooled);
-				}
-				xs_status_tick(stp, &t, now - last_tick, (unsigned int)((now - tick_start) * 1e6),
-					       0);
-				last_tick = now;
-				if (now - last_print >= 0.999) {
-					if (!o->quiet)
-						print_rates(&acc, now - last_print);
-					memset(&acc, 0, sizeof(acc));
-					last_print = now;
-				}
-				if (o->duration_s && now - start >= o->duration_s)
-					stop = true;
-			} else {
-				xs_collector_poll_events(col);
-			}
-		}
-	}
-out:
-	if (efd >= 0)
-		close(efd);
-	if (tfd >= 0)
-		close(tfd);
-	if (sfd >= 0)
-		close(sfd);
-	return ret;
-}
-
-/* The configuration file (its `outputs` go to the output layer), then the
- * flags over it. */
+/* The configuration file, then the flags over it (the flags win, a
+ * reload included). */
 static int load_settings(struct run_opts *o, struct xs_settings *s)
 {
 	if (xs_settings_init(s))
 		return XS_EXIT_FAIL;
-	if (o->config) {
-		if (xs_settings_load(s, o->config))
-			return XS_EXIT_USAGE;	/* each error logged, one line each */
-	} else {
-		xs_output_configure((xs_node){ 0 });
-	}
+	if (o->config && xs_settings_load(s, o->config))
+		return XS_EXIT_USAGE;	/* each error logged, one line each */
 	if (o->set_tick)
 		s->tick_ms = (uint32_t)o->tick_ms;
 	else
@@ -554,23 +329,193 @@ static int load_settings(struct run_opts *o, struct xs_settings *s)
 	return 0;
 }
 
+/* SIGHUP: the configuration file again, without detaching and without
+ * losing a count. The tick and the map sizes are the kernel's and stay
+ * until a restart; everything else applies now. An invalid file changes
+ * nothing. Without a file, file sinks reopen (logrotate). */
+static void reload(struct run_ctx *rc)
+{
+	struct xs_settings *ns;
+	const char *path = rc->o->config;
+
+	if (!path) {
+		xs_output_reopen(rc->out);
+		return;
+	}
+	ns = calloc(1, sizeof(*ns));
+	if (!ns || xs_settings_init(ns)) {
+		xs_err("reload of %s failed: out of memory: the running configuration stays", path);
+		free(ns);
+		return;
+	}
+	if (xs_settings_load(ns, path)) {
+		xs_err("reload of %s failed: the running configuration stays", path);
+		goto drop;
+	}
+	if (ns->tick_ms != rc->set->tick_ms || memcmp(&ns->sizes, &rc->set->sizes, sizeof(ns->sizes)))
+		xs_warn("tick_ms and maps change at the next start; kept as they are");
+	ns->tick_ms = rc->set->tick_ms;
+	ns->sizes = rc->set->sizes;
+	if (rc->o->set_budget)
+		ns->event_budget = rc->o->budget;
+	if (xs_pipeline_reconfigure(&rc->pipe, ns)) {
+		xs_err("reload of %s failed: the running configuration stays", path);
+		goto drop;
+	}
+	xs_settings_free(rc->set);
+	free(rc->set);
+	rc->set = ns;
+	xs_info("reloaded %s", path);
+	return;
+drop:
+	xs_settings_free(ns);
+	free(ns);
+}
+
+/* The signals the daemon handles, blocked from the start (before the
+ * program is attached): one that arrives during setup waits in the
+ * signalfd, so the loop still detaches cleanly instead of the process
+ * dying with the program left attached. */
+static void run_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGUSR2);
+	sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
+static void watch(int efd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd >= 0)
+		epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* One event loop: signals, the tick timer, the ring buffer and the
+ * outputs' sockets and timers (behind one fd). Each tick is one call of
+ * the pipeline; this loop only keeps time and prints the rates line. */
+static int event_loop(struct run_ctx *rc)
+{
+	struct run_opts *o = rc->o;
+	struct itimerspec its = {
+		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
+		.it_value = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
+	};
+	struct epoll_event evs[8];
+	struct xs_global acc = {};
+	double start = xs_mono_s(), last_print = start, due = start;
+	int efd = -1, tfd = -1, sfd = -1, ofd, ret = 0, n, i;
+	sigset_t mask;
+	bool stop = false;
+
+	run_signals(&mask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	efd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || efd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+		xs_err("cannot set up the event loop: %s", strerror(errno));
+		ret = -XS_EXIT_FAIL;
+		goto out;
+	}
+	watch(efd, sfd);
+	watch(efd, tfd);
+	watch(efd, xs_collector_events_fd(&rc->pipe.col));
+	watch(efd, ofd = xs_output_fd(rc->out));
+
+	while (!stop) {
+		xs_output_service(rc->out);
+		n = epoll_wait(efd, evs, 8, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			xs_err("epoll_wait: %s", strerror(errno));
+			ret = -XS_EXIT_FAIL;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					reload(rc);
+					/* New outputs come with a new fd. */
+					if (xs_output_fd(rc->out) != ofd)
+						watch(efd, ofd = xs_output_fd(rc->out));
+					continue;
+				}
+				if (si.ssi_signo == SIGUSR2)
+					o->keep_attached = true;
+				stop = true;
+			} else if (fd == tfd) {
+				struct xs_tick_clock clk;
+				__u64 expirations;
+				double now;
+				int err;
+
+				if (read(tfd, &expirations, sizeof(expirations)) < 0)
+					continue;
+				due += expirations * o->tick_ms / 1000.0;
+				clk = (struct xs_tick_clock){ .due = due, .missed = expirations - 1 };
+				err = xs_pipeline_tick(&rc->pipe, xs_wall_s(), &clk);
+				if (err) {
+					xs_err("cannot read the maps: %s", strerror(-err));
+					ret = -XS_EXIT_FAIL;
+					stop = true;
+					break;
+				}
+				xs_global_add(&acc, &rc->pipe.tick.g);
+				now = xs_mono_s();
+				if (now - last_print >= 0.999) {
+					if (!o->quiet)
+						print_rates(&acc, now - last_print);
+					memset(&acc, 0, sizeof(acc));
+					last_print = now;
+				}
+				if (o->duration_s && now - start >= o->duration_s)
+					stop = true;
+			} else if (fd != ofd) {
+				xs_pipeline_poll(&rc->pipe);
+			}
+		}
+	}
+out:
+	if (efd >= 0)
+		close(efd);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	return ret;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_ctx rc = {};
-	struct xs_settings set = {};
 	struct xs_mitig mit = {};
 	sigset_t sigs;
-	struct xs_collector col = {};
 	struct xs_status_pub stp;
 	struct xs_bpf b = {};
 	struct run_opts o;
-	struct xs_tick t;
 	int lock_fd = -1, ret, i;
 
 	if (parse_run_opts(argc, argv, &o))
 		return XS_EXIT_USAGE;
 	run_signals(&sigs);
-	ret = load_settings(&o, &set);
+	rc.o = &o;
+	rc.set = calloc(1, sizeof(*rc.set));
+	rc.out = xs_output_new();
+	if (!rc.set || !rc.out) {
+		ret = XS_EXIT_FAIL;
+		goto out_settings;
+	}
+	ret = load_settings(&o, rc.set);
 	if (ret)
 		goto out_settings;
 	ret = xs_check_privileges();
@@ -588,19 +533,15 @@ int cmd_run(int argc, char **argv)
 			goto out_settings;
 		}
 	{
-		struct xs_engine_opts eo = {
-			.settings = &set,
+		struct xs_pipeline_opts po = {
+			.settings = rc.set,
 			.ifname = o.ifaces[0],
-			.on_alert = on_alert,
-			.ctx = &rc,
+			.out = rc.out,
 		};
 
-		rc.eng = xs_engine_new(&eo);
-		if (!rc.eng) {
-			xs_err("out of memory for the engine: lower the limits in the configuration");
-			ret = XS_EXIT_FAIL;
+		ret = -xs_pipeline_init(&rc.pipe, &po);
+		if (ret)
 			goto out_settings;
-		}
 	}
 	lock_fd = xs_instance_lock(o.pin_dir);
 	if (lock_fd < 0) {
@@ -611,9 +552,10 @@ int cmd_run(int argc, char **argv)
 		struct xs_run_info ri = { o.sizes.dst_entries, o.sizes.src_entries,
 					  o.sizes.flow_entries, o.tick_ms / 1000.0 };
 
-		xs_output_run_info(&ri);
+		xs_output_configure(rc.out, rc.set->root);
+		xs_output_run_info(rc.out, &ri);
 	}
-	if (xs_output_open()) {
+	if (xs_output_open(rc.out)) {
 		ret = XS_EXIT_ENV;
 		goto out;
 	}
@@ -621,42 +563,34 @@ int cmd_run(int argc, char **argv)
 	ret = setup_bpf(&b, &o);
 	if (ret)
 		goto out;
-	if (xs_collector_init(&col, &b, true, on_event, &rc)) {
-		ret = XS_EXIT_FAIL;
+	ret = -xs_pipeline_collect(&rc.pipe, &b, true);
+	if (ret)
 		goto out;
-	}
 	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
 	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
 	 * nothing for its sinks (sockets, ports above 1024). */
 	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
 			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
 		xs_warn("could not drop capabilities: %s", strerror(errno));
-	if (push_knobs(&col, &set)) {
-		ret = XS_EXIT_FAIL;
-		goto out;
-	}
 	xs_mitig_from_bpf(&mit, &b);
-	rc.pol = xs_mpolicy_new(&mit, &set);
-	if (!rc.pol) {
-		ret = XS_EXIT_FAIL;
+	ret = -xs_pipeline_mitigate(&rc.pipe, &mit);
+	if (ret)
 		goto out;
-	}
-	rc.set = &set;
-	rc.col = &col;
-	rc.o = &o;
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
-	ret = -event_loop(&col, &o, &stp, &rc);
-	/* Drain the last partial tick so the totals are complete. */
-	if (!xs_collector_flip(&col, &t))
-		xs_engine_on_tick(rc.eng, &t, xs_wall_s());
-	xs_engine_close_alerts(rc.eng, xs_wall_s());
+	xs_pipeline_publish(&rc.pipe, &stp);
+	ret = -event_loop(&rc);
+	xs_pipeline_finish(&rc.pipe, xs_wall_s());
 	b.keep = o.keep_attached;
 	xs_info("%s; %llu packets seen, %llu new-flow events",
 		b.keep ? "exiting, the program stays attached and counting" : "detaching",
-		(unsigned long long)xs_global_total_pkts(&col.totals.g), rc.events);
+		(unsigned long long)xs_global_total_pkts(&rc.pipe.col.totals.g),
+		(unsigned long long)rc.pipe.events);
 out:
-	xs_output_close();
-	xs_collector_free(&col);
+	xs_output_close(rc.out);
+	if (rc.pipe.collecting) {
+		xs_collector_free(&rc.pipe.col);
+		rc.pipe.collecting = false;
+	}
 	xs_bpf_close(&b);
 	if (lock_fd >= 0) {
 		if (!b.keep)
@@ -664,8 +598,10 @@ out:
 		close(lock_fd);
 	}
 out_settings:
-	xs_mpolicy_free(rc.pol);
-	xs_engine_free(rc.eng);
-	xs_settings_free(&set);
+	xs_pipeline_free(&rc.pipe);
+	xs_output_free(rc.out);
+	if (rc.set)
+		xs_settings_free(rc.set);
+	free(rc.set);
 	return ret;
 }

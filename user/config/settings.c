@@ -47,8 +47,11 @@ void xs_settings_free(struct xs_settings *s)
 {
 	free(s->rules);
 	free(s->mitigation);
+	xs_cfg_free(s->doc);
 	s->rules = NULL;
 	s->mitigation = NULL;
+	s->doc = NULL;
+	s->root = (xs_node){ 0 };
 }
 
 static void read_u32(xs_node m, const char *key, uint32_t min, uint32_t max, uint32_t *out)
@@ -83,7 +86,7 @@ static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
 	xs_cfg_check_unknown(n);
 }
 
-static void configure(struct xs_settings *s, xs_node root, bool check_outputs)
+static void configure(struct xs_settings *s, xs_node root)
 {
 	xs_node maps, limits, alerts, refl;
 	uint64_t v;
@@ -146,29 +149,35 @@ static void configure(struct xs_settings *s, xs_node root, bool check_outputs)
 
 	read_mitigation(s->mitigation, xs_cfg_get_map(root, "mitigation"));
 	xs_ruleset_configure(s->rules, root);
-	/* The sinks read their own section; it is never an unknown key here. */
+	/* The sinks read their own section when the caller applies it: here
+	 * it is only checked, so that one pass reports every error. */
 	xs_cfg_get(root, "outputs");
-	if (check_outputs)
-		xs_output_check(root);
-	else
-		xs_output_configure(root);
+	xs_output_check(root);
 	xs_cfg_check_unknown(root);
+	s->root = root;
 }
 
 int xs_settings_apply(struct xs_settings *s, struct xs_cfg *cfg)
 {
-	configure(s, xs_cfg_root(cfg), false);
+	configure(s, xs_cfg_root(cfg));
 	return xs_cfg_nerrors(cfg);
 }
 
-static int finish(struct xs_cfg *cfg)
+/* Prints the errors; keeps the document in s when there is none. */
+static int finish(struct xs_settings *s, struct xs_cfg *cfg)
 {
 	int i, n = xs_cfg_nerrors(cfg);
 
 	for (i = 0; i < n; i++)
 		xs_err("%s", xs_cfg_error_at(cfg, i));
-	xs_cfg_free(cfg);
-	return n;
+	if (n) {
+		xs_cfg_free(cfg);
+		s->root = (xs_node){ 0 };
+		return n;
+	}
+	xs_cfg_free(s->doc);
+	s->doc = cfg;
+	return 0;
 }
 
 int xs_settings_load(struct xs_settings *s, const char *path)
@@ -180,35 +189,8 @@ int xs_settings_load(struct xs_settings *s, const char *path)
 		xs_err("%s", err);
 		return -1;
 	}
-	configure(s, xs_cfg_root(cfg), false);
-	return finish(cfg);
-}
-
-int xs_settings_reload(struct xs_settings *s, const char *path)
-{
-	char err[512];
-	struct xs_cfg *cfg = xs_cfg_load_file(path, err, sizeof(err));
-	int n, open_failed = 0;
-
-	if (!cfg) {
-		xs_err("%s", err);
-		return -1;
-	}
-	configure(s, xs_cfg_root(cfg), true);
-	if (!xs_cfg_nerrors(cfg)) {
-		if (xs_output_same_config(xs_cfg_root(cfg))) {
-			/* Unchanged: keep the sinks (and their queues); files
-			 * reopen, as logrotate expects of a SIGHUP. */
-			xs_output_reopen();
-		} else {
-			/* Replace them; the old ones flush as they close. */
-			xs_output_close();
-			xs_output_configure(xs_cfg_root(cfg));
-			open_failed = xs_output_open() ? 1 : 0;
-		}
-	}
-	n = finish(cfg);
-	return n ? n : open_failed;
+	configure(s, xs_cfg_root(cfg));
+	return finish(s, cfg);
 }
 
 int xs_settings_load_string(struct xs_settings *s, const char *name, const char *yaml)
@@ -220,6 +202,6 @@ int xs_settings_load_string(struct xs_settings *s, const char *name, const char 
 		xs_err("%s", err);
 		return -1;
 	}
-	configure(s, xs_cfg_root(cfg), false);
-	return finish(cfg);
+	configure(s, xs_cfg_root(cfg));
+	return finish(s, cfg);
 }

@@ -2,9 +2,11 @@
 /*
  * Everything the configuration file sets for `run` and `replay`: the tick,
  * the kernel's knobs (event budget, reflector ports, map sizes), the
- * engine's memory limits, the alert life cycle and the rules. Sections
- * other modules own (outputs) are handed to them, so that one pass reports
- * every error of the file. config/xdpstream.yaml documents every key.
+ * engine's memory limits, the alert life cycle and the rules. Settings
+ * only describe: loading checks every section in one pass (the outputs'
+ * too, without touching any sink) and keeps the document, and the caller
+ * applies it (the pipeline pushes the kernel's knobs and configures its
+ * outputs from s->root). config/xdpstream.yaml documents every key.
  */
 #ifndef XS_SETTINGS_H
 #define XS_SETTINGS_H
@@ -56,26 +58,25 @@ struct xs_settings {
 	struct xs_alert_cfg alerts;
 	struct xs_mitig_cfg *mitigation;	/* owned */
 	struct xs_ruleset *rules;	/* owned */
+	/* The document the settings came from, for the sections the caller
+	 * applies itself (xs_output_configure(out, s->root)). Absent (all
+	 * zero) with the defaults. */
+	xs_node root;
+	struct xs_cfg *doc;	/* owned when loaded from a file or a string */
 };
 
 /* Defaults only (no file). Returns 0 or -ENOMEM. */
 int xs_settings_init(struct xs_settings *s);
 void xs_settings_free(struct xs_settings *s);
 
-/* Loads path into s (which must hold the defaults) and hands `outputs` to
- * the output layer. Every problem is logged as one error line
- * "FILE:LINE: key: what"; returns the number of errors (0: s is ready), or
- * -1 when the file cannot be read or parsed (one line logged). */
+/* Loads path into s (which must hold the defaults), checking `outputs`
+ * too. Every problem is logged as one error line "FILE:LINE: key: what";
+ * returns the number of errors (0: s is ready), or -1 when the file
+ * cannot be read or parsed (one line logged). */
 int xs_settings_load(struct xs_settings *s, const char *path);
 
-/* SIGHUP: loads path into s (which must hold the defaults) like
- * xs_settings_load, checking `outputs` without touching the running
- * sinks; only when the whole file is valid are the sinks replaced (closed,
- * configured anew, opened). Returns the number of errors (logged), or -1. */
-int xs_settings_reload(struct xs_settings *s, const char *path);
-
-/* Applies a loaded document without printing: the errors stay in cfg
- * (tests). Returns the number of errors. */
+/* Applies a loaded document without printing: the errors stay in cfg,
+ * which the caller keeps and frees (tests). Returns the number of errors. */
 int xs_settings_apply(struct xs_settings *s, struct xs_cfg *cfg);
 
 /* The same as xs_settings_load, from a string. */

@@ -45,6 +45,7 @@ struct meta {
 
 struct xs_mpolicy {
 	struct xs_mitig *m;
+	struct xs_outputs *out;
 	const struct xs_settings *s;
 	struct entry *e;
 	int n, cap;
@@ -62,13 +63,15 @@ static const int rule_match[XS_R_MAX] = {
 	[XS_R_REFLECTION] = XS_LIM_REFLECT,
 };
 
-struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *s)
+struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *s,
+				  struct xs_outputs *out)
 {
 	struct xs_mpolicy *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
 	p->m = m;
+	p->out = out;
 	snprintf(p->hostname, sizeof(p->hostname), "%s", xs_hostname_or(s->alerts.hostname));
 	if (xs_mpolicy_configure(p, s)) {
 		xs_mpolicy_free(p);
@@ -189,7 +192,8 @@ static void report(struct xs_mpolicy *p, const struct entry *e, const char *acti
 	out.dst_port = -1;
 	out.severity = 50;
 	out.ts = ts;
-	xs_output_alert(&out);
+	if (p->out)
+		xs_output_alert(p->out, &out);
 	p->st.events++;
 	free(json);
 	json_decref(doc);

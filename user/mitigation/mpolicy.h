@@ -21,8 +21,10 @@ struct xs_mpolicy_stats {
 	uint64_t events;		/* block/unblock/rate_limit/unlimit events sent */
 };
 
-/* m: the kernel tables (NULL for a policy that only reports). */
-struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *s);
+/* m: the kernel tables (NULL for a policy that only reports); out: where
+ * its events go (NULL: counted only). */
+struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *s,
+				  struct xs_outputs *out);
 void xs_mpolicy_free(struct xs_mpolicy *p);
 /* New settings (reload): pushes the allowlist to the kernel again. */
 int xs_mpolicy_configure(struct xs_mpolicy *p, const struct xs_settings *s);

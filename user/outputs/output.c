@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Output layer: reads the "outputs" list of the configuration, one sink per
- * entry (user/outputs/sinks/), and fans every alert and tick out to all of them.
- * Sinks register their sockets in one epoll set whose fd the daemon polls
- * (xs_output_fd), so the whole daemon stays one event loop; a 100 ms timer
- * in the same set drives retries, backoff and fsync.
+ * entry (user/outputs/sinks/), and fans every alert and tick out to all of
+ * them. Sinks register their sockets in the set's epoll set, whose fd the
+ * daemon polls (xs_output_fd), so the whole daemon stays one event loop; a
+ * 100 ms timer in the same set drives retries, backoff and fsync.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -26,11 +26,23 @@
 #define MAX_SINKS 16
 #define SERVICE_MS 100
 
-static struct xs_sink sinks[MAX_SINKS];
-static int nsinks;
-static int efd = -1, tfd = -1;
-static bool opened, configured;
-static struct xs_daemon_info dinfo;
+struct xs_outputs {
+	struct xs_sink sinks[MAX_SINKS];
+	int nsinks;
+	int efd, tfd;
+	bool opened, configured;
+	uint64_t config_hash;	/* of the outputs section in use */
+	struct xs_daemon_info dinfo;
+};
+
+struct xs_outputs *xs_output_new(void)
+{
+	struct xs_outputs *o = calloc(1, sizeof(*o));
+
+	if (o)
+		o->efd = o->tfd = -1;
+	return o;
+}
 
 /* A DNS name, an IPv4 address, or an IPv6 address in brackets. */
 static bool host_ok(const char *h, const char *end)
@@ -88,59 +100,59 @@ int xs_out_check_readable(xs_node map, const char *key, const char *path)
 	return -1;
 }
 
-int xs_out_watch(int fd, uint32_t events)
+int xs_out_watch(struct xs_outputs *o, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 
-	if (efd < 0)
+	if (o->efd < 0)
 		return -EBADF;
-	return epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	return epoll_ctl(o->efd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-int xs_out_modify(int fd, uint32_t events)
+int xs_out_modify(struct xs_outputs *o, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 
-	if (efd < 0)
+	if (o->efd < 0)
 		return -EBADF;
-	return epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+	return epoll_ctl(o->efd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
 }
 
-void xs_out_unwatch(int fd)
+void xs_out_unwatch(struct xs_outputs *o, int fd)
 {
-	if (efd >= 0 && fd >= 0)
-		epoll_ctl(efd, EPOLL_CTL_DEL, fd, NULL);
+	if (o->efd >= 0 && fd >= 0)
+		epoll_ctl(o->efd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-int xs_out_nsinks(void)
+int xs_out_nsinks(const struct xs_outputs *o)
 {
-	return nsinks;
+	return o->nsinks;
 }
 
-const struct xs_sink *xs_out_sink(int i)
+const struct xs_sink *xs_out_sink(const struct xs_outputs *o, int i)
 {
-	return i >= 0 && i < nsinks ? &sinks[i] : NULL;
+	return i >= 0 && i < o->nsinks ? &o->sinks[i] : NULL;
 }
 
-const struct xs_daemon_info *xs_out_daemon_info(void)
+const struct xs_daemon_info *xs_out_daemon_info(const struct xs_outputs *o)
 {
-	return &dinfo;
+	return &o->dinfo;
 }
 
-static void free_sinks(void)
+static void free_sinks(struct xs_outputs *o)
 {
 	int i;
 
-	for (i = 0; i < nsinks; i++) {
-		if (sinks[i].state == 0 && sinks[i].priv)
-			sinks[i].ops->close(&sinks[i]);
-		free(sinks[i].priv);
+	for (i = 0; i < o->nsinks; i++) {
+		if (o->sinks[i].state == 0 && o->sinks[i].priv)
+			o->sinks[i].ops->close(&o->sinks[i]);
+		free(o->sinks[i].priv);
 	}
-	memset(sinks, 0, sizeof(sinks));
-	nsinks = 0;
+	memset(o->sinks, 0, sizeof(o->sinks));
+	o->nsinks = 0;
 }
 
-static int add_sink(xs_node n)
+static int add_sink(struct xs_outputs *o, xs_node n)
 {
 	static const char *names[8];
 	struct xs_sink *s;
@@ -160,81 +172,75 @@ static int add_sink(xs_node n)
 	}
 	if (xs_cfg_enum(n, "type", names, &type))
 		return -1;
-	if (nsinks == MAX_SINKS) {
+	if (o->nsinks == MAX_SINKS) {
 		xs_cfg_error(n, "at most %d outputs", MAX_SINKS);
 		return -1;
 	}
 	xs_cfg_str(n, "name", name, sizeof(name));
 	if (!name[0]) {
 		snprintf(name, sizeof(name), "%s", xs_sink_types[type]->type);
-		for (i = 0; i < nsinks; i++)
-			if (!strcmp(sinks[i].name, name))
-				snprintf(name, sizeof(name), "%s-%d", xs_sink_types[type]->type, nsinks + 1);
+		for (i = 0; i < o->nsinks; i++)
+			if (!strcmp(o->sinks[i].name, name))
+				snprintf(name, sizeof(name), "%s-%d", xs_sink_types[type]->type,
+					 o->nsinks + 1);
 	}
-	for (i = 0; i < nsinks; i++)
-		if (!strcmp(sinks[i].name, name)) {
+	for (i = 0; i < o->nsinks; i++)
+		if (!strcmp(o->sinks[i].name, name)) {
 			xs_cfg_error(xs_cfg_get(n, "name"), "another output is already named '%s'",
 				     name);
 			return -1;
 		}
-	s = &sinks[nsinks++];
+	s = &o->sinks[o->nsinks++];
 	memset(s, 0, sizeof(*s));
 	s->ops = xs_sink_types[type];
+	s->out = o;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ops->configure(s, n);
 	xs_cfg_check_unknown(n);
 	return xs_cfg_nerrors(n.cfg) > errs ? -1 : 0;
 }
 
-static uint64_t config_hash;	/* of the outputs section in use */
-
-bool xs_output_same_config(xs_node root)
+bool xs_output_same_config(const struct xs_outputs *o, xs_node root)
 {
-	return configured && xs_cfg_hash(xs_cfg_get(root, "outputs")) == config_hash;
+	return o->configured && xs_cfg_hash(xs_cfg_get(root, "outputs")) == o->config_hash;
 }
 
-int xs_output_configure(xs_node root)
+int xs_output_configure(struct xs_outputs *o, xs_node root)
 {
 	xs_node outs;
 	int i, err = 0;
 
-	free_sinks();
-	configured = true;
-	config_hash = root.cfg ? xs_cfg_hash(xs_cfg_get(root, "outputs")) : 0;
+	free_sinks(o);
+	o->configured = true;
+	o->config_hash = root.cfg ? xs_cfg_hash(xs_cfg_get(root, "outputs")) : 0;
 	if (!root.cfg || !xs_node_present(xs_cfg_get(root, "outputs"))) {
 		/* No configuration: alerts on stdout, as a user would expect. */
-		sinks[0].ops = &xs_sink_stdout;
-		snprintf(sinks[0].name, sizeof(sinks[0].name), "stdout");
-		nsinks = 1;
-		return xs_sink_stdout.configure(&sinks[0], (xs_node){ 0 });
+		o->sinks[0].ops = &xs_sink_stdout;
+		o->sinks[0].out = o;
+		snprintf(o->sinks[0].name, sizeof(o->sinks[0].name), "stdout");
+		o->nsinks = 1;
+		return xs_sink_stdout.configure(&o->sinks[0], (xs_node){ 0 });
 	}
 	outs = xs_cfg_get_seq(root, "outputs");
 	for (i = 0; i < xs_cfg_seq_len(outs); i++)
-		if (add_sink(xs_cfg_seq_at(outs, i)))
+		if (add_sink(o, xs_cfg_seq_at(outs, i)))
 			err = -EINVAL;
 	return err;
 }
 
 int xs_output_check(xs_node root)
 {
-	/* Configure into the same table, then put the running sinks back:
-	 * add_sink() only knows the global table. */
-	static struct xs_sink saved[MAX_SINKS];
-	int saved_n = nsinks, err;
-	bool saved_configured = configured;
+	struct xs_outputs *o = xs_output_new();
+	int err;
 
-	memcpy(saved, sinks, sizeof(saved));
-	memset(sinks, 0, sizeof(sinks));
-	nsinks = 0;
-	err = xs_output_configure(root);
-	free_sinks();	/* configured, never opened: only their settings */
-	memcpy(sinks, saved, sizeof(saved));
-	nsinks = saved_n;
-	configured = saved_configured;
+	if (!o)
+		return -ENOMEM;
+	err = xs_output_configure(o, root);
+	xs_output_free(o);	/* configured, never opened: only their settings */
 	return err;
 }
 
-int xs_output_open(void)
+int xs_output_open(struct xs_outputs *o)
 {
 	struct itimerspec its = {
 		.it_interval = { 0, SERVICE_MS * 1000000L },
@@ -242,182 +248,194 @@ int xs_output_open(void)
 	};
 	int i, err;
 
-	if (!configured)
-		xs_output_configure((xs_node){ 0 });
-	efd = epoll_create1(EPOLL_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (efd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) || xs_out_watch(tfd, EPOLLIN)) {
+	if (!o->configured)
+		xs_output_configure(o, (xs_node){ 0 });
+	o->efd = epoll_create1(EPOLL_CLOEXEC);
+	o->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (o->efd < 0 || o->tfd < 0 || timerfd_settime(o->tfd, 0, &its, NULL) ||
+	    xs_out_watch(o, o->tfd, EPOLLIN)) {
 		err = -errno;
 		xs_err("cannot set up the outputs: %s", strerror(errno));
 		return err;
 	}
-	dinfo.start_time = (double)time(NULL);
+	o->dinfo.start_time = (double)time(NULL);
 	/* A collector or reader that goes away must not kill the daemon:
 	 * sinks see EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < nsinks; i++) {
-		err = sinks[i].ops->open(&sinks[i]);
-		sinks[i].state = 1;
+	for (i = 0; i < o->nsinks; i++) {
+		err = o->sinks[i].ops->open(&o->sinks[i]);
+		o->sinks[i].state = 1;
 		if (err) {
 			/* The sink logged what is wrong; undo the ones opened. */
 			for (; i >= 0; i--) {
-				sinks[i].ops->close(&sinks[i]);
-				sinks[i].state = 2;
+				o->sinks[i].ops->close(&o->sinks[i]);
+				o->sinks[i].state = 2;
 			}
-			free_sinks();
-			close(tfd);
-			close(efd);
-			tfd = efd = -1;
+			free_sinks(o);
+			close(o->tfd);
+			close(o->efd);
+			o->tfd = o->efd = -1;
 			return err;
 		}
 	}
-	opened = true;
+	o->opened = true;
 	return 0;
 }
 
-void xs_output_alert(const struct xs_alert_out *a)
+void xs_output_alert(struct xs_outputs *o, const struct xs_alert_out *a)
 {
 	int i;
 
-	dinfo.alerts++;
-	for (i = 0; i < nsinks; i++)
-		if (sinks[i].ops->alert)
-			sinks[i].ops->alert(&sinks[i], a);
+	o->dinfo.alerts++;
+	for (i = 0; i < o->nsinks; i++)
+		if (o->sinks[i].ops->alert)
+			o->sinks[i].ops->alert(&o->sinks[i], a);
 }
 
-void xs_output_tick(const struct xs_tick *t, double ts, double secs)
+void xs_output_tick(struct xs_outputs *o, const struct xs_tick *t, double ts, double secs)
 {
 	int i;
 
-	dinfo.ticks++;
-	for (i = 0; i < nsinks; i++)
-		if (sinks[i].ops->tick)
-			sinks[i].ops->tick(&sinks[i], t, ts, secs);
+	o->dinfo.ticks++;
+	for (i = 0; i < o->nsinks; i++)
+		if (o->sinks[i].ops->tick)
+			o->sinks[i].ops->tick(&o->sinks[i], t, ts, secs);
 }
 
-void xs_output_service(void)
+void xs_output_service(struct xs_outputs *o)
 {
 	struct epoll_event evs[16];
 	uint64_t exp;
 	double now;
 	int i;
 
-	if (!opened)
+	if (!o->opened)
 		return;
 	/* The sinks look at their own fds; here only the timer needs reading
 	 * so that it stops being ready. */
-	if (epoll_wait(efd, evs, 16, 0) > 0)
-		while (read(tfd, &exp, sizeof(exp)) > 0)
+	if (epoll_wait(o->efd, evs, 16, 0) > 0)
+		while (read(o->tfd, &exp, sizeof(exp)) > 0)
 			;
 	now = xs_mono_s();
-	for (i = 0; i < nsinks; i++)
-		if (sinks[i].ops->service)
-			sinks[i].ops->service(&sinks[i], now);
+	for (i = 0; i < o->nsinks; i++)
+		if (o->sinks[i].ops->service)
+			o->sinks[i].ops->service(&o->sinks[i], now);
 }
 
-void xs_output_reopen(void)
+void xs_output_reopen(struct xs_outputs *o)
 {
 	int i;
 
-	for (i = 0; i < nsinks; i++)
-		if (sinks[i].ops->reopen)
-			sinks[i].ops->reopen(&sinks[i]);
+	for (i = 0; i < o->nsinks; i++)
+		if (o->sinks[i].ops->reopen)
+			o->sinks[i].ops->reopen(&o->sinks[i]);
 }
 
-int xs_output_fd(void)
+int xs_output_fd(const struct xs_outputs *o)
 {
-	return opened ? efd : -1;
+	return o->opened ? o->efd : -1;
 }
 
-bool xs_output_idle(void)
+bool xs_output_idle(const struct xs_outputs *o)
 {
 	int i;
 
-	for (i = 0; i < nsinks; i++)
-		if (sinks[i].st.queued || sinks[i].st.spooled)
+	for (i = 0; i < o->nsinks; i++)
+		if (o->sinks[i].st.queued || o->sinks[i].st.spooled)
 			return false;
 	return true;
 }
 
-bool xs_output_all_delivered(void)
+bool xs_output_all_delivered(const struct xs_outputs *o)
 {
 	int i;
 
-	for (i = 0; i < nsinks; i++)
-		if (sinks[i].st.failed)
+	for (i = 0; i < o->nsinks; i++)
+		if (o->sinks[i].st.failed)
 			return false;
-	return xs_output_idle();
+	return xs_output_idle(o);
 }
 
-void xs_output_run_info(const struct xs_run_info *ri)
+void xs_output_run_info(struct xs_outputs *o, const struct xs_run_info *ri)
 {
-	dinfo.run = *ri;
-	dinfo.have_run = true;
+	o->dinfo.run = *ri;
+	o->dinfo.have_run = true;
 }
 
-void xs_output_tick_timing(double lag_s, double drain_s, uint64_t missed)
+void xs_output_tick_timing(struct xs_outputs *o, double lag_s, double drain_s, uint64_t missed)
 {
-	dinfo.tick_lag_s = lag_s;
-	dinfo.tick_drain_s = drain_s;
-	dinfo.ticks_missed += missed;
-	dinfo.have_timing = true;
+	o->dinfo.tick_lag_s = lag_s;
+	o->dinfo.tick_drain_s = drain_s;
+	o->dinfo.ticks_missed += missed;
+	o->dinfo.have_timing = true;
 }
 
-void xs_output_close(void)
+void xs_output_close(struct xs_outputs *o)
 {
 	const struct xs_sink_stats *st;
 	int i;
 
-	if (!opened) {
+	if (!o->opened) {
 		fflush(stdout);
 		return;
 	}
-	for (i = 0; i < nsinks; i++) {
-		sinks[i].ops->close(&sinks[i]);
-		sinks[i].state = 2;
-		st = &sinks[i].st;
+	for (i = 0; i < o->nsinks; i++) {
+		o->sinks[i].ops->close(&o->sinks[i]);
+		o->sinks[i].state = 2;
+		st = &o->sinks[i].st;
 		if (st->failed || st->queued || st->spooled)
 			xs_warn("output %s: %llu sent, %llu failed (%llu overflow), %llu left "
 				"undelivered, %llu in the spool",
-				sinks[i].name, (unsigned long long)st->sent,
+				o->sinks[i].name, (unsigned long long)st->sent,
 				(unsigned long long)st->failed, (unsigned long long)st->overflow,
 				(unsigned long long)st->queued, (unsigned long long)st->spooled);
 		else
-			xs_dbg("output %s: %llu sent", sinks[i].name, (unsigned long long)st->sent);
+			xs_dbg("output %s: %llu sent", o->sinks[i].name,
+			       (unsigned long long)st->sent);
 	}
-	close(tfd);
-	close(efd);
-	tfd = efd = -1;
-	opened = false;
+	close(o->tfd);
+	close(o->efd);
+	o->tfd = o->efd = -1;
+	o->opened = false;
 }
 
-int xs_output_health(int i, struct xs_output_health *h)
+void xs_output_free(struct xs_outputs *o)
 {
-	if (i < 0 || i >= nsinks)
+	if (!o)
+		return;
+	xs_output_close(o);
+	free_sinks(o);
+	free(o);
+}
+
+int xs_output_health(const struct xs_outputs *o, int i, struct xs_output_health *h)
+{
+	if (i < 0 || i >= o->nsinks)
 		return -1;
-	h->name = sinks[i].name;
-	h->up = sinks[i].st.up;
-	h->sent = sinks[i].st.sent;
-	h->failed = sinks[i].st.failed;
-	h->queued = sinks[i].st.queued;
-	h->spooled = sinks[i].st.spooled;
+	h->name = o->sinks[i].name;
+	h->up = o->sinks[i].st.up;
+	h->sent = o->sinks[i].st.sent;
+	h->failed = o->sinks[i].st.failed;
+	h->queued = o->sinks[i].st.queued;
+	h->spooled = o->sinks[i].st.spooled;
 	return 0;
 }
 
 /* For `emit` and the tests: the stats of every sink, one line each. */
-void xs_output_print_stats(FILE *f)
+void xs_output_print_stats(const struct xs_outputs *o, FILE *f)
 {
 	const struct xs_sink_stats *st;
 	int i;
 
-	for (i = 0; i < nsinks; i++) {
-		st = &sinks[i].st;
+	for (i = 0; i < o->nsinks; i++) {
+		st = &o->sinks[i].st;
 		fprintf(f,
 			"output %s: sent %llu failed %llu overflow %llu queued %llu spooled %llu "
 			"spooled_total %llu resent %llu reconnects %llu\n",
-			sinks[i].name, (unsigned long long)st->sent, (unsigned long long)st->failed,
-			(unsigned long long)st->overflow, (unsigned long long)st->queued,
-			(unsigned long long)st->spooled, (unsigned long long)st->spooled_total,
-			(unsigned long long)st->resent, (unsigned long long)st->reconnects);
+			o->sinks[i].name, (unsigned long long)st->sent,
+			(unsigned long long)st->failed, (unsigned long long)st->overflow,
+			(unsigned long long)st->queued, (unsigned long long)st->spooled,
+			(unsigned long long)st->spooled_total, (unsigned long long)st->resent,
+			(unsigned long long)st->reconnects);
 	}
 }

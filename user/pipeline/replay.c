@@ -12,10 +12,9 @@
 #include <bpf/libbpf.h>
 
 #include "clock.h"
-#include "collector.h"
 #include "loader.h"
 #include "log.h"
-#include "output.h"
+#include "pipeline.h"
 #include "replay.h"
 
 #define POLL_EVERY 1024		/* frames between ring-buffer reads */
@@ -23,8 +22,7 @@
 struct replay {
 	const struct xs_replay_opts *o;
 	struct xs_replay_stats *st;
-	struct xs_engine *eng;
-	struct xs_collector col;
+	struct xs_pipeline pipe;
 	struct xs_bpf b;
 	int prog_fd;
 	uint64_t tick_ns;
@@ -32,11 +30,6 @@ struct replay {
 	bool started;
 	bool dry;		/* no program: frames only counted (fuzzing) */
 };
-
-static void on_event(void *ctx, const struct xs_flow_event *ev)
-{
-	xs_engine_on_event(ctx, ev);
-}
 
 /* The per-CPU maps and the per-CPU event budget are only deterministic
  * if every frame runs on the same CPU. */
@@ -59,22 +52,14 @@ static double tick_end(const struct replay *r, uint64_t k)
 	return (double)(k + 1) * (double)r->tick_ns / 1e9;
 }
 
-/* Ends the tick being filled: drain the program's generation into the
- * engine. */
+/* Ends the tick being filled: the pipeline, as live, at capture time. */
 static int end_tick(struct replay *r)
 {
-	struct xs_tick t = {};
-	int err = r->dry ? 0 : xs_collector_flip(&r->col, &t);
+	int err = xs_pipeline_tick(&r->pipe, tick_end(r, r->cur), NULL);
 
-	if (err) {
+	if (err)
 		xs_err("cannot read the BPF maps: %s", strerror(-err));
-		return err;
-	}
-	xs_engine_on_tick(r->eng, &t, tick_end(r, r->cur));
-	if (r->o->output_ticks)
-		xs_output_tick(&t, tick_end(r, r->cur), r->tick_ns / 1e9);
-	r->st->ticks++;
-	return 0;
+	return err;
 }
 
 static int advance_to(struct replay *r, uint64_t k)
@@ -87,10 +72,8 @@ static int advance_to(struct replay *r, uint64_t k)
 	if (err)
 		return err;
 	/* Ticks without a frame still move the windows on. */
-	if (k - r->cur > 1) {
-		xs_engine_idle(r->eng, k - r->cur - 1, tick_end(r, k - 1));
-		r->st->ticks += k - r->cur - 1;
-	}
+	if (k - r->cur > 1)
+		xs_pipeline_idle(&r->pipe, k - r->cur - 1, tick_end(r, k - 1));
 	r->cur = k;
 	return 0;
 }
@@ -106,7 +89,8 @@ static void pace(struct replay *r, double ts, double t0)
 		double left = due - now;
 		struct timespec d = { 0, (long)((left > 0.05 ? 0.05 : left) * 1e9) };
 
-		xs_output_service();
+		if (r->o->out)
+			xs_output_service(r->o->out);
 		nanosleep(&d, NULL);
 	}
 }
@@ -185,8 +169,9 @@ static int replay_loop(struct replay *r, pcap_t *p)
 			return err;
 		run_frame(r, h, data);
 		if (!r->dry && !((r->st->frames + 1) % POLL_EVERY)) {
-			xs_collector_poll_events(&r->col);
-			xs_output_service();
+			xs_pipeline_poll(&r->pipe);
+			if (r->o->out)
+				xs_output_service(r->o->out);
 		}
 	}
 	r->st->last_ts = max_ts;
@@ -200,32 +185,50 @@ static const char *linktype_name(int dlt)
 	return n ? n : "unknown";
 }
 
+/* The end of the capture: the last tick, then time runs on without
+ * traffic until every alert has ended. */
+static int finish(struct replay *r)
+{
+	if (!r->started)
+		return 0;
+	if (end_tick(r))
+		return -1;
+	xs_engine_drain(r->pipe.eng, tick_end(r, r->cur));
+	return 0;
+}
+
 int xs_replay_dry(void *pcap, const struct xs_settings *s, struct xs_replay_stats *st)
 {
 	struct xs_replay_opts o = { .settings = s };
+	struct xs_pipeline_opts po = { .settings = s };
 	struct replay r = { .o = &o, .st = st, .dry = true };
-	struct xs_engine_opts eo = { .settings = s };
 	int ret;
 
 	memset(st, 0, sizeof(*st));
 	r.tick_ns = (uint64_t)s->tick_ms * 1000000ULL;
-	r.eng = xs_engine_new(&eo);
-	if (!r.eng)
-		return -XS_EXIT_FAIL;
+	ret = xs_pipeline_init(&r.pipe, &po);
+	if (ret)
+		return ret;
 	ret = replay_loop(&r, pcap);
-	if (!ret && r.started && !end_tick(&r))
-		xs_engine_drain(r.eng, tick_end(&r, r.cur));
-	xs_engine_free(r.eng);
+	if (!ret)
+		finish(&r);
+	st->ticks = r.pipe.ticks;
+	xs_pipeline_free(&r.pipe);
 	return ret;
 }
 
 int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 {
 	const struct xs_settings *s = o->settings;
+	struct xs_pipeline_opts po = {
+		.settings = s,
+		.out = o->out,
+		.on_alert = o->on_alert,
+		.ctx = o->ctx,
+	};
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct replay r = { .o = o, .st = st };
-	double t0 = xs_mono_s(), end;
-	uint64_t budget;
+	double t0 = xs_mono_s();
 	pcap_t *p;
 	int ret = 0;
 
@@ -247,62 +250,33 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 	}
 	pin_cpu();
 	r.tick_ns = (uint64_t)s->tick_ms * 1000000ULL;
-	struct xs_engine_opts eo = {
-		.settings = s,
-		.ifname = NULL,
-		.on_alert = o->on_alert,
-		.ctx = o->ctx,
-	};
-	r.eng = xs_engine_new(&eo);
-	if (!r.eng) {
-		xs_err("out of memory for the engine: lower the limits in the configuration");
+	ret = xs_pipeline_init(&r.pipe, &po);
+	if (ret) {
 		pcap_close(p);
-		return -XS_EXIT_FAIL;
+		return ret;
 	}
 	if (xs_bpf_load(&r.b, &s->sizes)) {
 		ret = -XS_EXIT_LOAD;
 		goto out;
 	}
 	r.prog_fd = xs_bpf_prog_fd(&r.b);
-	if (xs_collector_init(&r.col, &r.b, false, on_event, r.eng)) {
-		ret = -XS_EXIT_FAIL;
+	/* Not live: one CPU runs every frame (pin_cpu), synchronously. */
+	ret = xs_pipeline_collect(&r.pipe, &r.b, false);
+	if (ret)
 		goto out;
-	}
-	/* One CPU runs every frame: it gets the whole budget of a tick. */
-	budget = s->event_budget * s->tick_ms / 1000;
-	if (budget > UINT32_MAX)
-		budget = UINT32_MAX;
-	if (xs_collector_set_budget(&r.col, (uint32_t)budget) ||
-	    /* Flows unseen for two minutes are forgotten, as live. */
-	    xs_collector_set_flow_ttl(&r.col, (120000 + s->tick_ms - 1) / s->tick_ms) ||
-	    xs_collector_set_reflector_ports(&r.col, s->refl_ports, s->nrefl_ports)) {
-		xs_err("cannot configure the BPF program: %s", strerror(errno));
-		ret = -XS_EXIT_FAIL;
-		goto out;
-	}
 	st->load_s = xs_mono_s() - t0;
-	ret = replay_loop(&r, p);
-	if (ret) {
+	if (replay_loop(&r, p) || finish(&r)) {
 		ret = -XS_EXIT_FAIL;
 		goto out;
 	}
-	if (r.started) {
-		if (end_tick(&r)) {
-			ret = -XS_EXIT_FAIL;
-			goto out;
-		}
-		/* Let time run on until every alert has ended. */
-		end = xs_engine_drain(r.eng, tick_end(&r, r.cur));
-		(void)end;
-	}
-	st->totals = r.col.totals.g;
-	xs_engine_get_stats(r.eng, &st->eng);
+	st->totals = r.pipe.col.totals.g;
+	xs_engine_get_stats(r.pipe.eng, &st->eng);
 out:
+	st->ticks = r.pipe.ticks;
 	st->wall_s = xs_mono_s() - t0 - st->load_s;
-	xs_collector_free(&r.col);
+	xs_pipeline_free(&r.pipe);
 	if (r.b.skel)
 		xs_bpf_close(&r.b);
-	xs_engine_free(r.eng);
 	pcap_close(p);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "engine.h"
+#include "output.h"
 #include "settings.h"
 
 /* The largest frame BPF_PROG_TEST_RUN takes in one linear buffer for a
@@ -48,9 +49,10 @@ struct xs_replay_stats {
 struct xs_replay_opts {
 	const char *path;
 	const struct xs_settings *settings;
-	xs_alert_fn on_alert;
+	struct xs_outputs *out;	/* alerts and drained ticks go there (NULL: nowhere);
+				 * opened by the caller */
+	xs_alert_fn on_alert;	/* and each alert to this too, if set */
 	void *ctx;
-	bool output_ticks;	/* hand drained ticks to xs_output_tick() */
 	double speed;		/* 0: as fast as possible; 1: the capture's own
 				 * pace; 10: ten times faster (outputs are
 				 * serviced while waiting) */

@@ -393,7 +393,7 @@ static int kf_open(struct xs_sink *s)
 	p->mainq = rd_kafka_queue_get_main(p->rk);
 	if (!pipe2(p->evfd, O_NONBLOCK | O_CLOEXEC)) {
 		rd_kafka_queue_io_event_enable(p->mainq, p->evfd[1], "1", 1);
-		xs_out_watch(p->evfd[0], EPOLLIN);
+		xs_out_watch(s->out, p->evfd[0], EPOLLIN);
 	}
 	s->st.up = true;
 	return 0;
@@ -544,7 +544,7 @@ static void kf_close(struct xs_sink *s)
 		xs_spool_close(&p->spool);
 	}
 	if (p->evfd[0] >= 0) {
-		xs_out_unwatch(p->evfd[0]);
+		xs_out_unwatch(s->out, p->evfd[0]);
 		rd_kafka_queue_io_event_enable(p->mainq, -1, NULL, 0);
 	}
 	rd_kafka_queue_destroy(p->mainq);

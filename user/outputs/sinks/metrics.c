@@ -136,14 +136,14 @@ static const char *cnt_help(const char *name)
 	return "";
 }
 
-static void sink_family(FILE *f, const char *name, const char *type, const char *help,
-			size_t off, bool is_bool)
+static void sink_family(FILE *f, const struct xs_outputs *o, const char *name, const char *type,
+			const char *help, size_t off, bool is_bool)
 {
 	int i;
 
 	family(f, name, type, help);
-	for (i = 0; i < xs_out_nsinks(); i++) {
-		const struct xs_sink *s = xs_out_sink(i);
+	for (i = 0; o && i < xs_out_nsinks(o); i++) {
+		const struct xs_sink *s = xs_out_sink(o, i);
 		uint64_t v = is_bool ? s->st.up : *(const uint64_t *)((const char *)&s->st + off);
 
 		fprintf(f, "%s{sink=\"", name);
@@ -154,7 +154,8 @@ static void sink_family(FILE *f, const char *name, const char *type, const char 
 
 void xs_metrics_render(FILE *f, const struct xs_metrics_state *m)
 {
-	const struct xs_daemon_info *di = xs_out_daemon_info();
+	static const struct xs_daemon_info none;
+	const struct xs_daemon_info *di = m->out ? xs_out_daemon_info(m->out) : &none;
 	const char *last = "";
 	size_t i;
 	int j;
@@ -218,7 +219,7 @@ void xs_metrics_render(FILE *f, const struct xs_metrics_state *m)
 			(unsigned long long)m->alerts_other);
 
 #define SF(name, type, help, field)                                                                \
-	sink_family(f, name, type, help, offsetof(struct xs_sink_stats, field), false)
+	sink_family(f, m->out, name, type, help, offsetof(struct xs_sink_stats, field), false)
 	SF("xdpstream_sink_sent_total", "counter", "Messages delivered by each output.", sent);
 	SF("xdpstream_sink_failed_total", "counter",
 	   "Messages an output gave up on (overflow included).", failed);
@@ -234,7 +235,7 @@ void xs_metrics_render(FILE *f, const struct xs_metrics_state *m)
 	SF("xdpstream_sink_reconnects_total", "counter", "Connections re-established by an output.",
 	   reconnects);
 #undef SF
-	sink_family(f, "xdpstream_sink_up", "gauge",
+	sink_family(f, m->out, "xdpstream_sink_up", "gauge",
 		    "1 when an output is connected or serving, else 0.", 0, true);
 	family(f, "xdpstream_start_time_seconds", "gauge", "When the outputs were opened.");
 	dbl(f, "xdpstream_start_time_seconds", di->start_time);
@@ -289,6 +290,7 @@ static int mx_configure(struct xs_sink *s, xs_node n)
 		return -ENOMEM;
 	s->priv = p;
 	p->epfd = -1;
+	p->m.out = s->out;
 	snprintf(p->listen, sizeof(p->listen), "127.0.0.1");
 	p->port = 9477;
 	snprintf(p->path, sizeof(p->path), "/metrics");
@@ -337,7 +339,7 @@ static int mx_open(struct xs_sink *s)
 	}
 	info = MHD_get_daemon_info(p->d, MHD_DAEMON_INFO_EPOLL_FD);
 	p->epfd = info ? info->epoll_fd : -1;
-	if (p->epfd < 0 || xs_out_watch(p->epfd, EPOLLIN)) {
+	if (p->epfd < 0 || xs_out_watch(s->out, p->epfd, EPOLLIN)) {
 		xs_err("output %s: cannot poll the HTTP server", s->name);
 		MHD_stop_daemon(p->d);
 		p->d = NULL;
@@ -379,7 +381,7 @@ static void mx_close(struct xs_sink *s)
 	struct metrics_sink *p = s->priv;
 
 	if (p->epfd >= 0)
-		xs_out_unwatch(p->epfd);
+		xs_out_unwatch(s->out, p->epfd);
 	if (p->d)
 		MHD_stop_daemon(p->d);
 	p->d = NULL;

@@ -9,6 +9,8 @@
 
 #include "xs_abi.h"
 
+struct xs_outputs;
+
 #define XS_METRICS_MAX_ALERT_KEYS 128
 
 struct xs_metrics_state {
@@ -21,6 +23,9 @@ struct xs_metrics_state {
 	} alerts[XS_METRICS_MAX_ALERT_KEYS];
 	int nalerts;
 	uint64_t alerts_other;	/* keys past the table (never expected) */
+	/* The set the sink belongs to: its sinks and the daemon's info are
+	 * rendered too (NULL: the state alone). */
+	const struct xs_outputs *out;
 };
 
 void xs_metrics_count_alert(struct xs_metrics_state *m, const char *rule, const char *action);

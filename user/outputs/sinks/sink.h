@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "output.h"
+#include "records.h"
 
 /* What a sink reports for metrics and the shutdown summary. Counters only
  * grow; queued and spooled are gauges. */
@@ -31,6 +31,8 @@ struct xs_sink_stats {
 };
 
 struct xs_sink;
+struct xs_outputs;
+struct xs_tick;
 
 struct xs_sink_ops {
 	const char *type;
@@ -51,6 +53,7 @@ struct xs_sink_ops {
 
 struct xs_sink {
 	const struct xs_sink_ops *ops;
+	struct xs_outputs *out;	/* the set it belongs to (for the helpers below) */
 	char name[64];		/* "syslog", or the configured name */
 	struct xs_sink_stats st;
 	int state;		/* 0 configured, 1 open, 2 closed (output.c) */
@@ -71,17 +74,17 @@ struct xs_daemon_info {
 	uint64_t ticks, alerts;	/* seen by the output layer */
 	double start_time;	/* seconds since the epoch */
 };
-const struct xs_daemon_info *xs_out_daemon_info(void);
+const struct xs_daemon_info *xs_out_daemon_info(const struct xs_outputs *o);
 
 /* The output layer's helpers for sinks. */
-/* Watches fd in the output layer's epoll set (events: EPOLLIN, EPOLLOUT...);
- * a ready fd makes the daemon call xs_output_service(). */
-int xs_out_watch(int fd, uint32_t events);
-int xs_out_modify(int fd, uint32_t events);
-void xs_out_unwatch(int fd);
-/* Every sink, for the metrics sink. */
-int xs_out_nsinks(void);
-const struct xs_sink *xs_out_sink(int i);
+/* Watches fd in the set's epoll set (events: EPOLLIN, EPOLLOUT...); a
+ * ready fd makes the daemon call xs_output_service(). */
+int xs_out_watch(struct xs_outputs *o, int fd, uint32_t events);
+int xs_out_modify(struct xs_outputs *o, int fd, uint32_t events);
+void xs_out_unwatch(struct xs_outputs *o, int fd);
+/* Every sink of the set, for the metrics sink. */
+int xs_out_nsinks(const struct xs_outputs *o);
+const struct xs_sink *xs_out_sink(const struct xs_outputs *o, int i);
 
 /* Checks "host:port[,host:port...]"; on error records it against key. */
 int xs_out_check_hostport_list(xs_node map, const char *key, const char *list);

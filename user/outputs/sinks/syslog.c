@@ -62,6 +62,7 @@ struct syslog_sink {
 	uint64_t overflow_mark;	/* st.overflow when the current episode began */
 	bool overflowing;
 	char peer[300];
+	struct xs_outputs *out;	/* whose epoll set watches fd */
 };
 
 static const char *const transports[] = { "local", "udp", "tcp", NULL };
@@ -76,6 +77,7 @@ static int sl_configure(struct xs_sink *s, xs_node n)
 	if (!p)
 		return -ENOMEM;
 	s->priv = p;
+	p->out = s->out;
 	p->fd = -1;
 	p->format = -1;
 	p->port = 514;
@@ -133,8 +135,8 @@ static void watch(struct syslog_sink *p, uint32_t events)
 {
 	if (p->fd < 0 || events == p->watched)
 		return;
-	if (xs_out_modify(p->fd, events) == -ENOENT)
-		xs_out_watch(p->fd, events);
+	if (xs_out_modify(p->out, p->fd, events) == -ENOENT)
+		xs_out_watch(p->out, p->fd, events);
 	p->watched = events;
 }
 
@@ -149,7 +151,7 @@ static void go_down(struct xs_sink *s, const char *why, int err)
 	if (p->transport == T_TCP)
 		reap_acked(s);
 	if (p->fd >= 0) {
-		xs_out_unwatch(p->fd);
+		xs_out_unwatch(p->out, p->fd);
 		close(p->fd);
 	}
 	p->fd = -1;
@@ -441,7 +443,7 @@ static void sl_close(struct xs_sink *s)
 		xs_warn("output %s: %zu messages not delivered to %s at shutdown", s->name, p->q.n,
 			p->peer);
 	if (p->fd >= 0) {
-		xs_out_unwatch(p->fd);
+		xs_out_unwatch(p->out, p->fd);
 		close(p->fd);
 	}
 	p->fd = -1;

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "output.h"
+#include "records.h"
 
 /* Our SD-ID: "xdpstream@32473". 32473 is the Private Enterprise Number
  * IANA reserves for documentation (RFC 5612); until the project has its

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What a sink is handed besides the ticks: the records the output layer
+ * passes through. Here, at the bottom of the flow, so that the alert
+ * manager, the output layer and every sink read one definition. */
+#ifndef XS_RECORDS_H
+#define XS_RECORDS_H
+
+#include <stdint.h>
+
+/* One alert event (start, update or end), as the sinks need it. */
+struct xs_alert_out {
+	const char *json;	/* the ECS document, one line, no newline */
+	const char *human;	/* one-line terminal form, no newline (may be NULL) */
+	const char *rule;	/* rule.name */
+	const char *action;	/* event.action: start | update | end */
+	const char *event_id;	/* stable for the alert's life */
+	const char *src_ip;	/* attacker, or NULL */
+	const char *dst_ip;	/* victim, or NULL */
+	int dst_port;		/* -1 if none */
+	int severity;		/* event.severity, 1 (low) .. 100 (critical) */
+	double ts;		/* seconds since the epoch */
+};
+
+/* What only the daemon knows (map sizes, tick), for the metrics sink. */
+struct xs_run_info {
+	uint64_t dst_capacity;	/* map entries: destinations per tick */
+	uint64_t src_capacity;	/* sources per tick */
+	uint64_t flow_capacity;	/* flows (LRU) */
+	double tick_s;		/* tick length */
+};
+
+#endif

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+
+#include "clock.h"
+#include "exitcode.h"
+#include "log.h"
+#include "pipeline.h"
+
+static void on_alert(void *ctx, const struct xs_alert_out *a)
+{
+	struct xs_pipeline *p = ctx;
+
+	if (p->out)
+		xs_output_alert(p->out, a);
+	if (p->pol)
+		xs_mpolicy_on_alert(p->pol, a);
+	if (p->on_alert)
+		p->on_alert(p->ctx, a);
+}
+
+static void on_event(void *ctx, const struct xs_flow_event *e)
+{
+	struct xs_pipeline *p = ctx;
+
+	p->events++;
+	xs_engine_on_event(p->eng, e);
+}
+
+static struct xs_engine *new_engine(struct xs_pipeline *p, const struct xs_settings *s)
+{
+	struct xs_engine_opts eo = {
+		.settings = s,
+		.ifname = p->ifname,
+		.on_alert = on_alert,
+		.ctx = p,
+	};
+
+	return xs_engine_new(&eo);
+}
+
+int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o)
+{
+	memset(p, 0, sizeof(*p));
+	p->set = o->settings;
+	p->ifname = o->ifname;
+	p->out = o->out;
+	p->on_alert = o->on_alert;
+	p->ctx = o->ctx;
+	p->eng = new_engine(p, o->settings);
+	if (!p->eng) {
+		xs_err("out of memory for the engine: lower the limits in the configuration");
+		return -XS_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int xs_pipeline_knobs(struct xs_collector *col, const struct xs_settings *s, unsigned int cpus)
+{
+	/* The kernel counts the budget per CPU and per tick. */
+	uint64_t budget = (s->event_budget * s->tick_ms / 1000 + cpus - 1) / cpus;
+
+	if (budget > UINT32_MAX)
+		budget = UINT32_MAX;
+	return xs_collector_set_budget(col, (__u32)budget) ||
+	       xs_collector_set_flow_ttl(col, (XS_FLOW_TTL_MS + s->tick_ms - 1) / s->tick_ms) ||
+	       xs_collector_set_reflector_ports(col, s->refl_ports, s->nrefl_ports);
+}
+
+int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
+{
+	if (xs_collector_init(&p->col, b, live, on_event, p))
+		return -XS_EXIT_FAIL;
+	p->collecting = true;
+	p->last_tick = xs_mono_s();
+	if (xs_pipeline_knobs(&p->col, p->set, live ? (unsigned int)p->col.ncpus : 1)) {
+		xs_err("cannot configure the BPF program: %s", strerror(errno));
+		return -XS_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m)
+{
+	p->pol = xs_mpolicy_new(m, p->set, p->out);
+	return p->pol ? 0 : -XS_EXIT_FAIL;
+}
+
+void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st)
+{
+	p->status = st;
+}
+
+void xs_pipeline_free(struct xs_pipeline *p)
+{
+	if (p->collecting)
+		xs_collector_free(&p->col);
+	xs_mpolicy_free(p->pol);
+	xs_engine_free(p->eng);
+	memset(p, 0, sizeof(*p));
+}
+
+/* What `status` and `top` read: the tick, its timing, the sinks' health. */
+static void publish(struct xs_pipeline *p, double drained, double started)
+{
+	struct xs_output_health h;
+	int k;
+
+	for (k = 0; p->out && !xs_output_health(p->out, k, &h); k++)
+		xs_status_set_sink(p->status, k, h.name, h.up, h.sent, h.failed, h.queued,
+				   h.spooled);
+	xs_status_tick(p->status, &p->tick, drained - p->last_tick,
+		       (unsigned int)((drained - started) * 1e6), 0);
+}
+
+int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk)
+{
+	double tick_s = p->set->tick_ms / 1000.0, started = xs_mono_s(), drained;
+	int err = 0;
+
+	memset(&p->tick, 0, sizeof(p->tick));
+	if (p->collecting)
+		err = xs_collector_flip(&p->col, &p->tick);
+	if (err)
+		return err;
+	drained = xs_mono_s();
+	xs_engine_on_tick(p->eng, &p->tick, ts);
+	if (p->out)
+		xs_output_tick(p->out, &p->tick, ts, tick_s);
+	if (p->pol)
+		xs_mpolicy_tick(p->pol, ts);
+	if (p->out && clk)
+		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
+				      clk->missed);
+	if (p->status)
+		publish(p, drained, started);
+	p->last_tick = drained;
+	p->ticks++;
+	return 0;
+}
+
+void xs_pipeline_finish(struct xs_pipeline *p, double ts)
+{
+	memset(&p->tick, 0, sizeof(p->tick));
+	if (p->collecting && !xs_collector_flip(&p->col, &p->tick))
+		xs_engine_on_tick(p->eng, &p->tick, ts);
+	xs_engine_close_alerts(p->eng, ts);
+}
+
+void xs_pipeline_idle(struct xs_pipeline *p, uint64_t n, double ts)
+{
+	if (!n)
+		return;
+	xs_engine_idle(p->eng, n, ts);
+	p->ticks += n;
+}
+
+void xs_pipeline_poll(struct xs_pipeline *p)
+{
+	if (p->collecting)
+		xs_collector_poll_events(&p->col);
+}
+
+/* The sinks of the document root: unchanged, they stay (and their
+ * queues), files reopen as logrotate expects of a SIGHUP; otherwise the
+ * old ones flush as they close and the new ones open. */
+static int apply_outputs(struct xs_outputs *out, xs_node root)
+{
+	if (xs_output_same_config(out, root)) {
+		xs_output_reopen(out);
+		return 0;
+	}
+	xs_output_close(out);
+	xs_output_configure(out, root);
+	return xs_output_open(out);
+}
+
+/* Back to the running settings' outputs after a failed reload. */
+static void restore_outputs(struct xs_pipeline *p)
+{
+	if (apply_outputs(p->out, p->set->root))
+		xs_err("the earlier outputs cannot open again either: alerts are not sent");
+}
+
+int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
+{
+	if (p->out && apply_outputs(p->out, s->root)) {
+		restore_outputs(p);
+		return -1;
+	}
+	/* The engine shares the rules with s: it takes s, or a new engine
+	 * does, or nothing changes. */
+	if (xs_engine_reconfigure(p->eng, s)) {
+		struct xs_engine *e = new_engine(p, s);
+
+		if (!e) {
+			xs_err("reload: out of memory for the engine");
+			if (p->out)
+				restore_outputs(p);
+			return -1;
+		}
+		xs_warn("reload: new limits or windows: detection windows start again");
+		xs_engine_close_alerts(p->eng, xs_wall_s());
+		xs_engine_free(p->eng);
+		p->eng = e;
+	}
+	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
+		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
+	if (p->pol)
+		xs_mpolicy_configure(p->pol, s);
+	p->set = s;
+	return 0;
+}
