@@ -239,4 +239,79 @@ static __always_inline int parse_icmp(struct hdr_cursor *c, void *end, struct xs
 	return 0;
 }
 
+/* The whole packet: sets p->cls (and p->l4 when the transport header was
+ * read). Returns 0 or XS_ERR(reason). */
+static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
+{
+	struct hdr_cursor c = { .pos = data };
+	int proto, ret;
+
+	proto = parse_ethhdr(&c, end, p);
+	if (proto < 0)
+		return proto;
+
+	if (proto == ETH_P_IP) {
+		proto = parse_iphdr(&c, end, p);
+		if (proto < 0)
+			return proto;
+		p->proto = proto;
+		if (p->frag == XS_FRAG_LATER) {
+			p->cls = XS_C_IPV4_FRAG;
+			return 0;
+		}
+		switch (proto) {
+		case IPPROTO_TCP:
+			p->cls = XS_C_IPV4_TCP;
+			ret = parse_tcphdr(&c, end, p);
+			break;
+		case IPPROTO_UDP:
+			p->cls = XS_C_IPV4_UDP;
+			ret = parse_udphdr(&c, end, p);
+			break;
+		case IPPROTO_ICMP:
+			p->cls = XS_C_IPV4_ICMP;
+			ret = parse_icmp(&c, end, p, ICMP_ECHO, ICMP_ECHOREPLY,
+					 XS_ERR(XS_E_ICMP_TRUNC));
+			break;
+		default:
+			p->cls = XS_C_IPV4_OTHER;
+			return 0;
+		}
+	} else if (proto == ETH_P_IPV6) {
+		proto = parse_ipv6hdr(&c, end, p);
+		if (proto < 0)
+			return proto;
+		p->proto = proto;
+		if (p->frag == XS_FRAG_LATER) {
+			p->cls = XS_C_IPV6_FRAG;
+			return 0;
+		}
+		switch (proto) {
+		case IPPROTO_TCP:
+			p->cls = XS_C_IPV6_TCP;
+			ret = parse_tcphdr(&c, end, p);
+			break;
+		case IPPROTO_UDP:
+			p->cls = XS_C_IPV6_UDP;
+			ret = parse_udphdr(&c, end, p);
+			break;
+		case IPPROTO_ICMPV6:
+			p->cls = XS_C_IPV6_ICMP;
+			ret = parse_icmp(&c, end, p, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY,
+					 XS_ERR(XS_E_ICMP6_TRUNC));
+			break;
+		default:
+			p->cls = XS_C_IPV6_OTHER;
+			return 0;
+		}
+	} else {
+		p->cls = proto == ETH_P_ARP ? XS_C_ARP : XS_C_OTHER_L2;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	p->l4 = 1;
+	return 0;
+}
+
 #endif /* XS_PARSE_H */
