@@ -37,25 +37,6 @@ struct {
 	__type(value, struct xs_gen_tmpl);
 } xs_gen_tmpl SEC(".maps");
 
-static __always_inline __u32 load_be(const __u8 *p, int size)
-{
-	return size == 4 ? (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3]
-			 : (__u32)p[0] << 8 | p[1];
-}
-
-static __always_inline void store_be(__u8 *p, __u32 v, int size)
-{
-	if (size == 4) {
-		p[0] = v >> 24;
-		p[1] = v >> 16;
-		p[2] = v >> 8;
-		p[3] = v;
-	} else {
-		p[0] = v >> 8;
-		p[1] = v;
-	}
-}
-
 /* Adds the field's value for unit idx and patches its checksums.
  * Returns 0, or -1 if the field does not fit the frame. */
 static __always_inline int apply_field(__u8 *data, __u8 *end, const struct xs_gen_field *f,
@@ -73,15 +54,15 @@ static __always_inline int apply_field(__u8 *data, __u8 *end, const struct xs_ge
 	if (size == 4) {
 		if (p + 4 > end)
 			return -1;
-		oldv = load_be(p, 4);
+		oldv = xs_gen_load_be(p, 4);
 		newv = oldv + add;
-		store_be(p, newv, 4);
+		xs_gen_store_be(p, newv, 4);
 	} else {
 		if (p + 2 > end)
 			return -1;
-		oldv = load_be(p, 2);
+		oldv = xs_gen_load_be(p, 2);
 		newv = (oldv + add) & 0xffff;
-		store_be(p, newv, 2);
+		xs_gen_store_be(p, newv, 2);
 	}
 	if (newv == oldv)
 		return 0;
@@ -96,7 +77,7 @@ static __always_inline int apply_field(__u8 *data, __u8 *end, const struct xs_ge
 		c = data + coff;
 		if (c + 2 > end)
 			return -1;
-		hc = load_be(c, 2);
+		hc = xs_gen_load_be(c, 2);
 		if (!hc && (f->csum_flags & (1u << j)))
 			continue;	/* UDP without a checksum */
 		if (size == 4) {
@@ -107,7 +88,7 @@ static __always_inline int apply_field(__u8 *data, __u8 *end, const struct xs_ge
 		}
 		if (!hc && (f->csum_flags & (1u << j)))
 			hc = 0xffff;
-		store_be(c, hc, 2);
+		xs_gen_store_be(c, hc, 2);
 	}
 	return 0;
 }

@@ -127,4 +127,25 @@ XS_GEN_INLINE __u16 xs_gen_csum_update(__u16 hc, __u16 old, __u16 new)
 	return (__u16)~s;
 }
 
+/* A field of the template, big-endian, 2 or 4 bytes: both sides patch
+ * frames with these (bpf/xdp_gen.bpf.c and user/gen/plan.c). */
+XS_GEN_INLINE __u32 xs_gen_load_be(const __u8 *p, int size)
+{
+	return size == 4 ? (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3]
+			 : (__u32)p[0] << 8 | p[1];
+}
+
+XS_GEN_INLINE void xs_gen_store_be(__u8 *p, __u32 v, int size)
+{
+	if (size == 4) {
+		p[0] = v >> 24;
+		p[1] = v >> 16;
+		p[2] = v >> 8;
+		p[3] = v;
+	} else {
+		p[0] = v >> 8;
+		p[1] = v;
+	}
+}
+
 #endif /* XS_GEN_ABI_H */

@@ -109,33 +109,14 @@ bad:
 	return 0;
 }
 
-static uint32_t load_be(const uint8_t *p, int size)
-{
-	return size == 4 ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-			 : (uint32_t)p[0] << 8 | p[1];
-}
-
-static void store_be(uint8_t *p, uint32_t v, int size)
-{
-	if (size == 4) {
-		p[0] = v >> 24;
-		p[1] = v >> 16;
-		p[2] = v >> 8;
-		p[3] = v;
-	} else {
-		p[0] = v >> 8;
-		p[1] = v;
-	}
-}
-
 /* The same steps as apply_field() in bpf/xdp_gen.bpf.c. */
 static void apply_field(uint8_t *data, const struct xs_gen_field *f, uint64_t seed, uint64_t idx)
 {
 	int size = f->size == 4 ? 4 : 2, j;
-	uint32_t oldv = load_be(data + f->off, size), add = xs_gen_value(f, seed, idx), newv;
+	uint32_t oldv = xs_gen_load_be(data + f->off, size), add = xs_gen_value(f, seed, idx), newv;
 
 	newv = size == 4 ? oldv + add : (oldv + add) & 0xffff;
-	store_be(data + f->off, newv, size);
+	xs_gen_store_be(data + f->off, newv, size);
 	if (newv == oldv)
 		return;
 	for (j = 0; j < 2; j++) {
@@ -143,7 +124,7 @@ static void apply_field(uint8_t *data, const struct xs_gen_field *f, uint64_t se
 
 		if (!f->csum[j])
 			continue;
-		hc = load_be(data + f->csum[j], 2);
+		hc = xs_gen_load_be(data + f->csum[j], 2);
 		if (!hc && (f->csum_flags & (1u << j)))
 			continue;
 		if (size == 4) {
@@ -154,7 +135,7 @@ static void apply_field(uint8_t *data, const struct xs_gen_field *f, uint64_t se
 		}
 		if (!hc && (f->csum_flags & (1u << j)))
 			hc = 0xffff;
-		store_be(data + f->csum[j], hc, 2);
+		xs_gen_store_be(data + f->csum[j], hc, 2);
 	}
 }
 
