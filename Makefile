@@ -152,7 +152,10 @@ install-systemd: install
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 
+# cppcheck, and the include graph: the layers of the flow, no back edge,
+# no cycle, libxdp only where the program is attached.
 lint:
+	scripts/include-graph.py
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --include=scripts/cppcheck-macros.h \
 		$(INCLUDES) loader user bench
