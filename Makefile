@@ -65,7 +65,7 @@ TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 # A recipe that fails leaves no half-written target behind.
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
-.PHONY: install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+.PHONY: fleet install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
@@ -139,9 +139,27 @@ bench: deps all
 demo: deps all
 	@scripts/demo.sh $(OUT)
 
+# The binary, the documentation and a man page per command (block's page
+# also answers for the other mitigation commands).
+PREFIX      ?= /usr/local
+MANDIR      ?= $(PREFIX)/share/man/man8
+DOCDIR      ?= $(PREFIX)/share/doc/xdpstream
+MAN_PAGES   := $(wildcard docs/man/*.8)
+MAN_ALIASES := unblock limit unlimit blocks
+
 install: all
-	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/xdpstream
-	install -D -m 0644 README.md $(DESTDIR)/usr/local/share/doc/xdpstream/README.md
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/xdpstream
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(MANDIR)
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
+	for a in $(MAN_ALIASES); do ln -sf xdpstream-block.8 $(DESTDIR)$(MANDIR)/xdpstream-$$a.8; done
+
+# fleet/: the Kafka Streams application (Java, Maven), built and tested by
+# its own pom.xml; nothing to do until it exists.
+fleet:
+	@if [ -f fleet/pom.xml ]; then mvn -q -B -f fleet/pom.xml verify; \
+	else echo "fleet: no fleet/pom.xml yet"; fi
 
 # The unit, and the sample configuration if none is there yet.
 install-systemd: install

@@ -15,6 +15,8 @@ PKGS=(
 	libpcap-dev librdkafka-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	# tests
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
+	# the man pages: rendered and checked against --help
+	man-db groff-base
 	rsyslog kcat maven default-jre-headless curl
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started

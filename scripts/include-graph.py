@@ -45,7 +45,7 @@ LAYERS = [
 ]
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}
 
-# The way from a packet to an alert, as the README and docs/internals.md
+# The way from a packet to an alert, as docs/internals.md
 # draw it, and the modules beside it.
 FLOW = ["bpf", "abi", "loader", "collector", "pipeline", "engine", "detectors", "alert",
         "outputs", "sinks"]

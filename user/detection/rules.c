@@ -72,7 +72,7 @@ static void ports_set(struct xs_ports *s, const uint16_t *p, size_t n)
 
 /*
  * Defaults. The reasoning behind each number is in config/xdpstream.yaml
- * and the README ("Detection"); keep the three in step.
+ * and docs/detection.md; keep the three in step.
  */
 void xs_rule_params_default(struct xs_rule_params *p)
 {

@@ -172,7 +172,7 @@ void xs_scn_usage(FILE *f)
 	int i;
 
 	fprintf(f,
-		"Scenario flags (each scenario has its own defaults; see README):\n"
+		"Scenario flags (each scenario has its own defaults; see docs/lab-and-generator.md):\n"
 		"  -r, --rate PPS        frames per second\n"
 		"  -d, --duration S      seconds of traffic (count = rate x duration)\n"
 		"  -n, --count N         frames (overrides --duration)\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Exit codes a user can act on, one per kind of remedy (docs/operations.md
+/* Exit codes a user can act on, one per kind of remedy (docs/running.md
  * "Exit codes"). Functions that fail for a reason the user can fix return
  * the negative code; the command returns it. */
 #ifndef XS_EXITCODE_H

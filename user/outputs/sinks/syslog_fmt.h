@@ -23,7 +23,7 @@ struct xs_syslog_hdr {
 
 /* The facility named s (kern, user, ..., local7), or -1. */
 int xs_syslog_facility(const char *s);
-/* Syslog severity (0 emerg .. 7 debug) for an alert: see README. */
+/* Syslog severity (0 emerg .. 7 debug) for an alert: see docs/outputs.md. */
 int xs_syslog_severity(const struct xs_alert_out *a);
 
 /* Formats one message into a malloc'ed string (*out, length returned), or
