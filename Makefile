@@ -26,6 +26,8 @@ CPPFLAGS  += $(INCLUDES)
 # (-MP: a deleted header is not an error), so a header change rebuilds
 # exactly what uses it.
 DEPFLAGS   = -MMD -MP -MF $@.d -MT $@
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
 LDFLAGS   += $(SAN_FLAGS)
 LDLIBS    += -lpthread -lxdp -lbpf -lelf -lz -lpcap -lyaml -ljansson -lrdkafka -lmicrohttpd -lm
 
@@ -62,10 +64,8 @@ TEST_LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
-# A recipe that fails leaves no half-written target behind.
-.DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
-.PHONY: fleet install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+.PHONY: install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
@@ -155,11 +155,6 @@ install: all
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
 	for a in $(MAN_ALIASES); do ln -sf xdpstream-block.8 $(DESTDIR)$(MANDIR)/xdpstream-$$a.8; done
 
-# fleet/: the Kafka Streams application (Java, Maven), built and tested by
-# its own pom.xml; nothing to do until it exists.
-fleet:
-	@if [ -f fleet/pom.xml ]; then mvn -q -B -f fleet/pom.xml verify; \
-	else echo "fleet: no fleet/pom.xml yet"; fi
 
 # The unit, and the sample configuration if none is there yet.
 install-systemd: install

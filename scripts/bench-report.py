@@ -6,7 +6,7 @@ min/median/max over its runs, next to its baseline, and the issue's targets
 with whether each is met. Prints the table.
 
 Usage: bench-report.py RAW.jsonl CORE.json RESULTS.json
-       bench-report.py --markdown RESULTS.json   (docs/benchmarks.md's table)
+       bench-report.py --markdown RESULTS.json   (the README's table)
 """
 import datetime
 import json
@@ -242,7 +242,7 @@ def print_table(res, path):
 
 
 def print_markdown(res):
-    """The table of docs/benchmarks.md."""
+    """The README's table."""
     print("Measured by `make bench` on " + machine_line(res["machine"]) + ".\n")
     print("| figure | median | min..max | baseline, same run | target |")
     print("|---|---|---|---|---|")

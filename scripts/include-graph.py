@@ -38,7 +38,8 @@ LAYERS = [
     ("alert", ["user/detection/alert."]),
     ("engine", ["user/detection/"]),
     ("detectors", ["user/detection/detectors/"]),
-    ("mitigation", ["user/mitigation/"]),
+    # user/bgp/: the BGP speaker, mitigation that leaves the host.
+    ("mitigation", ["user/mitigation/", "user/bgp/"]),
     ("gen", ["user/gen/"]),
     ("pipeline", ["user/pipeline/"]),
     ("cmd", ["user/cmd/"]),
@@ -135,7 +136,8 @@ def main():
             edges[f].add(target)
             a, b = module_of(f), module_of(target)
             if a is None or b is None:
-                problems.append("%s or %s belongs to no module" % (f, target))
+                problems.append("%s or %s belongs to no module: move it into its "
+                                "subsystem's folder (LAYERS in %s)" % (f, target, sys.argv[0]))
                 continue
             if a != b:
                 mod_edges.setdefault((a, b), "%s -> %s" % (f, target))
