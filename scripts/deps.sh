@@ -16,6 +16,10 @@ PKGS=(
 	# tests
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
 	rsyslog kcat maven default-jre-headless curl
+	# BGP mitigation: ExaBGP, the speaker xdpstream runs (user/bgp/), and BIRD 2,
+	# the router of its tests (scripts/bgp-lab.sh); the policy-rc.d guard below
+	# keeps their system services from starting
+	exabgp bird2
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started
 	prometheus
