@@ -129,8 +129,9 @@ static void read_prefixes(xs_node map, struct xs_bgp_cfg *c)
 	int i, len = xs_cfg_seq_len(seq);
 
 	if (!len) {
-		xs_cfg_error(seq, "needed: the prefixes of your networks that routes may be "
-				  "announced for (198.51.100.0/24, 2001:db8::/32)");
+		/* On the section's line: an absent key has none. */
+		xs_cfg_error(map, "needs announce_prefixes: the prefixes of your networks that "
+				  "routes may be announced for (198.51.100.0/24, 2001:db8::/32)");
 		return;
 	}
 	if (len > XS_BGP_PREFIXES_MAX) {
@@ -153,7 +154,7 @@ static void read_prefixes(xs_node map, struct xs_bgp_cfg *c)
 static void required(xs_node map, const char *key, const char *what)
 {
 	if (!xs_node_present(xs_cfg_get(map, key)))
-		xs_cfg_error(xs_cfg_get(map, key), "needed: %s", what);
+		xs_cfg_error(map, "needs %s: %s", key, what);
 }
 
 int xs_bgp_cfg_read(struct xs_bgp_cfg *c, xs_node n)
@@ -216,8 +217,8 @@ int xs_bgp_cfg_read(struct xs_bgp_cfg *c, xs_node n)
 		if (!has_rid && xs_addr_is_v4(&c->local_address))
 			c->router_id = c->local_address;
 		else if (!has_rid)
-			xs_cfg_error(xs_cfg_get(n, "router_id"),
-				     "needed (an IPv4 address) when the session is over IPv6");
+			xs_cfg_error(n, "needs router_id (an IPv4 address) when the session is "
+					"over IPv6");
 		else if (!xs_addr_is_v4(&c->router_id))
 			xs_cfg_error(xs_cfg_get(n, "router_id"), "must be an IPv4 address");
 	}
