@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +283,20 @@ static void test_announce_withdraw(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Hold timer:"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "/9\n    Keepalive timer:"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "/3\n"));
+
+	/* The speaker runs as exabgp, and listens on nothing. */
+	xs_bgp_get_status(&st);
+	{
+		struct passwd *pw = getpwnam("exabgp");
+		char want[64];
+
+		CU_ASSERT_FATAL(pw != NULL);
+		snprintf(want, sizeof(want), "Uid:\t%u\t%u", pw->pw_uid, pw->pw_uid);
+		CU_ASSERT_EQUAL(xs_sh_out(out, sizeof(out), "cat /proc/%d/status", st.speaker_pid), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	}
+	CU_ASSERT_EQUAL(xs_sh_out(out, sizeof(out), "ss -Hltun"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
 
 	bh = blackhole("198.18.0.20");
 	fs = flow_dns("198.18.0.30");
