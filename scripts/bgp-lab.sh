@@ -23,10 +23,11 @@
 # (the sensor of scripts/lab.sh, so that `xdpstream run` there peers with the
 # router) instead of NAME-spk; down then removes only the veth from it.
 #
-# BIRD accepts one passive session from 198.51.100.2, AS 64513, with four
-# channels: ipv4 and ipv6 unicast into master4/master6 (a route carrying the
-# BLACKHOLE community 65535:666, RFC 7999, becomes a blackhole route, the way
-# an edge router does remotely triggered blackholing), and FlowSpec (RFC 8955,
+# BIRD accepts a passive session from 198.51.100.2, AS 64513 (protocol
+# "speaker"; and one from 2001:db8:b6::2, "speaker6"), with four channels:
+# ipv4 and ipv6 unicast into master4/master6 (a route carrying the BLACKHOLE
+# community 65535:666, RFC 7999, becomes a blackhole route, the way an edge
+# router does remotely triggered blackholing), and FlowSpec (RFC 8955,
 # RFC 8956) into the tables flowspec4 and flowspec6. BIRD exports nothing.
 set -uo pipefail
 
@@ -144,6 +145,18 @@ protocol bgp speaker {
 	flow4 { table flowspec4; import all; export none; };
 	flow6 { table flowspec6; import all; export none; };
 }
+
+# The same over IPv6.
+protocol bgp speaker6 {
+	local $ROUTER6 as $ROUTER_AS;
+	neighbor $SPEAKER6 as $SPEAKER_AS;
+	passive on;
+	error wait time 1, 5;
+	ipv4 { import filter rtbh; export none; };
+	ipv6 { import filter rtbh; export none; };
+	flow4 { table flowspec4; import all; export none; };
+	flow6 { table flowspec6; import all; export none; };
+}
 EOF
 }
 
@@ -213,7 +226,7 @@ status() {
 	done
 	if bird_pid >/dev/null; then
 		echo "  BIRD: pid $(bird_pid), socket $CTL"
-		birdc -s "$CTL" show protocols speaker 2>/dev/null | tail -n +2 | sed 's/^/    /'
+		birdc -s "$CTL" show protocols '"speaker*"' 2>/dev/null | tail -n +2 | sed 's/^/    /'
 	else
 		echo "  BIRD: not running"
 		ok=1

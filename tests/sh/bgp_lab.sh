@@ -69,6 +69,8 @@ for ch in "Channel ipv4" "Channel ipv6" "Channel flow4" "Channel flow6" "Table: 
 	"Table:          flowspec6" "Input filter:   rtbh"; do
 	expect "BIRD has '$ch'" grep -q "$ch" <<<"$out"
 done
+expect "and over IPv6, from 2001:db8:b6::2" bash -c "$LAB birdc show protocols all speaker6 |
+	grep -q 'Neighbor address: 2001:db8:b6::2'"
 expect "flowspec4 is empty" bash -c "$LAB birdc show route table flowspec4 count | grep -q '^0 of 0 routes'"
 expect "BIRD listens on 179 in its namespace only" bash -c "ip netns exec $XS_BGP_LAB_NS_ROUTER ss -ltn |
 	grep -q ':179 ' && ! ss -ltn | grep -q '198.51.100.1:179'"
