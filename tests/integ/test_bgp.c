@@ -297,6 +297,11 @@ static void test_announce_withdraw(void)
 		snprintf(want, sizeof(want), "Uid:\t%u\t%u", pw->pw_uid, pw->pw_uid);
 		CU_ASSERT_EQUAL(xs_sh_out(out, sizeof(out), "cat /proc/%d/status", st.speaker_pid), 0);
 		CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+		/* Its directory: ours, it may read there and nothing else. */
+		CU_ASSERT_EQUAL(xs_sh_out(out, sizeof(out),
+					  "stat -c '%%a %%U %%G' /run/xdpstream-bgp-%d-*", getpid()),
+				0);
+		CU_ASSERT_STRING_EQUAL(out, "750 root exabgp\n");
 	}
 	CU_ASSERT_EQUAL(xs_sh_out(out, sizeof(out), "ss -Hltun"), 0);
 	CU_ASSERT_STRING_EQUAL(out, "");

@@ -54,7 +54,8 @@ static const char env_ini[] = "[exabgp.api]\n"
 			      "destination = stdout\n"
 			      "level = INFO\n";
 
-static int write_file(const char *dir, const char *name, const char *text, uid_t uid, gid_t gid,
+/* Files the speaker reads: ours (root's), readable by its group. */
+static int write_file(const char *dir, const char *name, const char *text, gid_t gid,
 		      bool chown_it)
 {
 	char path[320];
@@ -63,10 +64,11 @@ static int write_file(const char *dir, const char *name, const char *text, uid_t
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  chown_it ? 0640 : 0600);
 	if (fd < 0)
 		return -errno;
-	if (chown_it && fchown(fd, uid, gid)) {
+	if (chown_it && fchown(fd, geteuid(), gid)) {
 		close(fd);
 		return -errno;
 	}
@@ -204,7 +206,9 @@ int xs_exabgp_prepare(struct xs_exabgp *x, const struct xs_bgp_cfg *c)
 		return err;
 	}
 	snprintf(x->dir, sizeof(x->dir), "%s", tmpl);
-	if (x->drop && chown(x->dir, x->uid, x->gid)) {
+	/* The speaker may read here, never write: what we open and run from
+	 * it cannot be swapped under us. */
+	if (x->drop && (chown(x->dir, geteuid(), x->gid) || chmod(x->dir, 0750))) {
 		err = -errno;
 		xs_err("bgp: cannot give %s to user %s: %s", x->dir, c->user, strerror(errno));
 		xs_exabgp_remove_dir(x);
@@ -231,7 +235,7 @@ static int make_fifo(struct xs_exabgp *x, const char *kind, char *path, size_t l
 	if (x->drop && chown(path, x->uid, x->gid))
 		return -errno;
 	/* Read-write: never blocks, never sees end-of-file. */
-	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -292,7 +296,7 @@ static int write_conf(struct xs_exabgp *x, const struct xs_bgp_cfg *c)
 		 "}\n",
 		 x->dir, x->dir, x->gen, x->dir, x->gen, peer, rid, local, c->local_as, c->peer_as,
 		 c->hold_time_s);
-	return write_file(x->dir, "exabgp.conf", conf, x->uid, x->gid, x->drop);
+	return write_file(x->dir, "exabgp.conf", conf, x->gid, x->drop);
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
@@ -340,9 +344,9 @@ int xs_exabgp_start(struct xs_exabgp *x, const struct xs_bgp_cfg *c)
 	x->gen++;
 	snprintf(conf, sizeof(conf), "%s/exabgp.conf", x->dir);
 	snprintf(env, sizeof(env), "%s/exabgp.env", x->dir);
-	err = write_file(x->dir, "relay.sh", relay_sh, x->uid, x->gid, x->drop);
+	err = write_file(x->dir, "relay.sh", relay_sh, x->gid, x->drop);
 	if (!err)
-		err = write_file(x->dir, "exabgp.env", env_ini, x->uid, x->gid, x->drop);
+		err = write_file(x->dir, "exabgp.env", env_ini, x->gid, x->drop);
 	if (!err)
 		err = write_conf(x, c);
 	if (err) {

@@ -3,10 +3,10 @@
  * ExaBGP as this process's child, and the words of its text API. Used by
  * speaker.c only.
  *
- * Each start writes a private directory (mode 0700, owned by the speaker's
- * user): exabgp.conf (one neighbor, one API process), exabgp.env (no CLI
- * pipes, acks on, exit when the API process dies), relay.sh and two FIFOs
- * named for the start. ExaBGP runs relay.sh as its API process: `cat`
+ * Each start writes into a private directory (ours, mode 0750, of the
+ * speaker's group: it reads there and cannot change a thing): exabgp.conf
+ * (one neighbor, one API process), exabgp.env (no CLI pipes, acks on, exit
+ * when the API process dies), relay.sh and two FIFOs named for the start. ExaBGP runs relay.sh as its API process: `cat`
  * copies the command FIFO to ExaBGP and ExaBGP's answers and events to the
  * event FIFO. We hold both FIFOs open read-write, so opening them never
  * blocks and neither ever reads end-of-file; a new start uses new FIFOs,
