@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -688,6 +689,84 @@ static void test_ipv6_session(void)
 	CU_ASSERT(wait_count("flowspec4", 0, 5000));
 }
 
+/* The whole of a small file, NUL-terminated (free it); NULL if unreadable. */
+static char *slurp(const char *path)
+{
+	char *text = calloc(1, 65536);
+	FILE *f = fopen(path, "r");
+
+	if (!text || !f) {
+		free(text);
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	if (fread(text, 1, 65535, f) == 0)
+		text[0] = '\0';
+	fclose(f);
+	return text;
+}
+
+static int occurrences(const char *text, const char *what)
+{
+	int n = 0;
+
+	while (text && (text = strstr(text, what))) {
+		n++;
+		text++;
+	}
+	return n;
+}
+
+/* The router refuses us (a wrong AS): no session, nothing announced, and
+ * the log says why, once. */
+static void test_wrong_as(void)
+{
+	char log[64], *text = NULL;
+	struct xs_bgp_cfg c;
+	struct xs_bgp_status st;
+	int saved, fd;
+	double end;
+
+	/* The driver's log goes to stderr: into a file for this test. */
+	snprintf(log, sizeof(log), "/tmp/xs-bgp-log-%d", (int)getpid());
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	cfg_lab(&c);
+	c.peer_as = 64999;
+	if (xs_bgp_open(&c) == 0) {
+		CU_ASSERT(blackhole("198.18.0.20") > 0);
+		for (end = now_s() + 15; now_s() < end; free(text)) {
+			pump(200);
+			text = slurp(log);
+			if (occurrences(text, "no session with"))
+				break;
+		}
+		free(text);
+		pump(3000);	/* ExaBGP tries again meanwhile */
+		xs_bgp_get_status(&st);
+		CU_ASSERT_EQUAL(st.state, XS_BGP_IDLE);
+		CU_ASSERT_EQUAL(st.session_ups, 0);
+		CU_ASSERT_EQUAL(count("master4"), 0);
+		xs_bgp_close();
+	} else {
+		CU_FAIL("xs_bgp_open");
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	text = slurp(log);
+	unlink(log);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "warning: bgp: no session with 198.51.100.1: "));
+	CU_ASSERT_EQUAL(occurrences(text, "no session with"), 1);	/* not at every retry */
+	free(text);
+}
+
 static long rss_kb(int pid)
 {
 	char path[64], line[256];
@@ -908,6 +987,7 @@ static struct xs_test tests[] = {
 	{ "a session that flaps gets what is active, nothing more", test_session_flap },
 	{ "a speaker that crashes is started again with the table", test_speaker_crash },
 	{ "a session over IPv6", test_ipv6_session },
+	{ "a router that refuses us: no session, the reason logged once", test_wrong_as },
 	{ "a thousand FlowSpec rules, exactly, and again after a crash", test_thousand },
 	{ "a daemon killed with SIGKILL leaves nothing; the next one announces what is active",
 	  test_daemon_killed },

@@ -75,6 +75,7 @@ static struct {
 	char tail[TAIL_LINES][160];
 	int tail_n;
 	uint32_t restart_ms;
+	bool told_down;		/* why a session failed, said since it was last up */
 	struct xs_bgp_status st;
 	char last_error[256];
 } S = { .efd = -1, .tfd = -1 };
@@ -252,12 +253,19 @@ static void on_event(const char *line)
 			S.state = XS_BGP_UP;
 			S.st.session_ups++;
 			S.restart_ms = RESTART_MIN_MS;
+			S.told_down = false;
 			xs_info("bgp: session with %s (AS %u) is up", peer ? peer : "?",
 				S.cfg.peer_as);
 		} else if (!strcmp(state, "down") && S.state == XS_BGP_UP) {
 			S.state = XS_BGP_IDLE;
 			S.st.session_downs++;
 			xs_warn("bgp: session with %s is down: %s", peer ? peer : "?",
+				reason ? reason : "no reason given");
+		} else if (!strcmp(state, "down") && !S.told_down) {
+			/* A session that never comes up (a wrong AS, a router
+			 * that refuses us): say why once, not at every retry. */
+			S.told_down = true;
+			xs_warn("bgp: no session with %s: %s", peer ? peer : "?",
 				reason ? reason : "no reason given");
 		}
 	}
