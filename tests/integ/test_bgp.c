@@ -38,7 +38,7 @@
 #define REFUSED_BECAUSE(why) CU_ASSERT_STRING_EQUAL(xs_bgp_last_error(), why)
 
 static char lab[32], sock[96], out[65536];
-static bool lab_up;
+static bool lab_up, lab_ready;
 static pid_t driver_child;
 static int home_ns = -1;	/* the namespace this process came from */
 
@@ -172,6 +172,8 @@ static void expect_flow(const char *table, const char *nlri, const char *attrs)
 	CU_ASSERT_STRING_EQUAL(route(table, nlri), want);
 }
 
+static int stale_dirs(pid_t pid);
+
 static void cfg_lab(struct xs_bgp_cfg *c)
 {
 	xs_bgp_cfg_default(c);
@@ -222,6 +224,7 @@ static int flow_dns(const char *dst)
 
 static void open_up(const struct xs_bgp_cfg *c)
 {
+	CU_ASSERT_FATAL(lab_ready);	/* no lab: fail now, not after a timeout */
 	CU_ASSERT_FATAL(xs_bgp_open(c) == 0);
 	CU_ASSERT_FATAL(wait_state(XS_BGP_UP, 15000));
 }
@@ -260,6 +263,57 @@ static void test_setup(void)
 		home_ns = xs_netns_enter(ns);
 		CU_ASSERT_FATAL(home_ns >= 0);
 	}
+	lab_ready = true;
+}
+
+/* What open refuses, with one line each; what a closed driver answers. */
+static void test_open_refusals(void)
+{
+	struct xs_bgp_cfg c;
+	struct xs_bgp_match m;
+	struct xs_bgp_action drop = { .kind = XS_BGP_DISCARD };
+	struct xs_prefix p = pfx("198.18.0.20");
+	struct xs_bgp_status st;
+
+	cfg_lab(&c);
+	c.enabled = false;
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -EINVAL);
+	cfg_lab(&c);
+	c.hold_time_s = 2;
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -EINVAL);
+	cfg_lab(&c);
+	c.nannounce = 0;
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -EINVAL);
+	cfg_lab(&c);
+	xs_addr_parse("2001:db8:b6::1", &c.peer_address);
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -EINVAL);
+	cfg_lab(&c);
+	snprintf(c.program, sizeof(c.program), "/nonexistent/exabgp");
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -ENOENT);
+	cfg_lab(&c);
+	snprintf(c.user, sizeof(c.user), "xs-no-such-user");
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -ENOENT);
+	cfg_lab(&c);
+	snprintf(c.run_dir, sizeof(c.run_dir), "/nonexistent/run");
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -ENOENT);
+	/* Nothing was started, nothing is left. */
+	xs_bgp_get_status(&st);
+	CU_ASSERT_EQUAL(st.state, XS_BGP_CLOSED);
+	CU_ASSERT_EQUAL(st.speaker_pid, 0);
+	CU_ASSERT_EQUAL(xs_bgp_fd(), -1);
+	CU_ASSERT_EQUAL(xs_bgp_announce_blackhole(&p), -ENOTCONN);
+	xs_bgp_match_init(&m, &p);
+	CU_ASSERT_EQUAL(xs_bgp_announce_flowspec(&m, &drop), -ENOTCONN);
+	CU_ASSERT_EQUAL(xs_bgp_withdraw(16385), -ENOENT);
+	xs_bgp_poll();
+	xs_bgp_close();
+	CU_ASSERT_EQUAL(stale_dirs(getpid()), 0);
+	/* Open twice: the second is refused, the first unharmed. */
+	cfg_lab(&c);
+	open_up(&c);
+	CU_ASSERT_EQUAL(xs_bgp_open(&c), -EALREADY);
+	CU_ASSERT_EQUAL(state(), XS_BGP_UP);
+	xs_bgp_close();
 }
 
 static void test_announce_withdraw(void)
@@ -980,6 +1034,7 @@ static void test_teardown(void)
 
 static struct xs_test tests[] = {
 	{ "setup: BIRD in its namespace, the driver on the speaker side", test_setup },
+	{ "open refuses a configuration that cannot work; closed, nothing goes", test_open_refusals },
 	{ "a blackhole and a FlowSpec rule, exactly; withdrawn", test_announce_withdraw },
 	{ "IPv6, rate limit, communities, every FlowSpec component", test_components },
 	{ "rails: scope, allowlist, host routes, cap, malformed rules", test_rails },
