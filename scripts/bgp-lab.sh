@@ -139,7 +139,7 @@ protocol bgp speaker {
 	passive on;
 	# After an error (hold timer expired) take the speaker back within
 	# seconds, not BIRD's default of 60 to 300: the tests restart it.
-	error wait time 1, 5;
+	error wait time 1, 1;
 	ipv4 { import filter rtbh; export none; };
 	ipv6 { import filter rtbh; export none; };
 	flow4 { table flowspec4; import all; export none; };
@@ -151,7 +151,7 @@ protocol bgp speaker6 {
 	local $ROUTER6 as $ROUTER_AS;
 	neighbor $SPEAKER6 as $SPEAKER_AS;
 	passive on;
-	error wait time 1, 5;
+	error wait time 1, 1;
 	ipv4 { import filter rtbh; export none; };
 	ipv6 { import filter rtbh; export none; };
 	flow4 { table flowspec4; import all; export none; };
