@@ -18,6 +18,10 @@ PKGS=(
 	# the man pages: rendered and checked against --help
 	man-db groff-base
 	rsyslog kcat maven default-jre-headless curl
+	# BGP mitigation: ExaBGP, the speaker xdpstream runs (user/bgp/), and BIRD 2,
+	# the router of its tests (scripts/bgp-lab.sh); the policy-rc.d guard below
+	# keeps their system services from starting
+	exabgp bird2
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started
 	prometheus
