@@ -16,6 +16,8 @@ PKGS=(
 	# tests
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
 	rsyslog kcat maven default-jre-headless curl
+	# the fleet application: Java 17 compiler (Debian 12's default JDK)
+	openjdk-17-jdk-headless
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started
 	prometheus

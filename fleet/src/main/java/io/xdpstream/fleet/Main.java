@@ -45,6 +45,37 @@ public final class Main {
         System.exit(code);
     }
 
+    /** The top talkers' topic must be compacted: create it so, and the others, if missing. */
+    static void ensureTopics(FleetConfig cfg) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", cfg.str("bootstrap.servers"));
+        for (String k : cfg.streamsProperties().stringPropertyNames())
+            if (k.startsWith("admin.") || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl."))
+                p.put(k.startsWith("admin.") ? k.substring(6) : k, cfg.streamsProperties().getProperty(k));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            java.util.Set<String> have = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            java.util.List<org.apache.kafka.clients.admin.NewTopic> want = new java.util.ArrayList<>();
+            for (String role : new String[] {Out.ALERTS, Out.TOP, Out.MITIGATIONS}) {
+                String t = cfg.str("topic." + role);
+                if (have.contains(t))
+                    continue;
+                org.apache.kafka.clients.admin.NewTopic nt = new org.apache.kafka.clients.admin.NewTopic(t,
+                        java.util.Optional.empty(), java.util.Optional.empty());
+                if (role.equals(Out.TOP))
+                    nt.configs(java.util.Map.of("cleanup.policy", "compact"));
+                want.add(nt);
+            }
+            if (!want.isEmpty()) {
+                try {
+                    admin.createTopics(want).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException))
+                        throw e;
+                }
+            }
+        }
+    }
+
     static int run(String[] args) throws InterruptedException {
         if (args.length != 1) {
             System.err.print(USAGE);
@@ -58,6 +89,13 @@ public final class Main {
             return 3;
         }
         Stats stats = new Stats();
+        try {
+            ensureTopics(cfg);
+        } catch (Exception e) {
+            System.err.println("xdpstream-fleet: cannot create the output topics on " + cfg.str("bootstrap.servers")
+                    + ": " + e.getMessage());
+            return 4;
+        }
         KafkaStreams streams = new KafkaStreams(FleetTopology.build(cfg, stats), cfg.streamsProperties());
         CountDownLatch done = new CountDownLatch(1);
         streams.setStateListener((now, old) -> {

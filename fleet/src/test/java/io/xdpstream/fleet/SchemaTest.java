@@ -103,6 +103,22 @@ class SchemaTest {
         assertThrows(TickParser.BadTick.class, () -> TickParser.parse(doc.toString()));
     }
 
+    /** The sample configuration is what the app reads, every key documented there. */
+    @Test
+    void sampleConfigLoads() throws Exception {
+        Path p = Path.of(System.getProperty("xs.repo", ".."), "config/fleet.properties");
+        FleetConfig c = FleetConfig.load(p);
+        assertEquals(10000, c.windowMs());
+        String text = Files.readString(p);
+        for (String k : FleetConfig.DEFAULTS.keySet())
+            assertTrue(text.contains(k + "="), "config/fleet.properties does not document " + k);
+        assertThrows(FleetConfig.BadConfig.class, () -> {
+            java.util.Properties bad = new java.util.Properties();
+            bad.load(new java.io.StringReader(text + "\nflood.syn_ppps=3\n"));
+            new FleetConfig(bad);
+        });
+    }
+
     /** A v1 message (what today's sensors send) still matches the schema. */
     @Test
     void v1StillValid() throws Exception {
