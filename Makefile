@@ -65,7 +65,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
-.PHONY: install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+.PHONY: fleet fleet-test install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
@@ -128,9 +128,20 @@ fuzz: deps fuzz-build
 	done
 	@XS_FUZZ_N=5000000 $(OUT)/tests/bpf/test_fuzz_frames
 
+# The fleet application (fleet/, Java 17, Maven): jar and runtime jars in
+# $(OUT)/fleet. Maven's repository (~/.m2) is filled on the first build and
+# used offline after that. fleet-test runs its unit and topology tests.
+MVN ?= mvn -B -q -Dstyle.color=never
+fleet:
+	@rm -rf $(OUT)/fleet/lib
+	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet -DskipTests package
+
+fleet-test:
+	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet test
+
 # The test suite needs root and the kernel's BPF; it installs what it needs.
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fleet
 	@scripts/run-tests.sh $(OUT)
 
 bench: deps all

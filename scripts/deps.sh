@@ -22,6 +22,8 @@ PKGS=(
 	# the router of its tests (scripts/bgp-lab.sh); the policy-rc.d guard below
 	# keeps their system services from starting
 	exabgp bird2
+	# the fleet application: Java 17 compiler (Debian 12's default JDK)
+	openjdk-17-jdk-headless
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started
 	prometheus

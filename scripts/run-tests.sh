@@ -35,6 +35,13 @@ for kind in unit bpf integ; do
 		run "$kind/$(basename "$t")" "$t"
 	done
 done
+# The fleet application's unit and topology tests (Maven, JUnit). Not under
+# SANITIZE=1: that pass rebuilds the C code with ASan/UBSan, and the JVM
+# build and tests are the same bytes in both passes; tests/sh/fleet_e2e.sh
+# still runs there (make test builds the jar in both passes).
+if [[ $OUT != build-san ]]; then
+	run "fleet/maven" make --no-print-directory fleet-test OUT="$OUT"
+fi
 for t in tests/sh/*.sh; do
 	[[ -f $t ]] || continue
 	run "sh/$(basename "$t" .sh)" bash "$t" "$OUT"
