@@ -18,7 +18,7 @@ CFLAGS    += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 	     -std=gnu11 -D_GNU_SOURCE $(SAN_FLAGS)
 # user/ is grouped by subsystem; header names are unique across the tree,
 # so each folder is on the include path and an include names the file only.
-USER_DIRS := user/util user/config user/cmd user/pipeline user/detection user/mitigation \
+USER_DIRS := user/util user/config user/cmd user/pipeline user/detection user/mitigation user/mitigation/bgp \
 	     user/outputs user/gen
 INCLUDES  := -I$(OUT) -Imaps -Iloader -Iuser $(addprefix -I,$(USER_DIRS))
 CPPFLAGS  += $(INCLUDES)

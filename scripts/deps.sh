@@ -18,7 +18,7 @@ PKGS=(
 	# the man pages: rendered and checked against --help
 	man-db groff-base
 	rsyslog kcat maven default-jre-headless curl
-	# BGP mitigation: ExaBGP, the speaker xdpstream runs (user/bgp/), and BIRD 2,
+	# BGP mitigation: ExaBGP, the speaker xdpstream runs (user/mitigation/bgp/), and BIRD 2,
 	# the router of its tests (scripts/bgp-lab.sh); the policy-rc.d guard below
 	# keeps their system services from starting
 	exabgp bird2

@@ -38,8 +38,7 @@ LAYERS = [
     ("alert", ["user/detection/alert."]),
     ("engine", ["user/detection/"]),
     ("detectors", ["user/detection/detectors/"]),
-    # user/bgp/: the BGP speaker, mitigation that leaves the host.
-    ("mitigation", ["user/mitigation/", "user/bgp/"]),
+    ("mitigation", ["user/mitigation/"]),
     ("gen", ["user/gen/"]),
     ("pipeline", ["user/pipeline/"]),
     ("cmd", ["user/cmd/"]),

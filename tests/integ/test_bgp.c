@@ -25,7 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-#include "bgp/speaker.h"
+#include "speaker.h"
 #include "log.h"
 #include "names.h"
 #include "xs_test.h"

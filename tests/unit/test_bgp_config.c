@@ -2,7 +2,7 @@
 /* mitigation.bgp: every key, the defaults, and each mistake's one line. */
 #include <string.h>
 
-#include "bgp/speaker.h"
+#include "speaker.h"
 #include "config.h"
 #include "names.h"
 #include "xs_test.h"
