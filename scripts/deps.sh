@@ -16,6 +16,9 @@ PKGS=(
 	# tests
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
 	rsyslog kcat maven default-jre-headless curl
+	# the public capture corpus (scripts/corpus.sh): unpacking source tarballs,
+	# editcap to rewrite pcapng
+	bzip2 xz-utils wireshark-common
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started
 	prometheus
