@@ -24,6 +24,9 @@ PKGS=(
 	exabgp bird2
 	# the fleet application: Java 17 compiler (Debian 12's default JDK)
 	openjdk-17-jdk-headless
+	# the public capture corpus (scripts/corpus.sh): unpacking source tarballs,
+	# editcap to rewrite pcapng
+	bzip2 xz-utils wireshark-common
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started
 	prometheus

@@ -20,3 +20,23 @@ truth_pcaps() {
 		fi
 	done
 }
+
+# Where the corpus captures taken from public repositories are (kind
+# "github" in tests/corpus/MANIFEST.tsv): $XS_CORPUS_SHARED when set, else
+# ../shared/corpus next to the repository or next to the main worktree of
+# this clone; nothing when no such folder exists.
+corpus_shared() {
+	local d dirs
+	if [[ -n ${XS_CORPUS_SHARED:-} ]]; then
+		dirs=("$XS_CORPUS_SHARED")
+	else
+		dirs=(../shared/corpus "$(dirname "$(git rev-parse --path-format=absolute \
+			--git-common-dir 2>/dev/null || echo .)")/../shared/corpus")
+	fi
+	for d in "${dirs[@]}"; do
+		if [[ -d $d ]]; then
+			echo "$d"
+			return
+		fi
+	done
+}
