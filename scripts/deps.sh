@@ -91,13 +91,18 @@ fetch() {
 fetch apt-get update -qq
 fetch apt-get install -y -qq --no-install-recommends --download-only "${missing[@]}" >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# policy-rc.d kept the services from starting; on a systemd host they are
-# still enabled for the next boot: disable them (and stop any that runs).
-if [[ -d /run/systemd/system ]]; then
-	for s in "${SERVICES[@]}"; do
-		[[ " ${missing[*]} " == *" ${s%%=*} "* ]] || continue
-		IFS=, read -ra units <<<"${s#*=}"
+# policy-rc.d kept the services from starting; they are still enabled for
+# the next boot: disable them (and on systemd stop any that runs).
+for s in "${SERVICES[@]}"; do
+	[[ " ${missing[*]} " == *" ${s%%=*} "* ]] || continue
+	IFS=, read -ra units <<<"${s#*=}"
+	if [[ -d /run/systemd/system ]]; then
 		systemctl disable --now "${units[@]}" >/dev/null 2>&1 || true
-	done
-fi
+	else
+		for u in "${units[@]}"; do
+			[[ $u == *.service && -x /etc/init.d/${u%.service} ]] &&
+				update-rc.d "${u%.service}" disable >/dev/null 2>&1 || true
+		done
+	fi
+done
 echo "deps: done"
