@@ -39,7 +39,7 @@
 # ingress): no SYN-ACK, no 401 from the victim reaches the rules.
 #
 # Rates (this 2-core VM, kernel 6.18): hping3 --flood with --rand-source
-# sends 60,000-180,000 packets/s from run to run; the random-source floods
+# sends 60,000-190,000 packets/s from run to run; the random-source floods
 # run 5 s at that speed. The single-source SYN flood is paced (-i u10:
 # 20,000-25,000/s, each SYN costing the victim a SYN-ACK and the attacker's
 # kernel a RST). masscan 5,000 probes/s; curl 100 connections/s; dig 50
@@ -48,7 +48,7 @@
 # 0.4 s: 400 s) and hydra (151 guesses, about 10 connections and 40 guesses
 # a minute against sshd's defaults: 260 s); the rest shares the other
 # lanes, the floods and iperf3 all in one lane so that they never overlap.
-# Whole suite: 6 min 50 s here (two runs).
+# Whole suite: 6 min 50 s here (three runs, 406-408 s).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=build
