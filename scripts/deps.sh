@@ -33,6 +33,18 @@ PKGS=(
 	# sanitizers, fuzzing, lint
 	libclang-rt-14-dev cppcheck clang-format
 )
+# The real attack tools and the servers they attack (tests/sh/live_tools.sh).
+# The servers' packages ship system services: none may run on the host (the
+# test starts its own instances in its namespaces); see SERVICES below.
+TOOL_PKGS=(
+	nmap masscan hping3 hydra sipvicious openssh-client sshpass bind9-dnsutils iperf3
+	openssh-server kamailio lighttpd dnsmasq-base
+)
+PKGS+=("${TOOL_PKGS[@]}")
+# package=its services: disabled and stopped when this script installed
+# the package (an sshd the host already had is none of our business).
+SERVICES=(openssh-server=ssh.service,ssh.socket kamailio=kamailio.service
+	lighttpd=lighttpd.service iperf3=iperf3.service)
 # The benchmark's comparison (scripts/bench.sh installs it when missing);
 # the policy-rc.d guard below keeps its system service from starting.
 BENCH_PKGS=(fastnetmon)
@@ -90,4 +102,18 @@ fetch() {
 fetch apt-get update -qq
 fetch apt-get install -y -qq --no-install-recommends --download-only "${missing[@]}" >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# policy-rc.d kept the services from starting; they are still enabled for
+# the next boot: disable them (and on systemd stop any that runs).
+for s in "${SERVICES[@]}"; do
+	[[ " ${missing[*]} " == *" ${s%%=*} "* ]] || continue
+	IFS=, read -ra units <<<"${s#*=}"
+	if [[ -d /run/systemd/system ]]; then
+		systemctl disable --now "${units[@]}" >/dev/null 2>&1 || true
+	else
+		for u in "${units[@]}"; do
+			[[ $u == *.service && -x /etc/init.d/${u%.service} ]] &&
+				update-rc.d "${u%.service}" disable >/dev/null 2>&1 || true
+		done
+	fi
+done
 echo "deps: done"
