@@ -74,9 +74,10 @@ TABLE_LOOKUP(src_slot, struct xs_src_slot, struct xs_src, xs_stab, xs_slist, xs_
 	     XS_N_SRC_USED)
 
 static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32 tag,
-					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc)
+					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc,
+					__u64 hdst)
 {
-	struct xs_dst *d = dst_slot(g, region, tag, &p->dst, xs_hash_addr(&p->dst));
+	struct xs_dst *d = dst_slot(g, region, tag, &p->dst, hdst);
 	int established;
 
 	if (!d) {
@@ -90,6 +91,9 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 	established = p->l4 && p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK);
 	if (!established)
 		xs_hll_add(d->hll_src, hsrc);
+	/* Malformed: its addresses count, its L4 header could not be read. */
+	if (p->cls == XS_C_MALFORMED)
+		return;
 	if (p->frag == XS_FRAG_LATER) {
 		d->frag++;
 		d->frag_bytes += len;
@@ -121,9 +125,11 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 	default:
 		return;
 	}
+	if (!p->ports)
+		return;	/* a tiny fragment without them */
 	d->dport_sample = bpf_ntohs(p->dport);
 	if (!established)
-		xs_hll_add(d->hll_dport, xs_mix64(p->dport));
+		xs_hll_add(d->hll_dport, xs_hash_port(p->dport));
 }
 
 static __always_inline void account_src(struct xs_global *g, __u32 region, __u32 tag,
@@ -137,6 +143,8 @@ static __always_inline void account_src(struct xs_global *g, __u32 region, __u32
 	}
 	s->pkts++;
 	s->bytes += len;
+	if (p->tiny || p->overlap)
+		s->frag_evasion++;
 	if (p->proto == IPPROTO_TCP && p->l4) {
 		if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
 			s->syn++;

@@ -12,14 +12,6 @@
 #include "parse.h"
 #include "sketch.h"
 
-static __always_inline __u64 flow_hash(const struct xs_flow_key *k)
-{
-	__u64 w[5];
-
-	__builtin_memcpy(w, k, sizeof(w));
-	return xs_mix64(w[0] ^ xs_mix64(w[1] ^ xs_mix64(w[2] ^ xs_mix64(w[3] ^ xs_mix64(w[4])))));
-}
-
 static __always_inline int flow_key_eq(const struct xs_flow_key *a, const struct xs_flow_key *b)
 {
 	__u64 x[5], y[5];
@@ -33,9 +25,8 @@ static __always_inline int flow_key_eq(const struct xs_flow_key *a, const struct
  * expired probe slot, else in the oldest (evicting a live flow). Returns 1
  * if the flow is new and this CPU recorded it, else 0. */
 static __always_inline int flow_insert(struct xs_global *g, const struct xs_runtime *rt,
-				       __u32 now, const struct xs_flow_key *k)
+				       __u32 now, const struct xs_flow_key *k, __u64 h)
 {
-	__u64 h = flow_hash(k);
 	__u32 i, victim = 0, victim_seen = 0xffffffff, ttl = rt->flow_ttl;
 	struct xs_flow_slot *s;
 	int evict = 1, expired;
@@ -94,7 +85,7 @@ static __always_inline int flow_insert(struct xs_global *g, const struct xs_runt
  * it) and send an event if the tick's budget allows. */
 static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
 					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
-					 __u64 len)
+					 __u64 len, __u64 hsrc, __u64 hdst)
 {
 	struct xs_flow_key k = {
 		.src = p->src,
@@ -105,7 +96,7 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 	};
 	struct xs_flow_event *e;
 
-	if (!flow_insert(g, rt, epoch + 1, &k))
+	if (!flow_insert(g, rt, epoch + 1, &k, xs_hash_flow(hsrc, hdst, &k)))
 		return;
 	g->cnt[XS_N_FLOW_NEW]++;
 	if (g->cnt[XS_N_EV_SENT] >= rt->ev_budget) {
@@ -128,7 +119,8 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 	e->epoch = epoch;
 	e->ifindex = ctx->ingress_ifindex;
 	e->len = len;
-	e->pad = 0;
+	e->flags = p->tiny ? XS_EV_F_TINY_FRAG : 0;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	bpf_ringbuf_submit(e, 0);
 	g->cnt[XS_N_EV_SENT]++;
 }

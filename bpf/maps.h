@@ -37,6 +37,22 @@ struct {
 	__type(value, struct xs_port_bitmap);
 } xs_refl_ports SEC(".maps");
 
+/* The program's SipHash key (maps/xs_hash.h): random per instance, set by
+ * the loader before load and kept in xs_secret for a daemon that adopts
+ * the program. Every table slot, probe sequence and sketch register is
+ * drawn from it, so no one without it can aim at a bucket. */
+const volatile __u64 xs_hkey0 = 0;
+const volatile __u64 xs_hkey1 = 0;
+
+/* Where the secret is kept (see struct xs_secret); the program never
+ * reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_secret);
+} xs_secret SEC(".maps");
+
 /* Per-address tables (see maps/xs_abi.h): sizes are set by the loader to
  * possible CPUs * XS_GENS * slots; xs_slots_mask = slots - 1. */
 const volatile __u32 xs_dst_mask = 65535;

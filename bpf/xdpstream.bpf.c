@@ -28,7 +28,7 @@ int xdpstream(struct xdp_md *ctx)
 	struct xs_global *g;
 	__u32 zero = 0, gen, region, epoch;
 	int ret, refl = 0;
-	__u64 hsrc;
+	__u64 hsrc, hdst;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
@@ -47,37 +47,44 @@ int xdpstream(struct xdp_md *ctx)
 	if (*(volatile __u8 *)(data + 64))
 		return XDP_PASS;
 #endif
-	ret = parse_packet(data, data_end, &p);
+	ret = parse_packet(ctx, data, data_end, &p);
 	if (ret < 0) {
 		__u32 reason = XS_ERR_REASON(ret);
 
 		/* Bound for the verifier: reason indexes g->err. */
 		if (reason < XS_E_MAX)
 			g->err[reason]++;
-		g->pkts[XS_C_MALFORMED]++;
-		g->bytes[XS_C_MALFORMED] += len;
-		return XDP_PASS;
+		p.cls = XS_C_MALFORMED;
+		p.l4 = p.ports = 0;
 	}
 	/* Bound for the verifier: cls indexes the per-class arrays. */
 	if (p.cls >= XS_C_MAX)
 		return XDP_PASS;
 	g->pkts[p.cls]++;
 	g->bytes[p.cls] += len;
-	if (p.vlans)
+	if (p.vlans && p.cls != XS_C_MALFORMED)
 		g->cnt[XS_N_VLAN]++;
 
-	if (p.cls >= XS_C_ARP)
-		return XDP_PASS;	/* not IP: no addresses to aggregate */
+	/* Not IP, or malformed before the addresses: nothing to mitigate or
+	 * aggregate by address. From here on, whatever followed the
+	 * addresses, the packet is mitigated and accounted to them: a header
+	 * the parser refuses must not hide a source (issue 13). */
+	if (!p.addrs)
+		return XDP_PASS;
 
 	if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport))
 		refl = 1;
 	/* Mitigation first: what is dropped is counted above (it arrived)
 	 * but aggregated nowhere else. */
-	if (mitigate(g, &p, len, refl) == XDP_DROP)
+	if (mitigate(g, &p, len, refl, rt->flags) == XDP_DROP)
 		return XDP_DROP;
 
 	if (p.frag == XS_FRAG_FIRST)
 		g->cnt[XS_N_IP_FRAG_FIRST]++;
+	if (p.tiny)
+		g->cnt[XS_N_FRAG_TINY]++;
+	if (p.overlap)
+		g->cnt[XS_N_FRAG_OVERLAP]++;
 	if (p.l4 && p.proto == IPPROTO_TCP) {
 		if ((p.tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
 			g->cnt[XS_N_TCP_SYN]++;
@@ -93,14 +100,18 @@ int xdpstream(struct xdp_md *ctx)
 
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
-	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
+	hdst = xs_hash_addr(&p.dst);
+	account_dst(g, region, epoch + 1, &p, len, refl, hsrc, hdst);
 	account_src(g, region, epoch + 1, &p, len, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
-	 * flow table: skipping it saves a hash lookup on established traffic. */
-	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
+	 * flow table: skipping it saves a hash lookup on established traffic.
+	 * A tiny first fragment starts a flow as far as it is known (keyed
+	 * without the ports it did not carry); a malformed packet, whose L4
+	 * header could not be read, starts none. */
+	if ((p.l4 || p.tiny) && !(rt->flags & XS_RT_FLOWS_OFF) &&
 	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
-		account_flow(ctx, g, rt, epoch, &p, len);
+		account_flow(ctx, g, rt, epoch, &p, len, hsrc, hdst);
 	return XDP_PASS;
 }
 

@@ -21,7 +21,12 @@
 #define XS_GENS 2
 
 #define XS_VLAN_MAX_DEPTH 2	/* 802.1Q / 802.1ad tags followed */
-#define XS_IPV6_EXT_MAX 6	/* IPv6 extension headers walked */
+/* IPv6 extension headers walked: as many as fit in the largest frame XDP
+ * sees in one piece (a 4 KiB page, less Ethernet and IPv6 headers, 8
+ * bytes each), so the walk goes as deep as the kernel's own and only the
+ * frame's end stops it (bpf_loop: one verified iteration, any count). */
+#define XS_FRAME_MAX 4096
+#define XS_IPV6_EXT_MAX ((XS_FRAME_MAX - 14 - 40) / 8)
 
 /* HyperLogLog registers kept per destination (distinct sources, distinct
  * destination ports). 32 registers: ~18% standard error, enough to tell
@@ -63,6 +68,8 @@ enum xs_err {
 	XS_E_UDP_TRUNC,
 	XS_E_ICMP_TRUNC,
 	XS_E_ICMP6_TRUNC,
+	XS_E_IPV6_V4MAPPED,	/* IPv4-mapped address in an IPv6 header (RFC 4291
+				 * 2.5.5.2: never on the wire; Linux drops it) */
 	XS_E_MAX
 };
 
@@ -86,6 +93,12 @@ enum xs_cnt {
 	XS_N_SRC_USED,		/* source table slots claimed */
 	XS_N_BLOCKED,		/* dropped: source on the blocklist (enforce mode) */
 	XS_N_RATE_LIMITED,	/* dropped: over a destination's rate limit */
+	XS_N_FRAG_TINY,		/* first fragments too short for their L4 header
+				 * (TCP < 20 bytes, UDP/ICMP < 8, or an IPv6
+				 * header chain cut): reassembly evasion */
+	XS_N_FRAG_OVERLAP,	/* TCP fragments at offset 8 that overwrite the
+				 * TCP header of the first (RFC 1858) */
+	XS_N_FRAG_DROPPED,	/* dropped: tiny or overlapping fragment (policy) */
 	XS_N_MAX
 };
 
@@ -146,8 +159,9 @@ struct xs_src {
 	__u64 synack;		/* SYN+ACK sent by this address */
 	__u64 rst;
 	__u64 icmp_echo;	/* ICMP/ICMPv6 echo requests sent */
+	__u64 frag_evasion;	/* tiny first and overlapping fragments sent */
 };
-_Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
+_Static_assert(sizeof(struct xs_src) == 7 * 8, "xs_src layout");
 
 /*
  * Per-address tables: open addressing in mmapable ARRAYs, one region per
@@ -218,9 +232,15 @@ struct xs_flow_event {
 	__u32 epoch;
 	__u32 ifindex;
 	__u32 len;		/* frame length */
-	__u32 pad;
+	__u8 flags;		/* XS_EV_F_* */
+	__u8 pad[3];
 };
 _Static_assert(sizeof(struct xs_flow_event) == 56, "xs_flow_event size");
+
+/* The flow's first packet was a tiny first fragment: its ports are 0
+ * when the fragment did not carry them, its TCP flags 0 when it did not
+ * carry them (a reassembling host sees a whole segment there). */
+#define XS_EV_F_TINY_FRAG (1u << 0)
 
 /* Run-time knobs (ARRAY, one entry), written by userspace. */
 struct xs_runtime {
@@ -232,6 +252,7 @@ struct xs_runtime {
 _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
+#define XS_RT_DROP_FRAG_EVASION (1u << 1)	/* enforce: drop tiny/overlapping fragments */
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
  * an empty table costs one cheap lookup per packet. IPv4 prefixes are
@@ -367,6 +388,16 @@ struct xs_top {
 	struct xs_top_entry dst[XS_TOP_N];
 	struct xs_top_entry src[XS_TOP_N];
 };
+
+/* The instance's hashing secret (ARRAY, one entry, pinned with the other
+ * maps; userspace only). k[0], k[1] key the program's hashes (the loader
+ * copies them into its read-only data before load); k[2], k[3] the
+ * daemon's own tables. A daemon that adopts a running program reads the
+ * secret back from here. */
+struct xs_secret {
+	__u64 k[4];
+};
+_Static_assert(sizeof(struct xs_secret) == 32, "xs_secret size");
 
 /* TCP flag bits as in the header's 14th byte. */
 #define XS_TCP_FIN 0x01

@@ -29,7 +29,9 @@ int xs_settings_init(struct xs_settings *s)
 		.services = 65536,
 		.connections = 32768,
 		.alerts = 10000,
+		.frag_sources = 4096,
 	};
+	s->ipv6_source_prefix = 64;
 	s->alerts.update_interval_s = 10;
 	s->alerts.cooldown_s = 30;
 	s->alerts.top_sources = 5;
@@ -65,6 +67,7 @@ static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
 	int i, len = xs_cfg_seq_len(allow);
 
 	xs_cfg_bool(n, "enforce", &m->enforce);
+	xs_cfg_bool(n, "drop_fragment_evasion", &m->drop_fragment_evasion);
 	if (xs_node_present(allow)) {
 		m->nallow = 0;
 		for (i = 0; i < len; i++) {
@@ -97,6 +100,7 @@ static void configure(struct xs_settings *s, xs_node root)
 		return;
 	}
 	read_u32(root, "tick_ms", 10, 60000, &s->tick_ms);
+	read_u32(root, "ipv6_source_prefix", 1, 128, &s->ipv6_source_prefix);
 	xs_cfg_u64(root, "event_budget", 0, 100000000, &s->event_budget);
 
 	refl = xs_cfg_get_seq(root, "reflector_ports");
@@ -138,6 +142,7 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(limits, "services", 16, 1 << 28, &s->limits.services);
 	read_u32(limits, "connections", 16, 1 << 26, &s->limits.connections);
 	read_u32(limits, "alerts", 16, 1 << 24, &s->limits.alerts);
+	read_u32(limits, "frag_sources", 16, 1 << 24, &s->limits.frag_sources);
 	xs_cfg_check_unknown(limits);
 
 	alerts = xs_cfg_get_map(root, "alerts");

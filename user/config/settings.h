@@ -30,6 +30,7 @@ struct xs_limits {
 	uint32_t services;	/* (destination, service): distinct sources, baselines */
 	uint32_t connections;	/* (source, service) with repeated connections */
 	uint32_t alerts;	/* alerts open at once */
+	uint32_t frag_sources;	/* sources of tiny/overlapping fragments (frag_evasion) */
 };
 
 struct xs_alert_cfg {
@@ -44,12 +45,14 @@ struct xs_alert_cfg {
 /* Enforce mode: off, rules' actions are only reported (as not enforced). */
 struct xs_mitig_cfg {
 	bool enforce;
+	bool drop_fragment_evasion;	/* enforce: drop tiny/overlapping fragments */
 	int nallow;
 	struct xs_prefix allow[XS_ALLOWLIST_MAX];	/* never dropped */
 };
 
 struct xs_settings {
 	uint32_t tick_ms;
+	uint32_t ipv6_source_prefix;	/* per-source rules count IPv6 sources per /N */
 	uint64_t event_budget;	/* new-flow events per second, all CPUs */
 	uint16_t refl_ports[XS_REFL_PORTS_MAX];
 	int nrefl_ports;

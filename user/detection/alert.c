@@ -55,6 +55,7 @@ static const char *const rule_category[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "reconnaissance",
 	[XS_R_BRUTE_FORCE] = "credential_access",
 	[XS_R_TRAFFIC_ANOMALY] = "anomaly",
+	[XS_R_FRAG_EVASION] = "defense_evasion",
 };
 
 static const char *const rule_desc[XS_R_MAX] = {
@@ -68,6 +69,8 @@ static const char *const rule_desc[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "one source reaching many destinations on one service",
 	[XS_R_BRUTE_FORCE] = "one source opening many connections to one service",
 	[XS_R_TRAFFIC_ANOMALY] = "traffic far above its learned baseline",
+	[XS_R_FRAG_EVASION] = "one source sending first fragments too short for their transport "
+			      "header, or fragments overwriting one (reassembly evasion)",
 };
 
 /* ECS severity as Elastic's detection rules map it: low 21, medium 47,

@@ -14,6 +14,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "names.h"
 
 #define TCP_SYN XS_TCP_SYN
 #define TCP_ACK XS_TCP_ACK
@@ -127,6 +128,9 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 	    xs_htab_init(&e->conns, sizeof(struct xs_pkey),
 			 offsetof(struct xs_conn_val, ring) + e->cgeom.nslots * sizeof(uint16_t),
 			 s->limits.connections) ||
+	    xs_htab_init(&e->frags, sizeof(struct xs_addr),
+			 offsetof(struct xs_frag_val, ring) + e->lgeom.nslots * sizeof(uint32_t),
+			 s->limits.frag_sources) ||
 	    xs_htab_init(&e->srcidx, sizeof(struct xs_addr), sizeof(uint32_t),
 			 s->sizes.src_entries ? s->sizes.src_entries : 65536))
 		goto fail;
@@ -188,6 +192,7 @@ void xs_engine_free(struct xs_engine *e)
 	xs_htab_free(&e->sweeps);
 	xs_htab_free(&e->svcs);
 	xs_htab_free(&e->conns);
+	xs_htab_free(&e->frags);
 	xs_htab_free(&e->srcidx);
 	free(e->slab);
 	free(e->slab_free);
@@ -465,6 +470,8 @@ void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev)
 	struct xs_prep *q = &e->q[e->nq++];
 
 	e->events++;
+	if (ev->flags & XS_EV_F_TINY_FRAG)
+		xs_frag_event(e, ev);
 	classify(e, ev, q);
 	if (q->kind != K_NONE) {
 		/* Two stages (htab.h): the tags now, the entries the lookups
@@ -586,7 +593,17 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 static uint64_t engine_overflow(const struct xs_engine *e)
 {
 	return e->pairs.overflow + e->scans.overflow + e->sweeps.overflow + e->svcs.overflow +
-	       e->conns.overflow + e->dst.overflow;
+	       e->conns.overflow + e->dst.overflow + e->frags.overflow;
+}
+
+void xs_engine_src_key(const struct xs_engine *e, struct xs_addr *a)
+{
+	uint32_t bits = e->set.ipv6_source_prefix, i;
+
+	if (bits >= 128 || xs_addr_is_v4(a))
+		return;
+	for (i = bits; i < 128; i++)
+		a->a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 }
 
 static void record_loss(struct xs_engine *e, const struct xs_tick *t)
@@ -754,8 +771,10 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 	fold_destinations(e, t);
 	e->tick_pkts = t ? xs_global_total_pkts(&t->g) : 0;
 	e->tick_bytes = t ? xs_global_total_bytes(&t->g) : 0;
+	xs_frag_fold(e, t);
 	expire_pairs(e);
 	slide_conns(e);
+	xs_frag_slide(e);
 	slide_services(e);
 	record_loss(e, t);
 	for (i = 0; i < xs_ndetectors; i++)
@@ -782,7 +801,7 @@ static bool quiescent(const struct xs_engine *e)
 	void *ent;
 	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
 
-	if (e->pairs.count || e->conns.count || xs_alerts_open(e->alerts))
+	if (e->pairs.count || e->conns.count || e->frags.count || xs_alerts_open(e->alerts))
 		return false;
 	for (ent = xs_htab_first((struct xs_htab *)&e->dst, &it); ent;
 	     ent = xs_htab_next((struct xs_htab *)&e->dst, &it)) {
@@ -885,6 +904,7 @@ void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s)
 	s->overflow_services = e->svcs.overflow;
 	s->overflow_conns = e->conns.overflow;
 	s->overflow_dst = e->dst.overflow;
+	s->overflow_frags = e->frags.overflow;
 	s->overflow_alerts = as.overflow;
 }
 

@@ -132,6 +132,20 @@ struct xs_conn_val {
 	uint16_t ring[XS_WIN_SLOTS_MAX];
 };
 
+/* A source that sent tiny or overlapping fragments (frag_evasion): its
+ * per-tick counts in a ring of the loss ring's geometry (the longest
+ * window), and the last destination one of them started a flow to. */
+struct xs_frag_val {
+	uint32_t head;		/* newest slot id */
+	uint32_t sum;		/* fragments in the rule's window */
+	uint32_t first;		/* tick it was created */
+	uint8_t prof;		/* the source's network group */
+	uint8_t has_dst;
+	uint16_t pad;
+	struct xs_addr dst;
+	uint32_t ring[XS_WIN_SLOTS_MAX];
+};
+
 /* An event waiting in the engine's queue: its pair key and hashes. */
 struct xs_prep {
 	struct xs_pkey k;
@@ -165,6 +179,7 @@ struct xs_engine {
 	uint32_t nslab_free;
 
 	struct xs_htab pairs, scans, sweeps, svcs, conns;
+	struct xs_htab frags;		/* sources of tiny/overlapping fragments */
 	struct xs_wgeom cgeom;		/* connection rings */
 
 	struct xs_htab srcidx;		/* this tick's sources: addr -> index */
@@ -197,6 +212,17 @@ struct xs_detector {
 	int rule;		/* enum xs_rule */
 	void (*eval)(struct xs_det_ctx *c);
 };
+
+/* Sources of tiny or overlapping fragments (user/detection/fragsrc.c):
+ * the tick's per-source counts in, the window slid, events' victims. */
+void xs_frag_fold(struct xs_engine *e, const struct xs_tick *t);
+void xs_frag_slide(struct xs_engine *e);
+void xs_frag_event(struct xs_engine *e, const struct xs_flow_event *ev);
+
+/* The key a source is counted under by the per-source rules: an IPv6
+ * address stands for its /N (settings: ipv6_source_prefix), so that a
+ * scanner rotating addresses inside its /64 is still one source. */
+void xs_engine_src_key(const struct xs_engine *e, struct xs_addr *a);
 
 /* One line per detector: user/detection/detectors/registry.c. */
 extern const struct xs_detector *const xs_detectors[];

@@ -16,6 +16,7 @@ const char *const xs_rule_names[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "host_sweep",
 	[XS_R_BRUTE_FORCE] = "brute_force",
 	[XS_R_TRAFFIC_ANOMALY] = "traffic_anomaly",
+	[XS_R_FRAG_EVASION] = "frag_evasion",
 };
 
 const char *const xs_action_names[XS_ACT_MAX + 1] = {
@@ -132,6 +133,10 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	p->anom.total_floor_bps = 200e6;
 	p->anom.service_floor_cps = 5;
 	p->anom.service_min_sources = 10;
+
+	p->frag.enabled = true;
+	p->frag.window_s = 10;
+	p->frag.threshold = 10;
 }
 
 void xs_ruleset_default(struct xs_ruleset *rs)
@@ -224,6 +229,10 @@ static const struct pdesc params[] = {
 	{ XS_R_TRAFFIC_ANOMALY, "service_floor_cps", P_DBL, OFF(anom.service_floor_cps), 0, 1e9 },
 	{ XS_R_TRAFFIC_ANOMALY, "service_min_sources", P_U32, OFF(anom.service_min_sources), 1,
 	  1e9 },
+
+	{ XS_R_FRAG_EVASION, "enabled", P_BOOL, OFF(frag.enabled) },
+	{ XS_R_FRAG_EVASION, "window_s", P_DBL, OFF(frag.window_s), 0.001, 3600 },
+	{ XS_R_FRAG_EVASION, "threshold", P_U32, OFF(frag.threshold), 1, 1e9 },
 };
 
 static void read_ports(xs_node map, const char *key, struct xs_ports *out)
@@ -309,7 +318,7 @@ static void read_rules(xs_node rules, struct xs_rule_params *p)
 			xs_cfg_error(m,
 				     "unknown rule (one of syn_flood, udp_flood, icmp_flood, "
 				     "volumetric, reflection, port_scan, host_sweep, brute_force, "
-				     "traffic_anomaly)");
+				     "traffic_anomaly, frag_evasion)");
 			continue;
 		}
 		if (xs_node_is_scalar(m) && !*xs_node_scalar(m))
@@ -418,6 +427,8 @@ double xs_rule_window_s(const struct xs_rule_params *p, int rule)
 		return p->brute.window_s;
 	case XS_R_TRAFFIC_ANOMALY:
 		return p->anom.window_s;
+	case XS_R_FRAG_EVASION:
+		return p->frag.window_s;
 	}
 	return 1;
 }
@@ -443,6 +454,8 @@ bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
 		return p->brute.enabled;
 	case XS_R_TRAFFIC_ANOMALY:
 		return p->anom.enabled;
+	case XS_R_FRAG_EVASION:
+		return p->frag.enabled;
 	}
 	return false;
 }

@@ -27,6 +27,7 @@ enum xs_rule {
 	XS_R_HOST_SWEEP,
 	XS_R_BRUTE_FORCE,
 	XS_R_TRAFFIC_ANOMALY,
+	XS_R_FRAG_EVASION,
 	XS_R_MAX
 };
 
@@ -115,6 +116,11 @@ struct xs_rule_params {
 		double service_floor_cps;	/* new connections/s to one service */
 		uint32_t service_min_sources;
 	} anom;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t threshold;	/* tiny or overlapping fragments from one source */
+	} frag;
 };
 
 #define XS_PROFILES_MAX 64

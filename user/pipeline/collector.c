@@ -13,6 +13,7 @@
 #include "collector.h"
 #include "loader.h"
 #include "log.h"
+#include "siphash.h"
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -259,22 +260,12 @@ static void merge_src(struct xs_src *acc, const struct xs_src *v)
 		d[i] += s[i];
 }
 
-static __u64 hash_addr(const struct xs_addr *a)
-{
-	__u64 hi, lo, x;
-
-	memcpy(&hi, &a->a[0], 8);
-	memcpy(&lo, &a->a[8], 8);
-	x = lo ^ (hi * 0x9e3779b97f4a7c15ULL);
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Sizes the merge index for n entries at most half full, and clears
  * it. A bucket is (hash >> 32) << 32 | (entry + 1): the fingerprint spares
- * touching an entry that is not the one sought. */
+ * touching an entry that is not the one sought. Addresses are hashed
+ * under the process's SipHash key (siphash.h): no one outside can aim
+ * sources at one bucket (issue 13: 40,000 crafted IPv6 sources made a
+ * quadratic drain), and no lookup walks further than XS_INDEX_PROBES. */
 static int index_reset(struct xs_collector *c, size_t n)
 {
 	size_t want = 1024;
@@ -363,20 +354,20 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 				__builtin_prefetch(slot[k]);
 			}
 			for (k = 0; k < m; k++) {
-				h[k] = hash_addr((const struct xs_addr *)(slot[k] + SLOT_KEY));
+				h[k] = xs_hash16(slot[k] + SLOT_KEY);
 				__builtin_prefetch(&c->index[h[k] & mask]);
 			}
 			/* Resolve each slot to its entry (new ones are copied
 			 * whole), prefetching the entries to merge into... */
 			for (k = 0; k < m; k++) {
 				const struct xs_addr *key = (const void *)(slot[k] + SLOT_KEY);
-				__u64 fp = h[k] >> 32 << 32, b;
-				size_t i = h[k] & mask;
+				__u64 fp = h[k] >> 32 << 32, b = 0;
+				size_t i = h[k] & mask, p;
 
 				ent[k] = NULL;
 				if (*(const __u32 *)slot[k] != tag)
 					continue;	/* cannot happen: listed slots carry it */
-				for (;; i = (i + 1) & mask) {
+				for (p = 0; p < XS_INDEX_PROBES; p++, i = (i + 1) & mask) {
 					b = c->index[i];
 					if (!b || ((b & ~0xffffffffULL) == fp &&
 						   !memcmp((char *)*d->entries +
@@ -384,13 +375,22 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 							   key, sizeof(*key))))
 						break;
 				}
-				if (!b) {
+				if (p > c->probe_max)
+					c->probe_max = p;
+				if (p == XS_INDEX_PROBES || !b) {
 					char *e = (char *)*d->entries + n * d->esize;
 
+					/* Past the probe bound the address gets an
+					 * entry of its own, unmerged (counted): the
+					 * drain's cost stays bounded, nothing is lost. */
 					memcpy(e, key, sizeof(*key));
 					memcpy(e + sizeof(*key), slot[k] + SLOT_VAL,
 					       d->esize - sizeof(*key));
-					c->index[i] = fp | ++n;
+					n++;
+					if (p == XS_INDEX_PROBES)
+						c->index_overflow++;
+					else
+						c->index[i] = fp | n;
 					continue;
 				}
 				ent[k] = (char *)*d->entries + ((b & 0xffffffff) - 1) * d->esize;
@@ -450,6 +450,7 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 
 	memset(t, 0, sizeof(*t));
 	t->epoch = old;
+	c->probe_max = 0;
 	err = drain_global(c, gen, &t->g);
 	if (!err)
 		err = drain_table(c, &dd, gen, old + 1, &t->ndst);
@@ -515,4 +516,16 @@ double xs_hll_estimate(const __u8 *regs, int m)
 	if (e <= 2.5 * m && zeros)
 		e = m * log((double)m / zeros);
 	return e;
+}
+
+uint64_t xs_hll_count(const __u8 *regs, int m)
+{
+	double e = xs_hll_estimate(regs, m) + 0.5;
+
+	/* Converting a double beyond the integer's range is undefined:
+	 * registers of 60 (keyed hashing makes them unreachable, a corrupt
+	 * or foreign register set does not) estimate about 2.6e19. */
+	if (!(e < 9007199254740992.0))	/* 2^53, NaN included */
+		return 9007199254740992ULL;
+	return (uint64_t)e;
 }

@@ -10,9 +10,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "xs_abi.h"
 
 struct xs_bpf;
+
+/* Longest probe sequence in the merge index (at most half full): random
+ * keys never come near it. */
+#define XS_INDEX_PROBES 128
 struct ring_buffer;
 
 struct xs_dst_entry {
@@ -50,6 +55,8 @@ struct xs_collector {
 	/* userspace index merging CPUs' entries: fingerprint | entry + 1 */
 	__u64 *index;
 	size_t index_cap;
+	size_t probe_max;		/* last drain: longest probe sequence */
+	__u64 index_overflow;		/* addresses left unmerged: probe bound hit */
 	bool fence;		/* wait for in-flight programs after a flip */
 	struct xs_runtime rt;
 	struct xs_totals totals;	/* everything drained so far */
@@ -99,5 +106,8 @@ __u64 xs_global_total_bytes(const struct xs_global *g);
 
 /* Distinct-count estimate from HyperLogLog registers. */
 double xs_hll_estimate(const __u8 *regs, int nregs);
+/* The same rounded to an integer, clamped to 2^53 (exact in a double
+ * and in every JSON reader). */
+uint64_t xs_hll_count(const __u8 *regs, int nregs);
 
 #endif

@@ -80,9 +80,22 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 	return 0;
 }
 
+/* Enforce mode's fragment policy, a kernel flag: only where the policy
+ * runs (run, not replay). */
+static int frag_policy(struct xs_pipeline *p, const struct xs_settings *s)
+{
+	__u32 f = p->col.rt.flags & ~XS_RT_DROP_FRAG_EVASION;
+
+	if (s->mitigation->enforce && s->mitigation->drop_fragment_evasion)
+		f |= XS_RT_DROP_FRAG_EVASION;
+	return p->collecting ? xs_collector_set_flags(&p->col, f) : 0;
+}
+
 int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
+	if (p->pol && frag_policy(p, p->set))
+		xs_warn("cannot set the fragment policy in the kernel: %s", strerror(errno));
 	return p->pol ? 0 : -XS_EXIT_FAIL;
 }
 
@@ -206,8 +219,11 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
-	if (p->pol)
+	if (p->pol) {
 		xs_mpolicy_configure(p->pol, s);
+		if (frag_policy(p, s))
+			xs_warn("cannot set the fragment policy in the kernel: %s", strerror(errno));
+	}
 	p->set = s;
 	return 0;
 }

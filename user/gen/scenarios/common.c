@@ -63,6 +63,10 @@ void scn_spec(const struct xs_scn_params *p, struct xs_pkt_spec *s, const struct
 		s->vlan_tpid[0] = 0x8100;
 		s->vlan_id[0] = (uint16_t)p->vlan;
 	}
+	/* Headers a parser must walk to find the ports (issue 13). */
+	if (!xs_addr_is_v4(dst))
+		for (s->nipv6_ext = 0; s->nipv6_ext < p->ext_hdrs; s->nipv6_ext++)
+			s->ipv6_ext[s->nipv6_ext] = 60;
 }
 
 int scn_add_raw(struct xs_plan *pl, const char *name, struct scn_frame *fr)

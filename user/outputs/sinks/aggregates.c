@@ -89,9 +89,9 @@ static json_t *dst_json(const struct xs_dst_entry *e)
 			 (json_int_t)e->v.icmp, "fragments", (json_int_t)e->v.frag,
 			 "reflector_packets", (json_int_t)e->v.refl_pkts, "reflector_bytes",
 			 (json_int_t)e->v.refl_bytes, "distinct_sources",
-			 (json_int_t)(xs_hll_estimate(e->v.hll_src, XS_HLL_REGS) + 0.5),
+			 (json_int_t)xs_hll_count(e->v.hll_src, XS_HLL_REGS),
 			 "distinct_ports",
-			 (json_int_t)(xs_hll_estimate(e->v.hll_dport, XS_HLL_REGS) + 0.5));
+			 (json_int_t)xs_hll_count(e->v.hll_dport, XS_HLL_REGS));
 }
 
 static json_t *src_json(const struct xs_src_entry *e)
