@@ -171,6 +171,23 @@ struct {
 	__type(value, struct xs_limit_state);
 } xs_limit_state SEC(".maps");
 
+/* Evidence counters of watched service pairs (see struct xs_watch_key);
+ * keys are inserted and removed by userspace only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, XS_WATCH_MAX);
+	__type(key, struct xs_watch_key);
+	__type(value, struct xs_watch_val);
+} xs_watch SEC(".maps");
+
+/* Sources with a watched key: bit (keyed hash & 0xffff) of the source. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_port_bitmap);
+} xs_watch_srcs SEC(".maps");
+
 /* Written only by userspace: running totals, so that `xdpstream stats`
  * and a restarted daemon see the whole history. */
 struct {

@@ -79,6 +79,9 @@ struct xs_pkt {
 	__u8 tiny;		/* a first fragment too short for its L4 header */
 	__u8 overlap;		/* a later fragment overwriting the TCP header */
 	__u8 data;		/* TCP segment with payload */
+	__u8 refl;		/* UDP from a reflector port (set by the entry point) */
+	__u8 pad[3];
+	__u32 len;		/* the frame's length */
 };
 
 static __always_inline void cur_skip(struct hdr_cursor *c, __u32 n)

@@ -16,6 +16,91 @@
 #include "mitigate.h"	/* blocklist, allowlist, rate limits */
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
+#include "evidence.h"	/* watched sources: handshakes and data */
+
+/*
+ * The program is three global functions and the entry point that calls
+ * them. The verifier checks a global function once, whatever its caller's
+ * state: every outcome of the parser (classes, fragments, errors with or
+ * without addresses, VLAN depths) would otherwise be verified again
+ * through mitigation and accounting, and the product outgrew its limit.
+ */
+
+/* Fills *p from the frame; 0 or XS_ERR(reason). */
+__noinline int xs_parse(struct xdp_md *ctx, struct xs_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!p)
+		return XS_ERR(XS_E_ETH_TRUNC);
+#ifdef XS_TEST_VERIFIER_REJECT
+	/* A read without a bounds check, on purpose: the verifier must refuse
+	 * this build (tests/integ: the rejection is reported). */
+	if (*(volatile __u8 *)(data + 64))
+		return 0;
+#endif
+	return parse_packet(ctx, data, data_end, p);
+}
+
+/* Enforce mode: XDP_DROP or XDP_PASS for a packet whose addresses were
+ * read. */
+__noinline int xs_mitigate(struct xs_pkt *p, __u32 gen, __u32 flags)
+{
+	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+
+	if (!p || !g)
+		return XDP_PASS;
+	return mitigate(g, p, p->len, p->refl, flags);
+}
+
+/* Everything a passed packet with addresses is counted in: counters, the
+ * address tables, evidence of watched sources, the flow table. */
+__noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
+{
+	__u32 zero = 0, gen = epoch & 1, region;
+	struct xs_runtime *rt = bpf_map_lookup_elem(&xs_rt, &zero);
+	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+	__u64 hsrc, hdst;
+
+	if (!p || !rt || !g)
+		return 0;
+	if (p->frag == XS_FRAG_FIRST)
+		g->cnt[XS_N_IP_FRAG_FIRST]++;
+	if (p->tiny)
+		g->cnt[XS_N_FRAG_TINY]++;
+	if (p->overlap)
+		g->cnt[XS_N_FRAG_OVERLAP]++;
+	if (p->l4 && p->proto == IPPROTO_TCP) {
+		if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
+			g->cnt[XS_N_TCP_SYN]++;
+		else if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == (XS_TCP_SYN | XS_TCP_ACK))
+			g->cnt[XS_N_TCP_SYNACK]++;
+		if (p->tcp_flags & XS_TCP_RST)
+			g->cnt[XS_N_TCP_RST]++;
+		if (p->tcp_flags & XS_TCP_FIN)
+			g->cnt[XS_N_TCP_FIN]++;
+	} else if (p->refl) {
+		g->cnt[XS_N_REFLECT]++;
+	}
+
+	region = bpf_get_smp_processor_id() * XS_GENS + gen;
+	hsrc = xs_hash_addr(&p->src);
+	hdst = xs_hash_addr(&p->dst);
+	account_dst(g, region, epoch + 1, p, p->len, p->refl, hsrc, hdst);
+	account_src(g, region, epoch + 1, p, p->len, hsrc);
+	account_evidence(p, p->len, rt->flags, hsrc);
+	/* A TCP segment with ACK belongs to a connection whose first segment
+	 * (SYN, or a scanner's flagless/FIN probe) already went through the
+	 * flow table: skipping it saves a hash lookup on established traffic.
+	 * A tiny first fragment starts a flow as far as it is known (keyed
+	 * without the ports it did not carry); a malformed packet, whose L4
+	 * header could not be read, starts none. */
+	if ((p->l4 || p->tiny) && !(rt->flags & XS_RT_FLOWS_OFF) &&
+	    !(p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK)))
+		account_flow(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
+	return 0;
+}
 
 SEC("xdp")
 int xdpstream(struct xdp_md *ctx)
@@ -26,9 +111,8 @@ int xdpstream(struct xdp_md *ctx)
 	struct xs_pkt p = {};
 	struct xs_runtime *rt;
 	struct xs_global *g;
-	__u32 zero = 0, gen, region, epoch;
-	int ret, refl = 0;
-	__u64 hsrc, hdst;
+	__u32 zero = 0, gen, epoch;
+	int ret;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
@@ -41,13 +125,7 @@ int xdpstream(struct xdp_md *ctx)
 	if (!g)
 		return XDP_PASS;
 
-#ifdef XS_TEST_VERIFIER_REJECT
-	/* A read without a bounds check, on purpose: the verifier must refuse
-	 * this build (tests/integ: the rejection is reported). */
-	if (*(volatile __u8 *)(data + 64))
-		return XDP_PASS;
-#endif
-	ret = parse_packet(ctx, data, data_end, &p);
+	ret = xs_parse(ctx, &p);
 	if (ret < 0) {
 		__u32 reason = XS_ERR_REASON(ret);
 
@@ -71,47 +149,13 @@ int xdpstream(struct xdp_md *ctx)
 	 * the parser refuses must not hide a source (issue 13). */
 	if (!p.addrs)
 		return XDP_PASS;
-
-	if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport))
-		refl = 1;
+	p.len = len;
+	p.refl = p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport);
 	/* Mitigation first: what is dropped is counted above (it arrived)
 	 * but aggregated nowhere else. */
-	if (mitigate(g, &p, len, refl, rt->flags) == XDP_DROP)
+	if (xs_mitigate(&p, gen, rt->flags) == XDP_DROP)
 		return XDP_DROP;
-
-	if (p.frag == XS_FRAG_FIRST)
-		g->cnt[XS_N_IP_FRAG_FIRST]++;
-	if (p.tiny)
-		g->cnt[XS_N_FRAG_TINY]++;
-	if (p.overlap)
-		g->cnt[XS_N_FRAG_OVERLAP]++;
-	if (p.l4 && p.proto == IPPROTO_TCP) {
-		if ((p.tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
-			g->cnt[XS_N_TCP_SYN]++;
-		else if ((p.tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == (XS_TCP_SYN | XS_TCP_ACK))
-			g->cnt[XS_N_TCP_SYNACK]++;
-		if (p.tcp_flags & XS_TCP_RST)
-			g->cnt[XS_N_TCP_RST]++;
-		if (p.tcp_flags & XS_TCP_FIN)
-			g->cnt[XS_N_TCP_FIN]++;
-	} else if (refl) {
-		g->cnt[XS_N_REFLECT]++;
-	}
-
-	region = bpf_get_smp_processor_id() * XS_GENS + gen;
-	hsrc = xs_hash_addr(&p.src);
-	hdst = xs_hash_addr(&p.dst);
-	account_dst(g, region, epoch + 1, &p, len, refl, hsrc, hdst);
-	account_src(g, region, epoch + 1, &p, len, hsrc);
-	/* A TCP segment with ACK belongs to a connection whose first segment
-	 * (SYN, or a scanner's flagless/FIN probe) already went through the
-	 * flow table: skipping it saves a hash lookup on established traffic.
-	 * A tiny first fragment starts a flow as far as it is known (keyed
-	 * without the ports it did not carry); a malformed packet, whose L4
-	 * header could not be read, starts none. */
-	if ((p.l4 || p.tiny) && !(rt->flags & XS_RT_FLOWS_OFF) &&
-	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
-		account_flow(ctx, g, rt, epoch, &p, len, hsrc, hdst);
+	xs_account(ctx, &p, epoch);
 	return XDP_PASS;
 }
 

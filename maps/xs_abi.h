@@ -253,6 +253,11 @@ _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
 #define XS_RT_DROP_FRAG_EVASION (1u << 1)	/* enforce: drop tiny/overlapping fragments */
+/* Which shapes of xs_watch keys exist (the program looks up only those). */
+#define XS_RT_WATCH_EXACT (1u << 2)	/* (src, dst, dport, proto) */
+#define XS_RT_WATCH_PAIR (1u << 3)	/* (src, dst, 0, 0) */
+#define XS_RT_WATCH_SVC (1u << 4)	/* (src, ::, dport, proto) */
+#define XS_RT_WATCH_ANY (XS_RT_WATCH_EXACT | XS_RT_WATCH_PAIR | XS_RT_WATCH_SVC)
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
  * an empty table costs one cheap lookup per packet. IPv4 prefixes are
@@ -388,6 +393,35 @@ struct xs_top {
 	struct xs_top_entry dst[XS_TOP_N];
 	struct xs_top_entry src[XS_TOP_N];
 };
+
+/*
+ * Evidence that a source is real before a rule blocks it (issue 13): what
+ * it sends in the flows of an alert, counted only for keys userspace
+ * watches (PERCPU_HASH xs_watch, at most XS_WATCH_MAX keys), and only for
+ * sources whose bit is set in xs_watch_srcs (bit = the source's keyed
+ * hash & 0xffff), so that other traffic pays one array lookup. A spoofer
+ * sends SYNs; a real client completes handshakes (ACK without SYN or
+ * RST) and sends data. Counters are cumulative; userspace takes deltas.
+ */
+#define XS_WATCH_MAX 1024
+struct xs_watch_key {
+	struct xs_addr src;
+	struct xs_addr dst;	/* all zero: any destination (XS_RT_WATCH_SVC) */
+	__be16 dport;		/* 0 with proto 0: any port (XS_RT_WATCH_PAIR) */
+	__u8 proto;
+	__u8 pad;
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct xs_watch_key) == 40, "xs_watch_key size");
+
+struct xs_watch_val {
+	__u64 pkts;
+	__u64 bytes;
+	__u64 syn;		/* SYN without ACK */
+	__u64 ack;		/* TCP with ACK, without SYN or RST */
+	__u64 data;		/* TCP segments with payload */
+};
+_Static_assert(sizeof(struct xs_watch_val) == 40, "xs_watch_val size");
 
 /* The instance's hashing secret (ARRAY, one entry, pinned with the other
  * maps; userspace only). k[0], k[1] key the program's hashes (the loader
