@@ -140,7 +140,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 4096);
+	__uint(max_entries, XS_BLOCKLIST_MAX);
 	__type(key, struct xs_lpm_key);
 	__type(value, struct xs_block);
 } xs_blocklist SEC(".maps");

@@ -258,6 +258,10 @@ _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 #define XS_RT_WATCH_PAIR (1u << 3)	/* (src, dst, 0, 0) */
 #define XS_RT_WATCH_SVC (1u << 4)	/* (src, ::, dport, proto) */
 #define XS_RT_WATCH_ANY (XS_RT_WATCH_EXACT | XS_RT_WATCH_PAIR | XS_RT_WATCH_SVC)
+/* Bits 8-15: the prefix length IPv6 sources are watched under (the
+ * engine counts them per /64 by default); 0 or 128: the address itself. */
+#define XS_RT_SRC6_SHIFT 8
+#define XS_RT_SRC6_MASK (0xffu << XS_RT_SRC6_SHIFT)
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
  * an empty table costs one cheap lookup per packet. IPv4 prefixes are
@@ -279,6 +283,8 @@ struct xs_block {
 	__u32 pad;
 };
 _Static_assert(sizeof(struct xs_block) == 40, "xs_block size");
+
+#define XS_BLOCKLIST_MAX 4096	/* xs_blocklist entries */
 
 #define XS_BLOCK_BY_USER 0	/* xdpstream block */
 #define XS_BLOCK_BY_RULE 1	/* an alert's block action */

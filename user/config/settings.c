@@ -41,6 +41,10 @@ int xs_settings_init(struct xs_settings *s)
 		xs_settings_free(s);
 		return -ENOMEM;
 	}
+	s->mitigation->require_evidence = true;
+	s->mitigation->exempt_local = true;
+	s->mitigation->rule_blocks_max = 3072;
+	s->mitigation->rule_blocks_per_minute = 60;
 	xs_ruleset_default(s->rules);
 	return 0;
 }
@@ -68,6 +72,11 @@ static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
 
 	xs_cfg_bool(n, "enforce", &m->enforce);
 	xs_cfg_bool(n, "drop_fragment_evasion", &m->drop_fragment_evasion);
+	xs_cfg_bool(n, "require_evidence", &m->require_evidence);
+	xs_cfg_bool(n, "exempt_local", &m->exempt_local);
+	/* The blocklist holds XS_BLOCKLIST_MAX: the rest is the users'. */
+	xs_cfg_u32(n, "rule_blocks_max", 0, XS_BLOCKLIST_MAX, &m->rule_blocks_max);
+	xs_cfg_u32(n, "rule_blocks_per_minute", 0, 100000, &m->rule_blocks_per_minute);
 	if (xs_node_present(allow)) {
 		m->nallow = 0;
 		for (i = 0; i < len; i++) {

@@ -46,6 +46,10 @@ struct xs_alert_cfg {
 struct xs_mitig_cfg {
 	bool enforce;
 	bool drop_fragment_evasion;	/* enforce: drop tiny/overlapping fragments */
+	bool require_evidence;		/* rules block only sources seen to be real */
+	bool exempt_local;		/* never block the sensor's own networks */
+	uint32_t rule_blocks_max;	/* blocklist entries rules may hold */
+	uint32_t rule_blocks_per_minute;	/* new rule-made blocks per minute */
 	int nallow;
 	struct xs_prefix allow[XS_ALLOWLIST_MAX];	/* never dropped */
 };

@@ -243,6 +243,12 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 		o = json_object();
 		set(o, "ip", json_string(xs_addr_str(&f->src, a)));
 		set(doc, "source", o);
+		if (f->src_plen) {
+			char pfx[XS_ADDR_STRLEN + 4];
+
+			snprintf(pfx, sizeof(pfx), "%s/%u", a, f->src_plen);
+			set(x, "source_prefix", json_string(pfx));
+		}
 	}
 	if (f->has_dst || f->dport >= 0) {
 		o = json_object();
@@ -378,6 +384,8 @@ static void emit(struct xs_alert_mgr *m, struct astate *s, const char *action, d
 	out.src_ip = f->has_src ? xs_addr_str(&f->src, src) : NULL;
 	out.dst_ip = f->has_dst ? xs_addr_str(&f->dst, dst) : NULL;
 	out.dst_port = f->dport;
+	out.proto = f->proto;
+	out.src_plen = f->has_src ? f->src_plen : 0;
 	out.severity = s->severity;
 	out.ts = ts;
 	m->stats.events++;

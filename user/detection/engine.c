@@ -111,6 +111,7 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 	e->tick_s = s->tick_ms / 1000.0;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
 	e->now = 1;
+	e->rng = 0x9e3779b97f4a7c15ULL;
 	windows(e->rs, e->tick_s, e->win, &e->max_win, &e->dgeom, &e->cgeom, &e->lgeom);
 	for (i = 0; i < (size_t)s->nrefl_ports; i++)
 		e->refl_bitmap[s->refl_ports[i] >> 4] |= 1u << (s->refl_ports[i] & 15);
@@ -131,6 +132,8 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 	    xs_htab_init(&e->frags, sizeof(struct xs_addr),
 			 offsetof(struct xs_frag_val, ring) + e->lgeom.nslots * sizeof(uint32_t),
 			 s->limits.frag_sources) ||
+	    xs_htab_init(&e->evid, sizeof(struct xs_watch_key), sizeof(struct xs_evid_val),
+			 4 * XS_WATCH_MAX) ||
 	    xs_htab_init(&e->srcidx, sizeof(struct xs_addr), sizeof(uint32_t),
 			 s->sizes.src_entries ? s->sizes.src_entries : 65536))
 		goto fail;
@@ -193,6 +196,7 @@ void xs_engine_free(struct xs_engine *e)
 	xs_htab_free(&e->svcs);
 	xs_htab_free(&e->conns);
 	xs_htab_free(&e->frags);
+	xs_htab_free(&e->evid);
 	xs_htab_free(&e->srcidx);
 	free(e->slab);
 	free(e->slab_free);
@@ -343,6 +347,77 @@ out:
 	pv->conn_tick = now;
 }
 
+static uint32_t parent_count(const struct xs_engine *e, int bit, const struct xs_pkey *k)
+{
+	void *ent;
+
+	if (bit == XS_IN_SCAN) {
+		struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
+
+		ent = xs_htab_find(&e->scans, &sk, xs_hash(&sk, sizeof(sk)));
+		return ent ? ((struct xs_scan_val *)xs_htab_val(&e->scans, ent))->count : 0;
+	}
+	{
+		struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
+
+		ent = xs_htab_find(&e->sweeps, &wk, xs_hash(&wk, sizeof(wk)));
+		return ent ? ((struct xs_sweep_val *)xs_htab_val(&e->sweeps, ent))->count : 0;
+	}
+}
+
+/* Smoke screen (issue 13): a spoofed flood makes one pair per packet,
+ * each alone in its scan and sweep counts, and would fill the tables so
+ * that a real attack at the same time finds no room. Such a pair is
+ * evicted for a new one: the oldest of a sample of slots, at a random
+ * place. need_bit: it must also free an entry of that distinct count. A
+ * pair with a second packet, or in a count with others (a scanner's
+ * ports), is never taken. Returns whether one was evicted. */
+static bool evict_pair(struct xs_engine *e, int need_bit)
+{
+	uint32_t start, i, best_last = UINT32_MAX;
+	void *best = NULL;
+	int found = 0, bit;
+
+	e->rng ^= e->rng << 13;
+	e->rng ^= e->rng >> 7;
+	e->rng ^= e->rng << 17;
+	start = (uint32_t)e->rng;
+	for (i = 0; i < 64 && found < 8; i++) {
+		void *ent = xs_htab_slot(&e->pairs, start + i);
+		const struct xs_pval *pv;
+		bool ok = true;
+
+		if (!ent)
+			continue;
+		pv = xs_htab_val(&e->pairs, ent);
+		if (pv->hits != 1 || (need_bit && !(pv->in & need_bit)))
+			continue;
+		for (bit = XS_IN_SCAN; bit <= XS_IN_SWEEP && ok; bit <<= 1)
+			if ((pv->in & bit) && parent_count(e, bit, ent) != 1)
+				ok = false;
+		if (!ok)
+			continue;
+		found++;
+		if (pv->last < best_last) {
+			best_last = pv->last;
+			best = ent;
+		}
+	}
+	if (!best)
+		return false;
+	{
+		struct xs_pkey k = *(const struct xs_pkey *)best;
+		const struct xs_pval *pv = xs_htab_val(&e->pairs, best);
+
+		for (bit = 1; bit <= XS_IN_SVC; bit <<= 1)
+			if (pv->in & bit)
+				parent_remove(e, bit, &k);
+		xs_htab_delete(&e->pairs, &k, xs_hash(&k, sizeof(k)));
+	}
+	e->evicted++;
+	return true;
+}
+
 /* What an event means, and the hashes of the keys it touches. */
 static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, struct xs_prep *q)
 {
@@ -373,7 +448,9 @@ static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, 
 		break;
 	}
 	memset(&q->k, 0, sizeof(q->k));
+	q->src = ev->src;
 	q->k.src = ev->src;
+	xs_engine_src_key(e, &q->k.src);
 	q->k.dst = ev->dst;
 	q->kind = (uint8_t)kind;
 	if (kind == K_NONE)
@@ -401,11 +478,20 @@ static void process(struct xs_engine *e, const struct xs_prep *q)
 	if (e->dst.count) {
 		ent = xs_htab_find(&e->dst, &q->k.dst, xs_hash(&q->k.dst, sizeof(q->k.dst)));
 		if (ent)
-			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &q->k.src);
+			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &q->src);
 	}
 	if (q->kind == K_NONE)
 		return;
+	/* Tables full of single packets (a spoofed flood's smoke screen)
+	 * make room for this one; before the pair is held, since an eviction
+	 * moves entries of the pair table. */
+	if (e->scans.count >= e->scans.limit)
+		evict_pair(e, XS_IN_SCAN);
+	if (e->sweeps.count >= e->sweeps.limit)
+		evict_pair(e, XS_IN_SWEEP);
 	ent = xs_htab_insert(&e->pairs, &q->k, q->h, &created);
+	if (!ent && e->pairs.count >= e->pairs.limit && evict_pair(e, 0))
+		ent = xs_htab_insert(&e->pairs, &q->k, q->h, &created);
 	if (!ent)
 		return;
 	pv = xs_htab_val(&e->pairs, ent);
@@ -413,6 +499,8 @@ static void process(struct xs_engine *e, const struct xs_prep *q)
 		pv->dprof = (uint8_t)prof_of(e, &q->k.dst);
 		pv->sprof = (uint8_t)prof_of(e, &q->k.src);
 	}
+	if (pv->hits < 255)
+		pv->hits++;
 	pv->last = e->now;
 	dp = params(e, pv->dprof);
 	sp = params(e, pv->sprof);
@@ -658,10 +746,20 @@ static void expire_pairs(struct xs_engine *e)
 	}
 }
 
-/* Slides the connection counters and adds the sources' packets. */
+/* The connections a brute-force candidate needs for its service. */
+static uint32_t brute_threshold(const struct xs_rule_params *p, uint16_t port)
+{
+	return xs_ports_has(&p->brute.login_ports, port) ? p->brute.login_threshold
+	       : xs_ports_has(&p->brute.web_ports, port) ? p->brute.web_threshold
+							  : p->brute.threshold;
+}
+
+/* Slides the connection counters and adds the packets the kernel counted
+ * in each watched pair's flows (not the source's packets to everyone: a
+ * spoofed source's real traffic elsewhere is no credential attempt here);
+ * a candidate past a quarter of its threshold gets watched. */
 static void slide_conns(struct xs_engine *e)
 {
-	struct xs_det_ctx c = { .e = e, .now = e->now };
 	struct xs_htab_iter it;
 	void *ent;
 	uint32_t id;
@@ -669,8 +767,8 @@ static void slide_conns(struct xs_engine *e)
 	for (ent = xs_htab_first(&e->conns, &it); ent; ent = xs_htab_next(&e->conns, &it)) {
 		const struct xs_pkey *k = ent;
 		struct xs_conn_val *v = xs_htab_val(&e->conns, ent);
-		uint32_t n = e->win[v->prof][XS_R_BRUTE_FORCE], sum = 0;
-		const struct xs_src *s;
+		uint32_t n = e->win[v->prof][XS_R_BRUTE_FORCE], sum = 0, thr;
+		struct xs_watch_key wk;
 
 		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->cgeom, &v->head,
 				xs_wslot_id(&e->cgeom, e->now));
@@ -686,9 +784,18 @@ static void slide_conns(struct xs_engine *e)
 			xs_htab_iter_delete(&e->conns, &it);
 			continue;
 		}
-		s = xs_det_tick_src(&c, &k->src);
-		if (s)
-			v->src_pkts += s->pkts;
+		xs_evid_key_service(&wk, &k->src, &k->dst, 6, k->port);
+		if (v->watched) {
+			const struct xs_evid_val *ev = xs_evid_find(e, &wk);
+
+			if (ev && ev->since)
+				v->wpkts += ev->tick.pkts;
+			else
+				v->watched = 0;	/* pushed out of the kernel */
+		}
+		thr = brute_threshold(params(e, v->prof), k->port);
+		if (params(e, v->prof)->brute.enabled && (uint64_t)sum * 4 >= thr)
+			xs_evid_want(e, &wk, n, (uint32_t)((uint64_t)sum * 1000 / (thr ? thr : 1)));
 	}
 }
 
@@ -782,6 +889,7 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 			xs_detectors[i]->eval(&c);
 	learn_services(e);
 	learn_destinations(e);
+	xs_evid_tick(e);
 	xs_alerts_tick(e->alerts, ts);
 	e->tick = NULL;
 	e->ticks++;
@@ -801,7 +909,8 @@ static bool quiescent(const struct xs_engine *e)
 	void *ent;
 	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
 
-	if (e->pairs.count || e->conns.count || e->frags.count || xs_alerts_open(e->alerts))
+	if (e->pairs.count || e->conns.count || e->frags.count || e->evid.count ||
+	    xs_alerts_open(e->alerts))
 		return false;
 	for (ent = xs_htab_first((struct xs_htab *)&e->dst, &it); ent;
 	     ent = xs_htab_next((struct xs_htab *)&e->dst, &it)) {
@@ -905,6 +1014,8 @@ void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s)
 	s->overflow_conns = e->conns.overflow;
 	s->overflow_dst = e->dst.overflow;
 	s->overflow_frags = e->frags.overflow;
+	s->watched = e->watched;
+	s->evicted_pairs = e->evicted;
 	s->overflow_alerts = as.overflow;
 }
 
@@ -1022,6 +1133,10 @@ void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_
 
 	f->window_s = nticks * e->tick_s;
 	snprintf(f->network, sizeof(f->network), "%s", e->rs->prof_name[prof]);
+	/* A per-source rule counts an IPv6 source under its prefix. */
+	if (f->has_src && f->src_in_key && !xs_addr_is_v4(&f->src) &&
+	    e->set.ipv6_source_prefix < 128)
+		f->src_plen = (uint8_t)e->set.ipv6_source_prefix;
 	memset(&f->loss, 0, sizeof(f->loss));
 	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_loss_slot *l =

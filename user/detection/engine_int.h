@@ -75,7 +75,7 @@ struct xs_pval {
 	uint32_t conn_tick;	/* tick of its last connection attempt, 0: none */
 	uint8_t dprof, sprof;
 	uint8_t in;		/* XS_IN_*: the distinct counts it is in */
-	uint8_t pad;
+	uint8_t hits;		/* events seen (saturates): 1 = a single packet */
 };
 
 struct xs_scan_key {
@@ -126,10 +126,23 @@ struct xs_conn_val {
 	uint32_t sum;		/* connections in the window */
 	uint32_t conns;		/* connections since it was created */
 	uint32_t first;
-	uint64_t src_pkts;	/* packets of the source since it was created */
+	uint64_t wpkts;		/* packets in the pair's flows since it is watched */
+	uint32_t wconns0;	/* conns when the watch began */
 	uint8_t prof;
-	uint8_t pad[7];
+	uint8_t watched;	/* the kernel counts its flows' packets */
+	uint8_t pad[2];
 	uint16_t ring[XS_WIN_SLOTS_MAX];
+};
+
+/* Evidence of a watched key (user/detection/evidence.c): the kernel's
+ * cumulative counts at the last read, this tick's, and all since the
+ * watch began. */
+struct xs_evid_val {
+	struct xs_watch_val last, tick, total;
+	uint32_t since;		/* tick it entered the kernel (0: not there) */
+	uint32_t until;		/* wanted until this tick */
+	uint32_t prio;		/* who gets the kernel's XS_WATCH_MAX keys */
+	uint32_t pad;
 };
 
 /* A source that sent tiny or overlapping fragments (frag_evasion): its
@@ -148,7 +161,8 @@ struct xs_frag_val {
 
 /* An event waiting in the engine's queue: its pair key and hashes. */
 struct xs_prep {
-	struct xs_pkey k;
+	struct xs_pkey k;	/* its source under ipv6_source_prefix */
+	struct xs_addr src;	/* the source itself */
 	uint8_t kind;
 	uint64_t h, h_scan, h_sweep;
 };
@@ -180,6 +194,8 @@ struct xs_engine {
 
 	struct xs_htab pairs, scans, sweeps, svcs, conns;
 	struct xs_htab frags;		/* sources of tiny/overlapping fragments */
+	struct xs_htab evid;		/* watched keys: evidence a source is real */
+	size_t watched;			/* of which in the kernel */
 	struct xs_wgeom cgeom;		/* connection rings */
 
 	struct xs_htab srcidx;		/* this tick's sources: addr -> index */
@@ -195,6 +211,8 @@ struct xs_engine {
 	uint64_t tick_pkts, tick_bytes;
 
 	uint16_t refl_bitmap[4096];	/* reflector ports, 65536 bits */
+	uint64_t rng;			/* eviction samples (deterministic) */
+	uint64_t evicted;		/* single-packet pairs evicted for others */
 	struct xs_alert_mgr *alerts;
 	uint64_t events;
 	struct xs_prep q[XS_EV_BATCH];	/* events not yet processed */
@@ -218,6 +236,16 @@ struct xs_detector {
 void xs_frag_fold(struct xs_engine *e, const struct xs_tick *t);
 void xs_frag_slide(struct xs_engine *e);
 void xs_frag_event(struct xs_engine *e, const struct xs_flow_event *ev);
+
+/* Evidence (user/detection/evidence.c): wanting a key for ticks at
+ * priority prio; the brute-force candidates' watches, each tick. */
+void xs_evid_want(struct xs_engine *e, const struct xs_watch_key *k, uint32_t ticks,
+		  uint32_t prio);
+const struct xs_evid_val *xs_evid_find(const struct xs_engine *e, const struct xs_watch_key *k);
+void xs_evid_tick(struct xs_engine *e);
+/* The watch key of a (source, destination, TCP port) service pair. */
+void xs_evid_key_service(struct xs_watch_key *k, const struct xs_addr *src,
+			 const struct xs_addr *dst, uint8_t proto, uint16_t port);
 
 /* The key a source is counted under by the per-source rules: an IPv6
  * address stands for its /N (settings: ipv6_source_prefix), so that a

@@ -4,6 +4,13 @@
  * rate_limit add entries to the kernel's tables (enforce mode), renewed
  * while the alert goes on; every change of the tables, whoever made it
  * (a rule, `xdpstream block`, a TTL), becomes an event for the sinks.
+ *
+ * Hostile input (issue 13): a rule blocks a source only with evidence
+ * that it is real (handshakes completed or data sent in the attack's own
+ * flows: spoofed packets never show either), never one in the sensor's
+ * own networks, and rules together hold at most rule_blocks_max entries
+ * of the blocklist, added at most rule_blocks_per_minute, so that the
+ * rest stays free for `xdpstream block`.
  */
 #ifndef XS_MPOLICY_H
 #define XS_MPOLICY_H
@@ -19,6 +26,10 @@ struct xs_mpolicy_stats {
 	uint64_t not_enforced;		/* actions only reported (enforce off) */
 	uint64_t skipped;		/* allowlisted attacker, no attacker, table full */
 	uint64_t events;		/* block/unblock/rate_limit/unlimit events sent */
+	uint64_t no_evidence;		/* blocks waiting for evidence (alert events) */
+	uint64_t exempt;		/* attackers in the sensor's own networks */
+	uint64_t over_quota;		/* blocks refused: rules' share of the blocklist full */
+	uint64_t over_rate;		/* blocks delayed: rule_blocks_per_minute */
 };
 
 /* m: the kernel tables (NULL for a policy that only reports); out: where
@@ -26,6 +37,10 @@ struct xs_mpolicy_stats {
 struct xs_mpolicy *xs_mpolicy_new(struct xs_mitig *m, const struct xs_settings *s,
 				  struct xs_outputs *out);
 void xs_mpolicy_free(struct xs_mpolicy *p);
+/* The engine that watches sources for evidence (issue 13); NULL: none,
+ * and a rule that needs evidence never blocks. */
+struct xs_engine;
+void xs_mpolicy_set_engine(struct xs_mpolicy *p, struct xs_engine *e);
 /* New settings (reload): pushes the allowlist to the kernel again. */
 int xs_mpolicy_configure(struct xs_mpolicy *p, const struct xs_settings *s);
 /* An alert event: start/update apply or renew the rule's action. */

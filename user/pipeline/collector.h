@@ -64,6 +64,12 @@ struct xs_collector {
 	xs_event_fn on_event;
 	void *event_ctx;
 	struct xs_global *pcpu_global;	/* per-CPU read buffer */
+	/* watched keys (struct xs_watch_key): what the kernel map holds */
+	int watch_fd, watch_srcs_fd;
+	struct xs_watch_key *wkeys;
+	size_t nwkeys;
+	struct xs_watch_val *wbuf;	/* per-CPU read buffer */
+	__u64 hkey[2];			/* the program's SipHash key: its bitmap bits */
 	/* the tick's output arrays */
 	struct xs_dst_entry *dst;
 	size_t dst_cap;
@@ -83,6 +89,18 @@ int xs_collector_set_flags(struct xs_collector *c, __u32 flags);
 /* Ticks a flow is remembered without being seen (0: until evicted). */
 int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks);
 int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports, size_t n);
+
+/* Sets the kernel's run-time flags in mask to bits (the others stay). */
+int xs_collector_update_flags(struct xs_collector *c, __u32 mask, __u32 bits);
+
+/* Evidence (issue 13): the kernel watches exactly keys[0..n) from now on
+ * (new ones start at zero), their sources' bits set, IPv6 sources under
+ * their /src6_prefix. */
+int xs_collector_watch_set(struct xs_collector *c, const struct xs_watch_key *keys, size_t n,
+			   unsigned int src6_prefix);
+/* Each watched key's counts so far, summed over CPUs. */
+typedef void (*xs_watch_fn)(void *ctx, const struct xs_watch_key *k, const struct xs_watch_val *v);
+int xs_collector_watch_read(struct xs_collector *c, xs_watch_fn fn, void *ctx);
 
 /* Deliver the events waiting in the ring buffer. Returns how many. */
 int xs_collector_poll_events(struct xs_collector *c);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -42,6 +43,11 @@ static struct xs_engine *new_engine(struct xs_pipeline *p, const struct xs_setti
 int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o)
 {
 	memset(p, 0, sizeof(*p));
+	p->wkeys = calloc(XS_WATCH_MAX, sizeof(*p->wkeys));
+	if (!p->wkeys) {
+		xs_err("out of memory");
+		return -XS_EXIT_FAIL;
+	}
 	p->set = o->settings;
 	p->ifname = o->ifname;
 	p->out = o->out;
@@ -94,6 +100,8 @@ static int frag_policy(struct xs_pipeline *p, const struct xs_settings *s)
 int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
+	if (p->pol)
+		xs_mpolicy_set_engine(p->pol, p->eng);
 	if (p->pol && frag_policy(p, p->set))
 		xs_warn("cannot set the fragment policy in the kernel: %s", strerror(errno));
 	return p->pol ? 0 : -XS_EXIT_FAIL;
@@ -110,6 +118,7 @@ void xs_pipeline_free(struct xs_pipeline *p)
 		xs_collector_free(&p->col);
 	xs_mpolicy_free(p->pol);
 	xs_engine_free(p->eng);
+	free(p->wkeys);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -126,6 +135,26 @@ static void publish(struct xs_pipeline *p, double drained, double started)
 		       (unsigned int)((drained - started) * 1e6), 0);
 }
 
+static void feed_watch(void *ctx, const struct xs_watch_key *k, const struct xs_watch_val *v)
+{
+	xs_engine_watch_counts(ctx, k, v);
+}
+
+/* The engine's choice of watched keys into the kernel (evidence, issue
+ * 13), after the tick: brute-force candidates and what the policy waits
+ * on. */
+static void watch_sync(struct xs_pipeline *p)
+{
+	size_t n = xs_engine_watch_keys(p->eng, p->wkeys, XS_WATCH_MAX);
+
+	if (xs_collector_watch_set(&p->col, p->wkeys, n, p->set->ipv6_source_prefix) &&
+	    !p->watch_warned) {
+		xs_warn("cannot update the watched sources in the kernel: %s", strerror(errno));
+		p->watch_warned = true;
+	}
+	xs_engine_watch_synced(p->eng, p->wkeys, n);
+}
+
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk)
 {
 	double tick_s = p->set->tick_ms / 1000.0, started = xs_mono_s(), drained;
@@ -136,12 +165,16 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		err = xs_collector_flip(&p->col, &p->tick);
 	if (err)
 		return err;
+	if (p->collecting)
+		xs_collector_watch_read(&p->col, feed_watch, p->eng);
 	drained = xs_mono_s();
 	xs_engine_on_tick(p->eng, &p->tick, ts);
 	if (p->out)
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
 		xs_mpolicy_tick(p->pol, ts);
+	if (p->collecting)
+		watch_sync(p);
 	if (p->out && clk)
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);
@@ -216,6 +249,8 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 		xs_engine_close_alerts(p->eng, xs_wall_s());
 		xs_engine_free(p->eng);
 		p->eng = e;
+		if (p->pol)
+			xs_mpolicy_set_engine(p->pol, e);
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));

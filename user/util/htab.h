@@ -57,6 +57,14 @@ void *xs_htab_find(const struct xs_htab *t, const void *key, uint64_t h);
 /* Finds or inserts (value zeroed, *created = true). NULL when the table is
  * at its limit (overflow counted). */
 void *xs_htab_insert(struct xs_htab *t, const void *key, uint64_t h, bool *created);
+/* The entry in slot i (any i: taken modulo the size), or NULL if empty:
+ * for sampling a full table. */
+static inline void *xs_htab_slot(const struct xs_htab *t, uint32_t i)
+{
+	i &= t->mask;
+	return t->tag[i] ? t->ent + (size_t)i * t->stride : NULL;
+}
+
 /* Deletes the entry for key; returns 0 or -ENOENT. */
 int xs_htab_delete(struct xs_htab *t, const void *key, uint64_t h);
 

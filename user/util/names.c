@@ -63,6 +63,13 @@ int xs_addr_is_v4(const struct xs_addr *a)
 	return !memcmp(a->a, v4_prefix, sizeof(v4_prefix));
 }
 
+int xs_addr_is_zero(const struct xs_addr *a)
+{
+	static const struct xs_addr zero;
+
+	return !memcmp(a, &zero, sizeof(zero));
+}
+
 const char *xs_addr_str(const struct xs_addr *a, char *buf)
 {
 	if (xs_addr_is_v4(a))

@@ -8,7 +8,11 @@
  * An authentication attempt costs the client packets beyond the
  * handshake: when the source sent fewer than min_pkts_per_conn packets
  * per connection (connect-and-close health checks, banner grabs, SYN
- * probes), no credentials were tried, and nothing is reported.
+ * probes), no credentials were tried, and nothing is reported. Those
+ * packets are counted in the pair's own flows, by the kernel, once the
+ * pair is a candidate (user/detection/evidence.c): a spoofed source sends
+ * one SYN per "connection" there, whatever it really sends elsewhere,
+ * and until the count exists nothing is reported (issue 13).
  */
 #include "engine_int.h"
 
@@ -24,10 +28,16 @@ static void eval(struct xs_det_ctx *c)
 		uint32_t thr = xs_ports_has(&p->brute.login_ports, k->port) ? p->brute.login_threshold
 			       : xs_ports_has(&p->brute.web_ports, k->port) ? p->brute.web_threshold
 									    : p->brute.threshold;
-		double per_conn = v->conns ? (double)v->src_pkts / v->conns : 0;
+		uint32_t wconns = v->watched ? v->conns - v->wconns0 : 0;
+		double per_conn = wconns ? (double)v->wpkts / wconns : 0;
 		struct xs_finding f;
 
-		if (!p->brute.enabled || v->sum < thr || per_conn < p->brute.min_pkts_per_conn)
+		if (!p->brute.enabled || v->sum < thr)
+			continue;
+		/* Packets per connection, in the pair's flows: known once two
+		 * connections were counted. */
+		if (p->brute.min_pkts_per_conn > 0 &&
+		    (wconns < 2 || per_conn < p->brute.min_pkts_per_conn))
 			continue;
 		xs_finding_init(&f, XS_R_BRUTE_FORCE);
 		f.has_src = f.has_dst = true;
