@@ -109,6 +109,7 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 	e->set = *s;
 	e->rs = s->rules;
 	e->tick_s = s->tick_ms / 1000.0;
+	e->tick_secs = e->tick_s;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
 	e->now = 1;
 	e->rng = 0x9e3779b97f4a7c15ULL;
@@ -704,6 +705,8 @@ static void record_loss(struct xs_engine *e, const struct xs_tick *t)
 	l = &e->loss[e->lhead % e->lgeom.nslots].l;
 	e->loss[e->lhead % e->lgeom.nslots].pkts += e->tick_pkts;
 	e->loss[e->lhead % e->lgeom.nslots].bytes += e->tick_bytes;
+	if (e->tick_secs > e->tick_s)
+		e->loss[e->lhead % e->lgeom.nslots].late_s += e->tick_secs - e->tick_s;
 	if (t) {
 		l->ev_budget += t->g.cnt[XS_N_EV_BUDGET];
 		l->ev_ringfull += t->g.cnt[XS_N_EV_RINGFULL];
@@ -810,7 +813,7 @@ static void slide_services(struct xs_engine *e)
 		struct xs_svc_val *v = xs_htab_val(&e->svcs, ent);
 		double a = 1.0 / e->win[v->prof][XS_R_TRAFFIC_ANOMALY];
 
-		xs_ewma_add(&v->fast, v->conns_tick / e->tick_s, a);
+		xs_ewma_add(&v->fast, v->conns_tick / e->tick_secs, a);
 	}
 }
 
@@ -826,7 +829,7 @@ static void learn_services(struct xs_engine *e)
 		if (a > 1)
 			a = 1;
 		if (!v->anomalous)
-			xs_ewma_add(&v->slow, v->conns_tick / e->tick_s, a);
+			xs_ewma_add(&v->slow, v->conns_tick / e->tick_secs, a);
 		v->conns_tick = 0;
 		if (!v->count && v->fast.mean < 0.01f && v->slow.mean < 0.01f)
 			xs_htab_iter_delete(&e->svcs, &it);
@@ -846,8 +849,8 @@ static void learn_destinations(struct xs_engine *e)
 		if (a > 1)
 			a = 1;
 		if (!d->anomalous) {
-			xs_ewma_add(&d->pps, d->tick_pkts / e->tick_s, a);
-			xs_ewma_add(&d->bps, d->tick_bytes * 8 / e->tick_s, a);
+			xs_ewma_add(&d->pps, d->tick_pkts / e->tick_secs, a);
+			xs_ewma_add(&d->bps, d->tick_bytes * 8 / e->tick_secs, a);
 		}
 		d->tick_pkts = d->tick_bytes = 0;
 		/* Idle past every window, with a negligible baseline: forget it. */
@@ -861,8 +864,8 @@ static void learn_destinations(struct xs_engine *e)
 
 		if (a > 1)
 			a = 1;
-		xs_ewma_add(&e->total_pps, e->tick_pkts / e->tick_s, a);
-		xs_ewma_add(&e->total_bps, e->tick_bytes * 8 / e->tick_s, a);
+		xs_ewma_add(&e->total_pps, e->tick_pkts / e->tick_secs, a);
+		xs_ewma_add(&e->total_bps, e->tick_bytes * 8 / e->tick_secs, a);
 	}
 }
 
@@ -874,6 +877,9 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 	flush_events(e);
 	e->tick = t;
 	e->ts = ts;
+	/* A drain after a stall holds more than a tick's traffic: rates
+	 * divide by the time it really covered (issue 13). */
+	e->tick_secs = t && t->secs > 0 ? t->secs : e->tick_s;
 	index_sources(e, t);
 	fold_destinations(e, t);
 	e->tick_pkts = t ? xs_global_total_pkts(&t->g) : 0;
@@ -1039,7 +1045,7 @@ void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint3
 	uint32_t id, last = xs_wslot_id(&e->dgeom, c->now);
 
 	memset(s, 0, sizeof(*s));
-	s->secs = nticks * e->tick_s;
+	s->secs = xs_det_window_secs(c, nticks);
 	for (id = xs_wfirst_id(&e->dgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_dslot *sl =
 			xs_ring_slot(ring, sizeof(*ring), &e->dgeom, d->head, id);
@@ -1106,6 +1112,22 @@ void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs
 		f->ntop++;
 	}
 	f->top_unit = "new flows (at least)";
+}
+
+double xs_det_window_secs(const struct xs_det_ctx *c, uint32_t nticks)
+{
+	const struct xs_engine *e = c->e;
+	uint32_t id, last = xs_wslot_id(&e->lgeom, c->now);
+	double secs = nticks * e->tick_s;
+
+	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
+		const struct xs_loss_slot *l =
+			xs_ring_slot(e->loss, sizeof(*e->loss), &e->lgeom, e->lhead, id);
+
+		if (l)
+			secs += l->late_s;
+	}
+	return secs;
 }
 
 void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,

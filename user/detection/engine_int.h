@@ -173,12 +173,14 @@ struct xs_prep {
 struct xs_loss_slot {
 	struct xs_loss l;
 	uint64_t pkts, bytes;	/* all traffic */
+	double late_s;		/* real time beyond its ticks' length (a stall) */
 };
 
 struct xs_engine {
 	struct xs_settings set;		/* a copy; rules shared with the caller */
 	const struct xs_ruleset *rs;
 	double tick_s;
+	double tick_secs;		/* the tick being ended: its real length */
 	uint32_t now;			/* the tick being filled */
 	uint64_t ticks;			/* ticks ended */
 	double ts;			/* end of the last tick */
@@ -273,6 +275,9 @@ void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs
 bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
 			const struct xs_finding *f, struct xs_addr *out);
 const struct xs_dtrack *xs_det_find_dst(const struct xs_det_ctx *c, const struct xs_addr *a);
+/* Real seconds of the last nticks ticks: their nominal length, plus what
+ * stalls of the daemon added (a late drain covers more than a tick). */
+double xs_det_window_secs(const struct xs_det_ctx *c, uint32_t nticks);
 /* Total packets and bytes over the last nticks ticks. */
 void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,
 		      uint64_t *bytes);

@@ -34,6 +34,8 @@ struct xs_src_entry {
  * until the next flip. */
 struct xs_tick {
 	__u32 epoch;
+	double secs;		/* real seconds it covered (live: flip to flip);
+				 * 0: exactly a tick (replay) */
 	struct xs_global g;
 	struct xs_dst_entry *dst;
 	size_t ndst;

@@ -165,6 +165,14 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		err = xs_collector_flip(&p->col, &p->tick);
 	if (err)
 		return err;
+	/* Live, the generation covered the time since the last flip: more
+	 * than a tick after a stall of the loop, and the engine's rates
+	 * divide by that (replay's ticks are exact). */
+	if (clk) {
+		if (p->last_flip)
+			p->tick.secs = started - p->last_flip;
+		p->last_flip = started;
+	}
 	if (p->collecting)
 		xs_collector_watch_read(&p->col, feed_watch, p->eng);
 	drained = xs_mono_s();

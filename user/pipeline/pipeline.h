@@ -51,6 +51,7 @@ struct xs_pipeline {
 	void *ctx;
 	uint64_t ticks, events;
 	double last_tick;		/* CLOCK_MONOTONIC end of the last tick */
+	double last_flip;		/* CLOCK_MONOTONIC of the last flip (live) */
 	struct xs_watch_key *wkeys;	/* the engine's choice of watched keys */
 	bool watch_warned;
 	struct xs_tick tick;		/* the tick just ended (valid until the next) */
