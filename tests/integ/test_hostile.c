@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "xs_lab.h"
 #include "xs_test.h"
@@ -185,6 +187,58 @@ static void test_stall(void)
 	unlink(alerts);
 }
 
+/* A reader of stdout that never reads (a full pipe): the daemon goes on
+ * ticking; the alerts it cannot write are queued, then dropped and
+ * counted (issue 13: a blocking write stalled the loop, the drain, and
+ * every other output with it). */
+static void test_slow_stdout(void)
+{
+	char args[512], fifo[64];
+	long long t0, t1;
+	int rfd;
+	FILE *f;
+
+	CU_ASSERT_FATAL(xs_have_bpf());
+	if (!lab.up)
+		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
+	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
+	snprintf(fifo, sizeof(fifo), "/tmp/xs-hostile-%d.fifo", getpid());
+	unlink(fifo);
+	CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);	/* held, never read */
+	CU_ASSERT_FATAL(rfd >= 0);
+	/* An update of every open alert at every tick: ~10 lines/s each. */
+	f = fopen(cfg, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "tick_ms: 100\nalerts: {update_interval_s: 0}\n");
+	fclose(f);
+	snprintf(args, sizeof(args), "run -i %s --config %s -q > %s", lab.if_s, cfg, fifo);
+	pid = xs_lab_start(&lab, args, "/dev/null");
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL_FATAL(xs_sh("ip netns exec %s %s/xdpstream gen -i %s port_scan -s "
+				    "203.0.113.1 -p 1-300 -r 3000 -q + port_scan -s 203.0.113.2 -p "
+				    "1-300 -r 3000 -q + port_scan -s 203.0.113.3 -p 1-300 -r 3000 -q",
+				    lab.ns_a, xs_build_dir_abs(), lab.if_a),
+			      0);
+	sleep(6);	/* ~180 lines: the 64 KiB pipe filled long ago */
+	CU_ASSERT_EQUAL(in_daemon("status --json"), 0);
+	t0 = xs_json_num(out, "ticks");
+	sleep(2);
+	CU_ASSERT_EQUAL(in_daemon("status --json"), 0);
+	t1 = xs_json_num(out, "ticks");
+	printf("\n  %lld ticks in 2 s with stdout full; stdout sink: sent %lld failed %lld", t1 - t0,
+	       xs_json_num(strstr(out, "\"sinks\"") ?: out, "sent"),
+	       xs_json_num(strstr(out, "\"sinks\"") ?: out, "failed"));
+	CU_ASSERT(t1 - t0 >= 10);
+	CU_ASSERT(xs_json_num(strstr(out, "\"sinks\"") ?: out, "queued") +
+			  xs_json_num(strstr(out, "\"sinks\"") ?: out, "failed") >
+		  0);
+	close(rfd);	/* the reader goes: EPIPE, counted */
+	CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
+	unlink(fifo);
+	unlink(cfg);
+}
+
 static void test_down(void)
 {
 	xs_lab_down(&lab);
@@ -193,6 +247,7 @@ static void test_down(void)
 static const struct xs_test tests[] = {
 	{ "spoofed SYN flood at top speed: memory, ticks, alert, counters", test_spoofed_flood },
 	{ "a 3 s stall of the daemon makes no flood of a steady rate", test_stall },
+	{ "a reader of stdout that never reads does not stop the daemon", test_slow_stdout },
 	{ "tear down", test_down },
 };
 
