@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "xs_lab.h"
 #include "xs_test.h"
@@ -239,6 +240,62 @@ static void test_slow_stdout(void)
 	unlink(cfg);
 }
 
+/* The syslog collector's name cannot be resolved in time (a name server
+ * that never answers): the daemon goes on ticking while it waits
+ * (issue 13: getaddrinfo on every reconnect blocked the loop for the
+ * resolver's timeouts). */
+static void test_dns_stall(void)
+{
+	char args[512], dns[160];
+	long long t0, t1;
+	pid_t ns_pid;
+	FILE *f;
+
+	CU_ASSERT_FATAL(xs_have_bpf());
+	if (!lab.up)
+		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
+	/* `ip netns exec` puts /etc/netns/NS/resolv.conf in place. */
+	snprintf(dns, sizeof(dns), "/etc/netns/%s", lab.ns_s);
+	CU_ASSERT_FATAL(xs_sh("mkdir -p %s && printf 'nameserver 127.0.0.53\\noptions timeout:2 "
+			      "attempts:2\\n' > %s/resolv.conf && ip -n %s link set lo up",
+			      dns, dns, lab.ns_s) == 0);
+	ns_pid = fork();
+	if (ns_pid == 0) {
+		/* A name server that reads every query and answers none. */
+		execlp("ip", "ip", "netns", "exec", lab.ns_s, "python3", "-c",
+		       "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+		       "s.bind(('127.0.0.53',53))\nwhile True: s.recv(512)\n",
+		       (char *)NULL);
+		_exit(127);
+	}
+	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
+	f = fopen(cfg, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "tick_ms: 100\noutputs:\n  - type: syslog\n    transport: tcp\n"
+		   "    address: collector.xdpstream-test.invalid\n    port: 6514\n"
+		   "    reconnect_min_ms: 100\n    reconnect_max_ms: 200\n");
+	fclose(f);
+	snprintf(args, sizeof(args), "run -i %s --config %s -q", lab.if_s, cfg);
+	pid = xs_lab_start(&lab, args, "/dev/null");
+	CU_ASSERT(pid > 0);
+	if (pid > 0) {
+		sleep(1);
+		CU_ASSERT_EQUAL(in_daemon("status --json"), 0);
+		t0 = xs_json_num(out, "ticks");
+		sleep(4);
+		CU_ASSERT_EQUAL(in_daemon("status --json"), 0);
+		t1 = xs_json_num(out, "ticks");
+		printf("\n  %lld ticks in 4 s while the collector's name does not resolve",
+		       t1 - t0);
+		CU_ASSERT(t1 - t0 >= 30);
+		CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 20000), 0);
+	}
+	kill(ns_pid, SIGKILL);
+	waitpid(ns_pid, NULL, 0);
+	xs_sh("rm -rf %s", dns);
+	unlink(cfg);
+}
+
 static void test_down(void)
 {
 	xs_lab_down(&lab);
@@ -248,6 +305,7 @@ static const struct xs_test tests[] = {
 	{ "spoofed SYN flood at top speed: memory, ticks, alert, counters", test_spoofed_flood },
 	{ "a 3 s stall of the daemon makes no flood of a steady rate", test_stall },
 	{ "a reader of stdout that never reads does not stop the daemon", test_slow_stdout },
+	{ "an unresolvable syslog collector does not stop the daemon", test_dns_stall },
 	{ "tear down", test_down },
 };
 
