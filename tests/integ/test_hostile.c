@@ -296,6 +296,85 @@ static void test_dns_stall(void)
 	unlink(cfg);
 }
 
+static int count_in(const char *path, const char *what)
+{
+	char out2[64];
+
+	xs_sh_out(out2, sizeof(out2), "grep -c '%s' %s 2>/dev/null", what, path);
+	return atoi(out2);
+}
+
+/* SIGHUP with new outputs (issue 13): the unchanged metrics output stays
+ * served at once (its socket still wakes the loop: ticks are 5 s apart
+ * here, so a scrape waiting for a tick would time out); a new output that
+ * cannot open leaves the running ones delivering. */
+static void test_reload(void)
+{
+	char args[512], log[64], a_path[64], b_path[64], curl[256];
+	int port = 27000 + getpid() % 1000;
+	FILE *f;
+	int i;
+
+	CU_ASSERT_FATAL(xs_have_bpf());
+	if (!lab.up)
+		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
+	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
+	snprintf(log, sizeof(log), "/tmp/xs-hostile-%d.log", getpid());
+	snprintf(a_path, sizeof(a_path), "/tmp/xs-hostile-a-%d.jsonl", getpid());
+	snprintf(b_path, sizeof(b_path), "/tmp/xs-hostile-b-%d.jsonl", getpid());
+	unlink(a_path);
+	unlink(b_path);
+	snprintf(curl, sizeof(curl),
+		 "ip netns exec %s curl -s -o /dev/null --max-time 1.5 http://127.0.0.1:%d/metrics",
+		 lab.ns_s, port);
+#define WRITE_CFG(file)                                                                         \
+	do {                                                                                    \
+		f = fopen(cfg, "w");                                                            \
+		CU_ASSERT_FATAL(f != NULL);                                                     \
+		fprintf(f, "tick_ms: 5000\noutputs:\n  - type: metrics\n    port: %d\n"         \
+			   "  - type: file\n    path: %s\n    fsync_interval_ms: 0\n",            \
+			port, file);                                                            \
+		fclose(f);                                                                      \
+	} while (0)
+	WRITE_CFG(a_path);
+	snprintf(args, sizeof(args), "run -i %s --config %s", lab.if_s, cfg);
+	pid = xs_lab_start(&lab, args, log);
+	CU_ASSERT_FATAL(pid > 0);
+	usleep(300000);
+	CU_ASSERT_EQUAL(xs_sh("%s", curl), 0);
+
+	WRITE_CFG(b_path);
+	kill(pid, SIGHUP);
+	for (i = 0; i < 50 && count_in(log, "reloaded") < 1; i++)
+		usleep(100000);
+	CU_ASSERT_EQUAL(count_in(log, "reloaded"), 1);
+	/* Served at once, not at the next tick. */
+	CU_ASSERT_EQUAL(xs_sh("%s", curl), 0);
+	CU_ASSERT_EQUAL(xs_sh("%s", curl), 0);
+
+	WRITE_CFG("/nonexistent-xs-dir/alerts.jsonl");
+	kill(pid, SIGHUP);
+	for (i = 0; i < 50 && count_in(log, "reload of .* failed") < 1; i++)
+		usleep(100000);
+	CU_ASSERT_EQUAL(count_in(log, "reload of .* failed"), 1);
+	CU_ASSERT_EQUAL(xs_sh("%s", curl), 0);
+	/* The running outputs deliver: a scan's alert reaches b. */
+	CU_ASSERT_EQUAL(xs_sh("ip netns exec %s %s/xdpstream gen -i %s port_scan -p 1-300 -r 3000 -q",
+			      lab.ns_a, xs_build_dir_abs(), lab.if_a),
+			0);
+	for (i = 0; i < 80 && count_in(b_path, "port_scan") < 1; i++)
+		usleep(100000);
+	CU_ASSERT(count_in(b_path, "port_scan") >= 1);
+	CU_ASSERT_EQUAL(count_in(a_path, "port_scan"), 0);
+	CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
+	if (!getenv("XS_KEEP_LOGS"))
+		unlink(log);
+	unlink(cfg);
+	unlink(a_path);
+	unlink(b_path);
+#undef WRITE_CFG
+}
+
 static void test_down(void)
 {
 	xs_lab_down(&lab);
@@ -306,6 +385,7 @@ static const struct xs_test tests[] = {
 	{ "a 3 s stall of the daemon makes no flood of a steady rate", test_stall },
 	{ "a reader of stdout that never reads does not stop the daemon", test_slow_stdout },
 	{ "an unresolvable syslog collector does not stop the daemon", test_dns_stall },
+	{ "SIGHUP: new outputs first, a failing one changes nothing", test_reload },
 	{ "tear down", test_down },
 };
 

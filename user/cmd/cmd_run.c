@@ -445,9 +445,14 @@ static int event_loop(struct run_ctx *rc)
 					continue;
 				if (si.ssi_signo == SIGHUP) {
 					reload(rc);
-					/* New outputs come with a new fd. */
-					if (xs_output_fd(rc->out) != ofd)
+					/* A reload keeps the outputs' descriptor; should
+					 * it ever change, the old one leaves the set and
+					 * the new one joins it (a number can be reused). */
+					if (xs_output_fd(rc->out) != ofd) {
+						if (ofd >= 0)
+							epoll_ctl(efd, EPOLL_CTL_DEL, ofd, NULL);
 						watch(efd, ofd = xs_output_fd(rc->out));
+					}
 					continue;
 				}
 				if (si.ssi_signo == SIGUSR2)

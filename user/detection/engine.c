@@ -156,23 +156,33 @@ fail:
 	return NULL;
 }
 
+bool xs_engine_compatible(const struct xs_engine *e, const struct xs_settings *s)
+{
+	uint32_t win[XS_PROFILES_MAX][XS_R_MAX], max_win;
+	struct xs_wgeom dg, cg, lg;
+
+	if (s->tick_ms != e->set.tick_ms || memcmp(&s->limits, &e->set.limits, sizeof(s->limits)) ||
+	    s->ipv6_source_prefix != e->set.ipv6_source_prefix)
+		return false;
+	/* Windows remember which network group they belong to. */
+	if (s->rules->nprofiles != e->rs->nprofiles || s->rules->ncidrs != e->rs->ncidrs ||
+	    memcmp(s->rules->cidrs, e->rs->cidrs, sizeof(s->rules->cidrs[0]) * s->rules->ncidrs))
+		return false;
+	windows(s->rules, e->tick_s, win, &max_win, &dg, &cg, &lg);
+	/* The rings keep their history only if their shape is unchanged. */
+	return !memcmp(&dg, &e->dgeom, sizeof(dg)) && !memcmp(&cg, &e->cgeom, sizeof(cg)) &&
+	       !memcmp(&lg, &e->lgeom, sizeof(lg));
+}
+
 int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s)
 {
 	uint32_t win[XS_PROFILES_MAX][XS_R_MAX], max_win;
 	struct xs_wgeom dg, cg, lg;
 	size_t i;
 
-	if (s->tick_ms != e->set.tick_ms || memcmp(&s->limits, &e->set.limits, sizeof(s->limits)))
-		return -EAGAIN;
-	/* Windows remember which network group they belong to. */
-	if (s->rules->nprofiles != e->rs->nprofiles || s->rules->ncidrs != e->rs->ncidrs ||
-	    memcmp(s->rules->cidrs, e->rs->cidrs, sizeof(s->rules->cidrs[0]) * s->rules->ncidrs))
+	if (!xs_engine_compatible(e, s))
 		return -EAGAIN;
 	windows(s->rules, e->tick_s, win, &max_win, &dg, &cg, &lg);
-	/* The rings keep their history only if their shape is unchanged. */
-	if (memcmp(&dg, &e->dgeom, sizeof(dg)) || memcmp(&cg, &e->cgeom, sizeof(cg)) ||
-	    memcmp(&lg, &e->lgeom, sizeof(lg)))
-		return -EAGAIN;
 	e->set = *s;
 	e->rs = s->rules;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;

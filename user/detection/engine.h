@@ -34,6 +34,8 @@ void xs_engine_free(struct xs_engine *e);
  * when the tick, the limits and the windows' ring shapes are unchanged;
  * otherwise -EAGAIN, and the caller starts a new engine. */
 int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s);
+/* Would xs_engine_reconfigure() take s (without changing anything)? */
+bool xs_engine_compatible(const struct xs_engine *e, const struct xs_settings *s);
 
 void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev);
 /* Ends the current tick: t holds its aggregates (may be NULL: no

@@ -215,44 +215,30 @@ void xs_pipeline_poll(struct xs_pipeline *p)
 		xs_collector_poll_events(&p->col);
 }
 
-/* The sinks of the document root: unchanged, they stay (and their
- * queues), files reopen as logrotate expects of a SIGHUP; otherwise the
- * old ones flush as they close and the new ones open. */
-static int apply_outputs(struct xs_outputs *out, xs_node root)
-{
-	if (xs_output_same_config(out, root)) {
-		xs_output_reopen(out);
-		return 0;
-	}
-	xs_output_close(out);
-	xs_output_configure(out, root);
-	return xs_output_open(out);
-}
-
-/* Back to the running settings' outputs after a failed reload. */
-static void restore_outputs(struct xs_pipeline *p)
-{
-	if (apply_outputs(p->out, p->set->root))
-		xs_err("the earlier outputs cannot open again either: alerts are not sent");
-}
-
 int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 {
-	if (p->out && apply_outputs(p->out, s->root)) {
-		restore_outputs(p);
-		return -1;
-	}
-	/* The engine shares the rules with s: it takes s, or a new engine
-	 * does, or nothing changes. */
-	if (xs_engine_reconfigure(p->eng, s)) {
-		struct xs_engine *e = new_engine(p, s);
+	struct xs_engine *e = NULL;
 
+	/* Everything that can fail comes first, so that a failure leaves the
+	 * running configuration whole: a new engine if the windows change
+	 * shape, then the outputs (the new ones open and take over only when
+	 * all are open; the old ones finish delivering, then close). */
+	if (!xs_engine_compatible(p->eng, s)) {
+		e = new_engine(p, s);
 		if (!e) {
 			xs_err("reload: out of memory for the engine");
-			if (p->out)
-				restore_outputs(p);
 			return -1;
 		}
+	}
+	if (p->out && xs_output_replace(p->out, s->root)) {
+		xs_engine_free(e);
+		return -1;
+	}
+	/* The engine shares the rules with s: it takes s, or the new engine
+	 * does. */
+	if (!e) {
+		xs_engine_reconfigure(p->eng, s);
+	} else {
 		xs_warn("reload: new limits or windows: detection windows start again");
 		xs_engine_close_alerts(p->eng, xs_wall_s());
 		xs_engine_free(p->eng);
