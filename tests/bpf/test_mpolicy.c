@@ -7,6 +7,7 @@
  * validated against schema/mitigation.schema.json.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
@@ -519,6 +520,74 @@ static void test_rule_block_rate(void)
 	teardown();
 }
 
+static volatile int racing;
+static volatile long raced_drops, raced_runs;
+
+/* Another CPU sends from an allowlisted source inside a blocked prefix. */
+static void *race_packets(void *arg)
+{
+	struct xs_pkt_spec sp;
+	uint8_t buf[XS_PKT_MAX];
+	int len;
+
+	cpu_set_t cpus;
+
+	(void)arg;
+	/* The other CPU, where there is one: a real race. */
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	xs_pkt_spec_init(&sp, "198.51.100.9", "192.0.2.1", IPPROTO_TCP, 1234, 80);
+	len = xs_pkt_build(&sp, buf, sizeof(buf));
+	while (racing) {
+		if (xs_run_frame(&fx, buf, len) == 1)
+			raced_drops++;
+		raced_runs++;
+	}
+	return NULL;
+}
+
+/* A reload replaces the allowlist without a moment where it is empty
+ * (issue 13): a source it protects before and after is never dropped
+ * meanwhile; what the new list leaves out goes. */
+static void test_allowlist_reload(void)
+{
+	struct xs_settings s2;
+	struct xs_prefix blk, other;
+	struct xs_addr a;
+	pthread_t th;
+	int i;
+
+	unlink(outfile);
+	CU_ASSERT_FATAL(setup(true) == 0);
+	xs_prefix_parse("198.51.100.0/24", &blk);
+	CU_ASSERT_EQUAL_FATAL(xs_mitig_block(&mt, &blk, 0, XS_BLOCK_BY_USER), 0);
+	racing = 1;
+	raced_drops = raced_runs = 0;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, race_packets, NULL) == 0);
+	for (i = 0; i < 2000; i++)
+		xs_mpolicy_configure(pol, &set);
+	racing = 0;
+	pthread_join(th, NULL);
+	printf("\n  %ld packets during 2,000 reloads, %ld dropped", raced_runs, raced_drops);
+	CU_ASSERT(raced_runs > 1000);
+	CU_ASSERT_EQUAL(raced_drops, 0);
+	/* A new list: the old prefix leaves, the new one comes. */
+	CU_ASSERT_FATAL(xs_settings_init(&s2) == 0);
+	CU_ASSERT_FATAL(xs_settings_load_string(&s2, "t2.yaml",
+						"mitigation:\n  allowlist: [203.0.113.0/24]\n") == 0);
+	xs_mpolicy_configure(pol, &s2);
+	xs_addr_parse("198.51.100.9", &a);
+	CU_ASSERT(!xs_mitig_allowed(&mt, &a));
+	xs_prefix_parse("203.0.113.0/24", &other);
+	CU_ASSERT(xs_mitig_allowed(&mt, &other.addr));
+	CU_ASSERT_EQUAL(pkt("198.51.100.9", "192.0.2.1", XS_TCP_SYN), 1);
+	xs_mpolicy_configure(pol, &set);
+	CU_ASSERT_EQUAL(xs_mitig_unblock(&mt, &blk), 0);
+	teardown();
+	xs_settings_free(&s2);
+}
+
 static void test_config_errors(void)
 {
 	struct xs_settings s;
@@ -553,6 +622,7 @@ static const struct xs_test tests[] = {
 	{ "the sensor's own networks are never blocked by a rule", test_exempt_local },
 	{ "rules hold at most their share of the blocklist", test_rule_block_quota },
 	{ "rules block at most rule_blocks_per_minute", test_rule_block_rate },
+	{ "a reload never empties the allowlist", test_allowlist_reload },
 	{ "bad actions and allowlists are configuration errors", test_config_errors },
 	{ "unload", test_teardown },
 };

@@ -141,18 +141,45 @@ int xs_mpolicy_configure(struct xs_mpolicy *p, const struct xs_settings *s)
 	}
 	if (!p->m)
 		return 0;
-	/* The allowlist is the configuration's: replace it whole. */
-	while (!bpf_map_get_next_key(p->m->allow_fd, NULL, &next)) {
-		k = next;
-		if (bpf_map_delete_elem(p->m->allow_fd, &k))
-			break;
-	}
+	/* The allowlist is the configuration's. The new entries go in before
+	 * the old ones leave, so that no source it protects before and after
+	 * a reload is unprotected in between (issue 13). */
 	for (i = 0; i < s->mitigation->nallow; i++) {
 		err = xs_mitig_allow(p->m, &s->mitigation->allow[i]);
 		if (err) {
 			xs_err("cannot load the allowlist into the kernel: %s", strerror(-err));
 			return err;
 		}
+	}
+	{
+		struct xs_lpm_key *gone = NULL;
+		int ngone = 0, cap = 0, j;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(p->m->allow_fd, prev, &next)) {
+			struct xs_prefix pf;
+			bool keep = false;
+
+			k = next;
+			prev = &k;
+			xs_prefix_from_lpm(&k, &pf);
+			for (j = 0; j < s->mitigation->nallow && !keep; j++)
+				keep = s->mitigation->allow[j].len == pf.len &&
+				       !memcmp(&s->mitigation->allow[j].addr, &pf.addr, 16);
+			if (keep)
+				continue;
+			if (ngone == cap) {
+				void *n = realloc(gone, (cap = cap ? cap * 2 : 16) * sizeof(*gone));
+
+				if (!n)
+					break;
+				gone = n;
+			}
+			gone[ngone++] = k;
+		}
+		for (j = 0; j < ngone; j++)
+			bpf_map_delete_elem(p->m->allow_fd, &gone[j]);
+		free(gone);
 	}
 	return 0;
 }
