@@ -167,11 +167,15 @@ install: all
 	for a in $(MAN_ALIASES); do ln -sf xdpstream-block.8 $(DESTDIR)$(MANDIR)/xdpstream-$$a.8; done
 
 
-# The unit, and the sample configuration if none is there yet.
+# The unit, its user, and the sample configuration if none is there yet
+# (root's, readable by the daemon's group only: it may hold secrets).
 install-systemd: install
 	install -D -m 0644 packaging/xdpstream.service $(DESTDIR)/etc/systemd/system/xdpstream.service
+	id xdpstream >/dev/null 2>&1 || useradd --system --no-create-home \
+		--shell /usr/sbin/nologin --home-dir /var/lib/xdpstream xdpstream
 	test -e $(DESTDIR)/etc/xdpstream/xdpstream.yaml || \
-		install -D -m 0600 config/xdpstream.yaml $(DESTDIR)/etc/xdpstream/xdpstream.yaml
+		install -D -m 0640 -g xdpstream config/xdpstream.yaml \
+		$(DESTDIR)/etc/xdpstream/xdpstream.yaml
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

@@ -256,3 +256,24 @@ int xs_instance_detach(const struct xs_instance *inst, const char *pin_dir)
 		xs_unpin_dir(pin_dir);
 	return err;
 }
+
+int xs_pins_chown(const char *pin_dir, uid_t uid, gid_t gid)
+{
+	struct dirent *d;
+	char path[512];
+	DIR *dir = opendir(pin_dir);
+	int err = 0;
+
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)))
+		if (!strncmp(d->d_name, "xs_", 3)) {
+			snprintf(path, sizeof(path), "%s/%s", pin_dir, d->d_name);
+			if (chown(path, uid, gid) && !err)
+				err = -errno;
+		}
+	closedir(dir);
+	if (chown(pin_dir, uid, gid) && !err)
+		err = -errno;
+	return err;
+}

@@ -375,6 +375,68 @@ static void test_reload(void)
 #undef WRITE_CFG
 }
 
+/* Every thread's line "key:\tvalue" of /proc/PID/task/TID/status, one
+ * per line. */
+static int thread_lines(pid_t p, const char *key, char *buf, size_t cap)
+{
+	return xs_sh_out(buf, cap, "grep -h '^%s:' /proc/%d/task/*/status | sort | uniq -c", key,
+			 (int)p);
+}
+
+/* Capabilities are per thread (issue 13): librdkafka's threads, which
+ * parse the brokers' traffic, started before the drop kept full root.
+ * Every thread of the daemon, those of its outputs included, holds only
+ * CAP_NET_ADMIN; with --user, every thread runs as that user, and the
+ * daemon still detaches and unpins at exit. */
+static void test_thread_caps(void)
+{
+	char args[512], buf[4096];
+	int pass, n;
+	FILE *f;
+
+	CU_ASSERT_FATAL(xs_have_bpf());
+	if (!lab.up)
+		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
+	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
+	f = fopen(cfg, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	/* A broker nobody listens on: librdkafka starts its threads anyway. */
+	fprintf(f, "tick_ms: 100\noutputs:\n  - type: kafka\n    brokers: 127.0.0.1:%s\n"
+		   "    spool: /tmp/xs-hostile-%d.spool\n  - type: metrics\n    port: %d\n",
+		getenv("XS_KAFKA_PORT") ? getenv("XS_KAFKA_PORT") : "19692", getpid(),
+		28000 + getpid() % 1000);
+	fclose(f);
+	for (pass = 0; pass < 2; pass++) {
+		snprintf(args, sizeof(args), "run -i %s --config %s -q%s", lab.if_s, cfg,
+			 pass ? " --user nobody" : "");
+		pid = xs_lab_start(&lab, args, "/dev/null");
+		CU_ASSERT_FATAL(pid > 0);
+		usleep(800000);
+		CU_ASSERT_EQUAL(xs_sh_out(buf, sizeof(buf), "ls /proc/%d/task | wc -l", (int)pid), 0);
+		n = atoi(buf);
+		printf("\n  %s: %d threads", pass ? "--user nobody" : "root", n);
+		CU_ASSERT(n >= 3);	/* the loop and librdkafka's */
+		CU_ASSERT_EQUAL(thread_lines(pid, "CapEff", buf, sizeof(buf)), 0);
+		printf(", CapEff %s", buf);
+		CU_ASSERT_EQUAL(atoi(buf), n);	/* one line shared by all of them... */
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "0000000000001000"));	/* ...NET_ADMIN */
+		CU_ASSERT_EQUAL(thread_lines(pid, "CapPrm", buf, sizeof(buf)), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "0000000000001000"));
+		CU_ASSERT_EQUAL(thread_lines(pid, "NoNewPrivs", buf, sizeof(buf)), 0);
+		CU_ASSERT_EQUAL(atoi(buf), n);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\t1"));
+		if (pass) {
+			CU_ASSERT_EQUAL(thread_lines(pid, "Uid", buf, sizeof(buf)), 0);
+			CU_ASSERT_EQUAL(atoi(buf), n);
+			CU_ASSERT_PTR_NOT_NULL(strstr(buf, "65534\t65534\t65534\t65534"));
+		}
+		CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
+		CU_ASSERT_EQUAL(xs_lab_wait_xdp(&lab, false, 3000), 0);	/* detached */
+		xs_sh("rm -f /tmp/xs-hostile-%d.spool", getpid());
+	}
+	unlink(cfg);
+}
+
 static void test_down(void)
 {
 	xs_lab_down(&lab);
@@ -386,6 +448,7 @@ static const struct xs_test tests[] = {
 	{ "a reader of stdout that never reads does not stop the daemon", test_slow_stdout },
 	{ "an unresolvable syslog collector does not stop the daemon", test_dns_stall },
 	{ "SIGHUP: new outputs first, a failing one changes nothing", test_reload },
+	{ "every thread holds only CAP_NET_ADMIN; --user", test_thread_caps },
 	{ "tear down", test_down },
 };
 

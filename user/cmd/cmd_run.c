@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* xdpstream run: attach, count, print a line per second, detach on exit. */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -37,6 +38,7 @@ struct run_opts {
 	unsigned long long duration_s;	/* 0 = until a signal */
 	const char *pin_dir;
 	const char *config;
+	const char *user;	/* run as this user after setup */
 	struct xs_sizes sizes;
 	/* which of the above came from a flag (they win over the file) */
 	bool set_tick, set_budget, set_dst, set_src, set_flow;
@@ -67,6 +69,10 @@ static void run_usage(FILE *f)
 		"      --dst-entries N     destinations per CPU per tick (default: 65536)\n"
 		"      --src-entries N     sources per CPU per tick (default: 65536)\n"
 		"      --flow-entries N    flows remembered; the oldest go first (default: 262144)\n"
+		"  -u, --user USER         after attaching, run as USER keeping only what\n"
+		"                          detaching needs (CAP_NET_ADMIN); outputs open as\n"
+		"                          USER (files, keys and certificates must be\n"
+		"                          readable by it)\n"
 		"      --bpf-obj FILE      load the XDP program from FILE (developers)\n"
 		"  -q, --quiet             no per-second lines\n"
 		"  -v, --verbose           debug logging, libbpf and libxdp included\n"
@@ -90,6 +96,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "flow-entries", required_argument, NULL, 3 },
 		{ "bpf-obj", required_argument, NULL, 4 },
 		{ "keep-attached", no_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -105,7 +112,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->pin_dir = XS_PIN_DIR_DEFAULT;
 	xs_sizes_default(&o->sizes);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:c:kqvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:c:u:kqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (o->nifaces >= XS_MAX_IFACES) {
@@ -142,6 +149,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'c':
 			o->config = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
 			break;
 		case 1:
 		case 2:
@@ -292,6 +302,41 @@ static int setup_bpf(struct xs_bpf *b, const struct run_opts *o)
 	}
 	if (!inst.nifaces && xs_bpf_pin(b, o->pin_dir))
 		return XS_EXIT_FAIL;
+	return 0;
+}
+
+/* Set up: from here the daemon reads and writes its maps through the
+ * descriptors it holds (no capability needed) and needs CAP_NET_ADMIN to
+ * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher); its
+ * sinks need nothing (sockets, ports above 1024). Done while the process
+ * has one thread, so that every thread started later has only these. */
+static int drop_privileges(struct xs_bpf *b, const struct run_opts *o)
+{
+	uint64_t keep = 1ULL << CAP_NET_ADMIN |
+			(xs_bpf_uses_dispatcher(b) ? 1ULL << CAP_SYS_ADMIN : 0);
+	int err;
+
+	if (o->user) {
+		struct passwd *pw = getpwnam(o->user);
+
+		if (!pw) {
+			xs_err("--user: no user '%s' on this host", o->user);
+			return XS_EXIT_USAGE;
+		}
+		/* The pins are its to remove at exit. */
+		if (b->pin_dir[0] && xs_pins_chown(b->pin_dir, pw->pw_uid, pw->pw_gid))
+			xs_warn("cannot hand %s to %s: the pins stay at exit", b->pin_dir,
+				o->user);
+		err = xs_caps_become(o->user, keep);
+		if (err) {
+			xs_err("cannot become user %s: %s", o->user, strerror(-err));
+			return XS_EXIT_PERM;
+		}
+		xs_info("running as %s", o->user);
+		return 0;
+	}
+	if (xs_caps_limit(keep))
+		xs_warn("could not drop capabilities: %s", strerror(errno));
 	return 0;
 }
 
@@ -560,10 +605,6 @@ int cmd_run(int argc, char **argv)
 		xs_output_configure(rc.out, rc.set->root);
 		xs_output_run_info(rc.out, &ri);
 	}
-	if (xs_output_open(rc.out)) {
-		ret = XS_EXIT_ENV;
-		goto out;
-	}
 
 	ret = setup_bpf(&b, &o);
 	if (ret)
@@ -571,12 +612,16 @@ int cmd_run(int argc, char **argv)
 	ret = -xs_pipeline_collect(&rc.pipe, &b, true);
 	if (ret)
 		goto out;
-	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
-	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
-	 * nothing for its sinks (sockets, ports above 1024). */
-	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
-			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
-		xs_warn("could not drop capabilities: %s", strerror(errno));
+	ret = drop_privileges(&b, &o);
+	if (ret)
+		goto out;
+	/* Outputs last: librdkafka starts threads, and a thread keeps the
+	 * credentials and capabilities it was born with (issue 13: the
+	 * threads that parse broker, TLS and SASL traffic kept full root). */
+	if (xs_output_open(rc.out)) {
+		ret = XS_EXIT_ENV;
+		goto out;
+	}
 	xs_mitig_from_bpf(&mit, &b);
 	ret = -xs_pipeline_mitigate(&rc.pipe, &mit);
 	if (ret)
