@@ -189,11 +189,8 @@ static int open_path(struct xs_gen *g, enum xs_gen_tx tx, bool quiet)
  * generator sends there, auto goes on to AF_PACKET. */
 static const enum xs_gen_tx auto_order[] = { XS_TX_LIVE, XS_TX_XDP, XS_TX_PACKET };
 
-int xs_gen_open_tx(struct xs_gen *g, const char *ifname, int kinds, enum xs_gen_tx tx)
+static int gen_init(struct xs_gen *g, const char *ifname, int kinds)
 {
-	int err = -EINVAL;
-	size_t i;
-
 	memset(g, 0, sizeof(*g));
 	g->ifindex = if_nametoindex(ifname);
 	if (!g->ifindex) {
@@ -202,6 +199,23 @@ int xs_gen_open_tx(struct xs_gen *g, const char *ifname, int kinds, enum xs_gen_
 	}
 	snprintf(g->ifname, sizeof(g->ifname), "%s", ifname);
 	g->kinds = kinds;
+	return 0;
+}
+
+int xs_gen_open_prog(struct xs_gen *g, const char *ifname, int kinds)
+{
+	int err = gen_init(g, ifname, kinds);
+
+	return err ? err : live_load(g);
+}
+
+int xs_gen_open_tx(struct xs_gen *g, const char *ifname, int kinds, enum xs_gen_tx tx)
+{
+	int err = gen_init(g, ifname, kinds);
+	size_t i;
+
+	if (err)
+		return err;
 	if (tx != XS_TX_AUTO)
 		return open_path(g, tx, false);
 	for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
@@ -298,6 +312,8 @@ int xs_gen_run(struct xs_gen *g, const struct xs_plan *p, uint64_t first, uint64
 		return -EINVAL;
 	if (g->ops)
 		return g->ops->send(g->sock, p, first, count);
+	if (g->tx != XS_TX_LIVE)
+		return -ENOTCONN;	/* xs_gen_open_prog: no path */
 	st = &g->skel->bss->xs_gen_st;
 	errors = st->errors;
 	st->next = first;

@@ -31,7 +31,7 @@ struct xs_gen_tx_ops;
 enum xs_gen_tx { XS_TX_AUTO = 0, XS_TX_LIVE, XS_TX_PACKET, XS_TX_XDP, XS_TX_N };
 
 struct xs_gen {
-	enum xs_gen_tx tx;	/* the path in use (never auto once open) */
+	enum xs_gen_tx tx;	/* the path in use (auto: none, xs_gen_open_prog) */
 	int ifindex;
 	int kinds;		/* templates a plan may have */
 	char ifname[IF_NAMESIZE];
@@ -80,6 +80,10 @@ struct xs_gen_report {
  * map). auto tries live, then xdp, then packet, quietly, and takes the
  * first that works. Returns 0 or a negative errno, logged. */
 int xs_gen_open_tx(struct xs_gen *g, const char *ifname, int kinds, enum xs_gen_tx tx);
+/* Loads the generator program only, for xs_gen_frame() (plain test runs,
+ * which kernels that refuse live frames allow): no transmit path, nothing
+ * can be sent. */
+int xs_gen_open_prog(struct xs_gen *g, const char *ifname, int kinds);
 /* auto, with room for XS_GEN_KINDS_MAX templates. */
 int xs_gen_open(struct xs_gen *g, const char *ifname);
 /* auto, with room for kinds templates. */
