@@ -220,6 +220,7 @@ static void print_plan_report(const struct gen_opts *o, const struct xs_plan *p,
 		json_object_set_new(s, "rate_kept", json_boolean(!r->behind));
 		json_object_set_new(s, "late_s", json_real(r->late_s));
 		json_object_set_new(s, "tx_dropped", json_integer((json_int_t)r->tx_dropped));
+		json_object_set_new(s, "tx_retried", json_integer((json_int_t)r->tx_retried));
 		json_object_set_new(s, "interrupted", json_boolean(r->interrupted));
 		json_array_append_new(arr, s);
 		return;
@@ -243,6 +244,9 @@ static void print_plan_report(const struct gen_opts *o, const struct xs_plan *p,
 	if (r->tx_dropped)
 		printf("  %s dropped %llu frames on transmit (its peer could not take them)\n",
 		       o->iface, (unsigned long long)r->tx_dropped);
+	if (r->tx_retried)
+		printf("  %s refused %llu frames for a moment: each was sent again\n", o->iface,
+		       (unsigned long long)r->tx_retried);
 }
 
 static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
@@ -276,6 +280,7 @@ static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
 		json_object_set_new(j, "rate_kept", json_boolean(!r.behind));
 		json_object_set_new(j, "late_s", json_real(r.late_s));
 		json_object_set_new(j, "tx_dropped", json_integer((json_int_t)r.tx_dropped));
+		json_object_set_new(j, "tx_retried", json_integer((json_int_t)r.tx_retried));
 		json_object_set_new(j, "interrupted", json_boolean(r.interrupted));
 		json_dumpf(j, stdout, JSON_COMPACT);
 		printf("\n");
@@ -294,6 +299,9 @@ static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
 		if (r.tx_dropped)
 			printf("  %s dropped %llu frames on transmit\n", o->iface,
 			       (unsigned long long)r.tx_dropped);
+		if (r.tx_retried)
+			printf("  %s refused %llu frames for a moment: each was sent again\n",
+			       o->iface, (unsigned long long)r.tx_retried);
 	}
 	return r.interrupted ? XS_EXIT_FAIL : XS_EXIT_OK;
 }

@@ -70,6 +70,23 @@ static uint64_t tx_dropped(const char *ifname)
 	return v;
 }
 
+static uint64_t resent(const struct xs_gen *g)
+{
+	return g->ops && g->ops->resent ? g->ops->resent(g->sock) : 0;
+}
+
+/* Fills tx_dropped and tx_retried from the counters at the start. */
+static void count_drops(const struct xs_gen *g, struct xs_gen_report *r, uint64_t drop0,
+			uint64_t resent0)
+{
+	uint64_t d = tx_dropped(g->ifname) - drop0;
+
+	r->tx_retried = resent(g) - resent0;
+	/* A driver that refuses without counting (a stopped queue) may have
+	 * counted fewer than were retried. */
+	r->tx_dropped = d > r->tx_retried ? d - r->tx_retried : 0;
+}
+
 static const char *const tx_names[XS_TX_N] = { "auto", "live", "packet", "xdp" };
 
 const char *xs_gen_tx_name(enum xs_gen_tx tx)
@@ -401,7 +418,7 @@ int xs_gen_send(struct xs_gen *g, const void *frame, size_t len, uint64_t count)
 int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t *stop,
 		struct xs_gen_report *r)
 {
-	uint64_t chunk, n = 0, t0, drop0 = tx_dropped(g->ifname);
+	uint64_t chunk, n = 0, t0, drop0 = tx_dropped(g->ifname), resent0 = resent(g);
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -438,7 +455,7 @@ int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t
 		judge_pace(r, xs_plan_time_ns(p, n) / 1e9);
 	r->frames = n;
 	r->bytes = xs_plan_bytes(p, n);
-	r->tx_dropped = tx_dropped(g->ifname) - drop0;
+	count_drops(g, r, drop0, resent0);
 	r->interrupted = n < p->count && !err;
 	return err;
 }
@@ -518,7 +535,7 @@ int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversi
 		volatile sig_atomic_t *stop, struct xs_gen_report *r)
 {
 	uint64_t *ts = NULL, ts0 = 0, t0 = 0, drop0 = tx_dropped(g->ifname), *len_of = NULL;
-	uint64_t last_ts = 0;
+	uint64_t last_ts = 0, resent0 = resent(g);
 	struct xs_pcap_in *in;
 	struct xs_plan p;
 	char err[PCAP_ERR_MAX];
@@ -612,7 +629,7 @@ int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversi
 	if (speed > 0 && r->frames)
 		judge_pace(r, (due_ns(t0, ts0, last_ts, speed) - t0) / 1e9);
 	r->interrupted = stop && *stop;
-	r->tx_dropped = tx_dropped(g->ifname) - drop0;
+	count_drops(g, r, drop0, resent0);
 out:
 	xs_plan_free(&p);
 	free(ts);

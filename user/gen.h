@@ -65,9 +65,11 @@ struct xs_gen_report {
 					 * capture's) schedule the last frame left */
 	bool behind;			/* late_s beyond jitter: the path could
 					 * not keep the asked rate or speed */
-	uint64_t tx_dropped;		/* the interface's tx_dropped, after - before
-					 * (a veth counts nothing here: a peer that
-					 * cannot take frames drops them unseen) */
+	uint64_t tx_dropped;		/* frames the interface dropped: its
+					 * tx_dropped, after - before, less the
+					 * refusals the path sent again */
+	uint64_t tx_retried;		/* refused by the interface, sent again
+					 * (packet path: a full veth ring) */
 	/* pcap only */
 	uint64_t truncated;		/* longer than the MTU: cut to it */
 	uint64_t skipped;		/* longer than the MTU (with skip), or runts */

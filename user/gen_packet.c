@@ -40,6 +40,7 @@ struct xs_gen_sock {
 	int fd;
 	uint8_t *ring;
 	unsigned int head;	/* next slot to fill: the kernel's head too */
+	uint64_t resent;	/* refusals (ENOBUFS): the frame is sent again */
 };
 
 static struct tpacket2_hdr *slot(struct xs_gen_sock *s, unsigned int i)
@@ -107,7 +108,8 @@ fail:
 
 /* Hands slots [from, from + n) to the kernel and waits until it has taken
  * them all. A frame the driver refused (a full veth ring: ENOBUFS) stays
- * queued and the kernel tries it again on the next send(). */
+ * queued and the kernel tries it again on the next send(): backpressure,
+ * not loss. */
 static int flush(struct xs_gen_sock *s, unsigned int from, unsigned int n)
 {
 	unsigned int done = 0;
@@ -116,7 +118,9 @@ static int flush(struct xs_gen_sock *s, unsigned int from, unsigned int n)
 		ssize_t r = send(s->fd, NULL, 0, 0);
 		unsigned int st;
 
-		if (r < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
+		if (r < 0 && errno == ENOBUFS)
+			s->resent++;	/* send() stops at the one refused frame */
+		else if (r < 0 && errno != EAGAIN && errno != EINTR) {
 			int err = -errno;
 
 			xs_err("AF_PACKET send failed: %s", strerror(-err));
@@ -167,8 +171,14 @@ static int packet_send(struct xs_gen_sock *s, const struct xs_plan *p, uint64_t 
 	return 0;
 }
 
+static uint64_t packet_resent(struct xs_gen_sock *s)
+{
+	return s->resent;
+}
+
 const struct xs_gen_tx_ops xs_gen_packet_ops = {
 	.open = packet_open,
 	.send = packet_send,
 	.close = packet_close,
+	.resent = packet_resent,
 };

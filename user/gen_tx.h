@@ -30,6 +30,10 @@ struct xs_gen_tx_ops {
 	 * every one of them. Returns 0 or a negative errno (logged). */
 	int (*send)(struct xs_gen_sock *s, const struct xs_plan *p, uint64_t first, uint64_t count);
 	void (*close)(struct xs_gen_sock *s);
+	/* Frames the driver refused that the kernel sent again (AF_PACKET
+	 * retries a frame a full veth ring refused; the veth counts each
+	 * refusal in tx_dropped although the frame arrives). NULL: none. */
+	uint64_t (*resent)(struct xs_gen_sock *s);
 };
 
 extern const struct xs_gen_tx_ops xs_gen_packet_ops;
