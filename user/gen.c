@@ -70,21 +70,36 @@ static uint64_t tx_dropped(const char *ifname)
 	return v;
 }
 
-static uint64_t resent(const struct xs_gen *g)
+/* The path's own counts (user/gen_tx.h), or zeros. */
+static void path_counts(const struct xs_gen *g, uint64_t *resent, uint64_t *dropped)
 {
-	return g->ops && g->ops->resent ? g->ops->resent(g->sock) : 0;
+	*resent = *dropped = 0;
+	if (g->ops && g->ops->counts)
+		g->ops->counts(g->sock, resent, dropped);
 }
 
-/* Fills tx_dropped and tx_retried from the counters at the start. */
-static void count_drops(const struct xs_gen *g, struct xs_gen_report *r, uint64_t drop0,
-			uint64_t resent0)
-{
-	uint64_t d = tx_dropped(g->ifname) - drop0;
+struct drop_mark {
+	uint64_t iface, resent, dropped;
+};
 
-	r->tx_retried = resent(g) - resent0;
+static void mark_drops(const struct xs_gen *g, struct drop_mark *m)
+{
+	m->iface = tx_dropped(g->ifname);
+	path_counts(g, &m->resent, &m->dropped);
+}
+
+/* Fills tx_dropped and tx_retried since the mark. */
+static void count_drops(const struct xs_gen *g, struct xs_gen_report *r, const struct drop_mark *m)
+{
+	struct drop_mark now;
+	uint64_t d;
+
+	mark_drops(g, &now);
+	d = now.iface - m->iface;
+	r->tx_retried = now.resent - m->resent;
 	/* A driver that refuses without counting (a stopped queue) may have
 	 * counted fewer than were retried. */
-	r->tx_dropped = d > r->tx_retried ? d - r->tx_retried : 0;
+	r->tx_dropped = (d > r->tx_retried ? d - r->tx_retried : 0) + now.dropped - m->dropped;
 }
 
 static const char *const tx_names[XS_TX_N] = { "auto", "live", "packet", "xdp" };
@@ -418,10 +433,12 @@ int xs_gen_send(struct xs_gen *g, const void *frame, size_t len, uint64_t count)
 int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t *stop,
 		struct xs_gen_report *r)
 {
-	uint64_t chunk, n = 0, t0, drop0 = tx_dropped(g->ifname), resent0 = resent(g);
+	uint64_t chunk, n = 0, t0;
+	struct drop_mark m;
 	int err;
 
 	memset(r, 0, sizeof(*r));
+	mark_drops(g, &m);
 	err = xs_gen_load_plan(g, p);
 	if (err)
 		return err;
@@ -455,7 +472,7 @@ int xs_gen_play(struct xs_gen *g, const struct xs_plan *p, volatile sig_atomic_t
 		judge_pace(r, xs_plan_time_ns(p, n) / 1e9);
 	r->frames = n;
 	r->bytes = xs_plan_bytes(p, n);
-	count_drops(g, r, drop0, resent0);
+	count_drops(g, r, &m);
 	r->interrupted = n < p->count && !err;
 	return err;
 }
@@ -534,8 +551,8 @@ static int send_batch(struct xs_gen *g, struct xs_plan *p, const uint64_t *ts, i
 int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversize over,
 		volatile sig_atomic_t *stop, struct xs_gen_report *r)
 {
-	uint64_t *ts = NULL, ts0 = 0, t0 = 0, drop0 = tx_dropped(g->ifname), *len_of = NULL;
-	uint64_t last_ts = 0, resent0 = resent(g);
+	uint64_t *ts = NULL, ts0 = 0, t0 = 0, *len_of = NULL, last_ts = 0;
+	struct drop_mark m;
 	struct xs_pcap_in *in;
 	struct xs_plan p;
 	char err[PCAP_ERR_MAX];
@@ -543,6 +560,7 @@ int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversi
 	bool first = true;
 
 	memset(r, 0, sizeof(*r));
+	mark_drops(g, &m);
 	mtu = iface_mtu(g->ifname);
 	if (mtu <= 0) {
 		xs_err("cannot read the MTU of %s", g->ifname);
@@ -629,7 +647,7 @@ int xs_gen_pcap(struct xs_gen *g, const char *file, double speed, enum xs_oversi
 	if (speed > 0 && r->frames)
 		judge_pace(r, (due_ns(t0, ts0, last_ts, speed) - t0) / 1e9);
 	r->interrupted = stop && *stop;
-	count_drops(g, r, drop0, resent0);
+	count_drops(g, r, &m);
 out:
 	xs_plan_free(&p);
 	free(ts);

@@ -30,10 +30,12 @@ struct xs_gen_tx_ops {
 	 * every one of them. Returns 0 or a negative errno (logged). */
 	int (*send)(struct xs_gen_sock *s, const struct xs_plan *p, uint64_t first, uint64_t count);
 	void (*close)(struct xs_gen_sock *s);
-	/* Frames the driver refused that the kernel sent again (AF_PACKET
-	 * retries a frame a full veth ring refused; the veth counts each
-	 * refusal in tx_dropped although the frame arrives). NULL: none. */
-	uint64_t (*resent)(struct xs_gen_sock *s);
+	/* Since the socket opened: frames the driver refused that the
+	 * kernel sent again (AF_PACKET retries a frame a full veth ring
+	 * refused; the veth counts each refusal in tx_dropped although the
+	 * frame arrives), and frames the path did not hand to the interface
+	 * because it would drop them. NULL: none of either. */
+	void (*counts)(struct xs_gen_sock *s, uint64_t *resent, uint64_t *dropped);
 };
 
 extern const struct xs_gen_tx_ops xs_gen_packet_ops;

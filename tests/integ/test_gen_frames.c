@@ -110,6 +110,7 @@ struct expect {
 	uint8_t **frame;		/* or a list */
 	int *len;
 	uint64_t count;
+	uint64_t dropped;		/* sent, but too long for the veth */
 };
 
 static int expected(const struct expect *e, uint64_t n, uint8_t *buf)
@@ -176,8 +177,15 @@ static void run_case(enum xs_gen_tx tx, const char *args, const struct expect *e
 						   : j;
 		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "tx")),
 				       xs_gen_tx_name(tx));
-		CU_ASSERT_EQUAL(num(s, "frames"), (long long)e->count);
-		CU_ASSERT_EQUAL(num(s, "tx_dropped"), 0);
+		CU_ASSERT_EQUAL(num(s, "frames"), (long long)(e->count + e->dropped));
+		/* Too long for the veth: counted on the userspace paths; the
+		 * veth drops them on the live path without counting. */
+		if (tx == XS_TX_LIVE) {
+			CU_ASSERT(num(s, "tx_dropped") == 0 ||
+				  num(s, "tx_dropped") == (long long)e->dropped);
+		} else {
+			CU_ASSERT_EQUAL(num(s, "tx_dropped"), (long long)e->dropped);
+		}
 		compare(c, e, what);
 	}
 	json_decref(j);
@@ -262,8 +270,9 @@ static void write_capture(const char *path, struct expect *e)
 			s.vlan_id[0] = 8;
 			s.vlan_id[1] = 9;
 			if (s.nvlan == 2)
-				/* QinQ that fits a veth (MTU + 18 bytes at most) */
-				s.payload = (uint16_t)(i % 8 == 2 ? 1466 : 300);
+				/* QinQ that fits a veth (MTU + 18 bytes at most),
+				 * and some cut to MTU + 22, that a veth drops */
+				s.payload = (uint16_t)(i % 40 == 22 ? 2000 : i % 8 == 2 ? 1466 : 300);
 			len = xs_pkt_build(&s, frame, sizeof(frame));
 			if (i % 50 == 5)
 				len = 30;	/* short, but an Ethernet header */
@@ -271,6 +280,10 @@ static void write_capture(const char *path, struct expect *e)
 		CU_ASSERT_FATAL(len > 0);
 		xs_pcap_out_write(o, ts, frame, len);
 		ts += 1000;
+		if (xs_gen_fit_len(frame, len, 1500) > 1518) {
+			e->dropped++;
+			continue;
+		}
 		e->len[k] = xs_gen_fit_len(frame, len, 1500);
 		e->frame[k] = malloc(e->len[k]);
 		CU_ASSERT_FATAL(e->frame[k] != NULL);
