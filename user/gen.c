@@ -122,12 +122,18 @@ int xs_gen_tx_parse(const char *s, enum xs_gen_tx *tx)
 }
 
 /* XS_GEN_DENY_LIVE=1: behave like a kernel that refuses live-frames runs
- * (tests run the live suites here as CI would). */
-static bool live_denied(void)
+ * (tests run the live suites here as CI would); XS_GEN_DENY_XDP=1: like
+ * one without AF_XDP (the suites then run on the packet path). */
+static bool denied(const char *var)
 {
-	const char *e = getenv("XS_GEN_DENY_LIVE");
+	const char *e = getenv(var);
 
 	return e && *e && strcmp(e, "0");
+}
+
+static bool live_denied(void)
+{
+	return denied("XS_GEN_DENY_LIVE");
 }
 
 /* A live-frames test run, or the kernel's refusal. */
@@ -199,7 +205,10 @@ static int open_path(struct xs_gen *g, enum xs_gen_tx tx, bool quiet)
 		}
 	} else {
 		g->ops = sock_ops(tx);
-		err = g->ops->open(&g->sock, g->ifname, g->ifindex);
+		if (tx == XS_TX_XDP && denied("XS_GEN_DENY_XDP"))
+			err = -EAFNOSUPPORT;	/* socket(AF_XDP) without CONFIG_XDP_SOCKETS */
+		else
+			err = g->ops->open(&g->sock, g->ifname, g->ifindex);
 		if (err) {
 			if (!quiet)
 				xs_err("cannot open an %s socket on %s: %s",

@@ -51,7 +51,8 @@ int xs_gen_tx_parse(const char *s, enum xs_gen_tx *tx);
  * frame (live: a live-frames run of a program that drops its frame).
  * Returns 0 or a negative errno (EPERM: live-frames runs refused). With
  * XS_GEN_DENY_LIVE=1 in the environment, live-frames runs fail with EPERM,
- * as on kernels that refuse them (for tests). */
+ * as on kernels that refuse them; with XS_GEN_DENY_XDP=1, AF_XDP sockets
+ * with EAFNOSUPPORT, as on kernels without them (for tests). */
 int xs_gen_tx_probe(const char *ifname, enum xs_gen_tx tx);
 
 /* What a send did. */

@@ -9,7 +9,8 @@
  * capture's own frames, cut to the MTU as the README says, for --pcap.
  * Besides: finding out which paths work sends nothing, and with
  * XS_GEN_DENY_LIVE=1 the live path is refused the way a kernel that
- * refuses live-frames runs refuses it, and auto sends on another path.
+ * refuses live-frames runs refuses it, and auto sends on another path
+ * (on AF_PACKET when XS_GEN_DENY_XDP=1 takes AF_XDP away too).
  */
 #include <netinet/in.h>
 #include <sched.h>
@@ -380,7 +381,12 @@ static void test_probe_and_deny(void)
 	json_decref(j);
 	usleep(100000);
 	CU_ASSERT_EQUAL(if_count(lab.ns_s, lab.if_s, "rx_packets"), rx0 + 10);
-	/* Without it, auto takes live where the kernel allows it. */
+	/* Without AF_XDP either, auto sends on AF_PACKET. */
+	j = gen("XS_GEN_DENY_LIVE=1 XS_GEN_DENY_XDP=1", XS_TX_AUTO, "syn_flood -n 10", &st);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "tx")), "packet");
+	json_decref(j);
+	/* Without them, auto takes live where the kernel allows it. */
 	j = gen("", XS_TX_AUTO, "syn_flood -n 10", &st);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	if (works[XS_TX_LIVE] && !getenv("XS_GEN_DENY_LIVE"))
