@@ -57,7 +57,7 @@ int xs_gen_tx_probe(const char *ifname, enum xs_gen_tx tx);
 
 /* What a send did. */
 struct xs_gen_report {
-	uint64_t frames;		/* transmitted by the program */
+	uint64_t frames;		/* handed to the interface, in order */
 	uint64_t bytes;
 	double seconds;			/* wall time from first to last call */
 	double start_unix;		/* when the first frame left (time to detect) */
@@ -68,7 +68,9 @@ struct xs_gen_report {
 					 * not keep the asked rate or speed */
 	uint64_t tx_dropped;		/* frames the interface dropped: its
 					 * tx_dropped, after - before, less the
-					 * refusals the path sent again */
+					 * refusals the path sent again, plus
+					 * frames the path held back because the
+					 * interface would drop them */
 	uint64_t tx_retried;		/* refused by the interface, sent again
 					 * (packet path: a full veth ring) */
 	/* pcap only */

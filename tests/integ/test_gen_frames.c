@@ -395,6 +395,44 @@ static void test_probe_and_deny(void)
 	xs_sh("rm -f /tmp/xs-genframes-%d.err", getpid());
 }
 
+/* Asked more than any path sends (40 M frames/s through one CPU), gen says
+ * so: a warning, NOT KEPT in the text, rate_kept false in the JSON; at a
+ * rate it can keep, none of it. */
+static void test_rate_not_kept(void)
+{
+	static char out[4096];
+	json_t *j, *s;
+	int st;
+
+	if (!have_lab())
+		return;
+	j = gen("", XS_TX_AUTO, "udp_flood -n 400000 -r 40000000", &st);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	s = json_array_get(json_object_get(j, "segments"), 0);
+	CU_ASSERT_EQUAL(num(s, "frames"), 400000);
+	CU_ASSERT(json_is_false(json_object_get(s, "rate_kept")));
+	CU_ASSERT(json_real_value(json_object_get(s, "late_s")) > 0.02);
+	CU_ASSERT_EQUAL(xs_sh("grep -q 'warning: udp_flood: the %s path could not keep the 40000000 "
+			      "frames/s asked' /tmp/xs-genframes-%d.err",
+			      json_string_value(json_object_get(j, "tx")), getpid()),
+			0);
+	json_decref(j);
+	st = xs_sh_out(out, sizeof(out),
+		       "ip netns exec %s taskset -c %d %s/xdpstream gen -i %s udp_flood -n 400000 "
+		       "-r 40000000 2>/dev/null",
+		       lab.ns_a, gen_cpu, xs_build_dir_abs(), lab.if_a);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(asked 40000000: NOT KEPT)"));
+
+	j = gen("", XS_TX_AUTO, "udp_flood -n 2000 -r 10000", &st);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	s = json_array_get(json_object_get(j, "segments"), 0);
+	CU_ASSERT(json_is_true(json_object_get(s, "rate_kept")));
+	CU_ASSERT_EQUAL(xs_sh("grep -q warning /tmp/xs-genframes-%d.err", getpid()), 1);
+	json_decref(j);
+	xs_sh("rm -f /tmp/xs-genframes-%d.err", getpid());
+}
+
 int main(void)
 {
 	static const struct xs_test tests[] = {
@@ -402,6 +440,8 @@ int main(void)
 		  test_probe_and_deny },
 		{ "every working path sends synth's frames, byte for byte", test_scenarios },
 		{ "--pcap on every working path: the capture's frames, cut to the MTU", test_pcap },
+		{ "a rate the path cannot keep is said, never sent slower in silence",
+		  test_rate_not_kept },
 	};
 	CU_pSuite s;
 	unsigned int fails;
