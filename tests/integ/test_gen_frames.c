@@ -62,6 +62,8 @@ static int suite_down(void)
 	if (ready)
 		xs_lab_down(&lab);
 	ready = false;
+	/* gen's stderr, and the capture of test_pcap if it stopped early */
+	xs_sh("rm -f /tmp/xs-genframes-%d.err /tmp/xs-genframes-%d.pcap", getpid(), getpid());
 	return 0;
 }
 
