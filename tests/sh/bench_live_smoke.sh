@@ -30,11 +30,13 @@ after_fnm=$(pgrep -xc fastnetmon || true)
 [[ $after_ns == "$before_ns" ]] || { echo "FAIL: lab namespaces left behind"; fails=1; }
 [[ $after_fnm == "$before_fnm" ]] || { echo "FAIL: a FastNetMon process left behind"; fails=1; }
 grep -q '^targets:' "$TMP/out" || { echo "FAIL: no table of targets printed"; fails=1; }
+grep -q '^generator: xdpstream gen --tx [a-z]* (' "$TMP/out" ||
+	{ echo "FAIL: the table does not name the generator's transmit path"; fails=1; }
 
 engine=0
 "$OUT/xdpstream" replay --help >/dev/null 2>&1 && engine=1
 python3 - "$TMP/results.json" "$engine" <<'PY' || fails=1
-import json, sys
+import json, os, sys
 r = json.load(open(sys.argv[1]))
 engine = sys.argv[2] == "1"
 N = 20000  # frames of every quick run
@@ -46,6 +48,10 @@ def check(what, cond):
 
 m = r["machine"]
 check("machine: kernel, CPU, date", all(m.get(k) for k in ("kernel", "cpu", "date")))
+g = r.get("generator", {})
+check("the generator's transmit path named: %s" % g.get("tx"), g.get("tx") in ("live", "packet", "xdp"))
+if os.environ.get("XS_GEN_DENY_LIVE", "0") not in ("", "0"):
+    check("live frames refused (XS_GEN_DENY_LIVE): sent on another path", g.get("tx") != "live")
 check("xdpstream-bench merged", "ipv4_tcp_established" in r.get("per_packet_ns", {})
       and "baseline" in r["per_packet_ns"]["ipv4_tcp_established"])
 live = r["live_veth"]
