@@ -15,6 +15,7 @@ PKGS=(
 	libpcap-dev librdkafka-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	# tests
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
+	util-linux coreutils
 	rsyslog kcat maven default-jre-headless curl
 	# promtool (checks the metrics format); the policy-rc.d guard below keeps
 	# the package's Prometheus server from being started
