@@ -95,6 +95,13 @@ done
 init=$$ # PID 1, in a PID namespace of its own
 say() { echo "sandbox: $name: $*" >&2; }
 
+# Others' mounts, copied into this namespace: a bpffs anywhere, anything
+# under /tmp and /run (labs' bpffs, namespaces' names). Hidden below ours,
+# they would still be found by a tool that looks for "the" bpffs in the
+# mount table (iproute2 takes the first): detached here (only here).
+findmnt -rn -o TARGET,FSTYPE | awk '$2 == "bpf" || $1 ~ "^/(tmp|run)/" { print $1 }' | sort -r |
+	while read -r m; do umount -l "$m" 2>/dev/null; done
+
 # Private filesystems. The overlay's upper half lives on a tmpfs at /tmp that
 # a second, empty tmpfs then hides: the suite gets an empty /tmp.
 mount -t tmpfs -o mode=0700 xs-sandbox /tmp || die "cannot mount a tmpfs on /tmp"
