@@ -10,8 +10,8 @@ run left and nothing of another run going on at the same time:
   - network namespaces and host interfaces named xs<tag>... (with the XDP
     program attached to them, and the processes inside);
   - mounts with a path component xs<tag>... (bpffs of a lab, a test's own);
-  - /run/xs<tag>..., /tmp/xs<tag>..., pins /sys/fs/bpf/*xs<tag>*, and pins
-    /sys/fs/bpf/xdpstream* that were not there at the start (--pins-before);
+  - /run/xs<tag>..., /tmp/xs<tag>..., pins /sys/fs/bpf/*xs<tag>*, and, given
+    what was there at the start (--pins-before), new pins /sys/fs/bpf/xdpstream*;
   - what is in the run's temporary directory (--tmpdir).
 Inside a sandbox (scripts/lib/sandbox.sh, --sandbox) everything private to
 it belongs to the one suite that ran there, so it also lists every other
@@ -240,7 +240,9 @@ class Scan:
             n = os.path.basename(p)
             if n in pins_before:
                 continue
-            if self.a.sandbox or self.prefix in n or n.startswith("xdpstream"):
+            # The default pin dir has no tag: new since the start, it is ours.
+            new_default = self.a.pins_before is not None and n.startswith("xdpstream")
+            if self.a.sandbox or self.prefix in n or new_default:
                 if p not in mounted:
                     self.add("pin", p)
 

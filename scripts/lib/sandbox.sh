@@ -92,7 +92,7 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 [[ $# -gt 0 ]] || die "no command"
-init=$$ # PID 1, in a PID namespace of its own
+init=$$ # PID 1 of its PID namespace (with --host-pids, just this shell)
 say() { echo "sandbox: $name: $*" >&2; }
 
 # Others' mounts, copied into this namespace: a bpffs anywhere, anything
