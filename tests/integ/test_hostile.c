@@ -23,7 +23,7 @@
 #define FRAMES 1500000	/* per wave; two waves */
 
 static struct xs_lab lab;
-static char cfg[64], alerts[64], out[16384];
+static char cfg[256], alerts[256], out[16384];
 static pid_t pid;
 
 static long rss_kb(void)
@@ -60,8 +60,8 @@ static void test_spoofed_flood(void)
 
 	CU_ASSERT_FATAL(xs_have_bpf());
 	CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
-	snprintf(alerts, sizeof(alerts), "/tmp/xs-hostile-%d.jsonl", getpid());
+	snprintf(cfg, sizeof(cfg), "%s/hostile.yaml", xs_tmpdir());
+	snprintf(alerts, sizeof(alerts), "%s/hostile.jsonl", xs_tmpdir());
 	f = fopen(cfg, "w");
 	CU_ASSERT_FATAL(f != NULL);
 	fprintf(f, "tick_ms: 100\noutputs:\n  - type: file\n    path: %s\n    fsync_interval_ms: 0\n",
@@ -152,8 +152,8 @@ static void test_stall(void)
 	CU_ASSERT_FATAL(xs_have_bpf());
 	if (!lab.up)
 		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
-	snprintf(alerts, sizeof(alerts), "/tmp/xs-hostile-%d.jsonl", getpid());
+	snprintf(cfg, sizeof(cfg), "%s/stall.yaml", xs_tmpdir());
+	snprintf(alerts, sizeof(alerts), "%s/stall.jsonl", xs_tmpdir());
 	unlink(alerts);
 	f = fopen(cfg, "w");
 	CU_ASSERT_FATAL(f != NULL);
@@ -173,11 +173,13 @@ static void test_stall(void)
 		_exit(127);
 	}
 	CU_ASSERT_FATAL(gen > 0);
+	xs_track_pid(gen, SIGTERM);
 	sleep(4);
 	kill(pid, SIGSTOP);
 	sleep(3);
 	kill(pid, SIGCONT);
 	CU_ASSERT_EQUAL(xs_lab_stop(gen, 0, 20000), 0);	/* waits for gen to finish */
+	xs_forget_pid(gen);
 	usleep(500000);
 	CU_ASSERT_EQUAL(in_daemon("stats --json"), 0);
 	printf("\n  %lld SYNs seen", xs_json_num(out, "counter_tcp_syn"));
@@ -194,7 +196,7 @@ static void test_stall(void)
  * every other output with it). */
 static void test_slow_stdout(void)
 {
-	char args[512], fifo[64];
+	char args[512], fifo[256];
 	long long t0, t1;
 	int rfd;
 	FILE *f;
@@ -202,8 +204,8 @@ static void test_slow_stdout(void)
 	CU_ASSERT_FATAL(xs_have_bpf());
 	if (!lab.up)
 		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
-	snprintf(fifo, sizeof(fifo), "/tmp/xs-hostile-%d.fifo", getpid());
+	snprintf(cfg, sizeof(cfg), "%s/stdout.yaml", xs_tmpdir());
+	snprintf(fifo, sizeof(fifo), "%s/stdout.fifo", xs_tmpdir());
 	unlink(fifo);
 	CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
 	rfd = open(fifo, O_RDONLY | O_NONBLOCK);	/* held, never read */
@@ -256,6 +258,7 @@ static void test_dns_stall(void)
 		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
 	/* `ip netns exec` puts /etc/netns/NS/resolv.conf in place. */
 	snprintf(dns, sizeof(dns), "/etc/netns/%s", lab.ns_s);
+	xs_track_path(dns);
 	CU_ASSERT_FATAL(xs_sh("mkdir -p %s && printf 'nameserver 127.0.0.53\\noptions timeout:2 "
 			      "attempts:2\\n' > %s/resolv.conf && ip -n %s link set lo up",
 			      dns, dns, lab.ns_s) == 0);
@@ -268,7 +271,8 @@ static void test_dns_stall(void)
 		       (char *)NULL);
 		_exit(127);
 	}
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
+	xs_track_pid(ns_pid, SIGKILL);
+	snprintf(cfg, sizeof(cfg), "%s/dns.yaml", xs_tmpdir());
 	f = fopen(cfg, "w");
 	CU_ASSERT_FATAL(f != NULL);
 	fprintf(f, "tick_ms: 100\noutputs:\n  - type: syslog\n    transport: tcp\n"
@@ -292,6 +296,7 @@ static void test_dns_stall(void)
 	}
 	kill(ns_pid, SIGKILL);
 	waitpid(ns_pid, NULL, 0);
+	xs_forget_pid(ns_pid);
 	xs_sh("rm -rf %s", dns);
 	unlink(cfg);
 }
@@ -310,7 +315,7 @@ static int count_in(const char *path, const char *what)
  * cannot open leaves the running ones delivering. */
 static void test_reload(void)
 {
-	char args[512], log[64], a_path[64], b_path[64], curl[256];
+	char args[512], log[256], a_path[256], b_path[256], curl[256];
 	int port = 27000 + getpid() % 1000;
 	FILE *f;
 	int i;
@@ -318,10 +323,10 @@ static void test_reload(void)
 	CU_ASSERT_FATAL(xs_have_bpf());
 	if (!lab.up)
 		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
-	snprintf(log, sizeof(log), "/tmp/xs-hostile-%d.log", getpid());
-	snprintf(a_path, sizeof(a_path), "/tmp/xs-hostile-a-%d.jsonl", getpid());
-	snprintf(b_path, sizeof(b_path), "/tmp/xs-hostile-b-%d.jsonl", getpid());
+	snprintf(cfg, sizeof(cfg), "%s/reload.yaml", xs_tmpdir());
+	snprintf(log, sizeof(log), "%s/reload.log", xs_tmpdir());
+	snprintf(a_path, sizeof(a_path), "%s/reload-a.jsonl", xs_tmpdir());
+	snprintf(b_path, sizeof(b_path), "%s/reload-b.jsonl", xs_tmpdir());
 	unlink(a_path);
 	unlink(b_path);
 	snprintf(curl, sizeof(curl),
@@ -397,13 +402,18 @@ static void test_thread_caps(void)
 	CU_ASSERT_FATAL(xs_have_bpf());
 	if (!lab.up)
 		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
+	char spool[64];
+
+	snprintf(cfg, sizeof(cfg), "%s/caps.yaml", xs_tmpdir());
+	/* --user nobody writes its spool: not in our private directory. */
+	snprintf(spool, sizeof(spool), "/tmp/xs%s-caps.spool", xs_run_tag());
+	xs_track_path(spool);
 	f = fopen(cfg, "w");
 	CU_ASSERT_FATAL(f != NULL);
 	/* A broker nobody listens on: librdkafka starts its threads anyway. */
 	fprintf(f, "tick_ms: 100\noutputs:\n  - type: kafka\n    brokers: 127.0.0.1:%s\n"
-		   "    spool: /tmp/xs-hostile-%d.spool\n  - type: metrics\n    port: %d\n",
-		getenv("XS_KAFKA_PORT") ? getenv("XS_KAFKA_PORT") : "19692", getpid(),
+		   "    spool: %s\n  - type: metrics\n    port: %d\n",
+		getenv("XS_KAFKA_PORT") ? getenv("XS_KAFKA_PORT") : "19692", spool,
 		28000 + getpid() % 1000);
 	fclose(f);
 	for (pass = 0; pass < 2; pass++) {
@@ -432,7 +442,7 @@ static void test_thread_caps(void)
 		}
 		CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
 		CU_ASSERT_EQUAL(xs_lab_wait_xdp(&lab, false, 3000), 0);	/* detached */
-		xs_sh("rm -f /tmp/xs-hostile-%d.spool", getpid());
+		unlink(spool);
 	}
 	unlink(cfg);
 }

@@ -10,8 +10,9 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-build}
 BIN=$OUT/xdpstream
-tmp=$(mktemp -d /tmp/xs-filesink.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-filesink)
 fail=0
 
 cat >"$tmp/cfg.yaml" <<Y

@@ -23,8 +23,9 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: replay loads BPF: needs root"
 	exit 0
 fi
-tmp=$(mktemp -d /tmp/xs-hostile.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+source tests/sh/lib/cleanup.sh
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-hostile)
 fail=0
 
 cat >"$tmp/smoke.yaml" <<'Y'
