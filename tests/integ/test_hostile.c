@@ -447,6 +447,78 @@ static void test_thread_caps(void)
 	unlink(cfg);
 }
 
+/* The metrics endpoint faces whoever reaches it (issue 13): 40 idle
+ * connections from one client no longer lock out the scrapes of another;
+ * with HTTPS and a bearer token, a scrape without the token is refused. */
+static void test_metrics_exposed(void)
+{
+	char args[512], dir[256], curl[512], buf[256];
+	int port = 29000 + getpid() % 1000, pass;
+	pid_t hog;
+	FILE *f;
+
+	CU_ASSERT_FATAL(xs_have_bpf());
+	if (!lab.up)
+		CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
+	snprintf(dir, sizeof(dir), "%s", xs_tmpdir());
+	CU_ASSERT_FATAL(xs_sh("ip -n %s link set lo up && openssl req -x509 -newkey rsa:2048 -nodes "
+			      "-subj /CN=xs -days 1 -keyout %s/key.pem -out %s/cert.pem "
+			      ">/dev/null 2>&1 && echo 0123456789abcdef0123 > %s/token",
+			      lab.ns_s, dir, dir, dir) == 0);
+	for (pass = 0; pass < 2; pass++) {
+		snprintf(cfg, sizeof(cfg), "%s/metrics%d.yaml", dir, pass);
+		f = fopen(cfg, "w");
+		CU_ASSERT_FATAL(f != NULL);
+		fprintf(f, "tick_ms: 1000\noutputs:\n  - type: metrics\n    port: %d\n", port);
+		if (pass)
+			fprintf(f, "    tls_cert: %s/cert.pem\n    tls_key: %s/key.pem\n"
+				   "    auth_token_file: %s/token\n",
+				dir, dir, dir);
+		fclose(f);
+		snprintf(args, sizeof(args), "run -i %s --config %s -q", lab.if_s, cfg);
+		pid = xs_lab_start(&lab, args, "/dev/null");
+		CU_ASSERT_FATAL(pid > 0);
+		usleep(300000);
+		/* One client opens 40 connections and sends nothing. */
+		hog = fork();
+		if (hog == 0) {
+			snprintf(buf, sizeof(buf),
+				 "import socket,time\nc=[]\nfor i in range(40):\n"
+				 "  s=socket.socket()\n  s.connect(('127.0.0.1',%d))\n  c.append(s)\n"
+				 "time.sleep(30)\n",
+				 port);
+			execlp("ip", "ip", "netns", "exec", lab.ns_s, "python3", "-c", buf,
+			       (char *)NULL);
+			_exit(127);
+		}
+		xs_track_pid(hog, SIGKILL);
+		sleep(1);
+		/* Another client scrapes. */
+		snprintf(curl, sizeof(curl),
+			 "ip netns exec %s curl -sk --max-time 3 --interface 127.0.0.2 -o /dev/null "
+			 "-w '%%{http_code}' %s http%s://127.0.0.1:%d/metrics",
+			 lab.ns_s, pass ? "-H 'Authorization: Bearer 0123456789abcdef0123'" : "",
+			 pass ? "s" : "", port);
+		xs_sh_out(buf, sizeof(buf), "%s", curl);
+		printf("\n  %s, 40 idle connections from 127.0.0.1: a scrape from 127.0.0.2 gets %s",
+		       pass ? "https and a token" : "http", buf);
+		CU_ASSERT_STRING_EQUAL(buf, "200");
+		if (pass) {
+			snprintf(curl, sizeof(curl),
+				 "ip netns exec %s curl -sk --max-time 3 --interface 127.0.0.3 -o "
+				 "/dev/null -w '%%{http_code}' -H 'Authorization: Bearer wrong' "
+				 "https://127.0.0.1:%d/metrics",
+				 lab.ns_s, port);
+			xs_sh_out(buf, sizeof(buf), "%s", curl);
+			CU_ASSERT_STRING_EQUAL(buf, "401");
+		}
+		kill(hog, SIGKILL);
+		waitpid(hog, NULL, 0);
+		xs_forget_pid(hog);
+		CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
+	}
+}
+
 static void test_down(void)
 {
 	xs_lab_down(&lab);
@@ -459,6 +531,7 @@ static const struct xs_test tests[] = {
 	{ "an unresolvable syslog collector does not stop the daemon", test_dns_stall },
 	{ "SIGHUP: new outputs first, a failing one changes nothing", test_reload },
 	{ "every thread holds only CAP_NET_ADMIN; --user", test_thread_caps },
+	{ "metrics: idle connections of one client, https, a token", test_metrics_exposed },
 	{ "tear down", test_down },
 };
 
