@@ -312,6 +312,17 @@ const char *xs_cfg_map_key(xs_node map, int i)
 	return k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
 }
 
+xs_node xs_cfg_map_peek(xs_node map, int i)
+{
+	yaml_node_t *m = node(map);
+	xs_node n = { .cfg = map.cfg };
+
+	if (!xs_cfg_map_key(map, i))
+		return n;
+	n.idx = m->data.mapping.pairs.start[i].value;
+	return n;
+}
+
 xs_node xs_cfg_map_val(xs_node map, int i)
 {
 	yaml_node_t *m = node(map);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "output.h"
@@ -194,17 +195,73 @@ static int finish(struct xs_settings *s, struct xs_cfg *cfg)
 	return 0;
 }
 
+/* A key that holds a secret: passwords, tokens, private keys' passphrases. */
+static bool secret_key(const char *k)
+{
+	return strstr(k, "password") || strstr(k, "secret") || strstr(k, "token") ||
+	       !strcmp(k, "sasl.password") || !strcmp(k, "ssl.key.password");
+}
+
+/* The first key of n's subtree holding a non-empty secret, or NULL. */
+static const char *find_secret(xs_node n, int depth)
+{
+	int i, len;
+
+	if (depth > 16)
+		return NULL;
+	if (xs_node_is_map(n)) {
+		for (i = 0, len = xs_cfg_map_len(n); i < len; i++) {
+			const char *k = xs_cfg_map_key(n, i), *r;
+			/* Peek without marking the key read. */
+			xs_node v = { .cfg = n.cfg, .idx = 0 };
+
+			v = xs_cfg_map_peek(n, i);
+			if (k && secret_key(k) && xs_node_scalar(v) && *xs_node_scalar(v) &&
+			    !strstr(k, "_file"))
+				return k;
+			if ((r = find_secret(v, depth + 1)))
+				return r;
+		}
+	} else if (xs_node_is_seq(n)) {
+		for (i = 0, len = xs_cfg_seq_len(n); i < len; i++) {
+			const char *r = find_secret(xs_cfg_seq_at(n, i), depth + 1);
+
+			if (r)
+				return r;
+		}
+	}
+	return NULL;
+}
+
+/* A configuration that holds a secret must not be readable by everyone
+ * (issue 13): said once, at load. */
+static void warn_exposed(const char *path, struct xs_cfg *cfg)
+{
+	struct stat st;
+	const char *k;
+
+	if (stat(path, &st) || !(st.st_mode & S_IROTH))
+		return;
+	k = find_secret(xs_cfg_root(cfg), 0);
+	if (k)
+		xs_warn("%s holds a secret (%s) and every user can read it: chmod o-r %s", path, k,
+			path);
+}
+
 int xs_settings_load(struct xs_settings *s, const char *path)
 {
 	char err[512];
 	struct xs_cfg *cfg = xs_cfg_load_file(path, err, sizeof(err));
+	int n;
 
 	if (!cfg) {
 		xs_err("%s", err);
 		return -1;
 	}
 	configure(s, xs_cfg_root(cfg));
-	return finish(s, cfg);
+	warn_exposed(path, cfg);
+	n = finish(s, cfg);
+	return n;
 }
 
 int xs_settings_load_string(struct xs_settings *s, const char *name, const char *yaml)
