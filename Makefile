@@ -53,7 +53,7 @@ FUZZ_OUT     := $(OUT)/fuzz
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		$(INCLUDES)
 FUZZ_SECONDS ?= 120
-FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_capture
+FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_capture $(FUZZ_OUT)/fuzz_headers
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
@@ -115,6 +115,12 @@ $(FUZZ_OUT)/fuzz_config: fuzz/fuzz_config.c user/config/config.c user/config/con
 $(FUZZ_OUT)/fuzz_capture: fuzz/fuzz_capture.c $(LIB_SRCS) $(SKELS) $(wildcard maps/*.h loader/*.h) $(USER_HDRS)
 	@mkdir -p $(FUZZ_OUT)
 	$(CLANG) $(FUZZ_FLAGS) -Wno-unused-command-line-argument -o $@ fuzz/fuzz_capture.c \
+		$(LIB_SRCS) $(LDLIBS)
+
+# Crafted header chains and fragments through the XDP program (root).
+$(FUZZ_OUT)/fuzz_headers: fuzz/fuzz_headers.c $(LIB_SRCS) $(SKELS) $(wildcard maps/*.h loader/*.h) $(USER_HDRS)
+	@mkdir -p $(FUZZ_OUT)
+	$(CLANG) $(FUZZ_FLAGS) -Wno-unused-command-line-argument -o $@ fuzz/fuzz_headers.c \
 		$(LIB_SRCS) $(LDLIBS)
 
 fuzz-build: $(FUZZ_TARGETS)

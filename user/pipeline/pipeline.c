@@ -56,6 +56,8 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o)
 	p->eng = new_engine(p, o->settings);
 	if (!p->eng) {
 		xs_err("out of memory for the engine: lower the limits in the configuration");
+		free(p->wkeys);
+		p->wkeys = NULL;
 		return -XS_EXIT_FAIL;
 	}
 	return 0;
