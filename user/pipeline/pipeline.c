@@ -15,6 +15,8 @@ static void on_alert(void *ctx, const struct xs_alert_out *a)
 		xs_output_alert(p->out, a);
 	if (p->pol)
 		xs_mpolicy_on_alert(p->pol, a);
+	if (p->fpol)
+		xs_fpolicy_on_alert(p->fpol, a);
 	if (p->on_alert)
 		p->on_alert(p->ctx, a);
 }
@@ -77,12 +79,28 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 		xs_err("cannot configure the BPF program: %s", strerror(errno));
 		return -XS_EXIT_FAIL;
 	}
+	{
+		struct xs_fpolicy_opts fo = {
+			.settings = p->set,
+			.b = b,
+			.col = &p->col,
+			.live = live,
+			.ncpus = live ? p->col.ncpus : 1,
+		};
+
+		p->fpol = xs_fpolicy_new(&fo);
+		if (!p->fpol)
+			return -XS_EXIT_FAIL;
+		xs_fpolicy_attach(p->fpol, p->eng);
+	}
 	return 0;
 }
 
-int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m)
+int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
+	if (p->fpol)
+		xs_fpolicy_act(p->fpol, p->out, bgp);
 	return p->pol ? 0 : -XS_EXIT_FAIL;
 }
 
@@ -93,6 +111,8 @@ void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st)
 
 void xs_pipeline_free(struct xs_pipeline *p)
 {
+	/* Before the collector: its ring buffer set holds the samples'. */
+	xs_fpolicy_free(p->fpol);
 	if (p->collecting)
 		xs_collector_free(&p->col);
 	xs_mpolicy_free(p->pol);
@@ -129,6 +149,8 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
 		xs_mpolicy_tick(p->pol, ts);
+	if (p->fpol)
+		xs_fpolicy_tick(p->fpol, &p->tick, ts);
 	if (p->out && clk)
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);
@@ -203,11 +225,15 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 		xs_engine_close_alerts(p->eng, xs_wall_s());
 		xs_engine_free(p->eng);
 		p->eng = e;
+		if (p->fpol)
+			xs_fpolicy_attach(p->fpol, e);
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
 	if (p->pol)
 		xs_mpolicy_configure(p->pol, s);
+	if (p->fpol)
+		xs_fpolicy_configure(p->fpol, s);
 	p->set = s;
 	return 0;
 }
