@@ -264,12 +264,17 @@ static void grow(struct work *w, bool later, struct xs_fp_rule *r)
 	t.proto = (uint8_t)v;
 	try_add(w, r, &t);
 	if (!later) {
-		/* Unfragmented or first fragments (the ones with a header). */
+		/* Unfragmented or first fragments (the ones with a header);
+		 * at least never a later fragment, so that the clauses are
+		 * apart and their counts add up. */
 		v = mode(w, get_frag, &n);
 		t = *r;
 		t.fields |= XS_FPF_FRAG;
 		t.frag = (uint8_t)v;
-		try_add(w, r, &t);
+		if (!try_add(w, r, &t)) {
+			t.frag = XS_FPFR_NONE | XS_FPFR_FIRST;
+			try_add(w, r, &t);
+		}
 	}
 	if (!later && (r->fields & XS_FPF_PROTO) && has_ports(r->proto)) {
 		v = mode(w, get_sport, &n);
