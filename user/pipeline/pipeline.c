@@ -131,6 +131,12 @@ static void publish(struct xs_pipeline *p, double drained, double started)
 				   h.spooled);
 	xs_status_tick(p->status, &p->tick, drained - p->last_tick,
 		       (unsigned int)((drained - started) * 1e6), 0);
+	if (p->fpol) {
+		struct xs_fp_board b;
+
+		xs_fpolicy_board(p->fpol, &b);
+		xs_status_board(p->status, &b);
+	}
 }
 
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk)

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Mitigation upstream, end to end against a real router: a lab of this
+# test's own (scripts/lab.sh: attacker and sensor; scripts/bgp-lab.sh: BIRD 2
+# in a router namespace peering with the sensor side), `xdpstream run` in the
+# sensor with reflection's action [filter, flowspec, blackhole], and
+# `xdpstream gen dns_reflection` from the attacker:
+#   1. within two ticks of the alert's start, `birdc show route` has the
+#      blackhole route (198.18.0.10/32, community 65535:666, dest blackhole)
+#      and the fingerprint's FlowSpec rules (flowspec4: dst 198.18.0.10/32,
+#      UDP, source port 53 on the first clause); the mitigation events name
+#      the fingerprint and the routes (schema-valid, whole life cycles);
+#      when the alert ends, both are withdrawn;
+#   2. the daemon killed (SIGKILL) with its alert open (the attack just
+#      over): BIRD drops every route at once (the speaker died with it); the
+#      XDP program stays attached with the dead daemon's drop rule; a new
+#      daemon empties the kernel's victims table and announces nothing (it
+#      knows of no alert);
+#   3. a daemon stopped (SIGTERM) during an attack withdraws everything; a
+#      new one started while the attack goes on announces again once its
+#      alert fires (what is still active comes back, nothing else).
+# Usage: bash tests/sh/mitig_bgp.sh BUILD_DIR
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=$(realpath "${1:-build}")
+BIN=$OUT/xdpstream
+source tests/sh/lib/live.sh
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "SKIP: needs root (BPF, network namespaces, BIRD)"
+	exit 0
+fi
+for t in bird birdc exabgp bpftool; do
+	if ! command -v "$t" >/dev/null; then
+		echo "FAIL: $t is not installed (scripts/deps.sh installs it)"
+		exit 1
+	fi
+done
+export XS_LAB=mgs$$ XS_BGP_LAB=mgr$$
+VICTIM=198.18.0.10
+TICK=1
+tmp=$(mktemp -d /tmp/xs-mitig-bgp.XXXXXX)
+GEN=
+cleanup() {
+	[[ -n $GEN ]] && kill "$GEN" 2>/dev/null && wait "$GEN" 2>/dev/null
+	live_sensor_stop >/dev/null 2>&1
+	scripts/bgp-lab.sh down >/dev/null 2>&1
+	live_down
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+fails=0
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+live_up || {
+	echo "FAIL: cannot build the lab"
+	exit 1
+}
+XS_BGP_LAB_SPEAKER_NS=$XS_LAB_NS_SENSOR scripts/bgp-lab.sh up >/dev/null || {
+	echo "FAIL: cannot start the BGP lab"
+	exit 1
+}
+cat >"$tmp/xdpstream.yaml" <<EOF
+tick_ms: $((TICK * 1000))
+alerts:
+  cooldown_s: 3
+mitigation:
+  enforce: true
+  bgp:
+    local_as: 64513
+    local_address: 198.51.100.2
+    peer_address: 198.51.100.1
+    peer_as: 64512
+    announce_prefixes: [198.18.0.0/15]
+rules:
+  reflection:
+    window_s: 2
+    action: [filter, flowspec, blackhole]
+EOF
+
+birdc_() { scripts/bgp-lab.sh birdc "$@" 2>/dev/null; }
+now() { date +%s.%N; }
+# What BIRD has of ours: "bh" (the victim's blackhole with 65535:666) and
+# the number of FlowSpec rules for the victim.
+routes() {
+	local bh=0 fs
+	birdc_ show route table master4 all "$VICTIM/32" | tr '\n' ' ' |
+		grep -q "$VICTIM/32 *blackhole .*BGP.community: (65535,666)" && bh=1
+	fs=$(birdc_ show route table flowspec4 | grep -c "flow4 { dst $VICTIM/32;")
+	echo "$bh $fs"
+}
+session_up() { birdc_ show protocols speaker | grep -q Established; }
+# wait_until SECONDS CMD...: polls CMD every 50 ms; 0 when it held.
+wait_until() {
+	local end
+	end=$(echo "$(now) + $1" | bc)
+	shift
+	while (($(echo "$(now) < $end" | bc))); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@"
+}
+both_present() { [[ $(routes) == "1 2" ]]; }
+none_left() { [[ $(routes) == "0 0" ]]; }
+alert_started() { grep -q '"action":"start".*"rule":{"name":"reflection"' "$1"; }
+alert_ended() { grep -q '"kind":"alert".*"action":"end".*"rule":{"name":"reflection"' "$1"; }
+victims() {
+	bpftool -j map dump pinned "$XS_LAB_PIN_DIR/xs_victims" 2>/dev/null |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+attack() {	# attack SECONDS: dns_reflection in the background
+	taskset -c "$LIVE_GEN_CPU" scripts/lab.sh exec attacker "$BIN" gen -i "$XS_LAB_IF_ATTACKER" \
+		-q dns_reflection -t "$VICTIM" -r 3000 -d "$1" &
+	GEN=$!
+}
+attack_end() {
+	[[ -n $GEN ]] && wait "$GEN"
+	GEN=
+}
+sensor() {	# sensor NAME: a daemon with the test's configuration
+	live_sensor_start "$tmp/$1.jsonl" -c "$tmp/xdpstream.yaml" && wait_until 10 session_up
+}
+
+echo "=== 1. routes within two ticks of the alert, withdrawn at its end"
+sensor a || fail "sensor a: no BGP session"
+attack 6
+if wait_until 10 alert_started "$tmp/a.jsonl"; then
+	t0=$(now)
+	if wait_until 5 both_present; then
+		dt=$(echo "$(now) - $t0" | bc)
+		if (($(echo "$dt <= 2 * $TICK" | bc))); then
+			echo "ok   blackhole and FlowSpec in BIRD ${dt}s after the alert (tick ${TICK}s)"
+		else
+			fail "the routes took ${dt}s after the alert, more than two ticks"
+		fi
+	else
+		fail "BIRD has $(routes) (blackhole, FlowSpec rules), expected 1 2"
+	fi
+else
+	fail "no reflection alert"
+fi
+birdc_ show route table master4 all "$VICTIM/32" >"$tmp/master4.txt"
+birdc_ show route table flowspec4 all >"$tmp/flowspec4.txt"
+grep -q "BGP.community: (65535,666)" "$tmp/master4.txt" ||
+	fail "no blackhole community: $(cat "$tmp/master4.txt")"
+grep -q "flow4 { dst $VICTIM/32; proto 17; sport 53; length 1500; fragment first_fragment; }" \
+	"$tmp/flowspec4.txt" || fail "no FlowSpec rule for the replies: $(cat "$tmp/flowspec4.txt")"
+grep -q "flow4 { dst $VICTIM/32; proto 17; length .*; fragment is_fragment; }" "$tmp/flowspec4.txt" ||
+	fail "no FlowSpec rule for the later fragments: $(cat "$tmp/flowspec4.txt")"
+attack_end
+if wait_until 20 alert_ended "$tmp/a.jsonl"; then
+	t0=$(now)
+	if wait_until 3 none_left; then
+		echo "ok   withdrawn $(echo "$(now) - $t0" | bc)s after the alert ended"
+	else
+		fail "BIRD still has $(routes) after the alert ended"
+	fi
+else
+	fail "the reflection alert did not end"
+fi
+live_sensor_stop || fail "sensor a exited non-zero: $(cat "$tmp/a.jsonl.log")"
+python3 - "$tmp/a.jsonl" <<'EOF' || fail "the mitigation events are not as expected"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+m = [e for e in ev if e["event"]["kind"] == "event"]
+acts = [e["event"]["action"] for e in m]
+want = ["blackhole", "filter", "flowspec", "unfilter", "flowspec_withdraw", "blackhole_withdraw"]
+assert sorted(acts) == sorted(want), acts
+for e in m:
+    x = e["xdpstream"]["mitigation"]
+    assert e["destination"]["ip"] == "198.18.0.10" and x["enforced"], e
+    if e["event"]["action"].startswith(("filter", "unfilter", "flowspec")):
+        assert x["fingerprint"]["match"].startswith("udp first-fragment sport 53 len 1500 or "
+                                                    "udp later-fragment len "), x
+    if e["event"]["action"].startswith("flowspec"):
+        assert len(x["routes"]) == 2 and x["routes"][0].startswith(
+            "flow route { match { destination 198.18.0.10/32; protocol [ =17 ]; "
+            "source-port [ =53 ]; packet-length [ =1500 ]; fragment [ =first-fragment ]; }"), x
+    if e["event"]["action"].startswith("blackhole"):
+        assert x["routes"] == ["route 198.18.0.10/32 next-hop 198.51.100.2 "
+                               "community [ 65535:666 ]"], x
+unf = [e for e in m if e["event"]["action"] == "unfilter"][0]
+assert unf["xdpstream"]["mitigation"]["packets_matched"] > 0
+upd = [e for e in ev if e["event"]["kind"] == "alert" and e["event"]["action"] != "start"]
+assert all("fingerprint" in e["xdpstream"] for e in upd), "alert updates without a fingerprint"
+print("ok   events: " + ", ".join(acts))
+EOF
+python3 tests/tools/check_alerts.py schema/alert.schema.json "$tmp/a.jsonl" --min-alerts 1 ||
+	fail "alerts or events invalid"
+
+echo "=== 2. SIGKILL: BIRD drops the routes; a new daemon leaves nothing stale"
+# Killed once the attack is over and drained, its alert still open (window
+# and cooldown): what it announced and installed is stale from then on.
+sensor b || fail "sensor b: no BGP session"
+attack 3
+wait_until 10 both_present || fail "no routes before the kill: $(routes)"
+attack_end
+sleep $((2 * TICK))
+both_present || fail "the alert should still be open: $(routes)"
+t0=$(now)
+kill -KILL "$LIVE_SENSOR"
+wait "$LIVE_SENSOR" 2>/dev/null
+LIVE_SENSOR=
+if wait_until 3 none_left; then
+	echo "ok   BIRD empty $(echo "$(now) - $t0" | bc)s after SIGKILL"
+else
+	fail "BIRD still has $(routes) after the daemon was killed"
+fi
+[[ $(victims) == 1 ]] || fail "the dead daemon's victims table has $(victims) entries, expected 1"
+sensor c || fail "sensor c: no BGP session"
+sleep $((3 * TICK))
+[[ $(victims) == 0 ]] || fail "the new daemon kept $(victims) victims"
+none_left || fail "the new daemon announced $(routes)"
+"$BIN" status --pin-dir "$XS_LAB_PIN_DIR" --json >"$tmp/status.json" ||
+	fail "status failed"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["fingerprints"] == [], s' \
+	"$tmp/status.json" || fail "status shows fingerprints: $(cat "$tmp/status.json")"
+echo "ok   nothing stale: no victim in the kernel, no route in BIRD, none in status"
+
+echo "=== 3. SIGTERM withdraws; a daemon started during the attack announces again"
+attack 12
+wait_until 10 both_present || fail "no routes in the attack: $(routes)"
+live_sensor_stop || fail "sensor c exited non-zero"
+wait_until 3 none_left || fail "BIRD still has $(routes) after SIGTERM"
+sensor d || fail "sensor d: no BGP session"
+if wait_until 10 both_present; then
+	echo "ok   the attack still on: announced again by the new daemon"
+else
+	fail "the new daemon did not announce the attack still going on: $(routes)"
+fi
+attack_end
+wait_until 20 none_left || fail "BIRD still has $(routes) after the attack"
+live_sensor_stop || fail "sensor d exited non-zero"
+
+if ((fails)); then
+	echo "$fails check(s) failed"
+	exit 1
+fi
+echo "mitigation over BGP: every check passed"
