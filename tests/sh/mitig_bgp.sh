@@ -64,8 +64,13 @@ XS_BGP_LAB_SPEAKER_NS=$XS_LAB_NS_SENSOR scripts/bgp-lab.sh up >/dev/null || {
 	echo "FAIL: cannot start the BGP lab"
 	exit 1
 }
+MPORT=$((20000 + $$ % 20000))
 cat >"$tmp/xdpstream.yaml" <<EOF
 tick_ms: $((TICK * 1000))
+outputs:
+  - type: stdout
+  - type: metrics
+    port: $MPORT
 alerts:
   cooldown_s: 3
 mitigation:
@@ -152,6 +157,17 @@ grep -q "flow4 { dst $VICTIM/32; proto 17; sport 53; length 1500; fragment first
 	"$tmp/flowspec4.txt" || fail "no FlowSpec rule for the replies: $(cat "$tmp/flowspec4.txt")"
 grep -q "flow4 { dst $VICTIM/32; proto 17; length .*; fragment is_fragment; }" "$tmp/flowspec4.txt" ||
 	fail "no FlowSpec rule for the later fragments: $(cat "$tmp/flowspec4.txt")"
+# The same, as the metrics say it (they are a tick late at most).
+sleep $TICK
+scripts/lab.sh exec sensor curl -s "http://127.0.0.1:$MPORT/metrics" >"$tmp/metrics.txt"
+for m in 'xdpstream_bgp_session_up{state="up"} 1' 'xdpstream_bgp_routes{kind="blackhole"} 1' \
+	'xdpstream_bgp_routes{kind="flowspec"} 2' 'xdpstream_fingerprint_victims 1' \
+	'xdpstream_fingerprints_total{event="found"} 1' 'xdpstream_fingerprint_filter_rules 2' \
+	'xdpstream_bgp_refused_total{reason="allowlist"} 0'; do
+	grep -qxF "$m" "$tmp/metrics.txt" || fail "metrics: no line '$m'"
+done
+grep -q '^xdpstream_mitigation_dropped_packets_total{reason="fingerprint"} [1-9]' "$tmp/metrics.txt" ||
+	fail "metrics: nothing dropped by the fingerprint"
 attack_end
 if wait_until 20 alert_ended "$tmp/a.jsonl"; then
 	t0=$(now)

@@ -6,6 +6,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pipeline.h"
+#include "speaker.h"
 
 static void on_alert(void *ctx, const struct xs_alert_out *a)
 {
@@ -120,6 +121,42 @@ void xs_pipeline_free(struct xs_pipeline *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Fingerprints and BGP for the metrics sink. */
+static void mitig_info(struct xs_pipeline *p)
+{
+	struct xs_mitig_info mi = {};
+	struct xs_fpolicy_stats fs;
+	struct xs_bgp_status bs;
+	int i;
+
+	xs_fpolicy_get_stats(p->fpol, &fs);
+	mi.victims = fs.watched;
+	mi.fp_found = fs.found;
+	mi.fp_changed = fs.changed;
+	mi.samples = fs.samples;
+	mi.filter_rules = fs.filters;
+	xs_bgp_get_status(&bs);
+	if (bs.state != XS_BGP_CLOSED) {
+		mi.bgp = 1;
+		mi.bgp_up = bs.state == XS_BGP_UP;
+		mi.bgp_state = xs_bgp_state_names[bs.state];
+		mi.routes_blackhole = bs.active_blackholes;
+		mi.routes_flowspec = bs.active_flowspec;
+		mi.announced = bs.announced;
+		mi.withdrawn = bs.withdrawn;
+		mi.nrefusals = XS_BGP_REF_MAX;
+		for (i = 0; i < XS_BGP_REF_MAX && i < XS_MITIG_REFUSALS; i++) {
+			mi.refusal_names[i] = xs_bgp_refusal_names[i];
+			mi.refused[i] = bs.refused[i];
+		}
+		mi.speaker_errors = bs.speaker_errors;
+		mi.speaker_starts = bs.speaker_starts;
+		mi.session_ups = bs.session_ups;
+		mi.session_downs = bs.session_downs;
+	}
+	xs_output_mitig_info(p->out, &mi);
+}
+
 /* What `status` and `top` read: the tick, its timing, the sinks' health. */
 static void publish(struct xs_pipeline *p, double drained, double started)
 {
@@ -157,9 +194,12 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		xs_mpolicy_tick(p->pol, ts);
 	if (p->fpol)
 		xs_fpolicy_tick(p->fpol, &p->tick, ts);
-	if (p->out && clk)
+	if (p->out && clk) {
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);
+		if (p->fpol)
+			mitig_info(p);
+	}
 	if (p->status)
 		publish(p, drained, started);
 	p->last_tick = drained;
