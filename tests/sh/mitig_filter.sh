@@ -13,7 +13,9 @@
 #   - every benign frame passed (none dropped);
 #   - at least 99% of the attack's frames were dropped, and the kernel's
 #     dropped_fingerprint counter equals exactly the attack frames that did
-#     not pass.
+#     not pass;
+#   - the alert's samples are in a pcap named after its id, within the
+#     configured size, headers only (128 bytes), every packet to the victim.
 # Usage: bash tests/sh/mitig_filter.sh BUILD_DIR
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,6 +49,7 @@ alerts:
   cooldown_s: 5
 mitigation:
   enforce: true
+  fingerprint: {pcap_dir: $tmp/pcap, pcap_max_bytes: 65536}
 rules:
   reflection:
     window_s: 2
@@ -132,6 +135,18 @@ print("ok   %d of %d attack frames dropped (%.2f%%), all %d benign frames passed
       "dropped_fingerprint +%d" % (dropped, attack, 100.0 * dropped / attack, benign, d1 - d0))
 EOF
 rc=$?
+# The alert's samples as a pcap named after it, within its size.
+id=$(grep -m1 '"action":"start"' "$tmp/alerts.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"]["id"])')
+pcap=$tmp/pcap/$id.pcap
+n=$(tcpdump -nr "$pcap" 2>/dev/null | wc -l)
+to=$(tcpdump -nr "$pcap" "dst host $VICTIM" 2>/dev/null | wc -l)
+if [[ ! -f $pcap || $(stat -c %s "$pcap") -gt 65536 || $n -lt 100 || $to != "$n" ]] ||
+	! tcpdump -nr "$pcap" -c 1 2>&1 | grep -q "snapshot length 128"; then
+	echo "FAIL: the alert's pcap: $(ls -l "$tmp/pcap"), $n packets, $to to the victim"
+	rc=1
+else
+	echo "ok   $id.pcap: $n sampled packets, $(stat -c %s "$pcap") bytes"
+fi
 python3 tests/tools/check_alerts.py schema/alert.schema.json "$tmp/alerts.jsonl" --min-alerts 1 ||
 	rc=1
 exit $rc

@@ -6,10 +6,14 @@
  * and a length distribution with outliers; coverage and collateral exact;
  * the text, JSON and FlowSpec forms.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "fingerprint.h"
+#include "fppcap.h"
 #include "names.h"
 #include "speaker.h"
 #include "xs_test.h"
@@ -246,7 +250,59 @@ static void test_forms(void)
 				    "} then { discard; } }");
 }
 
+/* Pcaps: at most max_bytes each, at most max_files of ours (the oldest
+ * go), never another file. */
+static void test_pcaps(void)
+{
+	static const char *const ids[] = { "00000000000000a1", "00000000000000a2",
+					   "00000000000000a3", "00000000000000a4" };
+	char dir[] = "/tmp/xs-fppcap.XXXXXX", path[256];
+	uint8_t pkt[XS_FP_SNAP] = { 0xff };
+	struct xs_fppcap *f;
+	struct stat st;
+	int i, n = 0, ours = 0;
+	struct dirent *de;
+	DIR *d;
+	FILE *keep;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	keep = fopen(path, "w");
+	CU_ASSERT_FATAL(keep != NULL);
+	fclose(keep);
+	for (i = 0; i < 4; i++) {
+		f = xs_fppcap_open(dir, ids[i], 24 + 3 * (16 + XS_FP_SNAP), 3);
+		CU_ASSERT_FATAL(f != NULL);
+		for (n = 0; xs_fppcap_write(f, 1704067200.5 + n, pkt, sizeof(pkt), 1500); n++)
+			;
+		CU_ASSERT_EQUAL(n, 3);
+		xs_fppcap_close(f);
+		snprintf(path, sizeof(path), "%s/%s.pcap", dir, ids[i]);
+		CU_ASSERT_EQUAL(stat(path, &st), 0);
+		CU_ASSERT_EQUAL(st.st_size, 24 + 3 * (16 + XS_FP_SNAP));
+		sleep(i < 3 ? 1 : 0);	/* mtimes apart: the oldest is known */
+	}
+	d = opendir(dir);
+	CU_ASSERT_FATAL(d != NULL);
+	while ((de = readdir(d)))
+		ours += strstr(de->d_name, ".pcap") != NULL;
+	closedir(d);
+	CU_ASSERT_EQUAL(ours, 3);
+	snprintf(path, sizeof(path), "%s/%s.pcap", dir, ids[0]);
+	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);	/* the oldest went */
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);		/* not ours: kept */
+	for (i = 1; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s.pcap", dir, ids[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static const struct xs_test tests[] = {
+	{ "pcaps bounded in size and count", test_pcaps },
 	{ "reflection with fragments: two clauses", test_reflection_fragments },
 	{ "SYN flood beside established traffic", test_syn_flood },
 	{ "a TTL range only where it spares others", test_ttl_where_it_helps },
