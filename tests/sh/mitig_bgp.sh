@@ -18,7 +18,13 @@
 #      knows of no alert);
 #   3. a daemon stopped (SIGTERM) during an attack withdraws everything; a
 #      new one started while the attack goes on announces again once its
-#      alert fires (what is still active comes back, nothing else).
+#      alert fires (what is still active comes back, nothing else);
+#   4. an IPv6 victim: its /128 blackhole (master6) and FlowSpec rules
+#      (flowspec6);
+#   5. enforce: false: BIRD never sees a route, the filter only counts, and
+#      every action is an event with "enforced": false;
+#   6. the speaker's dry run: announcements logged and reported, none sent;
+#   7. an allowlisted victim: blackhole and FlowSpec refused, with the reason.
 # Usage: bash tests/sh/mitig_bgp.sh BUILD_DIR
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -65,7 +71,9 @@ XS_BGP_LAB_SPEAKER_NS=$XS_LAB_NS_SENSOR scripts/bgp-lab.sh up >/dev/null || {
 	exit 1
 }
 MPORT=$((20000 + $$ % 20000))
-cat >"$tmp/xdpstream.yaml" <<EOF
+# config FILE ENFORCE [MITIGATION LINE] [BGP LINE]: the test's configuration.
+config() {
+	cat >"$1" <<EOF
 tick_ms: $((TICK * 1000))
 outputs:
   - type: stdout
@@ -74,18 +82,23 @@ outputs:
 alerts:
   cooldown_s: 3
 mitigation:
-  enforce: true
+  enforce: $2
+  ${3:-allowlist: []}
   bgp:
     local_as: 64513
     local_address: 198.51.100.2
     peer_address: 198.51.100.1
     peer_as: 64512
-    announce_prefixes: [198.18.0.0/15]
+    announce_prefixes: [198.18.0.0/15, "2001:db8:18::/48"]
+    blackhole: {next_hop6: "2001:db8:b6::2"}
+    ${4:-dry_run: false}
 rules:
   reflection:
     window_s: 2
     action: [filter, flowspec, blackhole]
 EOF
+}
+config "$tmp/xdpstream.yaml" true
 
 birdc_() { scripts/bgp-lab.sh birdc "$@" 2>/dev/null; }
 now() { date +%s.%N; }
@@ -118,17 +131,42 @@ victims() {
 	bpftool -j map dump pinned "$XS_LAB_PIN_DIR/xs_victims" 2>/dev/null |
 		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }
-attack() {	# attack SECONDS: dns_reflection in the background
+attack() {	# attack SECONDS [VICTIM]: dns_reflection in the background
 	taskset -c "$LIVE_GEN_CPU" scripts/lab.sh exec attacker "$BIN" gen -i "$XS_LAB_IF_ATTACKER" \
-		-q dns_reflection -t "$VICTIM" -r 3000 -d "$1" &
+		-q dns_reflection -t "${2:-$VICTIM}" -r 3000 -d "$1" &
 	GEN=$!
 }
 attack_end() {
 	[[ -n $GEN ]] && wait "$GEN"
 	GEN=
 }
-sensor() {	# sensor NAME: a daemon with the test's configuration
-	live_sensor_start "$tmp/$1.jsonl" -c "$tmp/xdpstream.yaml" && wait_until 10 session_up
+sensor() {	# sensor NAME [CONFIG]: a daemon with the test's configuration
+	live_sensor_start "$tmp/$1.jsonl" -c "${2:-$tmp/xdpstream.yaml}" && wait_until 10 session_up
+}
+# events FILE: the mitigation events, "action enforced dry_run reason" a line each.
+events() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event"]["kind"] == "event":
+        x = e["xdpstream"]["mitigation"]
+        print(e["event"]["action"], x["enforced"], x.get("dry_run", False), e["event"]["reason"])
+' "$1"
+}
+# quiet_attack NAME: an attack of 3 s; BIRD never shows a route of ours;
+# the alert ends.
+quiet_attack() {
+	local seen=0
+	attack 3
+	while kill -0 "$GEN" 2>/dev/null; do
+		none_left || seen=1
+		sleep 0.1
+	done
+	attack_end
+	wait_until 20 alert_ended "$tmp/$1.jsonl" || fail "$1: the alert did not end"
+	((seen)) && fail "$1: BIRD showed a route"
+	none_left || fail "$1: BIRD has $(routes)"
 }
 
 echo "=== 1. routes within two ticks of the alert, withdrawn at its end"
@@ -252,6 +290,82 @@ fi
 attack_end
 wait_until 20 none_left || fail "BIRD still has $(routes) after the attack"
 live_sensor_stop || fail "sensor d exited non-zero"
+
+echo "=== 4. IPv6: flowspec6 and the /128 blackhole"
+VICTIM6=2001:db8:18::10
+routes6() {
+	local bh=0 fs
+	birdc_ show route table master6 all "$VICTIM6/128" | tr '\n' ' ' |
+		grep -q "$VICTIM6/128 *blackhole .*BGP.community: (65535,666)" && bh=1
+	fs=$(birdc_ show route table flowspec6 | grep -c "flow6 { dst $VICTIM6/128;")
+	echo "$bh $fs"
+}
+both6() { [[ $(routes6) == "1 2" ]]; }
+none6() { [[ $(routes6) == "0 0" ]]; }
+sensor e || fail "sensor e: no BGP session"
+attack 4 "$VICTIM6"
+if wait_until 10 both6; then
+	if birdc_ show route table flowspec6 | grep -q \
+		"flow6 { dst $VICTIM6/128; next header 17; sport 53; length .*; fragment first_fragment; }"; then
+		echo "ok   IPv6: blackhole in master6, FlowSpec in flowspec6"
+	else
+		fail "flowspec6: $(birdc_ show route table flowspec6)"
+	fi
+else
+	fail "IPv6: BIRD has $(routes6)"
+fi
+attack_end
+wait_until 20 none6 || fail "IPv6: BIRD still has $(routes6)"
+live_sensor_stop || fail "sensor e exited non-zero"
+
+echo "=== 5. enforce: false: nothing announced, nothing dropped, all reported"
+config "$tmp/report.yaml" false
+sensor f "$tmp/report.yaml" || fail "sensor f: no BGP session"
+live_stats "$tmp/f0.json"
+quiet_attack f
+live_stats "$tmp/f1.json"
+live_sensor_stop || fail "sensor f exited non-zero"
+events "$tmp/f.jsonl" >"$tmp/f.events"
+for a in blackhole filter flowspec unfilter flowspec_withdraw blackhole_withdraw; do
+	grep -q "^$a False False" "$tmp/f.events" || fail "enforce off: no unenforced $a event"
+done
+grep -q "^[a-z_]* True " "$tmp/f.events" && fail "enforce off: an event says enforced"
+python3 - "$tmp" <<'EOF' || fail "enforce off: the filter dropped, or counted nothing"
+import json, sys
+t = sys.argv[1]
+d = json.load(open(t + "/f1.json"))["counter_dropped_fingerprint"] - \
+    json.load(open(t + "/f0.json"))["counter_dropped_fingerprint"]
+unf = [json.loads(l) for l in open(t + "/f.jsonl") if '"action":"unfilter"' in l][0]
+assert d == 0, d
+assert unf["xdpstream"]["mitigation"]["packets_matched"] > 0, unf
+EOF
+echo "ok   enforce off: routes and filter only reported ($(wc -l <"$tmp/f.events") events)"
+
+echo "=== 6. dry run: the session up, nothing sent"
+config "$tmp/dry.yaml" true "" "dry_run: true"
+sensor g "$tmp/dry.yaml" || fail "sensor g: no BGP session"
+quiet_attack g
+live_sensor_stop || fail "sensor g exited non-zero"
+events "$tmp/g.jsonl" >"$tmp/g.events"
+for a in blackhole flowspec; do
+	grep -q "^$a False True" "$tmp/g.events" || fail "dry run: no $a event marked dry_run"
+done
+grep -q "would announce route $VICTIM/32" "$tmp/g.jsonl.log" || fail "dry run: not logged"
+echo "ok   dry run: announcements checked, logged and reported, none sent"
+
+echo "=== 7. the allowlist: never announced"
+config "$tmp/allow.yaml" true "allowlist: [$VICTIM/32]"
+sensor h "$tmp/allow.yaml" || fail "sensor h: no BGP session"
+quiet_attack h
+live_sensor_stop || fail "sensor h exited non-zero"
+events "$tmp/h.jsonl" >"$tmp/h.events"
+grep -q "^blackhole False False refused: $VICTIM is inside $VICTIM/32 of the allowlist" \
+	"$tmp/h.events" || fail "allowlist: no refused blackhole: $(cat "$tmp/h.events")"
+grep -q "^flowspec False False refused: $VICTIM is inside $VICTIM/32 of the allowlist" \
+	"$tmp/h.events" || fail "allowlist: no refused FlowSpec: $(cat "$tmp/h.events")"
+echo "ok   allowlisted victim: blackhole and FlowSpec refused, and said so"
+python3 tests/tools/check_alerts.py schema/alert.schema.json "$tmp"/[e-h].jsonl >/dev/null ||
+	fail "alerts or events of sections 4-7 invalid"
 
 if ((fails)); then
 	echo "$fails check(s) failed"

@@ -387,6 +387,24 @@ static bool enforce(const struct xs_fpolicy *p)
 	return p->s->mitigation->enforce;
 }
 
+/* The speaker refuses what overlaps the allowlist it was opened with; a
+ * reload may have added to it since: checked here too. */
+static bool allowlisted(const struct xs_fpolicy *p, const struct xs_addr *a, char *why,
+			size_t len)
+{
+	const struct xs_mitig_cfg *m = p->s->mitigation;
+	char s[XS_PREFIX_STRLEN], v[XS_ADDR_STRLEN];
+	int i;
+
+	for (i = 0; i < m->nallow; i++)
+		if (xs_prefix_contains(&m->allow[i], a)) {
+			snprintf(why, len, "refused: %s is inside %s of the allowlist",
+				 xs_addr_str(a, v), xs_prefix_str(&m->allow[i], s));
+			return true;
+		}
+	return false;
+}
+
 static void blackhole(struct xs_fpolicy *p, struct fpa *a, double ts)
 {
 	struct xs_prefix host = { .addr = a->victim, .len = 128 };
@@ -400,6 +418,11 @@ static void blackhole(struct xs_fpolicy *p, struct fpa *a, double ts)
 	e.nroutes = 1;
 	if (!enforce(p) || !p->bgp) {
 		e.reason = !p->bgp ? "alert; BGP is not open" : "alert, enforce mode off";
+		report(p, a, &e, ts);
+		return;
+	}
+	if (allowlisted(p, &a->victim, reason, sizeof(reason))) {
+		e.reason = reason;
 		report(p, a, &e, ts);
 		return;
 	}
@@ -436,6 +459,7 @@ static void flowspec(struct xs_fpolicy *p, struct fpa *a, bool changed, double t
 			.with_fp = true };
 	int ids[XS_FP_CLAUSES] = {}, i, n = 0, refused = 0;
 	char reason[320] = "";
+	bool allowed = !allowlisted(p, &a->victim, reason, sizeof(reason));
 
 	for (i = 0; i < a->fp.n; i++) {
 		struct xs_bgp_match m;
@@ -447,6 +471,10 @@ static void flowspec(struct xs_fpolicy *p, struct fpa *a, bool changed, double t
 		routes[i] = a->routes_fs[i];
 		if (!enforce(p) || !p->bgp)
 			continue;
+		if (!allowed) {
+			refused++;
+			continue;
+		}
 		ids[i] = xs_bgp_announce_flowspec(&m, &act);
 		if (ids[i] < 0) {
 			snprintf(reason, sizeof(reason), "refused: %s", xs_bgp_last_error());
