@@ -34,6 +34,8 @@ struct fpv {
 	struct xs_fp_pkt *ring;
 	uint64_t seq;		/* samples received */
 	uint32_t every;
+	bool counted;		/* last_pkts holds the kernel's count */
+	uint64_t last_pkts;	/* its packets, as of the last tick */
 	struct {
 		bool used;
 		struct xs_fp_rule r;
@@ -672,28 +674,47 @@ static void annotate(void *ctx, const char *id, json_t *x, char *extra, size_t l
 
 /* ---- Each tick ---- */
 
+/* The victim's packets in the tick: the kernel's count of them since the
+ * last tick; in the tick it started being watched, the tick's aggregate
+ * (one pass over the destinations, once). */
+static uint64_t tick_pkts(struct xs_fpolicy *p, struct fpv *v, const struct xs_tick *t)
+{
+	struct xs_vstats vs;
+	uint64_t n = 0;
+	size_t i;
+
+	if (xs_victims_stats(&p->vic, v->slot, &vs))
+		return 0;
+	if (v->counted) {
+		n = vs.pkts[XS_LIM_ALL] - v->last_pkts;
+	} else {
+		for (i = 0; t && i < t->ndst; i++)
+			if (!memcmp(&t->dst[i].addr, &v->addr, sizeof(v->addr))) {
+				n = t->dst[i].v.pkts;
+				break;
+			}
+	}
+	v->counted = true;
+	v->last_pkts = vs.pkts[XS_LIM_ALL];
+	return n;
+}
+
 /* One in `every` of the victim's packets: about half the budget of all
  * CPUs at the last tick's rate, so the budget rarely cuts a tick short. */
 static void rates(struct xs_fpolicy *p, const struct xs_tick *t)
 {
 	uint64_t target = (uint64_t)p->s->mitigation->fp.samples_per_tick * p->ncpus / 2;
-	size_t i;
 	int k;
 
 	if (!target)
 		target = 1;
 	for (k = 0; k < XS_VICTIMS_MAX; k++) {
 		struct fpv *v = &p->v[k];
-		uint64_t pkts = 0, every;
+		uint64_t every;
 
 		if (!v->used)
 			continue;
-		for (i = 0; t && i < t->ndst; i++)
-			if (!memcmp(&t->dst[i].addr, &v->addr, sizeof(v->addr))) {
-				pkts = t->dst[i].v.pkts;
-				break;
-			}
-		every = pkts / target;
+		every = tick_pkts(p, v, t) / target;
 		if (every < 1)
 			every = 1;
 		if (every > UINT32_MAX)
@@ -843,6 +864,9 @@ void xs_fpolicy_free(struct xs_fpolicy *p)
 
 	if (!p)
 		return;
+	/* Alerts still open (an error path): their actions end, unreported
+	 * (the outputs may be closed by now). */
+	p->out = NULL;
 	for (i = 0; p->vic_ok && i < ALERTS_MAX; i++)
 		if (p->a[i].used)
 			finish(p, &p->a[i], p->last_ts ? p->last_ts : xs_wall_s());
