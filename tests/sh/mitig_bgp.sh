@@ -42,20 +42,12 @@ for t in bird birdc exabgp bpftool; do
 		exit 1
 	fi
 done
-export XS_LAB=mgs$$ XS_BGP_LAB=mgr$$
+xs_cleanup_init
+XS_LAB=$(xs_lab_name m) && XS_BGP_LAB=$(xs_lab_name r) && export XS_LAB XS_BGP_LAB
 VICTIM=198.18.0.10
 TICK=1
-tmp=$(mktemp -d /tmp/xs-mitig-bgp.XXXXXX)
+tmp=$(xs_tmpdir xs-mitig-bgp)
 GEN=
-cleanup() {
-	[[ -n $GEN ]] && kill "$GEN" 2>/dev/null && wait "$GEN" 2>/dev/null
-	live_sensor_stop >/dev/null 2>&1
-	scripts/bgp-lab.sh down >/dev/null 2>&1
-	live_down
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 fails=0
 fail() {
 	echo "FAIL: $*"
@@ -66,6 +58,9 @@ live_up || {
 	echo "FAIL: cannot build the lab"
 	exit 1
 }
+# Down before the lab (the registry runs newest first).
+xs_defer env XS_BGP_LAB="$XS_BGP_LAB" XS_BGP_LAB_SPEAKER_NS="$XS_LAB_NS_SENSOR" \
+	"$PWD/scripts/bgp-lab.sh" down
 XS_BGP_LAB_SPEAKER_NS=$XS_LAB_NS_SENSOR scripts/bgp-lab.sh up >/dev/null || {
 	echo "FAIL: cannot start the BGP lab"
 	exit 1
@@ -132,9 +127,9 @@ victims() {
 		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }
 attack() {	# attack SECONDS [VICTIM]: dns_reflection in the background
-	taskset -c "$LIVE_GEN_CPU" scripts/lab.sh exec attacker "$BIN" gen -i "$XS_LAB_IF_ATTACKER" \
-		-q dns_reflection -t "${2:-$VICTIM}" -r 3000 -d "$1" &
-	GEN=$!
+	xs_spawn taskset -c "$LIVE_GEN_CPU" scripts/lab.sh exec attacker "$BIN" gen \
+		-i "$XS_LAB_IF_ATTACKER" -q dns_reflection -t "${2:-$VICTIM}" -r 3000 -d "$1"
+	GEN=$XS_SPAWNED
 }
 attack_end() {
 	[[ -n $GEN ]] && wait "$GEN"

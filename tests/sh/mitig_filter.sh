@@ -27,18 +27,10 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: live tests need root (BPF, network namespaces)"
 	exit 0
 fi
-export XS_LAB=mgf$$
+xs_cleanup_init
+XS_LAB=$(xs_lab_name f) && export XS_LAB
 VICTIM=198.18.0.10
-tmp=$(mktemp -d /tmp/xs-mitig-filter.XXXXXX)
-DUMP=
-cleanup() {
-	[[ -n $DUMP ]] && kill "$DUMP" 2>/dev/null && wait "$DUMP" 2>/dev/null
-	live_sensor_stop >/dev/null 2>&1
-	live_down
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+tmp=$(xs_tmpdir xs-mitig-filter)
 
 live_up || {
 	echo "FAIL: cannot build the lab"
@@ -77,9 +69,9 @@ grep '"action":"filter"' "$tmp/alerts.jsonl" | head -1 |
 	echo "FAIL: synth"
 	exit 1
 }
-scripts/lab.sh exec sensor tcpdump -i "$XS_LAB_IF_SENSOR" -B 65536 -U -w "$tmp/pass.pcap" \
-	2>"$tmp/dump.err" &
-DUMP=$!
+xs_spawn scripts/lab.sh exec sensor tcpdump -i "$XS_LAB_IF_SENSOR" -B 65536 -U \
+	-w "$tmp/pass.pcap" 2>"$tmp/dump.err"
+DUMP=$XS_SPAWNED
 for _ in $(seq 50); do
 	grep -q "listening on" "$tmp/dump.err" && break
 	sleep 0.1
@@ -94,7 +86,6 @@ live_stats "$tmp/after.json"
 sleep 0.5
 kill -INT "$DUMP"
 wait "$DUMP"
-DUMP=
 live_sensor_stop || echo "FAIL: xdpstream run exited non-zero: $(cat "$tmp/alerts.jsonl.log")"
 
 attack_passed=$(tcpdump -nr "$tmp/pass.pcap" "src net 100.64.0.0/16" 2>/dev/null | wc -l)
