@@ -493,6 +493,10 @@ static void test_config_errors(void)
 		  "no.such.property=1: No such configuration property: \"no.such.property\"" },
 		{ "outputs:\n  - type: kafka\n    topic: x\n",
 		  "bad.yaml:2: outputs[0]: missing 'brokers:' (host:port[,host:port...])" },
+		{ "outputs:\n  - type: kafka\n    brokers: 'k:9092'\n    delivery_timeout_ms: 900000\n",
+		  "bad.yaml:4: outputs[0].delivery_timeout_ms: 900000 is out of range (1000..600000)" },
+		{ "outputs:\n  - type: kafka\n    brokers: 'k:9092'\n    transaction_ms: 5\n",
+		  "bad.yaml:4: outputs[0].transaction_ms: 5 is out of range (10..60000)" },
 		{ "outputs:\n  - type: metrics\n    listen: localhost\n",
 		  "bad.yaml:3: outputs[0].listen: expected an IPv4 or IPv6 address (127.0.0.1, "
 		  "0.0.0.0, ::), got 'localhost'" },
