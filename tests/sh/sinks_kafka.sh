@@ -14,18 +14,21 @@
 #     re-send; every tick exactly once too.
 #  4. the broker away at shutdown: the alerts are spooled, reported, and
 #     delivered by the next start.
-#  5. the bug this design exists for, provoked on purpose: the broker paused
-#     (SIGSTOP) mid-transaction with a 1 s delivery timeout, so requests sent
-#     into it time out locally ("possibly persisted") and are written by the
-#     broker when it resumes. The raw log (read_uncommitted) shows those
-#     events twice — written, aborted, sent again — read_committed once.
-#  6. a commit whose answer is lost (a proxy drops EndTxn responses): the
-#     broker committed, the daemon cannot know and stops; the next start
-#     reads the watermark and sends nothing again.
-#  7. a commit that never reaches the broker (EndTxn requests dropped): the
+#  5. the broker paused (SIGSTOP) mid-transaction, 1 s delivery timeout:
+#     requests in flight time out in the producer ("possibly persisted"),
+#     transactions abort, each alert once.
+#  6. the bug this design exists for, made certain: a proxy in front of the
+#     broker (scripts/kafka/faults.py) lets Produce requests through and
+#     drops the answers for 3 s, so messages reported failed are in the
+#     broker's log. The raw log (read_uncommitted) shows alerts sent then
+#     twice — written, aborted, sent again — read_committed once.
+#  7. a commit whose answer is lost (EndTxn answers dropped): the broker
+#     committed, the daemon cannot know and stops; the next start reads the
+#     watermark and sends nothing again.
+#  8. a commit that never reaches the broker (EndTxn requests dropped): the
 #     next start fences the old producer (its transaction is aborted) and
 #     sends the messages again.
-#  8. the daemon killed (SIGKILL) while a re-send from the spool is in doubt
+#  9. the daemon killed (SIGKILL) while a re-send from the spool is in doubt
 #     and was in fact committed: the next start sends nothing twice.
 # Usage: bash tests/sh/sinks_kafka.sh BUILD_DIR
 set -euo pipefail
@@ -39,7 +42,7 @@ port=$((27000 + ($$ % 1000) * 4))
 fport=$((port + 3))
 export XS_KAFKA_DIR=$tmp/broker XS_KAFKA_FAULT_PORT=$fport
 b=127.0.0.1:$port	# straight to the broker (kcat, parts 1-5)
-bf=127.0.0.1:$fport	# through the fault proxy (parts 6-8)
+bf=127.0.0.1:$fport	# through the fault proxy (parts 6-9)
 emit_pid=
 proxy_pid=
 t_start=$SECONDS
@@ -114,6 +117,30 @@ wait_for() {
 
 # spool_records FILE: records (not markers) in a spool file.
 spool_records() { grep -vc '^#' "$1" || true; }
+
+# written_twice RAWFILE PREFIX T0 T1 WHY: in the raw log (read_uncommitted),
+# the alert events PREFIX-* stamped between T0 and T1 (sent then) that were
+# written more than once; fails if there are none.
+written_twice() {
+	python3 - "$@" <<'EOF'
+import collections, datetime, json, sys
+path, prefix, why = sys.argv[1], sys.argv[2] + "-", sys.argv[5]
+t0, t1 = float(sys.argv[3]), float(sys.argv[4])
+seen, when = collections.Counter(), {}
+for line in open(path):
+    head, value = line.rstrip("\n").split("\t", 1)
+    if not head.split(" ", 2)[2].startswith(prefix): continue
+    d = json.loads(value); i = d["event"]["sequence"]
+    seen[i] += 1
+    when[i] = datetime.datetime.strptime(d["@timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+twice = [i for i, c in seen.items() if c > 1]
+inside = sorted(i for i in twice if t0 < when[i] < t1)
+print(f"raw log: {len(twice)} alert events written more than once (aborted, then committed); "
+      f"{len(inside)} of them sent while {why}: {inside[:8]}")
+sys.exit(0 if inside else 1)
+EOF
+}
 
 # --- 1. content, keys, order; aggregates -------------------------------------
 cat >"$tmp/k1.yaml" <<EOF
@@ -254,7 +281,7 @@ consume xdpstream.alerts "$tmp/d.txt"
 check_alerts "$tmp/d.txt" d 30 || fail "alerts spooled at shutdown"
 ok "broker away at shutdown: 30 alerts spooled and reported, delivered once by the next start"
 
-# --- 5. timed out locally, written by the broker (SIGSTOP) --------------------
+# --- 5. the broker hangs (SIGSTOP) mid-transaction ---------------------------
 cat >"$tmp/k5.yaml" <<EOF
 outputs:
   - type: kafka
@@ -270,10 +297,10 @@ EOF
 "$X" emit -c "$tmp/k5.yaml" -n 1000 -r 100 --prefix t -w 60 -v >/dev/null 2>"$tmp/k5.err" &
 emit_pid=$!
 # A transaction begins when the producer is ready; pause one second into it,
-# with alerts going out every 10 ms, resume 5 s later. The signal is sent
-# here rather than by `kafka.sh pause` so that t_paused is within a
-# millisecond of the pause: alerts stamped after it went to a broker that
-# was not reading.
+# with alerts going out every 10 ms, resume 5 s later. The requests sent to
+# the paused broker time out in the producer ("possibly persisted"); whether
+# the broker writes them when it resumes depends on timing (it reads some of
+# what a closed connection left), so part 6 makes that certain.
 wait_for "$tmp/k5.err" "transactions ready" 60
 sleep 1
 broker_pid=$(cat "$XS_KAFKA_DIR/kafka.pid")
@@ -284,40 +311,65 @@ t_resume=$(date +%s.%N)
 kill -CONT "$broker_pid"
 wait "$emit_pid" || { cat "$tmp/k5.err"; fail "emit across the pause exited $?"; }
 emit_pid=
-grep -q "^output kafka: sent 1000 failed 0 " "$tmp/k5.err" || { grep -v librdkafka "$tmp/k5.err"; fail "sink stats after the pause"; }
+grep -q "^output kafka: sent 1000 failed 0 " "$tmp/k5.err" ||
+	{ grep -v librdkafka "$tmp/k5.err"; fail "sink stats after the pause"; }
 grep -q "not delivered: .*(possibly persisted)" "$tmp/k5.err" ||
-	fail "no delivery report said 'possibly persisted': the case was not provoked"
+	fail "no delivery report said 'possibly persisted': no request timed out in flight"
 grep -q "transaction of [0-9]* messages aborted" "$tmp/k5.err" || fail "no transaction aborted"
 consume xdpstream.alerts "$tmp/t.txt"
 check_alerts "$tmp/t.txt" t 1000 || fail "alerts across a paused broker (read_committed)"
 consume xdpstream.alerts "$tmp/traw.txt" read_uncommitted
-python3 - "$tmp/traw.txt" "$t_paused" "$t_resume" <<'EOF' || fail "the broker did not write what timed out"
-import collections, datetime, json, sys
-t0, t1 = float(sys.argv[2]), float(sys.argv[3])
-seen, when = collections.Counter(), {}
-for line in open(sys.argv[1]):
-    head, value = line.rstrip("\n").split("\t", 1)
-    if not head.split(" ", 2)[2].startswith("t-"): continue
-    d = json.loads(value); i = d["event"]["sequence"]
-    seen[i] += 1
-    when[i] = datetime.datetime.strptime(d["@timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=datetime.timezone.utc).timestamp()
-twice = [i for i, c in seen.items() if c > 1]
-paused = sorted(i for i in twice if t0 < when[i] < t1)
-print(f"raw log: {len(twice)} alert events written twice (aborted, then committed); "
-      f"{len(paused)} of them sent while the broker was paused: {paused[:8]}")
-# Sent to a broker that was not reading, reported failed, yet in its log.
-sys.exit(0 if paused else 1)
-EOF
-ok "broker paused mid-transaction: alerts that timed out locally were written by the broker; read_committed sees each once"
+written_twice "$tmp/traw.txt" t "$t_paused" "$t_resume" "the broker was paused" || true
+ok "broker paused mid-transaction: requests timed out in flight, transactions aborted; read_committed sees each alert once"
 
-# --- 6-8: through the fault proxy ---------------------------------------------
+# --- 6-9: through the fault proxy ---------------------------------------------
 echo pass >"$tmp/faults.ctl"
 : >"$tmp/faults.log"
 python3 "$root/scripts/kafka/faults.py" "$fport" $((port + 2)) "$tmp/faults.ctl" "$tmp/faults.log" &
 proxy_pid=$!
 for _ in $(seq 100); do kcat -b "$bf" -L -m 1 >/dev/null 2>&1 && break; sleep 0.1; done
 kcat -b "$bf" -L -m 2 >/dev/null 2>&1 || fail "the fault proxy does not answer"
+
+# --- 6. timed out locally, written by the broker ------------------------------
+# The bug this design exists for, made certain: for 3 s the proxy passes
+# Produce requests to the broker, which writes them, and drops its answers;
+# the requests time out in the producer (1.5 s) and their messages are
+# reported failed although they are in the log.
+cat >"$tmp/k6.yaml" <<EOF
+outputs:
+  - type: kafka
+    brokers: $bf
+    aggregates_topic: ""
+    transactional_id: xs-test-k6
+    delivery_timeout_ms: 1000
+    transaction_ms: 200
+    spool_retry_ms: 500
+    spool: $tmp/k6.spool
+    properties:
+      socket.timeout.ms: "1500"
+EOF
+"$X" emit -c "$tmp/k6.yaml" -n 600 -r 100 --prefix x -w 60 -v >/dev/null 2>"$tmp/k6.err" &
+emit_pid=$!
+wait_for "$tmp/k6.err" "transactions ready" 60
+sleep 1
+t_drop=$(date +%s.%N)
+echo "drop-response 0" >"$tmp/faults.ctl" # API key 0: Produce
+sleep 3
+echo pass >"$tmp/faults.ctl"
+t_pass=$(date +%s.%N)
+wait "$emit_pid" || { cat "$tmp/k6.err"; fail "emit across lost Produce answers exited $?"; }
+emit_pid=
+grep -q "^output kafka: sent 600 failed 0 " "$tmp/k6.err" ||
+	{ grep -v librdkafka "$tmp/k6.err"; fail "sink stats after lost answers"; }
+grep -q "dropped response 0" "$tmp/faults.log" || fail "the proxy dropped no Produce answer"
+grep -q "not delivered: .*(possibly persisted)" "$tmp/k6.err" ||
+	fail "no delivery report said 'possibly persisted'"
+consume xdpstream.alerts "$tmp/x.txt"
+check_alerts "$tmp/x.txt" x 600 || fail "alerts across lost Produce answers (read_committed)"
+consume xdpstream.alerts "$tmp/xraw.txt" read_uncommitted
+written_twice "$tmp/xraw.txt" x "$t_drop" "$t_pass" "their answers were lost" ||
+	fail "the broker did not write what timed out"
+ok "Produce answers lost: alerts reported failed were in the broker's log, aborted and sent again; read_committed sees each once"
 
 # faulty_run NAME PREFIX MODE: 50 alerts through the proxy losing MODE, until
 # shutdown (exit 1: 50 in the spool, with their transaction's marker).
@@ -343,54 +395,54 @@ EOF
 	grep -q "^#txn [1-9][0-9]* [0-9]* 50$" "$tmp/$1.spool" || fail "$1: no marker for the transaction in doubt"
 }
 
-# --- 6. the commit's answer lost: committed, not sent again -------------------
-faulty_run k6 u "drop-response 26"
+# --- 7. the commit's answer lost: committed, not sent again -------------------
+faulty_run k7 u "drop-response 26"
 consume xdpstream.alerts "$tmp/u1.txt"
 check_alerts "$tmp/u1.txt" u 50 || fail "the broker did not commit although its answer was lost"
 echo pass >"$tmp/faults.ctl"
-"$X" emit -c "$tmp/k6.yaml" -n 0 -w 30 >/dev/null 2>"$tmp/k6b.err" || { cat "$tmp/k6b.err"; fail "k6: the next start"; }
-grep -q "50 messages of a transaction in doubt had been committed" "$tmp/k6b.err" ||
-	{ cat "$tmp/k6b.err"; fail "k6: the watermark did not settle the doubt"; }
-[[ $(spool_records "$tmp/k6.spool") == 0 ]] || fail "k6: spool not empty"
+"$X" emit -c "$tmp/k7.yaml" -n 0 -w 30 >/dev/null 2>"$tmp/k7b.err" || { cat "$tmp/k7b.err"; fail "k7: the next start"; }
+grep -q "50 messages of a transaction in doubt had been committed" "$tmp/k7b.err" ||
+	{ cat "$tmp/k7b.err"; fail "k7: the watermark did not settle the doubt"; }
+[[ $(spool_records "$tmp/k7.spool") == 0 ]] || fail "k7: spool not empty"
 consume xdpstream.alerts "$tmp/u2.txt"
 check_alerts "$tmp/u2.txt" u 50 || fail "commit answer lost, then a restart"
 consume xdpstream.alerts "$tmp/uraw.txt" read_uncommitted
-[[ $(count "$tmp/uraw.txt" u) == 50 ]] || fail "k6: something was sent twice ($(count "$tmp/uraw.txt" u) in the raw log)"
+[[ $(count "$tmp/uraw.txt" u) == 50 ]] || fail "k7: something was sent twice ($(count "$tmp/uraw.txt" u) in the raw log)"
 ok "commit answered into the void: the next start reads the watermark, 50 alerts exactly once, none sent twice"
 
-# --- 7. the commit never reached the broker: fenced, aborted, sent again ------
-faulty_run k7 v "drop-request 26"
+# --- 8. the commit never reached the broker: fenced, aborted, sent again ------
+faulty_run k8 v "drop-request 26"
 consume xdpstream.alerts "$tmp/v1.txt"
-[[ $(count "$tmp/v1.txt" v) == 0 ]] || fail "k7: uncommitted alerts visible to read_committed"
+[[ $(count "$tmp/v1.txt" v) == 0 ]] || fail "k8: uncommitted alerts visible to read_committed"
 echo pass >"$tmp/faults.ctl"
-"$X" emit -c "$tmp/k7.yaml" -n 0 -w 30 >/dev/null 2>"$tmp/k7b.err" || { cat "$tmp/k7b.err"; fail "k7: the next start"; }
-[[ $(stat "$tmp/k7b.err" kafka resent) == 50 ]] || { cat "$tmp/k7b.err"; fail "k7: 50 re-sent expected"; }
-! grep -q "had been committed" "$tmp/k7b.err" || fail "k7: took an aborted transaction for committed"
+"$X" emit -c "$tmp/k8.yaml" -n 0 -w 30 >/dev/null 2>"$tmp/k8b.err" || { cat "$tmp/k8b.err"; fail "k8: the next start"; }
+[[ $(stat "$tmp/k8b.err" kafka resent) == 50 ]] || { cat "$tmp/k8b.err"; fail "k8: 50 re-sent expected"; }
+! grep -q "had been committed" "$tmp/k8b.err" || fail "k8: took an aborted transaction for committed"
 consume xdpstream.alerts "$tmp/v2.txt"
 check_alerts "$tmp/v2.txt" v 50 || fail "commit lost on the way, then a restart"
 consume xdpstream.alerts "$tmp/vraw.txt" read_uncommitted
-[[ $(count "$tmp/vraw.txt" v) == 100 ]] || fail "k7: raw log holds $(count "$tmp/vraw.txt" v), expected 50 aborted + 50"
+[[ $(count "$tmp/vraw.txt" v) == 100 ]] || fail "k8: raw log holds $(count "$tmp/vraw.txt" v), expected 50 aborted + 50"
 ok "commit lost on the way: the next start fences the old producer, 50 alerts sent again, exactly once"
 
-# --- 8. killed while a re-send from the spool is in doubt ---------------------
-faulty_run k8 w "drop-request 26"
+# --- 9. killed while a re-send from the spool is in doubt ---------------------
+faulty_run k9 w "drop-request 26"
 echo "drop-response 26" >"$tmp/faults.ctl"
 : >"$tmp/faults.log"
-"$X" emit -c "$tmp/k8.yaml" -n 0 -w 60 >/dev/null 2>"$tmp/k8b.err" &
+"$X" emit -c "$tmp/k9.yaml" -n 0 -w 60 >/dev/null 2>"$tmp/k9b.err" &
 emit_pid=$!
 wait_for "$tmp/faults.log" "dropped response 26" 60
 kill -KILL "$emit_pid"
 { wait "$emit_pid" || true; } 2>/dev/null # no "Killed" notice from bash
 emit_pid=
-[[ $(spool_records "$tmp/k8.spool") == 50 ]] || fail "k8: the killed re-send left $(spool_records "$tmp/k8.spool") records"
+[[ $(spool_records "$tmp/k9.spool") == 50 ]] || fail "k9: the killed re-send left $(spool_records "$tmp/k9.spool") records"
 echo pass >"$tmp/faults.ctl"
-"$X" emit -c "$tmp/k8.yaml" -n 0 -w 30 >/dev/null 2>"$tmp/k8c.err" || { cat "$tmp/k8c.err"; fail "k8: the next start"; }
-grep -q "50 messages of a transaction in doubt had been committed" "$tmp/k8c.err" ||
-	{ cat "$tmp/k8c.err"; fail "k8: the watermark did not settle the killed re-send"; }
-[[ $(spool_records "$tmp/k8.spool") == 0 ]] || fail "k8: spool not empty"
+"$X" emit -c "$tmp/k9.yaml" -n 0 -w 30 >/dev/null 2>"$tmp/k9c.err" || { cat "$tmp/k9c.err"; fail "k9: the next start"; }
+grep -q "50 messages of a transaction in doubt had been committed" "$tmp/k9c.err" ||
+	{ cat "$tmp/k9c.err"; fail "k9: the watermark did not settle the killed re-send"; }
+[[ $(spool_records "$tmp/k9.spool") == 0 ]] || fail "k9: spool not empty"
 consume xdpstream.alerts "$tmp/w.txt"
 check_alerts "$tmp/w.txt" w 50 || fail "re-send killed in doubt, then a restart"
 consume xdpstream.alerts "$tmp/wraw.txt" read_uncommitted
-[[ $(count "$tmp/wraw.txt" w) == 100 ]] || fail "k8: raw log holds $(count "$tmp/wraw.txt" w), expected 50 aborted + 50"
+[[ $(count "$tmp/wraw.txt" w) == 100 ]] || fail "k9: raw log holds $(count "$tmp/wraw.txt" w), expected 50 aborted + 50"
 ok "killed during a re-send in doubt: the next start sends nothing twice; 50 alerts exactly once"
-echo "sinks_kafka: 8 passed, 0 failed ($((SECONDS - t_start)) s)"
+echo "sinks_kafka: 9 passed, 0 failed ($((SECONDS - t_start)) s)"

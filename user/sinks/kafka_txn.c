@@ -390,6 +390,10 @@ void kt_free(struct kt_worker *w)
 {
 	if (!w->started)
 		return;
+	/* A job handed over as the thread was told to stop never ran. */
+	if (w->parts)
+		rd_kafka_topic_partition_list_destroy(w->parts);
+	w->parts = NULL;
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	close(w->efd);
