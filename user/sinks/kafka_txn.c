@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,7 @@ static void *worker_main(void *arg)
 
 int kt_start(struct kt_worker *w, rd_kafka_t *rk, rd_kafka_conf_t *conf, const char *group)
 {
+	sigset_t all, old;
 	int err;
 
 	w->rk = rk;
@@ -316,7 +318,12 @@ int kt_start(struct kt_worker *w, rd_kafka_t *rk, rd_kafka_conf_t *conf, const c
 		return -errno;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	/* Signals are the loop's (signalfd): the thread blocks them all, or a
+	 * SIGTERM meant for the loop could end the process on this thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&w->th, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		close(w->efd);
 		w->efd = -1;
