@@ -285,21 +285,24 @@ static void test_spool(void)
 	xs_spool_close(&sp);
 
 	/* Markers: records in a transaction in doubt, numbered in seq order
-	 * from the marker's txseq; a later marker wins; txseq 0 cancels; a
-	 * rewrite drops them all. The spool holds 5, 9, 11 here, and opening
+	 * from the marker's txseq by its owner; a later marker wins; txseq 0
+	 * cancels; a rewrite drops them all. The spool holds 5, 9, 11 here, and opening
 	 * it cut the torn line off: what is appended now is a line of its own
 	 * (glued to the torn one, it would be read as a 4th record). */
 	CU_ASSERT_EQUAL_FATAL(xs_spool_open(&sp, path, 1 << 20), 0);
 	CU_ASSERT_EQUAL(sp.marks, 0);
-	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 9, 2, 100), 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 9, 2, 100, 0xa1), 0);
 	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 3);
 	CU_ASSERT_EQUAL(r[0].txseq, 0);
+	CU_ASSERT_EQUAL(r[0].txowner, 0);
 	CU_ASSERT_EQUAL(r[1].txseq, 100);
+	CU_ASSERT_EQUAL(r[1].txowner, 0xa1);
 	CU_ASSERT_EQUAL(r[2].txseq, 101);
 	xs_spool_free_recs(r, n);
-	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 5, 2, 200), 0);	/* 5 and 9 again */
-	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 11, 1, 0), 0);	/* 11 settled */
+	/* 5 and 9 again, by another owner; 11 settled. */
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 5, 2, 200, 0xfedcba9876543210ULL), 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 11, 1, 0, 0), 0);
 	CU_ASSERT_EQUAL(sp.marks, 3);
 	CU_ASSERT_EQUAL(sp.count, 3);
 	xs_spool_close(&sp);
@@ -311,11 +314,13 @@ static void test_spool(void)
 	CU_ASSERT_EQUAL_FATAL(n, 3);
 	CU_ASSERT_EQUAL(r[0].txseq, 200);
 	CU_ASSERT_EQUAL(r[1].txseq, 201);
+	CU_ASSERT_EQUAL(r[1].txowner, 0xfedcba9876543210ULL);
 	CU_ASSERT_EQUAL(r[2].txseq, 0);
+	CU_ASSERT_EQUAL(r[2].txowner, 0);
 	xs_spool_free_recs(r, n);
 	/* A marker whose records are not there yet (written first) covers
 	 * those appended after it. */
-	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 12, 2, 300), 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 12, 2, 300, 0xa1), 0);
 	CU_ASSERT_EQUAL(xs_spool_append(&sp, 12, "t.a", "k12", "{}", 2), 0);
 	CU_ASSERT_EQUAL(xs_spool_append(&sp, 13, "t.a", "k13", "{}", 2), 0);
 	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);

@@ -21,7 +21,10 @@
  * are produced into transactions, "txseq"). A new producer's
  * init_transactions() completes or aborts what its predecessor left open
  * (fencing it); then the group's committed offset tells exactly which
- * messages in doubt were committed: those numbered below it.
+ * messages in doubt were committed: those numbered below it. The offset's
+ * metadata signs it with the producer run that numbered them (a random
+ * nonce): numbers of another run with our id (a configuration error) do
+ * not compare, and what is in doubt is then sent again rather than lost.
  *
  * Messages in a transaction in doubt stay in memory, or, at shutdown and
  * when the doubt lasts longer than delivery_timeout_ms, go to the spool
@@ -43,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <librdkafka/rdkafka.h>
 
@@ -129,6 +133,8 @@ struct kafka_sink {
 	double last_err_log;
 	char last_fatal[256];
 	bool abort_warned;
+	bool foreign;	/* a watermark of another producer was met */
+	uint64_t nonce; /* this producer's signature on its watermarks */
 };
 
 static const char *const protocols[] = {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl", NULL};
@@ -463,7 +469,7 @@ static void spill(struct kafka_sink *p, double now, const char *why)
 		 * without (a crash between two writes must not make one look
 		 * never sent). */
 		first = p->next_ord;
-		err = xs_spool_mark(&p->spool, first, p->txn.n, p->txn.head->txseq);
+		err = xs_spool_mark(&p->spool, first, p->txn.n, p->txn.head->txseq, p->nonce);
 		for (m = p->txn.head; m && !err; m = m->next)
 			if (!(err = spool_put(p, m)))
 				n++;
@@ -472,7 +478,7 @@ static void spill(struct kafka_sink *p, double now, const char *why)
 			 * are not in doubt. The transaction stays in memory (and
 			 * a restart before it is settled loses it). */
 			if (n < p->txn.n)
-				xs_spool_mark(&p->spool, first + n, p->txn.n - n, 0);
+				xs_spool_mark(&p->spool, first + n, p->txn.n - n, 0, 0);
 			xs_warn("output %s: cannot spool a transaction in doubt: %s", p->s->name,
 				strerror(-err));
 		} else {
@@ -515,11 +521,23 @@ static void submit(struct kafka_sink *p, enum kt_job job, enum phase ph,
 	kt_submit(&p->w, job, parts);
 }
 
-/* Adds (topic, 0) to parts unless there. */
-static void add_topic(rd_kafka_topic_partition_list_t *parts, const char *topic, int64_t offset)
+/* Adds (topic, 0) to parts unless there, with offset and, if owner, the
+ * owner as its metadata (16 hex digits). */
+static void add_topic(rd_kafka_topic_partition_list_t *parts, const char *topic, int64_t offset,
+		      uint64_t owner)
 {
-	if (topic[0] && !rd_kafka_topic_partition_list_find(parts, topic, 0))
-		rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = offset;
+	rd_kafka_topic_partition_t *tp;
+	char hex[17];
+
+	if (!topic[0] || rd_kafka_topic_partition_list_find(parts, topic, 0))
+		return;
+	tp = rd_kafka_topic_partition_list_add(parts, topic, 0);
+	tp->offset = offset;
+	if (owner) {
+		snprintf(hex, sizeof(hex), "%016" PRIx64, owner);
+		tp->metadata = strdup(hex);
+		tp->metadata_size = tp->metadata ? 16 : 0;
+	}
 }
 
 /* producev() refused; true if the message can go later (not its fault). */
@@ -609,7 +627,7 @@ static void maybe_commit(struct kafka_sink *p, double now)
 	 * refused), and a message in doubt is compared with its topic's. */
 	offs = rd_kafka_topic_partition_list_new(2);
 	for (m = p->txn.head; m; m = m->next)
-		add_topic(offs, m->topic, (int64_t)p->txn_offset);
+		add_topic(offs, m->topic, (int64_t)p->txn_offset, p->nonce);
 	submit(p, KT_COMMIT, PH_COMMIT, offs);
 }
 
@@ -717,7 +735,7 @@ static void txn_failed(struct kafka_sink *p, double now, const char *why)
 		 * what the brokers refused for good leaves it. */
 		ords = txn_ords(p, &n, false);
 		if (ords && n)
-			xs_spool_mark(&p->spool, ords[0], n, 0);
+			xs_spool_mark(&p->spool, ords[0], n, 0, 0);
 		free(ords);
 		ords = txn_ords(p, &n, true);
 		if (ords && n)
@@ -745,15 +763,34 @@ static void txn_failed(struct kafka_sink *p, double now, const char *why)
 	p->txn_from_spool = p->txn_spilled = p->txn_doubt = false;
 }
 
-/* The watermark of topic: from wms (partition 0) if given, else wm. */
-static uint64_t wm_of(const rd_kafka_topic_partition_list_t *wms, uint64_t wm, const char *topic)
+/* Was the message numbered txseq by owner, of topic, committed? The
+ * watermarks say (those read, wms, or else ours, wm): if the last commit
+ * was the owner's, it was iff its number is below. If another producer
+ * committed since (one more with our transactional id: a configuration
+ * error), the numbers do not compare: not committed, sent again (it may
+ * arrive twice, but is not lost). */
+static bool committed(struct kafka_sink *p, const rd_kafka_topic_partition_list_t *wms, uint64_t wm,
+		      const char *topic, uint64_t txseq, uint64_t owner)
 {
 	const rd_kafka_topic_partition_t *tp;
+	uint64_t by = p->nonce;
 
-	if (!wms)
-		return wm;
-	tp = rd_kafka_topic_partition_list_find(wms, topic, 0);
-	return tp && tp->offset > 0 ? (uint64_t)tp->offset : 0;
+	if (!txseq)
+		return false;
+	if (wms) {
+		tp = rd_kafka_topic_partition_list_find(wms, topic, 0);
+		if (!tp || tp->offset <= 0)
+			return false;
+		wm = (uint64_t)tp->offset;
+		by = tp->metadata && tp->metadata_size == 16
+			 ? strtoull(strndupa(tp->metadata, 16), NULL, 16)
+			 : 0;
+	}
+	if (by != owner) {
+		p->foreign = true;
+		return false;
+	}
+	return txseq < wm;
 }
 
 /* The watermarks are known (those read, wms, or the last commit's, wm):
@@ -773,7 +810,7 @@ static void settle(struct kafka_sink *p, const rd_kafka_topic_partition_list_t *
 	if (p->txn.n && p->txn_doubt && !p->txn_spilled && !p->txn_from_spool) {
 		for (m = p->txn.head; m; m = next) {
 			next = m->next;
-			if (m->txseq && m->txseq < wm_of(wms, wm, m->topic)) {
+			if (committed(p, wms, wm, m->topic, m->txseq, p->nonce)) {
 				s->st.sent++;
 				ncommitted++;
 				kmsg_free(m);
@@ -794,7 +831,7 @@ static void settle(struct kafka_sink *p, const rd_kafka_topic_partition_list_t *
 	if (p->spool_on && p->spool.marks && !xs_spool_load(&p->spool, &r, &n)) {
 		done = calloc(n + 1, sizeof(*done));
 		for (i = 0; done && i < n; i++)
-			if (r[i].txseq && r[i].txseq < wm_of(wms, wm, r[i].topic))
+			if (committed(p, wms, wm, r[i].topic, r[i].txseq, r[i].txowner))
 				done[nd++] = r[i].seq;
 		/* The others were not committed: cancel their markers, run by
 		 * run, before anything is dropped (done[] is in seq order). */
@@ -806,7 +843,7 @@ static void settle(struct kafka_sink *p, const rd_kafka_topic_partition_list_t *
 			}
 			for (j = i; j < n && !(k < nd && done[k] == r[j].seq); j++)
 				;
-			xs_spool_mark(&p->spool, r[i].seq, j - i, 0);
+			xs_spool_mark(&p->spool, r[i].seq, j - i, 0, 0);
 		}
 		xs_spool_sync(&p->spool);
 		if (done) {
@@ -822,6 +859,12 @@ static void settle(struct kafka_sink *p, const rd_kafka_topic_partition_list_t *
 		xs_info("output %s: %" PRIu64 " messages of a transaction in doubt had been "
 			"committed: not sent again",
 			s->name, ncommitted);
+	if (p->foreign)
+		xs_err("output %s: another producer with transactional.id %s committed since "
+		       "messages here were in doubt (two sensors or outputs with one id?): they "
+		       "are sent again and may arrive twice",
+		       s->name, p->txn_id);
+	p->foreign = false;
 	if (p->spooling && p->spool_on && !p->spool.count && !p->pending.n) {
 		p->spooling = false;
 		xs_info("output %s: spool empty, producing directly again", s->name);
@@ -854,7 +897,7 @@ static void start_resend(struct kafka_sink *p, double now)
 		bytes += r[k++].len;
 	/* Marked before anything leaves: if the commit's answer is lost and
 	 * the daemon ends, the next start knows what to compare. */
-	if (xs_spool_mark(&p->spool, r[0].seq, k, base)) {
+	if (xs_spool_mark(&p->spool, r[0].seq, k, base, p->nonce)) {
 		xs_spool_free_recs(r, n);
 		p->retry_at = now + p->spool_retry_ms / 1000.0;
 		return;
@@ -885,7 +928,7 @@ static void start_resend(struct kafka_sink *p, double now)
 	p->next_seq = base + k;
 	if (i < k) {
 		/* The rest did not go out: not in doubt. */
-		xs_spool_mark(&p->spool, r[i].seq, k - i, 0);
+		xs_spool_mark(&p->spool, r[i].seq, k - i, 0, 0);
 		xs_spool_sync(&p->spool);
 	}
 	if (nrej)
@@ -1100,13 +1143,13 @@ static rd_kafka_topic_partition_list_t *watermark_parts(struct kafka_sink *p)
 	struct kmsg *m;
 	size_t n = 0, i;
 
-	add_topic(parts, p->topic, 0);
-	add_topic(parts, p->agg_topic, 0);
+	add_topic(parts, p->topic, 0, 0);
+	add_topic(parts, p->agg_topic, 0, 0);
 	for (m = p->txn.head; m; m = m->next)
-		add_topic(parts, m->topic, 0);
+		add_topic(parts, m->topic, 0, 0);
 	if (p->spool_on && p->spool.count && !xs_spool_load(&p->spool, &r, &n)) {
 		for (i = 0; i < n; i++)
-			add_topic(parts, r[i].topic, 0);
+			add_topic(parts, r[i].topic, 0, 0);
 		xs_spool_free_recs(r, n);
 	}
 	return parts;
@@ -1140,6 +1183,10 @@ static int kf_open(struct xs_sink *s)
 			p->retry_at = 0;
 		}
 	}
+	/* Signs this run's watermarks and markers (never 0: none). */
+	while (!p->nonce)
+		if (getrandom(&p->nonce, sizeof(p->nonce), 0) != sizeof(p->nonce))
+			p->nonce = (uint64_t)xs_mono_ns() ^ ((uint64_t)getpid() << 32);
 	copy = rd_kafka_conf_dup(p->conf);
 	p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, p->conf, err, sizeof(err));
 	if (!p->rk) {

@@ -31,17 +31,18 @@ static int parse_line(char *line, size_t len, struct xs_spool_rec *r)
 }
 
 struct mark {
-	uint64_t txseq, first, count;
+	uint64_t txseq, first, count, owner;
 };
 
 static int parse_mark(const char *line, struct mark *m)
 {
-	unsigned long long t, f, c;
+	unsigned long long t, f, c, o = 0;
 	char end;
+	int n = sscanf(line, "#txn %llu %llu %llu %llx%c", &t, &f, &c, &o, &end);
 
-	if (sscanf(line, "#txn %llu %llu %llu%c", &t, &f, &c, &end) != 3 || !c)
+	if ((n != 3 && n != 4) || !c)
 		return -1;
-	*m = (struct mark){ t, f, c };
+	*m = (struct mark){ t, f, c, o };
 	return 0;
 }
 
@@ -73,7 +74,7 @@ static int scan(const char *path, int (*fn)(void *ctx, struct xs_spool_rec *r),
 				break;
 			continue;
 		}
-		r.txseq = 0;
+		r.txseq = r.txowner = 0;
 		if (parse_line(line, n, &r))
 			continue;
 		err = fn(ctx, &r);
@@ -215,15 +216,17 @@ int xs_spool_append(struct xs_spool *sp, uint64_t seq, const char *topic, const 
 	return 0;
 }
 
-int xs_spool_mark(struct xs_spool *sp, uint64_t first, uint64_t count, uint64_t txseq)
+int xs_spool_mark(struct xs_spool *sp, uint64_t first, uint64_t count, uint64_t txseq,
+		  uint64_t owner)
 {
-	char line[96];
+	char line[128];
 	int len;
 
 	if (sp->fd < 0)
 		return -EBADF;
-	len = snprintf(line, sizeof(line), "#txn %llu %llu %llu\n", (unsigned long long)txseq,
-		       (unsigned long long)first, (unsigned long long)count);
+	len = snprintf(line, sizeof(line), "#txn %llu %llu %llu %016llx\n",
+		       (unsigned long long)txseq, (unsigned long long)first,
+		       (unsigned long long)count, (unsigned long long)owner);
 	if (write(sp->fd, line, len) != len)
 		return -EIO;
 	sp->dirty = 1;
@@ -272,7 +275,7 @@ static int load_one(void *ctx, struct xs_spool_rec *r)
 	}
 	d = &c->recs[c->n];
 	d->seq = r->seq;
-	d->txseq = 0;
+	d->txseq = d->txowner = 0;
 	d->len = r->len;
 	d->topic = strdup(r->topic);
 	d->key = strdup(r->key);
@@ -329,8 +332,10 @@ int xs_spool_load(struct xs_spool *sp, struct xs_spool_rec **recs, size_t *n)
 	/* In file order: a later marker over the same records wins. */
 	for (i = 0; i < c.nmarks; i++) {
 		at = find_seq(c.recs, c.n, c.marks[i].first);
-		for (j = 0; at + j < c.n && j < c.marks[i].count; j++)
+		for (j = 0; at + j < c.n && j < c.marks[i].count; j++) {
 			c.recs[at + j].txseq = c.marks[i].txseq ? c.marks[i].txseq + j : 0;
+			c.recs[at + j].txowner = c.marks[i].txseq ? c.marks[i].owner : 0;
+		}
 	}
 	free(c.marks);
 	*recs = c.recs;

@@ -7,10 +7,11 @@
  * a crash leaves either the old or the new spool, never half of one).
  * Payloads are single-line JSON; the key and topic never hold a tab.
  *
- * A marker line "#txn TXSEQ FIRST COUNT" says that the COUNT records from
- * SEQ FIRST on (in SEQ order) went out in a Kafka transaction whose outcome
- * is not known yet, numbered TXSEQ, TXSEQ+1, ... in it (kafka.c commits
- * the number after its last message with the transaction, and compares).
+ * A marker line "#txn TXSEQ FIRST COUNT OWNER" says that the COUNT records
+ * from SEQ FIRST on (in SEQ order) went out in a Kafka transaction whose
+ * outcome is not known yet, numbered TXSEQ, TXSEQ+1, ... in it by the
+ * producer OWNER (hex; kafka.c commits the number after its last message
+ * with the transaction, signed by the owner, and compares).
  * TXSEQ 0 cancels: those records are not in doubt any more. A later marker
  * over the same records wins; a rewrite drops every marker.
  */
@@ -23,6 +24,7 @@
 struct xs_spool_rec {
 	uint64_t seq;
 	uint64_t txseq;		/* from a marker; 0 = not in a transaction in doubt */
+	uint64_t txowner;	/* the marker's owner: who numbered it */
 	char *topic;
 	char *key;		/* "" for none */
 	char *payload;
@@ -51,7 +53,8 @@ void xs_spool_sync(struct xs_spool *sp);
 /* Appends a marker: records first.. (count of them, in seq order) are in a
  * transaction in doubt as txseq, txseq+1, ..., or (txseq 0) no longer in
  * doubt. Durable after xs_spool_sync. */
-int xs_spool_mark(struct xs_spool *sp, uint64_t first, uint64_t count, uint64_t txseq);
+int xs_spool_mark(struct xs_spool *sp, uint64_t first, uint64_t count, uint64_t txseq,
+		  uint64_t owner);
 /* Every record, sorted by seq, with txseq from the markers (*recs malloc'ed;
  * free with xs_spool_free_recs). */
 int xs_spool_load(struct xs_spool *sp, struct xs_spool_rec **recs, size_t *n);
