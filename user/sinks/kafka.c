@@ -787,7 +787,11 @@ static bool committed(struct kafka_sink *p, const rd_kafka_topic_partition_list_
 			 : 0;
 	}
 	if (by != owner) {
-		p->foreign = true;
+		/* A later run of ours numbers from the watermark it found, so
+		 * its watermark is never above our numbers unless another
+		 * producer was numbering at the same time: say so. */
+		if (txseq < wm)
+			p->foreign = true;
 		return false;
 	}
 	return txseq < wm;
