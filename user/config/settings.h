@@ -30,6 +30,7 @@ struct xs_limits {
 	uint32_t services;	/* (destination, service): distinct sources, baselines */
 	uint32_t connections;	/* (source, service) with repeated connections */
 	uint32_t alerts;	/* alerts open at once */
+	uint32_t prefixes;	/* victim prefixes (/24, /64) with windows (carpet bombing) */
 };
 
 struct xs_alert_cfg {

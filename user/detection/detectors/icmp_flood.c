@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * icmp_flood: ICMP packets/s or bits/s to one destination over the
- * thresholds across the window.
+ * thresholds across the window, or in a burst (flood_common.h).
  */
 #include "flood_common.h"
 #include "names.h"
@@ -22,7 +22,7 @@ static void eval(struct xs_det_ctx *c)
 			continue;
 		xs_det_dst_sum(c, d, n, &s);
 		xs_flood_check(c, d, victim, &p->icmp, XS_R_ICMP_FLOOD,
-			       xs_addr_is_v4(victim) ? 1 : 58, s.icmp, s.icmp_bytes, &s, n);
+			       xs_addr_is_v4(victim) ? 1 : 58, s.icmp, s.icmp_bytes, &s, n, XS_B_ICMP);
 	}
 }
 

@@ -20,7 +20,8 @@
 
 #define FLOODS                                                                                 \
 	((1u << XS_R_SYN_FLOOD) | (1u << XS_R_UDP_FLOOD) | (1u << XS_R_ICMP_FLOOD) |            \
-	 (1u << XS_R_VOLUMETRIC) | (1u << XS_R_REFLECTION))
+	 (1u << XS_R_VOLUMETRIC) | (1u << XS_R_REFLECTION) | (1u << XS_R_SYNACK_FLOOD) |       \
+	 (1u << XS_R_ACK_FLOOD))
 
 static double sd(const struct xs_ewma *e)
 {
