@@ -32,8 +32,9 @@
 /* Sub-tick slices: each tick is cut into XS_SLICES slices (userspace
  * advances xs_runtime.slice), and each destination counts its packets per
  * slice and per burst kind, so that a flood lasting a fraction of a tick
- * is seen at its own rate instead of diluted over the tick. */
-#define XS_SLICES 8
+ * is seen at its own rate instead of diluted over the tick (the engine
+ * measures rates over two adjacent slices, sliding by one). */
+#define XS_SLICES 16
 enum xs_burst_kind {
 	XS_B_SYN = 0,		/* TCP SYN without ACK */
 	XS_B_UDP,		/* UDP, and non-first fragments (which mostly carry UDP) */
@@ -156,7 +157,8 @@ struct xs_dst {
 	__u16 uport;		/* majority UDP source port (Boyer-Moore), host order */
 	__u16 pad2;
 	__u8 hll_ack[XS_HLL_REGS];	/* distinct sources of TCP segments with ACK or RST */
-	__u16 burst[XS_SLICES * XS_B_MAX];	/* packets per slice and kind, saturating */
+	__u16 burst[XS_SLICES * XS_B_MAX];	/* packets per slice and kind, saturating:
+						 * two cache lines */
 };
 _Static_assert(sizeof(struct xs_dst) ==
 		       14 * 8 + 8 + 2 * XS_HLL_REGS + 4 * 8 + XS_HLL_REGS + 2 * XS_SLICES * XS_B_MAX,

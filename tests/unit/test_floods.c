@@ -433,9 +433,9 @@ static void test_syn_burst(void)
 	syn_burst_case(1000, 1);
 }
 
-/* Slices measure real time: without slices nothing is a burst; a slice
- * cut short (a late timer) never counts as shorter than a nominal slice;
- * a long one (a late tick) counts as long as it was. */
+/* Slices measure real time: without slices nothing is a burst; a window
+ * cut short (a late timer) never counts as shorter than a nominal one
+ * (125 ms); a long slice (a late tick) counts as long as it was. */
 static void slice_len_case(float len, uint32_t n, int want)
 {
 	struct xs_dh *h = init(NULL);
@@ -455,9 +455,47 @@ static void slice_len_case(float len, uint32_t n, int want)
 static void test_slice_lengths(void)
 {
 	slice_len_case(0, 60000, 0);		/* no slices: 20,000/s over 3 s */
-	slice_len_case(0.05f, 6000, 0);		/* 48,000/s over a nominal slice */
+	slice_len_case(0.05f, 6000, 0);		/* 48,000/s over a nominal window */
 	slice_len_case(0.25f, 12499, 0);	/* 49,996/s */
 	slice_len_case(0.25f, 12500, 1);	/* 50,000/s */
+}
+
+/* A burst that straddles two slices, or two ticks, is seen whole: rates
+ * are measured over two adjacent slices (125 ms), sliding by one, and the
+ * last slice of a tick pairs with the first of the next. 6,250 UDP
+ * packets in all: 50,000/s. */
+static void straddle_case(bool across_ticks, uint32_t n, int want)
+{
+	struct xs_dh *h = init(NULL);
+	struct xs_dst *d;
+	int t;
+
+	xs_dh_slices(h, true);
+	for (t = 0; t < 2; t++) {
+		uint32_t part = t ? n - n / 2 : n / 2;
+
+		d = xs_dh_dst(h, "192.0.2.25");
+		d->pkts = d->udp = across_ticks ? part : (t ? 0 : n);
+		xs_dh_hll(d->hll_src, 1, 1);
+		if (across_ticks) {
+			d->burst[(t ? 0 : XS_SLICES - 1) * XS_B_MAX + XS_B_UDP] = (uint16_t)part;
+		} else if (!t) {
+			d->burst[5 * XS_B_MAX + XS_B_UDP] = (uint16_t)(n / 2);
+			d->burst[6 * XS_B_MAX + XS_B_UDP] = (uint16_t)(n - n / 2);
+		}
+		xs_dh_tick(h);
+	}
+	xs_dh_free(h);
+	CU_ASSERT_EQUAL(xs_dh_count(h, "udp_flood", "start"), want);
+	CU_ASSERT_EQUAL(xs_dh_count(h, NULL, "start"), want);
+}
+
+static void test_burst_straddles(void)
+{
+	straddle_case(false, 6249, 0);
+	straddle_case(false, 6250, 1);
+	straddle_case(true, 6249, 0);
+	straddle_case(true, 6250, 1);
 }
 
 /* ICMP and volume have bursts too; the kind is the rule's. */
@@ -733,6 +771,7 @@ static const struct xs_test tests[] = {
 	{ "bursts: UDP", test_udp_burst },
 	{ "bursts: SYN, the slice's packets", test_syn_burst },
 	{ "bursts: slice lengths", test_slice_lengths },
+	{ "bursts: across slices and ticks", test_burst_straddles },
 	{ "bursts: ICMP and volume", test_other_bursts },
 	{ "reflection: any source port", test_reflection_any_port },
 	{ "reflection: a burst from one port", test_reflection_burst },

@@ -562,7 +562,7 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 		xs_dslot_fold(s, &a->v);
 		for (j = 0; j < XS_SLICES * XS_B_MAX; j++)
 			slices[j] = a->v.burst[j];
-		xs_dslot_bursts(s, slices, t->slice_s, e->tick_s / XS_SLICES);
+		xs_dslot_bursts(s, slices, t->slice_s, e->tick_s, &d->carry, e->now);
 		/* The victim's answers: SYN-ACKs it sent, seen as a source; and
 		 * whether its own traffic is seen at all (a mirror port). */
 		src = xs_det_tick_src(&c, &a->addr);
@@ -971,29 +971,42 @@ void xs_dslot_fold(struct xs_dslot *s, const struct xs_dst *v)
 }
 
 void xs_dslot_bursts(struct xs_dslot *s, const uint32_t *slices, const float *slice_s,
-		     double min_len)
+		     double tick_s, struct xs_bcarry *carry, uint32_t now)
 {
+	double min_len = tick_s / XS_SLICES * XS_BURST_SLICES, prev_len = 0;
+	uint32_t prev[XS_B_MAX] = {};
 	int j, k;
 
+	if (carry->tick + 1 == now && carry->len > 0) {
+		memcpy(prev, carry->n, sizeof(prev));
+		prev_len = carry->len;
+	}
 	for (j = 0; j < XS_SLICES; j++) {
 		const uint32_t *n = slices + j * XS_B_MAX;
+		double len = slice_s[j] > 0 ? slice_s[j] : 0, w = len + prev_len;
 		uint32_t c[XS_BK_N];
-		double len = slice_s[j];
 
-		if (len <= 0)
-			continue;	/* not reached: nothing counted in it */
-		if (len < min_len)
-			len = min_len;	/* never a rate over less than a slice */
+		/* This slice and the one before it. */
 		for (k = 0; k < XS_B_MAX; k++)
-			c[k] = n[k];
-		c[XS_BK_ALL] = n[XS_B_SYN] + n[XS_B_UDP] + n[XS_B_ICMP] + n[XS_B_OTHER];
-		c[XS_BK_NOT_OTHER] = n[XS_B_SYN] + n[XS_B_UDP] + n[XS_B_ICMP];
-		for (k = 0; k < XS_BK_N; k++)
-			if (c[k] / len > s->f.burst_pps[k]) {
-				s->f.burst_pps[k] = (float)(c[k] / len);
-				s->f.burst_pkts[k] = c[k];
-			}
+			c[k] = (len > 0 ? n[k] : 0) + prev[k];
+		c[XS_BK_ALL] = c[XS_B_SYN] + c[XS_B_UDP] + c[XS_B_ICMP] + c[XS_B_OTHER];
+		c[XS_BK_NOT_OTHER] = c[XS_B_SYN] + c[XS_B_UDP] + c[XS_B_ICMP];
+		if (w > 0) {
+			if (w < min_len)
+				w = min_len;	/* never a rate over less than a window */
+			for (k = 0; k < XS_BK_N; k++)
+				if (c[k] / w > s->f.burst_pps[k]) {
+					s->f.burst_pps[k] = (float)(c[k] / w);
+					s->f.burst_pkts[k] = c[k];
+				}
+		}
+		for (k = 0; k < XS_B_MAX; k++)
+			prev[k] = len > 0 ? n[k] : 0;
+		prev_len = len;
 	}
+	memcpy(carry->n, prev, sizeof(prev));
+	carry->len = (float)prev_len;
+	carry->tick = now;
 }
 
 void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl)

@@ -49,6 +49,17 @@ struct xs_dflood {
 	uint32_t burst_pkts[XS_BK_N];	/* and its packets */
 };
 
+/* Bursts are measured over XS_BURST_SLICES adjacent slices (tick / 8),
+ * sliding by one slice: a burst as short as one slice is seen whole in
+ * some window, a longer one at least half. The last slice of a tick
+ * pairs with the first of the next (the carry). */
+#define XS_BURST_SLICES 2
+struct xs_bcarry {
+	uint32_t n[XS_B_MAX];	/* the last slice's packets per kind */
+	float len;		/* its length, seconds */
+	uint32_t tick;		/* the tick it ended */
+};
+
 /* One tick (or slot) of a destination's counts. */
 struct xs_dslot {
 	uint32_t pkts, syn, synack_out, udp, icmp, frag, refl_pkts, tcp;
@@ -70,6 +81,7 @@ struct xs_dtrack {
 	uint64_t tick_pkts, tick_bytes;	/* this tick (0 if none) */
 	struct xs_ewma pps, bps;	/* baseline of the per-tick rates */
 	struct xs_topk top;	/* sources of its new flows */
+	struct xs_bcarry carry;	/* bursts across the tick's edge */
 };
 
 /* Window sums of a destination. */
@@ -198,6 +210,7 @@ struct xs_ptrack {
 	struct xs_addr top_dst[XS_PFX_TOP];	/* its busiest addresses, last tick */
 	uint32_t top_dst_pkts[XS_PFX_TOP];
 	uint32_t slices[XS_SLICES * XS_B_MAX];	/* the tick being folded, per slice */
+	struct xs_bcarry carry;
 };
 
 struct xs_engine {
@@ -278,10 +291,13 @@ void xs_prefix_of(const struct xs_addr *a, struct xs_addr *out);
 void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl);
 /* Adds a tick's kernel counts for one destination to a slot. */
 void xs_dslot_fold(struct xs_dslot *s, const struct xs_dst *v);
-/* The slot's burst peaks from per-slice counts (kinds x XS_SLICES) and the
- * slices' lengths; a slice shorter than min_len counts as min_len long. */
+/* The slot's burst peaks from the tick's per-slice counts (XS_SLICES x
+ * kinds) and the slices' lengths, over windows of XS_BURST_SLICES slices
+ * (one never counts as shorter than nominal, tick / XS_SLICES each); the
+ * carry holds the last slice of the tick before (used if it is tick
+ * now - 1) and is set to this one's. */
 void xs_dslot_bursts(struct xs_dslot *s, const uint32_t *slices, const float *slice_s,
-		     double min_len);
+		     double tick_s, struct xs_bcarry *carry, uint32_t now);
 
 /* Helpers for detectors. */
 const struct xs_rule_params *xs_det_params(const struct xs_det_ctx *c, int prof);

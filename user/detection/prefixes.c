@@ -197,7 +197,7 @@ void xs_prefixes_fold(struct xs_engine *e, const struct xs_tick *t)
 			continue;
 		pt = xs_htab_val(&e->pfx_tick, te);
 		s = pring(e, p) + p->head % e->dgeom.nslots;
-		xs_dslot_bursts(&s->d, p->slices, t->slice_s, e->tick_s / XS_SLICES);
+		xs_dslot_bursts(&s->d, p->slices, t->slice_s, e->tick_s, &p->carry, e->now);
 		if (pt->hosts > s->hosts)
 			s->hosts = pt->hosts;
 		/* The busiest address's share, at its highest tick. */
