@@ -188,6 +188,22 @@ static void test_synack_solicited(void)
 	synack_solicited_case(2000, 1);	/* 5,000 */
 }
 
+/* Windows longer than every other flood rule's: the rings hold them. */
+static void test_long_windows(void)
+{
+	struct xs_dh *h = init("rules: {synack_flood: {window_s: 20}}\n");
+	int t;
+
+	for (t = 0; t < 20; t++) {
+		oos(xs_dh_dst(h, "192.0.2.2"), 5001, 0, 0, 7000, 1000);
+		xs_dh_tick(h);
+		CU_ASSERT_EQUAL(xs_dh_count(h, NULL, NULL), t < 19 ? 0 : 1);
+	}
+	xs_dh_free(h);
+	CU_ASSERT_EQUAL_FATAL(xs_dh_count(h, "synack_flood", "start"), 1);
+	CU_ASSERT_DOUBLE_EQUAL(xs_dh_first(h, "synack_flood", "start")->value, 5001, 1e-6);
+}
+
 /* ---- ack_flood ------------------------------------------------------ */
 
 /* Spoofed ACK segments, one per source, 4,999/s then 5,001/s. */
@@ -761,6 +777,7 @@ static const struct xs_test tests[] = {
 	{ "synack_flood: sources", test_synack_sources },
 	{ "synack_flood: share of the segments with ACK", test_synack_share },
 	{ "synack_flood: the victim's own SYNs", test_synack_solicited },
+	{ "synack_flood: a 20 s window", test_long_windows },
 	{ "ack_flood: rate", test_ack_rate },
 	{ "ack_flood: packets per source", test_ack_per_source },
 	{ "one source's SYNs and its RSTs: syn_flood only", test_single_source_syn_with_rsts },

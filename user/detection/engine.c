@@ -30,7 +30,8 @@ static const uint8_t kind_bits[] = {
 };
 
 static const int flood_rules[] = { XS_R_SYN_FLOOD, XS_R_UDP_FLOOD, XS_R_ICMP_FLOOD,
-				   XS_R_VOLUMETRIC, XS_R_REFLECTION, XS_R_TRAFFIC_ANOMALY };
+				   XS_R_VOLUMETRIC, XS_R_REFLECTION, XS_R_TRAFFIC_ANOMALY,
+				   XS_R_SYNACK_FLOOD, XS_R_ACK_FLOOD, XS_R_CARPET_BOMBING };
 
 static inline bool refl_port(const struct xs_engine *e, uint16_t port)
 {
