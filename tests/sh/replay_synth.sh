@@ -39,6 +39,7 @@ cases=(
 	"host_sweep|host_sweep"
 	"brute_force|brute_force"
 	"benign|benign -d 10"
+	"benign_10min|benign -d 600"
 	"port_scan_v6|port_scan -s 2001:db8::66 -t 2001:db8::10"
 	"host_sweep_tcp80|host_sweep --probe tcp -p 80"
 	"syn_flood_vlan|syn_flood --vlan 42"
