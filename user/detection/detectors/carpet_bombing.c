@@ -128,7 +128,7 @@ static void eval(struct xs_det_ctx *c)
 			}
 			f.top_unit = "new flows (at least)";
 		}
-		for (i = 0; i < p->ntop && i < XS_FIND_TOP; i++) {
+		for (i = 0; i < p->ntop && i < XS_PFX_TOP && i < XS_FIND_TOP; i++) {
 			f.topdst[i].a = p->top_dst[i];
 			f.topdst[i].n = p->top_dst_pkts[i];
 			f.ntopdst++;
