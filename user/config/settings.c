@@ -30,6 +30,7 @@ int xs_settings_init(struct xs_settings *s)
 		.connections = 32768,
 		.alerts = 10000,
 		.prefixes = 4096,
+		.prefix_track_pps = 500,
 	};
 	s->alerts.update_interval_s = 10;
 	s->alerts.cooldown_s = 30;
@@ -140,6 +141,7 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(limits, "connections", 16, 1 << 26, &s->limits.connections);
 	read_u32(limits, "alerts", 16, 1 << 24, &s->limits.alerts);
 	read_u32(limits, "prefixes", 16, 1 << 22, &s->limits.prefixes);
+	read_u32(limits, "prefix_track_pps", 0, 1000000000, &s->limits.prefix_track_pps);
 	xs_cfg_check_unknown(limits);
 
 	alerts = xs_cfg_get_map(root, "alerts");

@@ -899,22 +899,47 @@ uint32_t xs_det_window(const struct xs_det_ctx *c, int prof, int rule)
 	return c->e->win[prof][rule];
 }
 
-void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
-		    struct xs_dsum *s)
+/* Walks the destination's window: counts, and the sketches if hlls. */
+static void dst_window(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		       struct xs_dsum *s, bool counts, bool hlls)
 {
 	const struct xs_engine *e = c->e;
 	struct xs_dslot *ring = dring(e, d);
 	uint32_t id, last = xs_wslot_id(&e->dgeom, c->now);
 
-	memset(s, 0, sizeof(*s));
-	s->secs = nticks * e->tick_s;
+	if (counts) {
+		memset(s, 0, sizeof(*s));
+		s->secs = nticks * e->tick_s;
+	}
 	for (id = xs_wfirst_id(&e->dgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_dslot *sl =
 			xs_ring_slot(ring, sizeof(*ring), &e->dgeom, d->head, id);
 
-		if (sl)
-			xs_dsum_add(s, sl);
+		if (!sl)
+			continue;
+		if (counts)
+			xs_dsum_add_counts(s, sl);
+		if (hlls)
+			xs_dsum_add_hlls(s, sl);
 	}
+}
+
+void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		    struct xs_dsum *s)
+{
+	dst_window(c, d, nticks, s, true, true);
+}
+
+void xs_det_dst_counts(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		       struct xs_dsum *s)
+{
+	dst_window(c, d, nticks, s, true, false);
+}
+
+void xs_det_dst_hlls(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		     struct xs_dsum *s)
+{
+	dst_window(c, d, nticks, s, false, true);
 }
 
 /* Majority votes merged the way the vote goes on: the same port adds up,
@@ -1010,7 +1035,7 @@ void xs_dslot_bursts(struct xs_dslot *s, const uint32_t *slices, const float *sl
 	carry->tick = now;
 }
 
-void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl)
+void xs_dsum_add_counts(struct xs_dsum *s, const struct xs_dslot *sl)
 {
 	int k;
 
@@ -1027,21 +1052,31 @@ void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl)
 	s->icmp_bytes += sl->icmp_bytes;
 	s->frag_bytes += sl->frag_bytes;
 	s->refl_bytes += sl->refl_bytes;
-	xs_hll_merge(s->hll_src, sl->hll_src);
-	xs_hll_merge(s->hll_dport, sl->hll_dport);
 	s->synack += sl->f.synack;
 	s->rst += sl->f.rst;
 	s->ack += sl->f.ack;
 	s->ack_bytes += sl->f.ack_bytes;
 	s->syn_out += sl->f.syn_out;
 	s->pkts_out += sl->f.pkts_out;
-	xs_hll_merge(s->hll_ack, sl->f.hll_ack);
 	uport_merge(&s->uport, &s->uport_pkts, &s->usrc, sl->f.uport, sl->f.uvotes, sl->f.usrc);
 	for (k = 0; k < XS_BK_N; k++)
 		if (sl->f.burst_pps[k] > s->burst_pps[k]) {
 			s->burst_pps[k] = sl->f.burst_pps[k];
 			s->burst_pkts[k] = sl->f.burst_pkts[k];
 		}
+}
+
+void xs_dsum_add_hlls(struct xs_dsum *s, const struct xs_dslot *sl)
+{
+	xs_hll_merge(s->hll_src, sl->hll_src);
+	xs_hll_merge(s->hll_dport, sl->hll_dport);
+	xs_hll_merge(s->hll_ack, sl->f.hll_ack);
+}
+
+void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl)
+{
+	xs_dsum_add_counts(s, sl);
+	xs_dsum_add_hlls(s, sl);
 }
 
 bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,

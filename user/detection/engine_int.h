@@ -251,6 +251,8 @@ struct xs_engine {
 	uint32_t *pslab_free;
 	uint32_t npslab_free;
 	struct xs_htab pfx_tick;	/* this tick's prefixes: hosts and packets */
+	void **pfx_of;			/* each of the tick's destinations: its pfx_tick entry */
+	size_t pfx_of_cap;
 
 	uint16_t refl_bitmap[4096];	/* reflector ports, 65536 bits */
 	struct xs_alert_mgr *alerts;
@@ -287,8 +289,11 @@ void xs_prefixes_expire(struct xs_engine *e);
 /* The prefix of an address: /24 for IPv4, /64 for IPv6 (host bits zero). */
 void xs_prefix_of(const struct xs_addr *a, struct xs_addr *out);
 
-/* Adds one slot to window sums (the flood family's parts too). */
+/* Adds one slot to window sums (the flood family's parts too): counts,
+ * sketches, or both. */
 void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl);
+void xs_dsum_add_counts(struct xs_dsum *s, const struct xs_dslot *sl);
+void xs_dsum_add_hlls(struct xs_dsum *s, const struct xs_dslot *sl);
 /* Adds a tick's kernel counts for one destination to a slot. */
 void xs_dslot_fold(struct xs_dslot *s, const struct xs_dst *v);
 /* The slot's burst peaks from the tick's per-slice counts (XS_SLICES x
@@ -304,6 +309,13 @@ const struct xs_rule_params *xs_det_params(const struct xs_det_ctx *c, int prof)
 uint32_t xs_det_window(const struct xs_det_ctx *c, int prof, int rule);
 void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
 		    struct xs_dsum *s);
+/* The same in two steps, so that the sketches are merged only for the
+ * destinations whose counts could pass a rule (most cannot): counts (the
+ * HyperLogLogs left empty), then the HyperLogLogs into the same sums. */
+void xs_det_dst_counts(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		       struct xs_dsum *s);
+void xs_det_dst_hlls(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		     struct xs_dsum *s);
 /* Fills the finding's common parts (window, loss, network) and reports it. */
 void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_t nticks);
 /* Adds the destination's top sources to the finding. */

@@ -5,8 +5,8 @@
  * visible summed per prefix. Each tick the destinations the kernel counted
  * are grouped by prefix, first hosts and packets only (a scratch table, so
  * that a sensor seeing thousands of quiet networks spends nothing more on
- * them); a prefix with traffic on two addresses or more, at the rate that
- * gets a destination a window, gets a ring like a destination's, holding
+ * them); a prefix with traffic on two addresses or more, at
+ * limits.prefix_track_pps, gets a ring like a destination's, holding
  * the sums of its addresses' counts (struct xs_pslot): the flood rules'
  * own tests then run on those sums (detectors/carpet_bombing.c).
  */
@@ -23,6 +23,7 @@ struct ptick {
 	uint32_t hosts;
 	uint32_t pad;
 	uint64_t pkts;
+	struct xs_ptrack *track;	/* its window, once it has one this tick */
 };
 
 void xs_prefix_of(const struct xs_addr *a, struct xs_addr *out)
@@ -51,6 +52,8 @@ int xs_prefixes_init(struct xs_engine *e)
 	e->pslab_free = calloc(n, sizeof(*e->pslab_free));
 	if (!e->pslab || !e->pslab_free)
 		return -1;
+	e->pfx_of_cap = 0;
+	e->pfx_of = NULL;
 	for (i = 0; i < n; i++)
 		e->pslab_free[i] = (uint32_t)(n - 1 - i);
 	e->npslab_free = (uint32_t)n;
@@ -63,6 +66,7 @@ void xs_prefixes_free(struct xs_engine *e)
 	xs_htab_free(&e->pfx_tick);
 	free(e->pslab);
 	free(e->pslab_free);
+	free(e->pfx_of);
 }
 
 /* Is any profile's carpet_bombing on? */
@@ -120,7 +124,7 @@ static struct xs_ptrack *track(struct xs_engine *e, const struct xs_addr *key, u
 void xs_prefixes_fold(struct xs_engine *e, const struct xs_tick *t)
 {
 	struct xs_det_ctx c = { .e = e, .now = e->now };
-	double min_pkts = e->set.limits.track_min_pps * e->tick_s;
+	double min_pkts = e->set.limits.prefix_track_pps * e->tick_s;
 	struct xs_htab_iter it;
 	struct xs_addr key;
 	size_t i;
@@ -130,6 +134,14 @@ void xs_prefixes_fold(struct xs_engine *e, const struct xs_tick *t)
 
 	if (!t || !t->ndst || !wanted(e))
 		return;
+	if (t->ndst > e->pfx_of_cap) {
+		void *p = realloc(e->pfx_of, t->ndst * sizeof(*e->pfx_of));
+
+		if (!p)
+			return;
+		e->pfx_of = p;
+		e->pfx_of_cap = t->ndst;
+	}
 	if (e->pfx_tick.count)
 		xs_htab_clear(&e->pfx_tick);
 	/* Hosts and packets per prefix. */
@@ -138,6 +150,7 @@ void xs_prefixes_fold(struct xs_engine *e, const struct xs_tick *t)
 
 		xs_prefix_of(&t->dst[i].addr, &key);
 		ent = xs_htab_insert(&e->pfx_tick, &key, xs_hash(&key, sizeof(key)), &created);
+		e->pfx_of[i] = ent;
 		if (!ent)
 			continue;	/* counted as the table's overflow */
 		pt = xs_htab_val(&e->pfx_tick, ent);
@@ -147,24 +160,23 @@ void xs_prefixes_fold(struct xs_engine *e, const struct xs_tick *t)
 	/* The addresses of the prefixes worth a window, into their rings. */
 	for (i = 0; i < t->ndst; i++) {
 		const struct xs_dst_entry *a = &t->dst[i];
-		uint64_t h;
-		const struct ptick *pt;
+		struct ptick *pt;
 		const struct xs_src *src;
 		struct xs_ptrack *p;
 		struct xs_pslot *s;
 
-		xs_prefix_of(&a->addr, &key);
-		h = xs_hash(&key, sizeof(key));
-		ent = xs_htab_find(&e->pfx_tick, &key, h);
-		if (!ent)
+		if (!e->pfx_of[i])
 			continue;
-		pt = xs_htab_val(&e->pfx_tick, ent);
+		pt = xs_htab_val(&e->pfx_tick, e->pfx_of[i]);
 		if (pt->hosts < 2 || (double)pt->pkts < min_pkts)
 			continue;	/* one host: its own rules see it all */
-		p = track(e, &key, h);
-		if (!p)
-			continue;
-		if (p->last_active != e->now || p->head == UINT32_MAX) {
+		p = pt->track;
+		if (!p) {
+			p = pt->track = track(e, e->pfx_of[i], xs_hash(e->pfx_of[i], sizeof(key)));
+			if (!p) {
+				pt->hosts = 0;	/* no room: not again this tick */
+				continue;
+			}
 			xs_ring_advance(pring(e, p), sizeof(struct xs_pslot), &e->dgeom, &p->head,
 					xs_wslot_id(&e->dgeom, e->now));
 			memset(p->slices, 0, sizeof(p->slices));

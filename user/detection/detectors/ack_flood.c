@@ -24,7 +24,10 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->ack.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_ack_maybe(p, &s))
+			continue;
+		xs_det_dst_hlls(c, d, n, &s);
 		if (!xs_ack_test(p, &s, &h, &per_source))
 			continue;
 		if (s.rst >= s.ack &&

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * What the flood rules share. Each flood is a test on a victim's window
- * sums (struct xs_dsum): one address's (the host rules) or one prefix's
+ * sums (struct xs_dsum; xs_*_maybe first, on the counts alone, so that the
+ * sketches are merged only where the test could pass): one address's (the host rules) or one prefix's
  * (carpet_bombing runs every test on its prefixes' sums). A test passes on
  * the window's mean rate, or on a burst: the peak rate of a sub-tick slice
  * (tick / XS_SLICES long) of the rule's kind of packets, when that slice
@@ -69,14 +70,28 @@ static inline double xs_bits_estimate(uint64_t bits)
  * more (spoofed or distributed: no single heavy flow, such as a download,
  * looks like that); or a burst of kind.
  */
+/* Whether the counts could pass xs_rate_test, before the sketches are
+ * merged (the common case: no). */
+static inline bool xs_rate_maybe(const struct xs_p_flood *p, const struct xs_dsum *s,
+				 uint64_t pkts, uint64_t bytes, int kind)
+{
+	double pps = pkts / s->secs, bps = bytes * 8.0 / s->secs;
+
+	return p->enabled &&
+	       ((pkts && p->threshold_pps > 0 && pps >= p->threshold_pps) ||
+		(pkts && p->threshold_bps > 0 && bps >= p->threshold_bps) ||
+		(pkts && p->spread_threshold_pps > 0 && pps >= p->spread_threshold_pps) ||
+		xs_burst_over(s, kind, p->threshold_pps, p->burst_min_packets));
+}
+
 static inline bool xs_rate_test(const struct xs_p_flood *p, const struct xs_dsum *s,
 				uint64_t pkts, uint64_t bytes, int kind, struct xs_flood_hit *h)
 {
-	double pps = pkts / s->secs, bps = bytes * 8.0 / s->secs;
-	double srcs = xs_hll_estimate(s->hll_src, XS_HLL_REGS);
+	double pps = pkts / s->secs, bps = bytes * 8.0 / s->secs, srcs;
 
-	if (!p->enabled)
+	if (!xs_rate_maybe(p, s, pkts, bytes, kind))
 		return false;
+	srcs = xs_hll_estimate(s->hll_src, XS_HLL_REGS);
 	if (pkts && p->threshold_pps > 0 && pps >= p->threshold_pps) {
 		xs_hit_init(h, pps, "packets/s", p->threshold_pps, srcs);
 		return true;
@@ -110,6 +125,13 @@ static inline bool xs_rate_test(const struct xs_p_flood *p, const struct xs_dsum
  * answering every SYN is no proof of health: SYN cookies answer spoofed
  * SYNs too, whose handshakes never complete.
  */
+static inline bool xs_syn_maybe(const struct xs_rule_params *rp, const struct xs_dsum *s)
+{
+	return rp->syn.enabled && s->syn &&
+	       (s->syn / s->secs >= rp->syn.threshold_pps ||
+		xs_burst_over(s, XS_B_SYN, rp->syn.threshold_pps, rp->syn.burst_min_packets));
+}
+
 static inline bool xs_syn_test(const struct xs_rule_params *rp, const struct xs_dsum *s,
 			       struct xs_flood_hit *h, double *answered, double *completed)
 {
@@ -151,6 +173,17 @@ static inline bool xs_syn_test(const struct xs_rule_params *rp, const struct xs_
  * threshold_pps or more (or a burst), from min_sources sources or more:
  * reflectors, or spoofed.
  */
+static inline bool xs_synack_maybe(const struct xs_rule_params *rp, const struct xs_dsum *s)
+{
+	uint64_t n = s->synack > s->syn_out ? s->synack - s->syn_out : 0;
+
+	return rp->synack.enabled && n &&
+	       (n / s->secs >= rp->synack.threshold_pps ||
+		(n >= rp->synack.burst_min_packets &&
+		 xs_burst_over(s, XS_B_OTHER, rp->synack.threshold_pps,
+			       rp->synack.burst_min_packets)));
+}
+
 static inline bool xs_synack_test(const struct xs_rule_params *rp, const struct xs_dsum *s,
 				  struct xs_flood_hit *h, double *unsolicited)
 {
@@ -185,6 +218,16 @@ static inline bool xs_synack_test(const struct xs_rule_params *rp, const struct 
  * handshake's ACK, its data, its FIN). RSTs answering the victim's own
  * SYNs (when seen) do not count.
  */
+static inline bool xs_ack_maybe(const struct xs_rule_params *rp, const struct xs_dsum *s)
+{
+	uint64_t rst = s->rst > s->syn_out ? s->rst - s->syn_out : 0, n = s->ack + rst;
+
+	return rp->ack.enabled && n &&
+	       (n / s->secs >= rp->ack.threshold_pps ||
+		(n >= rp->ack.burst_min_packets &&
+		 xs_burst_over(s, XS_B_OTHER, rp->ack.threshold_pps, rp->ack.burst_min_packets)));
+}
+
 static inline bool xs_ack_test(const struct xs_rule_params *rp, const struct xs_dsum *s,
 			       struct xs_flood_hit *h, double *per_source)
 {
@@ -215,14 +258,22 @@ static inline bool xs_ack_test(const struct xs_rule_params *rp, const struct xs_
  * which spoofed sources cannot; a flood of ACK segments from many sources
  * is ack_flood's, or volumetric's from a botnet).
  */
+static inline bool xs_vol_maybe(const struct xs_rule_params *rp, const struct xs_dsum *s)
+{
+	/* Leaving transfers out can only lower the counts. */
+	return xs_rate_maybe(&rp->vol, s, s->pkts, s->bytes, XS_BK_ALL);
+}
+
 static inline bool xs_vol_test(const struct xs_rule_params *rp, const struct xs_dsum *s,
 			       struct xs_flood_hit *h, bool *transfer)
 {
-	double acksrcs = xs_hll_estimate(s->hll_ack, XS_HLL_REGS);
 	uint64_t pkts = s->pkts, bytes = s->bytes;
 
+	*transfer = false;
+	if (!xs_vol_maybe(rp, s))
+		return false;
 	*transfer = rp->vol.transfer_max_sources && s->ack &&
-		    acksrcs < rp->vol.transfer_max_sources + 0.5;
+		    xs_hll_estimate(s->hll_ack, XS_HLL_REGS) < rp->vol.transfer_max_sources + 0.5;
 	if (*transfer) {
 		pkts -= s->ack < pkts ? s->ack : pkts;
 		bytes -= s->ack_bytes < bytes ? s->ack_bytes : bytes;

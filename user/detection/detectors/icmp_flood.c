@@ -20,7 +20,10 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->icmp.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_rate_maybe(&p->icmp, &s, s.icmp, s.icmp_bytes, XS_B_ICMP))
+			continue;
+		xs_det_dst_hlls(c, d, n, &s);
 		xs_flood_check(c, d, victim, &p->icmp, XS_R_ICMP_FLOOD,
 			       xs_addr_is_v4(victim) ? 1 : 58, s.icmp, s.icmp_bytes, &s, n, XS_B_ICMP);
 	}

@@ -89,7 +89,7 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->refl.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);	/* no sketch needed */
 		if (!s.refl_pkts && !s.uport_pkts)
 			continue;
 		hint = hinted(c, p, victim, &s, &h, &reflectors);

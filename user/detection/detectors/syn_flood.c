@@ -25,7 +25,10 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->syn.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_syn_maybe(p, &s))
+			continue;
+		xs_det_dst_hlls(c, d, n, &s);
 		if (!xs_syn_test(p, &s, &h, &answered, &completed))
 			continue;
 		ports = xs_hll_estimate(s.hll_dport, XS_HLL_REGS);

@@ -23,7 +23,10 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->synack.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_synack_maybe(p, &s))
+			continue;
+		xs_det_dst_hlls(c, d, n, &s);
 		if (!xs_synack_test(p, &s, &h, &unsolicited))
 			continue;
 		xs_finding_init(&f, XS_R_SYNACK_FLOOD);

@@ -22,7 +22,10 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->udp.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_rate_maybe(&p->udp, &s, s.udp, s.udp_bytes, XS_B_UDP))
+			continue;
+		xs_det_dst_hlls(c, d, n, &s);
 		if (2 * (s.refl_pkts > s.uport_pkts ? s.refl_pkts : s.uport_pkts) >= s.udp &&
 		    xs_alerts_victim_open(c->e->alerts, victim, 1u << XS_R_REFLECTION))
 			continue;

@@ -30,9 +30,12 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->vol.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_vol_maybe(p, &s))
+			continue;	/* the common case, before the sketches */
+		xs_det_dst_hlls(c, d, n, &s);
 		if (!xs_vol_test(p, &s, &h, &transfer))
-			continue;	/* the common case, before the alert lookup */
+			continue;	/* a transfer */
 		if (xs_alerts_victim_open(c->e->alerts, victim, SPECIFIC))
 			continue;
 		xs_finding_init(&f, XS_R_VOLUMETRIC);
