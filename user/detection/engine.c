@@ -583,7 +583,7 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 static uint64_t engine_overflow(const struct xs_engine *e)
 {
 	return e->pairs.overflow + e->scans.overflow + e->sweeps.overflow + e->svcs.overflow +
-	       e->conns.overflow + e->dst.overflow;
+	       e->conns.overflow + e->dst.overflow + e->pfx.overflow + e->pfx_lost;
 }
 
 static void record_loss(struct xs_engine *e, const struct xs_tick *t)

@@ -253,6 +253,8 @@ struct xs_engine {
 	struct xs_htab pfx_tick;	/* this tick's prefixes: hosts and packets */
 	void **pfx_of;			/* each of the tick's destinations: its pfx_tick entry */
 	size_t pfx_of_cap;
+	uint64_t pfx_lost;		/* destinations worth a window whose prefix the
+					 * scratch table refused */
 
 	uint16_t refl_bitmap[4096];	/* reflector ports, 65536 bits */
 	struct xs_alert_mgr *alerts;

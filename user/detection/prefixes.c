@@ -151,8 +151,12 @@ void xs_prefixes_fold(struct xs_engine *e, const struct xs_tick *t)
 		xs_prefix_of(&t->dst[i].addr, &key);
 		ent = xs_htab_insert(&e->pfx_tick, &key, xs_hash(&key, sizeof(key)), &created);
 		e->pfx_of[i] = ent;
-		if (!ent)
-			continue;	/* counted as the table's overflow */
+		if (!ent) {
+			/* Lost evidence if the address alone is worth a window. */
+			if ((double)t->dst[i].v.pkts >= e->set.limits.track_min_pps * e->tick_s)
+				e->pfx_lost++;
+			continue;
+		}
 		pt = xs_htab_val(&e->pfx_tick, ent);
 		pt->hosts++;
 		pt->pkts += t->dst[i].v.pkts;
