@@ -187,4 +187,5 @@ lint:
 clean:
 	rm -rf build build-san
 
+# Files only: scripts/corpus.sh keeps an apt tree (sources.list.d/) in $(OUT).
 -include $(shell find $(OUT) -name '*.d' -type f 2>/dev/null)

@@ -7,7 +7,9 @@
  *   each tick:  collector flip       the kernel writes the other epoch
  *               -> engine            windows, detectors, alert life cycle
  *               -> outputs           the tick's aggregates to the sinks
- *               -> mitigation        rules' actions, table changes reported
+ *               -> mitigation        rules' actions, table changes reported;
+ *                                    fingerprints of the flood alerts and
+ *                                    their actions (filter, FlowSpec, blackhole)
  *               -> status            what `status` and `top` read
  *   alerts:     engine -> outputs, mitigation policy, the caller's callback
  *
@@ -22,6 +24,7 @@
 
 #include "collector.h"
 #include "engine.h"
+#include "fpolicy.h"
 #include "mpolicy.h"
 #include "output.h"
 #include "settings.h"
@@ -46,6 +49,7 @@ struct xs_pipeline {
 	struct xs_engine *eng;
 	struct xs_outputs *out;
 	struct xs_mpolicy *pol;		/* NULL: no mitigation (replay) */
+	struct xs_fpolicy *fpol;	/* fingerprints; acting only in run */
 	struct xs_status_pub *status;	/* NULL: nothing published (replay) */
 	xs_alert_fn on_alert;
 	void *ctx;
@@ -76,8 +80,9 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o);
  * runs after a flip; the event budget is shared by the CPUs); otherwise
  * one CPU runs every frame (replay) and gets the whole budget. */
 int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live);
-/* Applies the rules' actions to the kernel tables m (run). */
-int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m);
+/* Applies the rules' actions to the kernel tables m and, with bgp (the
+ * speaker is open), upstream (run). */
+int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp);
 /* Publishes each tick for `status` and `top` (run). */
 void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st);
 void xs_pipeline_free(struct xs_pipeline *p);
