@@ -94,7 +94,7 @@ int xdpstream(struct xdp_md *ctx)
 
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
-	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
+	account_dst(g, region, epoch + 1, &p, len, refl, hsrc, *(volatile __u32 *)&rt->slice);
 	account_src(g, region, epoch + 1, &p, len, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
