@@ -3,8 +3,8 @@
  * xdpstream's XDP program: parse each packet, fold it into the current
  * generation of per-CPU aggregates, and report the first packet of each new
  * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
- * enforce mode for a blocklisted source or a destination over its rate
- * limit (XDP_DROP).
+ * enforce mode for a blocklisted source, a destination over its rate
+ * limit, or a packet a victim's fingerprint rule drops (XDP_DROP).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,9 +17,10 @@
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
 #include "evidence.h"	/* watched sources: handshakes and data */
+#include "filter.h"	/* watched victims: sampling, fingerprint rules */
 
 /*
- * The program is three global functions and the entry point that calls
+ * The program is four global functions and the entry point that calls
  * them. The verifier checks a global function once, whatever its caller's
  * state: every outcome of the parser (classes, fragments, errors with or
  * without addresses, VLAN depths) would otherwise be verified again
@@ -87,7 +88,8 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p->src);
 	hdst = xs_hash_addr(&p->dst);
-	account_dst(g, region, epoch + 1, p, p->len, p->refl, hsrc, hdst);
+	account_dst(g, region, epoch + 1, p, p->len, p->refl, hsrc, hdst,
+		    *(volatile __u32 *)&rt->slice);
 	account_src(g, region, epoch + 1, p, p->len, hsrc);
 	account_evidence(p, p->len, rt->flags, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
@@ -100,6 +102,19 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	    !(p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
 	return 0;
+}
+
+/* A packet to a victim under attack (only while some are watched): its
+ * sampling and fingerprint rules; XDP_DROP or XDP_PASS. */
+__noinline int xs_victim(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
+{
+	__u32 zero = 0, gen = epoch & 1;
+	struct xs_runtime *rt = bpf_map_lookup_elem(&xs_rt, &zero);
+	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+
+	if (!p || !rt || !g)
+		return XDP_PASS;
+	return watch_victim(ctx, g, rt, epoch, p, p->len, p->refl);
 }
 
 SEC("xdp")
@@ -156,6 +171,10 @@ int xdpstream(struct xdp_md *ctx)
 	if (xs_mitigate(&p, gen, rt->flags) == XDP_DROP)
 		return XDP_DROP;
 	xs_account(ctx, &p, epoch);
+	/* Victims under attack, last: what their rules drop is aggregated
+	 * above as if it had passed, so the alert sees the attack go on. */
+	if (rt->flags & XS_RT_VICTIMS)
+		return xs_victim(ctx, &p, epoch);
 	return XDP_PASS;
 }
 

@@ -36,6 +36,9 @@ struct xs_tick {
 	__u32 epoch;
 	double secs;		/* real seconds it covered (live: flip to flip);
 				 * 0: exactly a tick (replay) */
+	/* How long each sub-tick slice lasted, in seconds (set by the
+	 * pipeline; 0: the slice was not used, or slices are off). */
+	float slice_s[XS_SLICES];
 	struct xs_global g;
 	struct xs_dst_entry *dst;
 	size_t ndst;
@@ -91,6 +94,9 @@ int xs_collector_set_flags(struct xs_collector *c, __u32 flags);
 /* Ticks a flow is remembered without being seen (0: until evicted). */
 int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks);
 int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports, size_t n);
+/* The sub-tick slice the kernel counts packets in from now on (bursts);
+ * a flip starts the next generation at slice 0. */
+int xs_collector_set_slice(struct xs_collector *c, __u32 slice);
 
 /* Sets the kernel's run-time flags in mask to bits (the others stay). */
 int xs_collector_update_flags(struct xs_collector *c, __u32 mask, __u32 bits);

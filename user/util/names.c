@@ -51,6 +51,7 @@ const char *const xs_cnt_names[XS_N_MAX] = {
 	[XS_N_SRC_USED] = "src_slots_used",
 	[XS_N_BLOCKED] = "dropped_blocklist",
 	[XS_N_RATE_LIMITED] = "dropped_rate_limit",
+	[XS_N_FP_DROPPED] = "dropped_fingerprint",
 	[XS_N_FRAG_TINY] = "frag_tiny_first",
 	[XS_N_FRAG_OVERLAP] = "frag_overlap",
 	[XS_N_FRAG_DROPPED] = "dropped_frag_evasion",
