@@ -184,6 +184,22 @@ int scn_vary_addr(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr
 	return add_field(pl, how);
 }
 
+int scn_vary_src6_net(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr,
+		      const struct xs_range *r, uint32_t stream)
+{
+	uint8_t udp;
+	struct xs_gen_field how = scn_rand(0, stream);
+
+	if (fr->v4 || r->prefix > 32)
+		return 0;
+	how.kinds = kinds;
+	how.size = 4;
+	how.off = fr->lay.l3 + 8 + 4;	/* source address, bits 32-63 */
+	how.csum[0] = l4_csum(fr, &udp);
+	how.csum_flags = udp ? XS_GEN_CSUM_UDP0 : 0;
+	return add_field(pl, how);
+}
+
 int scn_vary_l4(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr, int l4off,
 		int size, struct xs_gen_field how)
 {

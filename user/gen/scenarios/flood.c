@@ -13,7 +13,7 @@
 
 #define FLOOD_FORBID "port_scan;host_sweep;brute_force"
 
-enum { ST_SRC = 1, ST_SPORT, ST_DPORT, ST_SEQ, ST_IPID, ST_ICMPID };
+enum { ST_SRC = 1, ST_SPORT, ST_DPORT, ST_SEQ, ST_IPID, ST_ICMPID, ST_SRC_NET };
 
 struct flood {
 	bool v4;
@@ -49,6 +49,7 @@ static int flood_vary(struct xs_plan *pl, const struct scn_frame *fr, const stru
 	 * source (and fixed ports) the flood is one frame, repeated. */
 	if (xs_range_span(&f->src) != 1 &&
 	    (scn_vary_addr(pl, k, fr, true, scn_rand(xs_range_span(&f->src), ST_SRC)) ||
+	     scn_vary_src6_net(pl, k, fr, &f->src, ST_SRC_NET) ||
 	     scn_vary_ipid(pl, k, fr, scn_rand(65536, ST_IPID))))
 		return -1;
 	if (!ports)
