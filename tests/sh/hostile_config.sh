@@ -6,6 +6,8 @@
 #     billion laughs: refused at once with the line, never a hang
 #   - a secret (a SASL password) in a file every user can read: a warning
 #     that names the key and the remedy; none once the file is 0640
+#   - SASL PLAIN without TLS (sasl_plaintext): a warning; none with
+#     sasl_ssl, nor for SCRAM
 # Usage: tests/sh/hostile_config.sh BUILD_DIR
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -62,4 +64,24 @@ if grep -q "holds a secret" "$tmp/secret.out"; then
 	fail=1
 fi
 [[ $fail -eq 0 ]] && echo "ok   secrets: warned at 0644, quiet at 0640"
+
+# The password in clear on the wire: PLAIN over sasl_plaintext only.
+plain_warn="output kafka: SASL PLAIN over sasl_plaintext sends the password in clear text: use protocol sasl_ssl"
+for c in "sasl_plaintext PLAIN 1" "sasl_plaintext plain 1" "sasl_ssl PLAIN 0" \
+	 "sasl_plaintext SCRAM-SHA-256 0"; do
+	read -r proto mech want <<<"$c"
+	sed -e "s/protocol: sasl_ssl/protocol: $proto/" \
+	    -e "s/sasl_mechanism: SCRAM-SHA-512/sasl_mechanism: $mech/" \
+	    "$tmp/secret.yaml" >"$tmp/plain.yaml"
+	chmod 0640 "$tmp/plain.yaml"
+	"$BIN" check-config "$tmp/plain.yaml" >"$tmp/plain.out" 2>&1
+	got=$(grep -c -F "$plain_warn" "$tmp/plain.out")
+	if [[ $got -ne $want ]]; then
+		echo "FAIL: $proto $mech: $got warnings, expected $want:"
+		cat "$tmp/plain.out"
+		fail=1
+	else
+		echo "ok   $proto $mech: $got warning(s)"
+	fi
+done
 exit $fail

@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -165,7 +166,7 @@ static int configure_security(struct kafka_sink *p, xs_node sec)
 	    {"sasl_username", "sasl.username", false},
 	    {"sasl_password", "sasl.password", false},
 	};
-	char val[1024];
+	char val[1024], mech[32] = "";
 	size_t i;
 	int proto = 0, err = 0;
 
@@ -183,12 +184,18 @@ static int configure_security(struct kafka_sink *p, xs_node sec)
 		}
 		if (!val[0])
 			continue;
+		if (!strcmp(keys[i].key, "sasl_mechanism"))
+			snprintf(mech, sizeof(mech), "%s", val);
 		if (keys[i].file && xs_out_check_readable(sec, keys[i].key, val)) {
 			err = -1;
 			continue;
 		}
 		err |= conf_set(p->conf, xs_cfg_get(sec, keys[i].key), keys[i].prop, val);
 	}
+	/* Anyone on the path reads a PLAIN password sent without TLS. */
+	if (!strcmp(protocols[proto], "sasl_plaintext") && !strcasecmp(mech, "PLAIN"))
+		xs_warn("output %s: SASL PLAIN over sasl_plaintext sends the password in clear "
+			"text: use protocol sasl_ssl", p->s->name);
 	xs_cfg_check_unknown(sec);
 	return err;
 }
