@@ -126,14 +126,17 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 		xs_hll_add(d->hll_dport, xs_mix64(p->dport));
 }
 
-static __always_inline void account_src(struct xs_global *g, __u32 region, __u32 tag,
-					struct xs_pkt *p, __u64 len, __u64 hsrc)
+/* probe: the packet can be a probe (bpf/probe.h). Returns the source's
+ * counters (NULL: the table is full). */
+static __always_inline struct xs_src *account_src(struct xs_global *g, __u32 region, __u32 tag,
+						  struct xs_pkt *p, __u64 len, __u64 hsrc,
+						  int probe)
 {
 	struct xs_src *s = src_slot(g, region, tag, &p->src, hsrc);
 
 	if (!s) {
 		g->cnt[XS_N_SRC_FULL]++;
-		return;
+		return NULL;
 	}
 	s->pkts++;
 	s->bytes += len;
@@ -144,10 +147,18 @@ static __always_inline void account_src(struct xs_global *g, __u32 region, __u32
 			s->synack++;
 		if (p->tcp_flags & XS_TCP_RST)
 			s->rst++;
+		/* What a login dialog is made of: the client's turns. */
+		if (p->pl_len)
+			s->tcp_data++;
 	} else if (p->l4 && ((p->icmp_type == ICMP_ECHO && p->proto == IPPROTO_ICMP) ||
 			     (p->icmp_type == ICMPV6_ECHO_REQUEST && p->proto == IPPROTO_ICMPV6))) {
 		s->icmp_echo++;
 	}
+	if (probe) {
+		s->probes++;
+		xs_hll_add(s->hll_dst, xs_hash_addr(&p->dst));
+	}
+	return s;
 }
 
 #endif /* XS_BPF_ACCOUNT_H */

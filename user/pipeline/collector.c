@@ -255,8 +255,21 @@ static void merge_src(struct xs_src *acc, const struct xs_src *v)
 	__u64 *d = (__u64 *)acc;
 	size_t i;
 
-	for (i = 0; i < sizeof(*v) / sizeof(__u64); i++)
+	/* The leading counters are all __u64. */
+	for (i = 0; i < offsetof(struct xs_src, sip_req) / sizeof(__u64); i++)
 		d[i] += s[i];
+	for (i = 0; i < XS_SIP_REQ_MAX; i++)
+		acc->sip_req[i] += v->sip_req[i];
+	for (i = 0; i < XS_SIP_FAIL_MAX; i++)
+		acc->sip_fail[i] += v->sip_fail[i];
+	/* One peer per source: the CPU that sent it the most (a flow stays
+	 * on one CPU, so this is the whole count when it has one peer). */
+	if (v->sip_peer_msgs > acc->sip_peer_msgs) {
+		acc->sip_peer = v->sip_peer;
+		acc->sip_peer_msgs = v->sip_peer_msgs;
+	}
+	acc->sip_peers += v->sip_peers;
+	hll_merge(acc->hll_dst, v->hll_dst, XS_HLL_REGS);
 }
 
 static __u64 hash_addr(const struct xs_addr *a)
