@@ -30,6 +30,9 @@ struct xs_limits {
 	uint32_t services;	/* (destination, service): distinct sources, baselines */
 	uint32_t connections;	/* (source, service) with repeated connections */
 	uint32_t alerts;	/* alerts open at once */
+	uint32_t login_services;	/* (destination, login port): sources, connections */
+	uint32_t probers;	/* sources whose probes reach many destinations */
+	uint32_t sip_pairs;	/* (SIP client, server): requests and failures */
 };
 
 struct xs_alert_cfg {
