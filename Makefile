@@ -187,4 +187,4 @@ lint:
 clean:
 	rm -rf build build-san
 
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+-include $(shell find $(OUT) -name '*.d' -type f 2>/dev/null)

@@ -122,6 +122,45 @@ static void test_port_scan_probes(void)
 	}
 }
 
+/* UDP ports from one source port (a scanner): 50 in 60 s; from a new
+ * source port each (media sessions): the common 100. */
+static int udp_run(uint32_t n, uint32_t per_tick, bool new_sport)
+{
+	struct det h;
+	const struct det_alert *a;
+	uint32_t i;
+	int r;
+
+	det_init(&h, NULL);
+	for (i = 0; i < n; i++) {
+		det_event(&h, A("192.0.2.1"), A("192.0.2.2"), 17,
+			  (uint16_t)(new_sport ? 20000 + i : 56502), (uint16_t)(30000 + 7 * i), 0);
+		if ((i + 1) % per_tick == 0)
+			det_tick(&h);
+	}
+	det_tick(&h);
+	det_free(&h);
+	r = det_alerts(&h, NULL);
+	CU_ASSERT_EQUAL(det_alerts(&h, "port_scan"), r);
+	a = det_first(&h, "port_scan", "start");
+	if (a) {
+		CU_ASSERT_DOUBLE_EQUAL(a->window_s, 60, 1e-9);
+		CU_ASSERT_DOUBLE_EQUAL(a->threshold, new_sport ? 100 : 50, 1e-9);
+	}
+	det_done(&h);
+	return r;
+}
+
+static void test_port_scan_udp(void)
+{
+	CU_ASSERT_EQUAL(udp_run(49, 1, false), 0);
+	CU_ASSERT_EQUAL(udp_run(50, 1, false), 1); /* 50 s */
+	CU_ASSERT_EQUAL(udp_run(99, 2, true), 0);
+	CU_ASSERT_EQUAL(udp_run(100, 2, true), 1);
+	/* nmap's top 100 at the pace of the ICMP rate limit: 63 s. */
+	CU_ASSERT_EQUAL(udp_run(100, 1, false) + udp_run(60, 1, true), 1);
+}
+
 /* A finished scan's alert ends a cooldown after its 60 s window, not
  * after the 10 min one; the window edge of the 60 s scale. */
 static void test_port_scan_ends(void)
@@ -702,6 +741,7 @@ static const struct xs_test tests[] = {
     {"port_scan: 60 s and 10 min scales, the pace kept", test_port_scan_scales},
     {"port_scan: ACK, FIN and UDP probes; answers", test_port_scan_probes},
     {"port_scan: a finished scan ends; window edge", test_port_scan_ends},
+    {"port_scan: UDP from one source port, from many", test_port_scan_udp},
     {"host_sweep: 10 s, 60 s, 10 min; client ports; ACK and UDP", test_host_sweep_scales},
     {"host_sweep: four ports of a /24 are one alert", test_host_sweep_one_alert},
     {"host_sweep: the kernel's sketch", test_host_sweep_sketch},

@@ -389,9 +389,16 @@ static bool parent_add(struct xs_engine *e, uint16_t bits, const struct xs_prep 
 			v->first = e->now;
 		}
 		for (i = 0; i < XS_SCALES; i++)
-			if (bits & XS_IN_SCAN_AT(i))
+			if (bits & XS_IN_SCAN_AT(i)) {
 				v->count[i]++;
+				v->udp[i] += k->proto == 17;
+			}
 		v->last = e->now;
+		if (k->proto == 17 && (q->sport != v->udp_sport || !v->udp_sports)) {
+			v->udp_sport = q->sport;
+			if (v->udp_sports < UINT16_MAX)
+				v->udp_sports++;
+		}
 		if (v->nports < XS_FIND_PORTS) {
 			v->ports[v->nports++] = k->port;
 		} else {
@@ -466,8 +473,11 @@ static void parent_remove(struct xs_engine *e, uint16_t bits, const struct xs_pk
 			return;
 		v = xs_htab_val(&e->scans, ent);
 		for (i = 0; i < XS_SCALES; i++) {
-			if ((bits & XS_IN_SCAN_AT(i)) && v->count[i])
+			if ((bits & XS_IN_SCAN_AT(i)) && v->count[i]) {
 				v->count[i]--;
+				if (k->proto == 17 && v->udp[i])
+					v->udp[i]--;
+			}
 			left += v->count[i];
 		}
 		if (!left)
@@ -616,6 +626,7 @@ static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, 
 	}
 	memset(&q->k, 0, sizeof(q->k));
 	q->k.src = ev->src;
+	q->sport = sport;
 	q->k.dst = ev->dst;
 	q->kind = (uint8_t)kind;
 	if (kind == K_NONE)

@@ -99,8 +99,11 @@ struct xs_scan_key {
 
 struct xs_scan_val {
 	uint32_t count[XS_SCALES];	/* distinct ports in each scale's window */
+	uint32_t udp[XS_SCALES];	/* of them, UDP */
 	uint32_t first;		/* tick it was created */
 	uint32_t last;		/* tick a port last joined */
+	uint16_t udp_sport;	/* the source port of the last UDP port joined */
+	uint16_t udp_sports;	/* times it changed (saturating) */
 	uint8_t prof;
 	uint8_t nports;
 	uint16_t ports[XS_FIND_PORTS];	/* the last new ports */
@@ -216,6 +219,7 @@ struct xs_conn_val {
 struct xs_prep {
 	struct xs_pkey k;
 	uint8_t kind;
+	uint16_t sport;		/* host order */
 	uint64_t h, h_scan, h_sweep;
 };
 

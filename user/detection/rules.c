@@ -108,6 +108,7 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	p->scan.enabled = true;
 	p->scan.window_s = 60;
 	p->scan.threshold = 100;
+	p->scan.udp_threshold = 50;
 	p->scan.nscales = 1;
 	p->scan.scales[0] = (struct xs_scale){ .window_s = 600, .threshold = 200 };
 
@@ -226,6 +227,7 @@ static const struct pdesc params[] = {
 	{ XS_R_PORT_SCAN, "enabled", P_BOOL, OFF(scan.enabled) },
 	{ XS_R_PORT_SCAN, "window_s", P_DBL, OFF(scan.window_s), 0.001, 3600 },
 	{ XS_R_PORT_SCAN, "threshold", P_U32, OFF(scan.threshold), 2, 65536 },
+	{ XS_R_PORT_SCAN, "udp_threshold", P_U32, OFF(scan.udp_threshold), 0, 65536 },
 	{ XS_R_PORT_SCAN, "scales", P_SCALES, OFF(scan.nscales) },
 
 	{ XS_R_HOST_SWEEP, "enabled", P_BOOL, OFF(sweep.enabled) },

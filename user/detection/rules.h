@@ -104,6 +104,7 @@ struct xs_rule_params {
 		bool enabled;
 		double window_s;
 		uint32_t threshold;	/* distinct ports of one destination */
+		uint32_t udp_threshold;	/* UDP ones from few source ports (window_s) */
 		uint32_t nscales;	/* extra scales in use */
 		struct xs_scale scales[XS_SCALES_EXTRA];
 	} scan;
