@@ -89,8 +89,11 @@ static __always_inline int probe_ack(struct xdp_md *ctx, struct xs_global *g,
 	if (!flow_insert(g, rt, epoch + 1, &k))
 		return 0;
 	/* New this way: the answer side of a connection seen the other way
-	 * is now recorded too, so that its next ACKs stop here above. */
-	if (flow_known(rt, epoch + 1, &r))
+	 * is now recorded too, so that its next ACKs stop here above. Only
+	 * a segment from the lower port can be a server's (a probe comes
+	 * from a client's port): the other half of an ACK flood or scan does
+	 * not pay for the second lookup. */
+	if (bpf_ntohs(p->sport) < bpf_ntohs(p->dport) && flow_known(rt, epoch + 1, &r))
 		return 0;
 	flow_report(ctx, g, rt, epoch, p, len);
 	return 1;

@@ -42,9 +42,9 @@ static __always_inline int is_upper(__u8 c)
 	return c >= 'A' && c <= 'Z';
 }
 
-/* Counts the message into s (the sender's slot). */
+/* Counts the message into s (the sender's slot, whose tag is tag). */
 static __always_inline void account_sip(struct xdp_md *ctx, struct xs_src *s,
-					const struct xs_pkt *p)
+					const struct xs_pkt *p, __u32 tag)
 {
 	/* Fresh packet pointers: the verifier checks this access on its own. */
 	void *data = (void *)(long)ctx->data;
@@ -63,6 +63,11 @@ static __always_inline void account_sip(struct xdp_md *ctx, struct xs_src *s,
 	if ((void *)(pl + 12) > end)
 		return;
 	__builtin_memcpy(&w, pl, 8);
+	/* The SIP part is zeroed by the generation's first message. */
+	if (s->sip_tag != tag) {
+		__builtin_memset(&s->sip_tag, 0, sizeof(*s) - XS_SRC_ZERO);
+		s->sip_tag = tag;
+	}
 	if (w == XS_C8('S', 'I', 'P', '/', '2', '.', '0', ' ')) {
 		c0 = pl[8];
 		c1 = pl[9];

@@ -105,7 +105,7 @@ int xdpstream(struct xdp_md *ctx)
 	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
 	src = account_src(g, region, epoch + 1, &p, len, hsrc, probe);
 	if (src && sip_port(&p))
-		account_sip(ctx, src, &p);
+		account_sip(ctx, src, &p, epoch + 1);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
 	 * flow table: skipping it saves a hash lookup on established traffic.

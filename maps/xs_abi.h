@@ -157,7 +157,13 @@ enum xs_sip_fail {
 };
 
 /* Per-source aggregate for one generation (a slot of xs_stab). The __u64
- * counters come first: userspace sums them over CPUs as one array. */
+ * counters come first (userspace sums them over CPUs as one array), then
+ * what every probe touches, then the SIP part, which only SIP messages
+ * touch: a slot claimed for a new source zeroes the value up to sip_tag
+ * (XS_SRC_ZERO), and the SIP part is zeroed by its first message of the
+ * generation (sip_tag = the slot's tag then); userspace reads it as zero
+ * while sip_tag differs from the slot's tag. A spoofed flood's new
+ * sources thus write two cache lines, not three. */
 struct xs_src {
 	__u64 pkts;
 	__u64 bytes;
@@ -167,16 +173,20 @@ struct xs_src {
 	__u64 icmp_echo;	/* ICMP/ICMPv6 echo requests sent */
 	__u64 tcp_data;		/* TCP segments with payload sent */
 	__u64 probes;		/* packets that can be a probe (bpf/probe.h) */
+	__u8 hll_dst[XS_HLL_REGS];	/* distinct destinations of its probes */
+	__u32 sip_tag;		/* the SIP part is this generation's when = the slot's tag */
+	__u32 sip_peer_msgs;	/* of those below, sent to sip_peer since it became the peer */
 	__u32 sip_req[XS_SIP_REQ_MAX];	/* SIP requests sent, by method */
 	__u32 sip_fail[XS_SIP_FAIL_MAX];	/* SIP failure answers sent */
-	__u32 sip_peer_msgs;	/* of those, sent to sip_peer since it became the peer */
 	__u32 sip_peers;	/* times the peer changed (the first one included) */
+	__u32 pad;
 	struct xs_addr sip_peer;	/* where this address last sent a request or failure */
-	__u8 hll_dst[XS_HLL_REGS];	/* distinct destinations of its probes */
 };
-_Static_assert(sizeof(struct xs_src) ==
-		       8 * 8 + 4 * (XS_SIP_REQ_MAX + XS_SIP_FAIL_MAX + 2) + 16 + XS_HLL_REGS,
+_Static_assert(sizeof(struct xs_src) == 8 * 8 + XS_HLL_REGS + 4 * (XS_SIP_REQ_MAX +
+									 XS_SIP_FAIL_MAX + 4) +
+						 16,
 	       "xs_src layout");
+#define XS_SRC_ZERO __builtin_offsetof(struct xs_src, sip_tag)
 
 /*
  * Per-address tables: open addressing in mmapable ARRAYs, one region per
