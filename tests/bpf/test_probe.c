@@ -250,20 +250,5 @@ static const struct xs_test tests[] = {
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
-
-	if (!xs_have_bpf())
-		return 0;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("probe", NULL, suite_clean);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return xs_test_main("probe", tests, sizeof(tests) / sizeof(tests[0]), NULL, suite_clean);
 }

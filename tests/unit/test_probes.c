@@ -757,23 +757,19 @@ static const struct xs_test tests[] = {
     {"every alert above matches the schema", test_schema},
 };
 
+static int suite_init(void)
+{
+	return det_log_open("probes");
+}
+
+static int suite_clean(void)
+{
+	det_log_close();
+	return 0;
+}
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
-
-	if (det_log_open("probes"))
-		return 2;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("probes", NULL, NULL);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	det_log_close();
-	return fails ? 1 : 0;
+	return xs_test_main("probes", tests, sizeof(tests) / sizeof(tests[0]), suite_init,
+			    suite_clean);
 }
