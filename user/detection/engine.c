@@ -99,7 +99,7 @@ struct geoms {
 static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][XS_R_MAX],
 		    struct xs_mscale ms[][XS_MS_MAX], uint32_t *max_win, struct geoms *g)
 {
-	uint32_t flood_max = 1, brute_max = 1, brute_fine = 1, login_max = 1, sweep_max = 1;
+	uint32_t flood_max = 1, brute_max = 1, brute_fine = 0, login_max = 1, sweep_max = 1;
 	uint32_t sip_max = 1;
 	struct xs_scale sc[XS_SCALES];
 	size_t i;
@@ -131,12 +131,8 @@ static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][X
 				m->n++;
 				if (w > *max_win)
 					*max_win = w;
-				if (k == XS_MS_BRUTE) {
-					if (w > brute_max)
-						brute_max = w;
-					if (w < XS_WIN_SLOTS_MAX && w > brute_fine)
-						brute_fine = w;
-				}
+				if (k == XS_MS_BRUTE && w > brute_max)
+					brute_max = w;
 			}
 		}
 		if (win[p][XS_R_CREDENTIAL_STUFFING] > login_max)
@@ -146,13 +142,21 @@ static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][X
 		if (win[p][XS_R_SIP_FRAUD] > sip_max)
 			sip_max = win[p][XS_R_SIP_FRAUD];
 	}
-	for (p = 0; p < rs->nprofiles; p++)
+	for (p = 0; p < rs->nprofiles; p++) {
 		for (i = 0; i < sizeof(flood_rules) / sizeof(flood_rules[0]); i++)
 			if (win[p][flood_rules[i]] > flood_max)
 				flood_max = win[p][flood_rules[i]];
+		for (j = 0; j < (int)ms[p][XS_MS_BRUTE].n; j++)
+			if (ms[p][XS_MS_BRUTE].win[j] < brute_max &&
+			    ms[p][XS_MS_BRUTE].win[j] > brute_fine)
+				brute_fine = ms[p][XS_MS_BRUTE].win[j];
+	}
 	xs_wgeom_init(&g->d, flood_max, XS_WIN_SLOTS_MAX);
-	/* Brute force: a ring of one-tick slots for the windows up to 63
-	 * ticks, and a coarse one for longer windows, if any. */
+	/* Brute force: one ring for every window but the longest (one-tick
+	 * slots for the 10 s and 60 s ones at 1 s ticks), a coarse one for the
+	 * longest, so that a ten-minute window does not blur the short ones. */
+	if (!brute_fine)
+		brute_fine = brute_max;
 	xs_wgeom_init(&g->c, brute_fine, XS_WIN_SLOTS_MAX);
 	g->cfine_max = brute_fine;
 	if (brute_max > brute_fine)
