@@ -3,8 +3,8 @@
  * xdpstream's XDP program: parse each packet, fold it into the current
  * generation of per-CPU aggregates, and report the first packet of each new
  * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
- * enforce mode for a blocklisted source or a destination over its rate
- * limit (XDP_DROP).
+ * enforce mode for a blocklisted source, a destination over its rate
+ * limit, or a packet a victim's fingerprint rule drops (XDP_DROP).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,6 +18,7 @@
 #include "flowtab.h"	/* flow table, new-flow events */
 #include "probe.h"	/* what can be a probe; out-of-state ACKs */
 #include "sip.h"	/* SIP requests and failures on the SIP port */
+#include "filter.h"	/* watched victims: sampling, fingerprint rules */
 
 SEC("xdp")
 int xdpstream(struct xdp_md *ctx)
@@ -102,7 +103,7 @@ int xdpstream(struct xdp_md *ctx)
 
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
-	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
+	account_dst(g, region, epoch + 1, &p, len, refl, hsrc, *(volatile __u32 *)&rt->slice);
 	src = account_src(g, region, epoch + 1, &p, len, hsrc, probe);
 	if (src && sip_port(&p))
 		account_sip(ctx, src, &p, epoch + 1);
@@ -113,6 +114,10 @@ int xdpstream(struct xdp_md *ctx)
 	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
 	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, epoch, &p, len);
+	/* Victims under attack, last: what their rules drop is aggregated
+	 * above as if it had passed, so the alert sees the attack go on. */
+	if (rt->flags & XS_RT_VICTIMS)
+		return watch_victim(ctx, g, rt, epoch, &p, len, refl);
 	return XDP_PASS;
 }
 
