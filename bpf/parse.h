@@ -82,6 +82,8 @@ struct xs_pkt {
 	__u8 refl;		/* UDP from a reflector port (set by the entry point) */
 	__u8 pad[3];
 	__u32 len;		/* the frame's length */
+	__u16 pl_off;		/* TCP/UDP payload: offset from the frame's start */
+	__u16 pl_len;		/* and length, by the IP length (padding excluded) */
 };
 
 static __always_inline void cur_skip(struct hdr_cursor *c, __u32 n)
@@ -353,6 +355,9 @@ static __always_inline int parse_tcphdr(struct hdr_cursor *c, void *end, struct 
 	p->tcp_flags = ((__u8 *)th)[13];
 	p->data = avail > hlen;
 	p->ports = 1;
+	/* The payload by the IP length: a first fragment's is what it holds. */
+	p->pl_off = (__u16)(c->off + hlen);
+	p->pl_len = avail > hlen ? (__u16)(avail - hlen) : 0;
 	return 0;
 }
 
@@ -368,6 +373,8 @@ static __always_inline int parse_udphdr(struct hdr_cursor *c, void *end, struct 
 	p->sport = uh->source;
 	p->dport = uh->dest;
 	p->ports = 1;
+	p->pl_off = (__u16)(c->off + sizeof(*uh));
+	p->pl_len = (__u16)(avail - sizeof(*uh));
 	return 0;
 }
 

@@ -16,6 +16,8 @@
 #include "mitigate.h"	/* blocklist, allowlist, rate limits */
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
+#include "probe.h"	/* what can be a probe; out-of-state ACKs */
+#include "sip.h"	/* SIP requests and failures on the SIP port */
 #include "evidence.h"	/* watched sources: handshakes and data */
 #include "filter.h"	/* watched victims: sampling, fingerprint rules */
 
@@ -62,7 +64,9 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	__u32 zero = 0, gen = epoch & 1, region;
 	struct xs_runtime *rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+	struct xs_src *src;
 	__u64 hsrc, hdst;
+	int probe;
 
 	if (!p || !rt || !g)
 		return 0;
@@ -88,16 +92,27 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p->src);
 	hdst = xs_hash_addr(&p->dst);
+	/* What can be a probe needs the L4 header (a malformed packet has
+	 * none: p->l4 is 0). A bare ACK is a probe only if no connection
+	 * knows it: asking the flow table also records it (and reports it)
+	 * as a new flow. */
+	probe = probe_kind(p, p->refl);
+	if (probe == XS_PRB_ACK)
+		probe = !(rt->flags & XS_RT_FLOWS_OFF) &&
+			probe_ack(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
 	account_dst(g, region, epoch + 1, p, p->len, p->refl, hsrc, hdst,
 		    *(volatile __u32 *)&rt->slice);
-	account_src(g, region, epoch + 1, p, p->len, hsrc);
+	src = account_src(g, region, epoch + 1, p, p->len, hsrc, probe);
+	if (src && sip_port(p))
+		account_sip(ctx, src, p, epoch + 1);
 	account_evidence(p, p->len, rt->flags, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
 	 * flow table: skipping it saves a hash lookup on established traffic.
-	 * A tiny first fragment starts a flow as far as it is known (keyed
-	 * without the ports it did not carry); a malformed packet, whose L4
-	 * header could not be read, starts none. */
+	 * Bare ACKs went through probe_ack above. A tiny first fragment
+	 * starts a flow as far as it is known (keyed without the ports it did
+	 * not carry); a malformed packet, whose L4 header could not be read,
+	 * starts none. */
 	if ((p->l4 || p->tiny) && !(rt->flags & XS_RT_FLOWS_OFF) &&
 	    !(p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
@@ -149,6 +164,7 @@ int xdpstream(struct xdp_md *ctx)
 			g->err[reason]++;
 		p.cls = XS_C_MALFORMED;
 		p.l4 = p.ports = 0;
+		p.pl_len = 0;
 	}
 	/* Bound for the verifier: cls indexes the per-class arrays. */
 	if (p.cls >= XS_C_MAX)

@@ -223,7 +223,7 @@ static void h_event(struct harness *h, const char *src, const char *dst, uint8_t
 /* The source's packets in flows of (src, dst, proto, port), counted as
  * the program counts them: only in keys it watches. */
 static void h_pair(struct harness *h, const char *src, const char *dst, uint8_t proto,
-		   uint16_t port, uint64_t pkts)
+		   uint16_t port, uint64_t pkts, uint64_t data)
 {
 	struct xs_addr s = A(src), d = A(dst);
 	size_t i;
@@ -237,6 +237,7 @@ static void h_pair(struct harness *h, const char *src, const char *dst, uint8_t 
 		    (!xs_addr_is_zero(&k->dst) && memcmp(&k->dst, &d, sizeof(d))))
 			continue;
 		h->wv[i].pkts += pkts;
+		h->wv[i].data += data;
 	}
 }
 
@@ -780,81 +781,7 @@ static void test_host_sweep(void)
 	sweep_case(6, 80, 100, false, 1);
 }
 
-/* n connections from one source to dst:port within a tick or two, with
- * pkts packets of the source per connection, in the pair's own flows
- * (counted from the tick the pair is a candidate on). */
-static void brute_case(uint16_t port, uint32_t n, uint32_t pkts, int want)
-{
-	struct harness h;
-	uint32_t i;
-	const struct alert_ev *a;
-
-	h_init(&h, NULL);
-	for (i = 0; i < n; i++) {
-		h_event(&h, "147.32.80.40", "147.32.80.37", 6, (uint16_t)(40000 + i), port,
-			XS_TCP_SYN);
-		h_pair(&h, "147.32.80.40", "147.32.80.37", 6, port, pkts);
-		if (i == n / 2)
-			h_tick(&h);
-	}
-	h_tick(&h);
-	h_free(&h);
-	CU_ASSERT_EQUAL(count(&h, "brute_force", "start"), want);
-	CU_ASSERT_EQUAL(count(&h, NULL, "start"), want);
-	a = first(&h, "brute_force", "start");
-	if (a) {
-		CU_ASSERT_STRING_EQUAL(a->src, "147.32.80.40");
-		CU_ASSERT_STRING_EQUAL(a->dst, "147.32.80.37");
-		CU_ASSERT_EQUAL(a->port, port);
-		/* The end carries the peak: every connection in one window. */
-		a = first(&h, "brute_force", "end");
-		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-		CU_ASSERT_DOUBLE_EQUAL(a->peak, n, 1e-9);
-	}
-}
-
-static void test_brute_force(void)
-{
-	brute_case(22, 19, 10, 0);	/* login port */
-	brute_case(22, 20, 10, 1);
-	brute_case(22, 60, 4, 0);	/* connect-and-close: 4 packets each */
-	brute_case(22, 60, 5, 1);	/* one more: the credentials */
-	brute_case(902, 39, 10, 0);	/* a login on a non-standard port */
-	brute_case(902, 40, 10, 1);
-	brute_case(443, 199, 10, 0);	/* web */
-	brute_case(443, 200, 10, 1);
-}
-
-/* Connections 61 ticks apart never share the 60-tick window. */
-static void test_brute_force_window(void)
-{
-	struct harness h;
-	uint32_t i;
-
-	h_init(&h, NULL);
-	for (i = 0; i < 10; i++) {
-		h_event(&h, "192.168.56.1", "192.168.56.101", 6, (uint16_t)(50000 + i), 21,
-			XS_TCP_SYN);
-		h_pair(&h, "192.168.56.1", "192.168.56.101", 6, 21, 10);
-	}
-	h_tick(&h);
-	h_idle(&h, 59);
-	for (i = 0; i < 10; i++) {
-		h_event(&h, "192.168.56.1", "192.168.56.101", 6, (uint16_t)(51000 + i), 21,
-			XS_TCP_SYN);
-		h_pair(&h, "192.168.56.1", "192.168.56.101", 6, 21, 10);
-	}
-	h_tick(&h);		/* tick 61: the first ten left the window */
-	CU_ASSERT_EQUAL(count(&h, NULL, NULL), 0);
-	for (i = 0; i < 10; i++) {
-		h_event(&h, "192.168.56.1", "192.168.56.101", 6, (uint16_t)(52000 + i), 21,
-			XS_TCP_SYN);
-		h_pair(&h, "192.168.56.1", "192.168.56.101", 6, 21, 10);
-	}
-	h_tick(&h);		/* ticks 61 and 62: 20 */
-	CU_ASSERT_EQUAL(count(&h, "brute_force", "start"), 1);
-	h_free(&h);
-}
+/* brute_force: tests/unit/test_probes.c (every scale, the evidence). */
 
 /* start, an update every 10 s while it goes on (peak and current), end
  * after 30 quiet seconds; then a new attack is a new alert. */
@@ -1113,7 +1040,7 @@ static void test_spoofed_brute_force(void)
 
 			h_event(&h, "192.0.2.53", "198.18.0.10", 6, (uint16_t)(30000 + i), port,
 				XS_TCP_SYN);
-			h_pair(&h, "192.0.2.53", "198.18.0.10", 6, port, 1);	/* the SYN */
+			h_pair(&h, "192.0.2.53", "198.18.0.10", 6, port, 1, 0);	/* the SYN */
 		}
 		h_src(&h, "192.0.2.53")->pkts = 5000;	/* its own traffic elsewhere */
 		h_tick(&h);
@@ -1173,7 +1100,7 @@ static void test_smoke_screen(void)
 		for (i = 0; i < 3; i++, sp++) {
 			h_event(&h, "203.0.113.7", "198.18.0.11", 6, (uint16_t)(40000 + sp), 22,
 				XS_TCP_SYN);
-			h_pair(&h, "203.0.113.7", "198.18.0.11", 6, 22, 12);
+			h_pair(&h, "203.0.113.7", "198.18.0.11", 6, 22, 12, 4);
 		}
 		for (i = 0; i < 20; i++, port++)
 			h_event(&h, "203.0.113.8", "198.18.0.12", 6, 50000, (uint16_t)port,
@@ -1252,8 +1179,6 @@ static const struct xs_test tests[] = {
 	{ "port_scan: threshold and window edge", test_port_scan },
 	{ "port_scan: answers do not count", test_port_scan_answers_do_not_count },
 	{ "host_sweep: echo, ports, client ports, IPv6", test_host_sweep },
-	{ "brute_force: port classes, packets per connection", test_brute_force },
-	{ "brute_force: window edge", test_brute_force_window },
 	{ "alert life cycle: start, updates, end, new id", test_lifecycle },
 	{ "per-network overrides, IPv4 and IPv6", test_network_overrides },
 	{ "traffic_anomaly: warm-up, floor, baseline", test_traffic_anomaly },

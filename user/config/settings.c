@@ -32,6 +32,9 @@ int xs_settings_init(struct xs_settings *s)
 		.alerts = 10000,
 		.prefixes = 4096,
 		.prefix_track_pps = 500,
+		.login_services = 8192,
+		.probers = 16384,
+		.sip_pairs = 8192,
 		.frag_sources = 4096,
 	};
 	s->ipv6_source_prefix = 64;
@@ -214,6 +217,9 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(limits, "alerts", 16, 1 << 24, &s->limits.alerts);
 	read_u32(limits, "prefixes", 16, 1 << 22, &s->limits.prefixes);
 	read_u32(limits, "prefix_track_pps", 0, 1000000000, &s->limits.prefix_track_pps);
+	read_u32(limits, "login_services", 16, 1 << 24, &s->limits.login_services);
+	read_u32(limits, "probers", 16, 1 << 24, &s->limits.probers);
+	read_u32(limits, "sip_pairs", 16, 1 << 24, &s->limits.sip_pairs);
 	read_u32(limits, "frag_sources", 16, 1 << 24, &s->limits.frag_sources);
 	xs_cfg_check_unknown(limits);
 

@@ -85,6 +85,7 @@ struct xs_engine_stats {
 	uint64_t overflow_conns, overflow_dst, overflow_alerts, overflow_frags;
 	uint64_t watched;		/* keys watched in the kernel now */
 	uint64_t evicted_pairs;		/* single-packet pairs evicted for new ones */
+	uint64_t overflow_logins, overflow_probers, overflow_sips;
 };
 void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s);
 double xs_engine_tick_s(const struct xs_engine *e);

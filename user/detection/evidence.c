@@ -197,6 +197,6 @@ void xs_engine_watch_synced(struct xs_engine *e, const struct xs_watch_key *keys
 		c = xs_htab_val(&e->conns, ent);
 		c->watched = 1;
 		c->wconns0 = c->conns;
-		c->wpkts = 0;
+		c->wpkts = c->wdata = 0;
 	}
 }

@@ -45,9 +45,9 @@ void xs_frag_fold(struct xs_engine *e, const struct xs_tick *t)
 		v = frag_entry(e, &s->addr);
 		if (!v)
 			continue;
-		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->lgeom, &v->head,
-				xs_wslot_id(&e->lgeom, e->now));
-		v->ring[v->head % e->lgeom.nslots] += (uint32_t)s->v.frag_evasion;
+		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->fgeom, &v->head,
+				xs_wslot_id(&e->fgeom, e->now));
+		v->ring[v->head % e->fgeom.nslots] += (uint32_t)s->v.frag_evasion;
 	}
 }
 
@@ -61,10 +61,10 @@ void xs_frag_slide(struct xs_engine *e)
 		struct xs_frag_val *v = xs_htab_val(&e->frags, ent);
 		uint32_t n = e->win[v->prof][XS_R_FRAG_EVASION], sum = 0;
 
-		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->lgeom, &v->head,
-				xs_wslot_id(&e->lgeom, e->now));
-		for (id = xs_wfirst_id(&e->lgeom, e->now, n); id <= v->head; id++) {
-			uint32_t *slot = xs_ring_slot(v->ring, sizeof(v->ring[0]), &e->lgeom,
+		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->fgeom, &v->head,
+				xs_wslot_id(&e->fgeom, e->now));
+		for (id = xs_wfirst_id(&e->fgeom, e->now, n); id <= v->head; id++) {
+			uint32_t *slot = xs_ring_slot(v->ring, sizeof(v->ring[0]), &e->fgeom,
 						      v->head, id);
 
 			if (slot)
