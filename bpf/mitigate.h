@@ -68,6 +68,17 @@ static __always_inline int allowlisted(const struct xs_pkt *p)
 	return bpf_map_lookup_elem(&xs_allowlist, &k) != NULL;
 }
 
+/* Whether a is blocked now (its packets are dropped by mitigate). */
+static __always_inline int blocked_addr(const struct xs_addr *a)
+{
+	struct xs_lpm_key k = { .prefixlen = 128 };
+	struct xs_block *b;
+
+	__builtin_memcpy(k.addr, a->a, 16);
+	b = bpf_map_lookup_elem(&xs_blocklist, &k);
+	return b && (!b->expires_ns || bpf_ktime_get_ns() < b->expires_ns);
+}
+
 /* Enforce mode: drop a blocklisted source, a tiny or overlapping fragment
  * (flags: XS_RT_DROP_FRAG_EVASION), or a packet over its destination's
  * rate limit. Returns XDP_DROP or XDP_PASS. */

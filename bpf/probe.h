@@ -21,6 +21,7 @@
 #include "parse.h"
 #include "account.h"
 #include "flowtab.h"
+#include "mitigate.h"
 
 enum { XS_PRB_NONE = 0, XS_PRB_YES, XS_PRB_ACK };
 
@@ -94,7 +95,11 @@ static __always_inline int probe_ack(struct xdp_md *ctx, struct xs_global *g,
 	 * from a client's port): the other half of an ACK flood or scan does
 	 * not pay for the second lookup. */
 	if (bpf_ntohs(p->sport) < bpf_ntohs(p->dport) &&
-	    flow_known(rt, epoch + 1, &r, xs_hash_flow(hdst, hsrc, &r)))
+	    (flow_known(rt, epoch + 1, &r, xs_hash_flow(hdst, hsrc, &r)) ||
+	     /* A blocked client's segments are dropped before the flow
+	      * table sees them: what answers it is no probe (enforce mode
+	      * would otherwise block the server it attacked). */
+	     blocked_addr(&p->dst)))
 		return 0;
 	flow_report(ctx, g, rt, epoch, p, len);
 	return 1;

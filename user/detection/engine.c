@@ -1277,21 +1277,26 @@ static void fold_probers(struct xs_engine *e, const struct xs_tick *t)
 	if (t)
 		for (i = 0; i < t->nsrc; i++) {
 			const struct xs_src_entry *a = &t->src[i];
-			uint64_t h = xs_hash(&a->addr, sizeof(a->addr));
 			struct xs_prober_val *v;
+			struct xs_addr key;
 			bool created;
+			uint64_t h;
 			int prof;
 
 			if (!a->v.probes)
 				continue;
-			ent = xs_htab_find(&e->probers, &a->addr, h);
+			/* The source as the pair tables know it (per /64). */
+			key = a->addr;
+			xs_engine_src_key(e, &key);
+			h = xs_hash(&key, sizeof(key));
+			ent = xs_htab_find(&e->probers, &key, h);
 			if (!ent) {
-				prof = prof_of(e, &a->addr);
+				prof = prof_of(e, &key);
 				if (!params(e, prof)->sweep.enabled ||
 				    !params(e, prof)->sweep.any_threshold ||
 				    xs_hll_estimate(a->v.hll_dst, XS_HLL_REGS) < PROBER_MIN)
 					continue;
-				ent = xs_htab_insert(&e->probers, &a->addr, h, &created);
+				ent = xs_htab_insert(&e->probers, &key, h, &created);
 				if (!ent)
 					continue;
 				v = xs_htab_val(&e->probers, ent);
@@ -1319,7 +1324,10 @@ static struct xs_sip_slot *sip_slot(struct xs_engine *e, const struct xs_addr *c
 	struct xs_sip_key k = { .client = *client, .server = *server };
 	struct xs_sip_val *v;
 	bool created;
-	void *ent = xs_htab_insert(&e->sips, &k, xs_hash(&k, sizeof(k)), &created);
+	void *ent;
+
+	xs_engine_src_key(e, &k.client);	/* a per-source rule: per /64 */
+	ent = xs_htab_insert(&e->sips, &k, xs_hash(&k, sizeof(k)), &created);
 
 	if (!ent)
 		return NULL;
