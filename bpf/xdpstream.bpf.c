@@ -16,6 +16,7 @@
 #include "mitigate.h"	/* blocklist, allowlist, rate limits */
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
+#include "fleet.h"	/* fleet HyperLogLog of watched victims */
 
 SEC("xdp")
 int xdpstream(struct xdp_md *ctx)
@@ -95,6 +96,7 @@ int xdpstream(struct xdp_md *ctx)
 	hsrc = xs_hash_addr(&p.src);
 	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
 	account_src(g, region, epoch + 1, &p, len, hsrc);
+	fleet_account(&p, region, gen);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
 	 * flow table: skipping it saves a hash lookup on established traffic. */

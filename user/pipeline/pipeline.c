@@ -25,6 +25,8 @@ static void on_event(void *ctx, const struct xs_flow_event *e)
 
 	p->events++;
 	xs_engine_on_event(p->eng, e);
+	if (p->fleet)
+		xs_fleet_on_event(p->fleet, e);
 }
 
 static struct xs_engine *new_engine(struct xs_pipeline *p, const struct xs_settings *s)
@@ -52,6 +54,11 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o)
 		xs_err("out of memory for the engine: lower the limits in the configuration");
 		return -XS_EXIT_FAIL;
 	}
+	if (o->settings->fleet.aggregates && o->out) {
+		p->fleet = xs_fleet_new(o->settings);
+		if (!p->fleet)
+			return -XS_EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -77,6 +84,12 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 		xs_err("cannot configure the BPF program: %s", strerror(errno));
 		return -XS_EXIT_FAIL;
 	}
+	if (p->fleet && xs_fleet_attach(p->fleet, b, p->col.ncpus))
+		return -XS_EXIT_FAIL;
+	/* A kept program has counted since the last daemon's last tick. */
+	p->tick_start = xs_fleet_resume_time(p->fleet);
+	if (!p->tick_start)
+		p->tick_start = xs_wall_s();
 	return 0;
 }
 
@@ -97,6 +110,7 @@ void xs_pipeline_free(struct xs_pipeline *p)
 		xs_collector_free(&p->col);
 	xs_mpolicy_free(p->pol);
 	xs_engine_free(p->eng);
+	xs_fleet_free(p->fleet);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -125,6 +139,11 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		return err;
 	drained = xs_mono_s();
 	xs_engine_on_tick(p->eng, &p->tick, ts);
+	/* Live, a tick runs from the last flip to this one; in replay the
+	 * capture's clock makes it exactly one tick long. */
+	if (p->fleet && p->collecting)
+		xs_fleet_tick(p->fleet, &p->tick, clk ? p->tick_start : ts - tick_s, ts);
+	p->tick_start = ts;
 	if (p->out)
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
@@ -142,8 +161,17 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 void xs_pipeline_finish(struct xs_pipeline *p, double ts)
 {
 	memset(&p->tick, 0, sizeof(p->tick));
-	if (p->collecting && !xs_collector_flip(&p->col, &p->tick))
+	if (p->collecting && !xs_collector_flip(&p->col, &p->tick)) {
+		double secs = ts > p->tick_start ? ts - p->tick_start : 0;
+
 		xs_engine_on_tick(p->eng, &p->tick, ts);
+		/* Its aggregates too: a restart (a kept program adopted) then
+		 * loses no count. */
+		if (p->fleet)
+			xs_fleet_tick(p->fleet, &p->tick, p->tick_start, ts);
+		if (p->out)
+			xs_output_tick(p->out, &p->tick, ts, secs);
+	}
 	xs_engine_close_alerts(p->eng, ts);
 }
 

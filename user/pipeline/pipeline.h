@@ -6,6 +6,7 @@
  *   ring buffer -> engine            new-flow events, as they come
  *   each tick:  collector flip       the kernel writes the other epoch
  *               -> engine            windows, detectors, alert life cycle
+ *               -> fleet             the aggregates' fleet part (fleet.h)
  *               -> outputs           the tick's aggregates to the sinks
  *               -> mitigation        rules' actions, table changes reported
  *               -> status            what `status` and `top` read
@@ -22,6 +23,7 @@
 
 #include "collector.h"
 #include "engine.h"
+#include "fleet.h"
 #include "mpolicy.h"
 #include "output.h"
 #include "settings.h"
@@ -47,6 +49,8 @@ struct xs_pipeline {
 	struct xs_outputs *out;
 	struct xs_mpolicy *pol;		/* NULL: no mitigation (replay) */
 	struct xs_status_pub *status;	/* NULL: nothing published (replay) */
+	struct xs_fleet *fleet;		/* NULL: no aggregates are sent */
+	double tick_start;		/* wall clock start of the live tick being filled */
 	xs_alert_fn on_alert;
 	void *ctx;
 	uint64_t ticks, events;
@@ -82,7 +86,8 @@ int xs_pipeline_knobs(struct xs_collector *col, const struct xs_settings *s, uns
  * clk is NULL in replay. Returns 0 or a negative errno (maps unreadable). */
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk);
 /* Shutdown at ts: the tick in progress goes to the engine (the totals are
- * then complete), and every open alert ends. */
+ * then complete) and to the outputs (its aggregates, for its real length),
+ * and every open alert ends. */
 void xs_pipeline_finish(struct xs_pipeline *p, double ts);
 /* n ticks without traffic (replay's gaps), the last ending at ts. */
 void xs_pipeline_idle(struct xs_pipeline *p, uint64_t n, double ts);
