@@ -96,7 +96,8 @@ int xdpstream(struct xdp_md *ctx)
 	hsrc = xs_hash_addr(&p.src);
 	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
 	account_src(g, region, epoch + 1, &p, len, hsrc);
-	fleet_account(&p, region, gen);
+	if (rt->flags & XS_RT_FLEET)
+		fleet_account(&p, region, gen);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
 	 * flow table: skipping it saves a hash lookup on established traffic. */

@@ -232,6 +232,7 @@ struct xs_runtime {
 _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
+#define XS_RT_FLEET (1u << 1)		/* fleet sketches (bpf/fleet.h) may watch victims */
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
  * an empty table costs one cheap lookup per packet. IPv4 prefixes are

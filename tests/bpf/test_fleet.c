@@ -56,7 +56,8 @@ static int setup(struct env *e, uint32_t watch, uint32_t items_max)
 	e->s.fleet.watch = watch;
 	e->s.fleet.items_max = items_max;
 	e->f = xs_fleet_new(&e->s);
-	if (!e->f || xs_fleet_attach(e->f, &e->fx.b, e->fx.col.ncpus))
+	if (!e->f || xs_fleet_attach(e->f, &e->fx.b, e->fx.col.ncpus) ||
+	    xs_collector_set_flags(&e->fx.col, XS_RT_FLEET))
 		return -1;
 	e->now = 1800000000.0;
 	return 0;

@@ -236,6 +236,11 @@ int xs_fleet_attach(struct xs_fleet *f, struct xs_bpf *b, int ncpus)
 	return 0;
 }
 
+bool xs_fleet_sketches(const struct xs_fleet *f)
+{
+	return f && f->hll;
+}
+
 double xs_fleet_resume_time(const struct xs_fleet *f)
 {
 	return f ? f->resume : 0;

@@ -50,6 +50,10 @@ void xs_fleet_free(struct xs_fleet *f);
  * CPUs whose regions exist. Returns 0 or a negative errno (logged). */
 int xs_fleet_attach(struct xs_fleet *f, struct xs_bpf *b, int ncpus);
 
+/* Does the program keep sketches for f (a key, victims to watch, the maps
+ * sized for them)? False for NULL. */
+bool xs_fleet_sketches(const struct xs_fleet *f);
+
 /* A new-flow event, as it comes (any epoch). */
 void xs_fleet_on_event(struct xs_fleet *f, const struct xs_flow_event *e);
 

@@ -86,6 +86,13 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 	}
 	if (p->fleet && xs_fleet_attach(p->fleet, b, p->col.ncpus))
 		return -XS_EXIT_FAIL;
+	/* The program calls the fleet's sketches only when they can be used. */
+	if (xs_collector_set_flags(&p->col, xs_fleet_sketches(p->fleet) ?
+						    p->col.rt.flags | XS_RT_FLEET :
+						    p->col.rt.flags & ~XS_RT_FLEET)) {
+		xs_err("cannot configure the BPF program: %s", strerror(errno));
+		return -XS_EXIT_FAIL;
+	}
 	/* A kept program has counted since the last daemon's last tick. */
 	p->tick_start = xs_fleet_resume_time(p->fleet);
 	if (!p->tick_start)
