@@ -257,6 +257,7 @@ _Static_assert(sizeof(struct xs_block) == 40, "xs_block size");
 
 #define XS_BLOCK_BY_USER 0	/* xdpstream block */
 #define XS_BLOCK_BY_RULE 1	/* an alert's block action */
+#define XS_BLOCK_BY_FLEET 2	/* a request of the fleet application (fleet_mitigation) */
 
 /* What a rate limit applies to. */
 enum xs_limit_match {

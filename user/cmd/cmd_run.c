@@ -407,7 +407,7 @@ static int event_loop(struct run_ctx *rc)
 	struct epoll_event evs[8];
 	struct xs_global acc = {};
 	double start = xs_mono_s(), last_print = start, due = start;
-	int efd = -1, tfd = -1, sfd = -1, ofd, ret = 0, n, i;
+	int efd = -1, tfd = -1, sfd = -1, ofd, mfd, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
 
@@ -424,6 +424,7 @@ static int event_loop(struct run_ctx *rc)
 	watch(efd, tfd);
 	watch(efd, xs_collector_events_fd(&rc->pipe.col));
 	watch(efd, ofd = xs_output_fd(rc->out));
+	watch(efd, mfd = xs_pipeline_fd(&rc->pipe));	/* fleet_mitigation's requests */
 
 	while (!stop) {
 		xs_output_service(rc->out);
@@ -448,6 +449,7 @@ static int event_loop(struct run_ctx *rc)
 					/* New outputs come with a new fd. */
 					if (xs_output_fd(rc->out) != ofd)
 						watch(efd, ofd = xs_output_fd(rc->out));
+	watch(efd, mfd = xs_pipeline_fd(&rc->pipe));	/* fleet_mitigation's requests */
 					continue;
 				}
 				if (si.ssi_signo == SIGUSR2)
@@ -480,6 +482,8 @@ static int event_loop(struct run_ctx *rc)
 				}
 				if (o->duration_s && now - start >= o->duration_s)
 					stop = true;
+			} else if (fd == mfd) {
+				xs_pipeline_service(&rc->pipe);
 			} else if (fd != ofd) {
 				xs_pipeline_poll(&rc->pipe);
 			}

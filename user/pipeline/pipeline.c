@@ -103,7 +103,24 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
-	return p->pol ? 0 : -XS_EXIT_FAIL;
+	if (!p->pol)
+		return -XS_EXIT_FAIL;
+	if (p->set->fleet.mitigation) {
+		p->fleet_mit = xs_fleet_consumer_new(p->set, p->pol);
+		if (!p->fleet_mit)
+			return -XS_EXIT_ENV;
+	}
+	return 0;
+}
+
+int xs_pipeline_fd(const struct xs_pipeline *p)
+{
+	return xs_fleet_consumer_fd(p->fleet_mit);
+}
+
+void xs_pipeline_service(struct xs_pipeline *p)
+{
+	xs_fleet_consumer_poll(p->fleet_mit, xs_wall_s());
 }
 
 void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st)
@@ -115,6 +132,7 @@ void xs_pipeline_free(struct xs_pipeline *p)
 {
 	if (p->collecting)
 		xs_collector_free(&p->col);
+	xs_fleet_consumer_free(p->fleet_mit);
 	xs_mpolicy_free(p->pol);
 	xs_engine_free(p->eng);
 	xs_fleet_free(p->fleet);
@@ -155,6 +173,7 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
 		xs_mpolicy_tick(p->pol, ts);
+	xs_fleet_consumer_poll(p->fleet_mit, ts);
 	if (p->out && clk)
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);

@@ -24,6 +24,7 @@
 #include "collector.h"
 #include "engine.h"
 #include "fleet.h"
+#include "fleet_consumer.h"
 #include "mpolicy.h"
 #include "output.h"
 #include "settings.h"
@@ -50,6 +51,7 @@ struct xs_pipeline {
 	struct xs_mpolicy *pol;		/* NULL: no mitigation (replay) */
 	struct xs_status_pub *status;	/* NULL: nothing published (replay) */
 	struct xs_fleet *fleet;		/* NULL: no aggregates are sent */
+	struct xs_fleet_consumer *fleet_mit;	/* NULL: fleet_mitigation off */
 	double tick_start;		/* wall clock start of the live tick being filled */
 	xs_alert_fn on_alert;
 	void *ctx;
@@ -71,8 +73,13 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o);
  * runs after a flip; the event budget is shared by the CPUs); otherwise
  * one CPU runs every frame (replay) and gets the whole budget. */
 int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live);
-/* Applies the rules' actions to the kernel tables m (run). */
+/* Applies the rules' actions to the kernel tables m (run), and with
+ * fleet_mitigation the fleet application's requests. */
 int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m);
+/* For the daemon's epoll: readable when fleet requests have arrived
+ * (then call xs_pipeline_service); -1 without fleet_mitigation. */
+int xs_pipeline_fd(const struct xs_pipeline *p);
+void xs_pipeline_service(struct xs_pipeline *p);
 /* Publishes each tick for `status` and `top` (run). */
 void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st);
 void xs_pipeline_free(struct xs_pipeline *p);
