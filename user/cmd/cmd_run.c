@@ -582,6 +582,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
 	xs_pipeline_publish(&rc.pipe, &stp);
+	xs_pipeline_resume(&rc.pipe);
 	ret = -event_loop(&rc);
 	xs_pipeline_finish(&rc.pipe, xs_wall_s());
 	b.keep = o.keep_attached;

@@ -79,6 +79,10 @@ struct xs_fleet_consumer *xs_fleet_consumer_new(const struct xs_settings *s,
 	if (!brokers ||
 	    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof(err)) ||
 	    rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err)) ||
+	    /* Static membership: a restarted daemon takes its place at once,
+	     * instead of waiting out the session of one that left unheard
+	     * (its link cut). */
+	    rd_kafka_conf_set(conf, "group.instance.id", sensor, err, sizeof(err)) ||
 	    rd_kafka_conf_set(conf, "client.id", client, err, sizeof(err)) ||
 	    /* The application publishes in transactions. */
 	    rd_kafka_conf_set(conf, "isolation.level", "read_committed", err, sizeof(err)) ||

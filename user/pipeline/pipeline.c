@@ -184,6 +184,16 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 	return 0;
 }
 
+void xs_pipeline_resume(struct xs_pipeline *p)
+{
+	struct xs_tick_clock clk = { .due = xs_mono_s() };
+
+	if (!p->collecting || !xs_fleet_resume_time(p->fleet))
+		return;
+	if (xs_pipeline_tick(p, xs_wall_s(), &clk))
+		xs_warn("cannot read the maps for the adopted program's tick");
+}
+
 void xs_pipeline_finish(struct xs_pipeline *p, double ts)
 {
 	memset(&p->tick, 0, sizeof(p->tick));

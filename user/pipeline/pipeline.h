@@ -92,6 +92,10 @@ int xs_pipeline_knobs(struct xs_collector *col, const struct xs_settings *s, uns
  * seconds since the epoch (wall clock live, capture time in replay);
  * clk is NULL in replay. Returns 0 or a negative errno (maps unreadable). */
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk);
+/* Run's start, when it adopted a kept program that sends aggregates: the
+ * stretch the program counted without a daemon (since the last one's last
+ * tick) ends now, as a tick of its own, rather than swelling the first. */
+void xs_pipeline_resume(struct xs_pipeline *p);
 /* Shutdown at ts: the tick in progress goes to the engine (the totals are
  * then complete) and to the outputs (its aggregates, for its real length),
  * and every open alert ends. */
