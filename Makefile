@@ -65,7 +65,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
-.PHONY: fleet fleet-test install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+.PHONY: fleet fleet-test fleet-demo install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
@@ -149,6 +149,11 @@ bench: deps all
 
 demo: deps all
 	@scripts/demo.sh $(OUT)
+
+# Three sensors, a Kafka broker and the fleet application: the alert no
+# single sensor raises (scripts/fleet-demo.sh).
+fleet-demo: deps all fleet
+	@scripts/fleet-demo.sh $(OUT)
 
 # The binary, the documentation and a man page per command (block's page
 # also answers for the other mitigation commands).

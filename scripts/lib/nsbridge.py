@@ -5,9 +5,10 @@
     nsbridge.py PORT CONTROL_FILE NETNS...
 
 The test broker (scripts/kafka.sh) listens on 127.0.0.1:PORT of this
-namespace and advertises that address. Each sensor of the fleet tests runs
-in a network namespace of its own (a lab's sensor side), where 127.0.0.1 is
-its own loopback: this listens on 127.0.0.1:PORT inside every NETNS given
+namespace and advertises that address. Each sensor of the fleet lab
+(scripts/lib/fleetlab.sh: the fleet test and demo) runs in a network
+namespace of its own (a lab's sensor side), where 127.0.0.1 is its own
+loopback: this listens on 127.0.0.1:PORT inside every NETNS given
 and forwards each connection to 127.0.0.1:PORT here, so the sensor's Kafka
 client reaches the broker under the address the broker advertises, and the
 host's network is not touched.
