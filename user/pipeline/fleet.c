@@ -639,13 +639,16 @@ static int build_lists(struct build *B)
 {
 	struct xs_fleet *f = B->f;
 	const struct xs_tick *t = B->t;
-	size_t i;
+	size_t i, nlogin = 0;
 
+	for (i = 0; i < B->nev; i++)
+		nlogin += is_syn(&B->ev[i]) && xs_ports_has(&f->login, B->ev[i].dport);
 	if (rank_addrs(B, XS_FL_VICTIMS, &B->victims) || rank_addrs(B, XS_FL_SOURCES, &B->sources))
 		return -ENOMEM;
-	if (xs_htab_init(&B->vpfx, sizeof(struct xs_addr), sizeof(struct agg), t->ndst + B->nev + 1) ||
-	    xs_htab_init(&B->spfx, sizeof(struct xs_addr), sizeof(struct agg), t->nsrc + B->nev + 1) ||
-	    xs_htab_init(&B->logins, sizeof(struct login_key), sizeof(struct agg), B->nev + 1))
+	/* Sized for what goes in: the tables' entries, and login attempts. */
+	if (xs_htab_init(&B->vpfx, sizeof(struct xs_addr), sizeof(struct agg), t->ndst + 1) ||
+	    xs_htab_init(&B->spfx, sizeof(struct xs_addr), sizeof(struct agg), t->nsrc + nlogin + 1) ||
+	    xs_htab_init(&B->logins, sizeof(struct login_key), sizeof(struct agg), nlogin + 1))
 		return -ENOMEM;
 	for (i = 0; i < t->ndst; i++) {
 		struct xs_addr p = prefix_of(&t->dst[i].addr);

@@ -246,6 +246,15 @@ static void restore_outputs(struct xs_pipeline *p)
 		xs_err("the earlier outputs cannot open again either: alerts are not sent");
 }
 
+static bool fleet_changed(const struct xs_fleet_set *a, const struct xs_fleet_set *b)
+{
+	return a->aggregates != b->aggregates || a->have_key != b->have_key ||
+	       memcmp(&a->key, &b->key, sizeof(a->key)) || a->p != b->p ||
+	       a->items_max != b->items_max || a->top_sources != b->top_sources ||
+	       a->watch != b->watch || a->mitigation != b->mitigation ||
+	       strcmp(a->mitigation_topic, b->mitigation_topic);
+}
+
 int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 {
 	if (p->out && apply_outputs(p->out, s->root)) {
@@ -270,6 +279,8 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
+	if (fleet_changed(&p->set->fleet, &s->fleet))
+		xs_warn("reload: the fleet_* settings change at the next start; kept as they are");
 	if (p->pol)
 		xs_mpolicy_configure(p->pol, s);
 	p->set = s;
