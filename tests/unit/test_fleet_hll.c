@@ -235,6 +235,47 @@ static void test_fold_merge(void)
 	}
 }
 
+/* The sparse path straight from cells (few items) gives the bytes the
+ * registers give, at full precision and folded. */
+static void test_cells(void)
+{
+	static uint32_t cells[3000];
+	static uint8_t reg[1 << 14], low[1 << 10];
+	static char a[20000], b[20000];
+	struct xs_addr x;
+	bool sparse;
+	size_t n, i;
+
+	xs_addr_parse("198.18.0.0", &x);
+	for (i = 0; i < 1500; i++) {
+		uint64_t h;
+
+		x.a[14] = (uint8_t)(i >> 8);
+		x.a[15] = (uint8_t)i;
+		h = xs_siphash16(key.k0, key.k1, x.a);
+		cells[i] = xs_fhll_cell(h, 14);
+		if (i < 1500)
+			xs_fhll_add(reg, 14, h);
+	}
+	/* Each item twice: duplicates must collapse. */
+	for (i = 1500; i < 3000; i++)
+		cells[i] = cells[i - 1500];
+	n = xs_fhll_cells_fold(cells, 3000, 14, 14);
+	CU_ASSERT_EQUAL((int)n, xs_fhll_nonzero(reg, 14));
+	CU_ASSERT_EQUAL(xs_fhll_encoded_len(reg, 14, &sparse), (3 * n + 2) / 3 * 4);
+	CU_ASSERT(sparse);
+	xs_fhll_encode(reg, 14, true, a);
+	xs_fhll_encode_cells(cells, n, b);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	/* Folded to p = 10. */
+	xs_fhll_fold_into(low, 10, reg, 14);
+	n = xs_fhll_cells_fold(cells, n, 14, 10);
+	CU_ASSERT_EQUAL((int)n, xs_fhll_nonzero(low, 10));
+	xs_fhll_encode(low, 10, true, a);
+	xs_fhll_encode_cells(cells, n, b);
+	CU_ASSERT_STRING_EQUAL(a, b);
+}
+
 static void test_decode_refuses(void)
 {
 	uint8_t reg[16];
@@ -251,6 +292,7 @@ static const struct xs_test tests[] = {
 	{ "addresses and targets hash to the vectors' items", test_items },
 	{ "sketches: registers, encoding, estimate bit for bit, count", test_sketches },
 	{ "folds and a merge across precisions", test_fold_merge },
+	{ "the sparse form straight from cells, folded too", test_cells },
 	{ "decoding refuses what the app refuses", test_decode_refuses },
 };
 

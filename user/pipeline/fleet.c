@@ -901,49 +901,89 @@ static size_t dense_b64(int p)
 	return (((size_t)1 << p) + 2) / 3 * 4;
 }
 
-/* One sketch: the kernel's registers of watched victims (kmask: which
- * slots), then the events' cells, folded if the budget says so, encoded. */
-static int encode(struct xs_fleet *f, struct encoder *en, int sk, uint32_t item, uint32_t kmask,
-		  struct xs_fleet_sketch *out)
+/* Precision of the next sketch, whose base64 at full precision takes len:
+ * full while the sketches so far take less than half of the budget; then
+ * the rest share what is left, dense at worst. */
+static int precision(struct xs_fleet *f, struct encoder *en, size_t len)
 {
-	int p = (int)f->cfg.p, q = p, i;
-	uint32_t c;
-	const uint8_t *reg = f->scratch;
-	size_t len;
-	bool sparse;
-	char *s;
+	int p = (int)f->cfg.p;
 
-	memset(f->scratch, 0, (size_t)1 << p);
-	for (i = 0; i < XS_FLEET_WATCH; i++)
-		if (kmask & (1u << i))
-			xs_fhll_fold_into(f->scratch, p, f->kregs + (size_t)i * XS_FLEET_REGS,
-					  XS_FLEET_P);
-	for (c = f->sid_off[sk * SID_ITEMS + item]; c < f->sid_off[sk * SID_ITEMS + item + 1]; c++)
-		xs_fhll_add_cell(f->scratch, f->cells[c]);
-	len = xs_fhll_encoded_len(reg, p, &sparse);
 	if (!en->pcut && en->used + len > SKETCH_BUDGET / 2) {
-		/* The rest share what is left, dense at worst. */
 		size_t share = (SKETCH_BUDGET - en->used) / en->left;
 
 		for (en->pcut = p; en->pcut > XS_FHLL_P_MIN && dense_b64(en->pcut) > share; en->pcut--)
 			;
 	}
-	if (en->pcut && en->pcut < p) {
-		q = en->pcut;
+	return en->pcut && en->pcut < p ? en->pcut : p;
+}
+
+static int emit(struct xs_fleet *f, struct encoder *en, struct xs_fleet_sketch *out, int q,
+		bool sparse, size_t len, char **s)
+{
+	*s = arena_alloc(f, len + 1);
+	if (!*s)
+		return -ENOMEM;
+	out->b64 = *s;
+	out->p = (uint8_t)q;
+	out->sparse = sparse;
+	en->used += len;
+	en->left--;
+	return 0;
+}
+
+/* One sketch: the kernel's registers of watched victims (kmask: which
+ * slots), then the events' cells, folded if the budget says so, encoded.
+ * Few cells and no kernel registers (most sources, logins, small victims):
+ * straight from the sorted cells, never through 2^p registers. */
+static int encode(struct xs_fleet *f, struct encoder *en, int sk, uint32_t item, uint32_t kmask,
+		  struct xs_fleet_sketch *out)
+{
+	int p = (int)f->cfg.p, q, i;
+	uint32_t *cells = f->cells + f->sid_off[sk * SID_ITEMS + item];
+	size_t n = f->sid_off[sk * SID_ITEMS + item + 1] - f->sid_off[sk * SID_ITEMS + item], c, len;
+	const uint8_t *reg = f->scratch;
+	bool sparse;
+	char *s;
+
+	if (!kmask && 3 * n < (1u << p)) {
+		n = xs_fhll_cells_fold(cells, n, p, p);
+		q = precision(f, en, (3 * n + 2) / 3 * 4);
+		if (q < p)
+			n = xs_fhll_cells_fold(cells, n, p, q);
+		if (3 * n < (1u << q)) {
+			if (emit(f, en, out, q, true, (3 * n + 2) / 3 * 4, &s))
+				return -ENOMEM;
+			xs_fhll_encode_cells(cells, n, s);
+			return 0;
+		}
+		/* Dense after the fold: registers at q. */
+		memset(f->scratch2, 0, (size_t)1 << q);
+		for (c = 0; c < n; c++)
+			xs_fhll_add_cell(f->scratch2, cells[c]);
+		len = xs_fhll_encoded_len(f->scratch2, q, &sparse);
+		if (emit(f, en, out, q, sparse, len, &s))
+			return -ENOMEM;
+		xs_fhll_encode(f->scratch2, q, sparse, s);
+		return 0;
+	}
+	memset(f->scratch, 0, (size_t)1 << p);
+	for (i = 0; i < XS_FLEET_WATCH; i++)
+		if (kmask & (1u << i))
+			xs_fhll_fold_into(f->scratch, p, f->kregs + (size_t)i * XS_FLEET_REGS,
+					  XS_FLEET_P);
+	for (c = 0; c < n; c++)
+		xs_fhll_add_cell(f->scratch, cells[c]);
+	len = xs_fhll_encoded_len(reg, p, &sparse);
+	q = precision(f, en, len);
+	if (q < p) {
 		memset(f->scratch2, 0, (size_t)1 << q);
 		xs_fhll_fold_into(f->scratch2, q, f->scratch, p);
 		reg = f->scratch2;
 		len = xs_fhll_encoded_len(reg, q, &sparse);
 	}
-	s = arena_alloc(f, len + 1);
-	if (!s)
+	if (emit(f, en, out, q, sparse, len, &s))
 		return -ENOMEM;
 	xs_fhll_encode(reg, q, sparse, s);
-	out->b64 = s;
-	out->p = (uint8_t)q;
-	out->sparse = sparse;
-	en->used += len;
-	en->left--;
 	return 0;
 }
 

@@ -174,6 +174,46 @@ size_t xs_fhll_encode(const uint8_t *reg, int p, bool sparse, char *out)
 	return w.n;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t xs_fhll_cells_fold(uint32_t *cells, size_t n, int p, int p2)
+{
+	uint32_t mask = (1u << p2) - 1;
+	size_t i, k = 0;
+
+	for (i = 0; p2 < p && i < n; i++) {
+		uint32_t idx = cells[i] >> 6, r = cells[i] & 63, hi = idx >> p2;
+
+		r = hi ? (uint32_t)__builtin_ctz(hi) + 1 : r + (uint32_t)(p - p2);
+		cells[i] = (idx & mask) << 6 | r;
+	}
+	qsort(cells, n, sizeof(*cells), cmp_u32);
+	/* Sorted: one register's cells are together, its highest rank last. */
+	for (i = 0; i < n; i++)
+		if (i + 1 == n || cells[i + 1] >> 6 != cells[i] >> 6)
+			cells[k++] = cells[i];
+	return k;
+}
+
+size_t xs_fhll_encode_cells(const uint32_t *cells, size_t n, char *out)
+{
+	struct b64w w = { .out = out };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		b64_put(&w, (uint8_t)(cells[i] >> 16));
+		b64_put(&w, (uint8_t)(cells[i] >> 8));
+		b64_put(&w, (uint8_t)cells[i]);
+	}
+	b64_end(&w);
+	return w.n;
+}
+
 static int b64_val(char c)
 {
 	const char *p = c ? strchr(b64, c) : NULL;

@@ -50,6 +50,14 @@ double xs_fhll_estimate(const uint8_t *reg, int p);
 /* floor(estimate + 0.5), as messages and alerts report it. */
 uint64_t xs_fhll_count(const uint8_t *reg, int p);
 
+/* Cells (xs_fhll_cell at precision p), in place: folded to p2 <= p, sorted
+ * by register, one per register (its highest rank): the sparse form.
+ * Returns how many remain. */
+size_t xs_fhll_cells_fold(uint32_t *cells, size_t n, int p, int p2);
+/* Base64 (and a NUL) of cells from xs_fhll_cells_fold: (n * 3 + 2) / 3 * 4
+ * characters; returns them. */
+size_t xs_fhll_encode_cells(const uint32_t *cells, size_t n, char *out);
+
 /* Base64 length (padded, no NUL) of the sparse or dense form. */
 size_t xs_fhll_encoded_len(const uint8_t *reg, int p, bool *sparse);
 /* Writes the registers' base64 (sparse when 3 x non-zero < 2^p, else
