@@ -6,7 +6,7 @@
 # lab each, scripts/lib/fleetlab.sh), send their per-tick aggregates to one
 # Apache Kafka broker (scripts/kafka.sh, 127.0.0.1); the fleet application
 # (fleet/, Kafka Streams) merges them. A SYN flood is spread over the three
-# links: each sensor sees 4,000 SYN/s, under its own 5,000/s threshold, so
+# links: each sensor sees 4,000 SYN/s, under its own 6,000/s threshold, so
 # none alerts; together they see 12,000/s, over the fleet's 10,000/s. The
 # fleet alert shows up on screen (scripts/fleet_demo_view.py: a line per
 # window of what each sensor sent, the alert's start and end, and the
@@ -52,7 +52,7 @@ sensors=(a b c)
 declare -A pool=([a]=10.0.0.0/20 [b]=10.0.16.0/20 [c]=10.0.8.0/21)
 key=000102030405060708090a0b0c0d0e0f
 victim=198.18.0.20
-thr=10000 sthr=5000 per=4000 window_ms=2000
+thr=10000 sthr=6000 per=4000 window_ms=2000
 
 bold() { if [[ -t 1 && -z ${NO_COLOR:-} ]]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
 now() { date +%H:%M:%S.%N | cut -c1-10; }
@@ -106,6 +106,7 @@ flood.sensor_syn_pps=$sthr
 flood.pps=0
 flood.bps=0
 mitigation.enabled=true
+alert.end_after_windows=2
 streams.commit.interval.ms=200
 CONF
 fl_app A "$FL_TMP/fleet.properties"
@@ -132,8 +133,8 @@ YAML
 		die "sensor $s did not start (see $DIR/sensor-$s.log)"
 done
 echo "sensors: sensor-a, sensor-b, sensor-c: 'xdpstream run' each on its own link, 500 ms ticks,"
-echo "         syn_flood at 5,000 SYN/s; aggregates (fleet_hll_key) to Kafka; fleet_mitigation on"
-echo "fleet:   a SYN flood is 10,000 SYN/s summed over the sensors while each stays under 5,000,"
+echo "         syn_flood at 6,000 SYN/s; aggregates (fleet_hll_key) to Kafka; fleet_mitigation on"
+echo "fleet:   a SYN flood is 10,000 SYN/s summed over the sensors while each stays under 6,000,"
 echo "         in 2 s windows"
 fl_apps_running 1 || die "the fleet application did not start (see $FL_TMP/app-A.log)"
 : >"$DIR/fleet-alerts.jsonl"

@@ -47,8 +47,10 @@ grep -qE '^[0-9:.]+  FLEET ALERT START syn_flood -> 198\.18\.0\.20: 12\.0k SYN/s
 n=$(grep -cE '^[0-9:.]+  sensor [abc]: rate_limit 198\.18\.0\.20/32 by fleet 3,333/s \(reported' "$tmp/out.txt")
 [[ $n == 3 ]] && ok "three sensors report the fleet's rate limit" || bad "$n sensors report the rate limit"
 grep -q 'LOCAL ALERT' "$tmp/out.txt" && bad "a sensor alerted on its own" || ok "no local alert on screen"
-grep -qE 'sensors a 4000  b 4000  c 4000 SYN/s -> fleet 12\.0k SYN/s, over 10\.0k' "$tmp/out.txt" &&
-	ok "a window line: 4,000 SYN/s at each sensor, 12,000 for the fleet" || bad "no window line at full rate"
+# Window lines: each sensor's share and the sum (exact values depend on
+# where ticks fall; tests/sh/fleet_e2e.sh checks those).
+grep -qE 'sensors a [0-9]+  b [0-9]+  c [0-9]+ SYN/s -> fleet [0-9.]+k SYN/s, over 10\.0k \(window ' "$tmp/out.txt" &&
+	ok "window lines: each sensor's SYN/s, the fleet's over its threshold" || bad "no window line over the threshold"
 grep -q 'fleet demo: the fleet saw what no sensor could' "$tmp/out.txt" && ok "the verdict line" || bad "no verdict line"
 python3 tests/tools/check_alerts.py schema/alert.schema.json "$d/fleet-alerts.jsonl" >/dev/null &&
 	ok "fleet-alerts.jsonl valid, one whole life cycle" || bad "fleet-alerts.jsonl"
@@ -70,7 +72,7 @@ fi
 echo "=== the verdict fails when it should"
 summary() {
 	python3 scripts/fleet_demo_view.py summary --dir "$1" --victim 198.18.0.20 --threshold 10000 \
-		--sensor-threshold 5000 --union 8192 --sensors sensor-a,sensor-b,sensor-c >"$1/verdict.txt" 2>&1
+		--sensor-threshold 6000 --union 8192 --sensors sensor-a,sensor-b,sensor-c >"$1/verdict.txt" 2>&1
 }
 if [[ -s $d/fleet-alerts.jsonl ]]; then
 	summary "$d" && ok "the real run passes" || bad "the real run fails: $(cat "$d/verdict.txt")"
