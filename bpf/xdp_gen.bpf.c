@@ -153,4 +153,12 @@ abort:
 	return XDP_ABORTED;
 }
 
+/* Drops its frame: a live-frames run of it tells whether the kernel allows
+ * them (hardened kernels answer EPERM) without sending anything. */
+SEC("xdp")
+int xdp_gen_probe(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Generator throughput into a veth lab: frames per second of `xdpstream gen
-# --rate max`, median of RUNS runs, for a fixed frame (the baseline: no
-# field varies) and for frames varied in the XDP program, into a receiver
-# that only returns XDP_PASS and into `xdpstream run`. Both ends share the
-# CPU that makes the test-run call (the veth peer's NAPI runs there).
-# Usage: scripts/bench-gen.sh [BUILD_DIR] [RUNS] [FRAMES]
+# --rate max`, median of RUNS runs, on each transmit path that works here,
+# for a fixed frame (the baseline: no field varies) and for frames that
+# vary (in the XDP program on the live path, in userspace on the others),
+# into a receiver that only returns XDP_PASS and into `xdpstream run`. The
+# generator runs on CPU 0, and both ends share it (the veth peer's NAPI
+# runs in the softirq after each frame or batch the generator sends).
+# Usage: scripts/bench-gen.sh [BUILD_DIR] [RUNS] [FRAMES] [PATHS]
+#   PATHS: "live packet xdp" (default: every one that sends here)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=$(realpath "${1:-build}")
 RUNS=${2:-5}
 N=${3:-2000000}
-export XS_LAB=xsbench$$
+PATHS=${4:-live packet xdp}
+export XS_LAB=${XS_RUN_TAG:+xs${XS_RUN_TAG}g}
+XS_LAB=${XS_LAB:-xsbench$$}
 LAB=scripts/lab.sh
 [[ $(id -u) -eq 0 ]] || { echo "bench-gen: needs root" >&2; exit 1; }
 trap '$LAB down >/dev/null 2>&1' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 $LAB up >/dev/null || exit 1
 eval "$($LAB env)"
 
@@ -28,21 +36,34 @@ cases=(
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-run_case() { # run_case ARGS -> median frames/s
-	local args=$1 i r
+run_case() { # run_case TX ARGS -> median frames/s
+	local tx=$1 args=$2 i r
 	for ((i = 0; i < RUNS; i++)); do
-		r=$($LAB exec attacker "$OUT/xdpstream" gen -i "$XS_LAB_IF_ATTACKER" $args \
-			-n "$N" --rate max --json | grep -o '"rate_achieved": *[0-9.e+]*' | grep -o '[0-9.e+]*$')
+		r=$($LAB exec attacker taskset -c 0 "$OUT/xdpstream" gen -i "$XS_LAB_IF_ATTACKER" \
+			--tx "$tx" $args -n "$N" --rate max --json |
+			grep -o '"rate_achieved": *[0-9.e+]*' | grep -o '[0-9.e+]*$')
 		echo "${r:-0}"
 	done | median
 }
 
-printf "%-40s %16s %16s\n" "frames ($N per run, median of $RUNS)" "into XDP_PASS" "into xdpstream"
+# The paths that send here (a failed gen prints its reason once).
+works=()
+for tx in $PATHS; do
+	if $LAB exec attacker "$OUT/xdpstream" gen -i "$XS_LAB_IF_ATTACKER" --tx "$tx" -q \
+		udp_flood -n 1 >/dev/null; then
+		works+=("$tx")
+	else
+		echo "--tx $tx: does not send here, not measured"
+	fi
+done
+
+printf "%-40s %-7s %16s %16s\n" "frames ($N per run, median of $RUNS)" "--tx" "into XDP_PASS" "into xdpstream"
 for c in "${cases[@]}"; do
 	name=${c%%|*}
 	args=${c#*|}
+	declare -A pass=()
 	ip -n "$XS_LAB_NS_SENSOR" link set dev "$XS_LAB_IF_SENSOR" xdp obj "$OUT/xdp_pass.bpf.o" sec xdp
-	pass=$(run_case "$args")
+	for tx in "${works[@]}"; do pass[$tx]=$(run_case "$tx" "$args"); done
 	ip -n "$XS_LAB_NS_SENSOR" link set dev "$XS_LAB_IF_SENSOR" xdp off
 	$LAB exec sensor "$OUT/xdpstream" run -i "$XS_LAB_IF_SENSOR" --pin-dir "$XS_LAB_PIN_DIR" -q \
 		>/dev/null 2>&1 &
@@ -51,8 +72,11 @@ for c in "${cases[@]}"; do
 		ip -n "$XS_LAB_NS_SENSOR" link show "$XS_LAB_IF_SENSOR" | grep -q prog/xdp && break
 		sleep 0.1
 	done
-	xs=$(run_case "$args")
+	for tx in "${works[@]}"; do
+		xs=$(run_case "$tx" "$args")
+		awk -v n="$name" -v t="$tx" -v a="${pass[$tx]}" -v b="$xs" \
+			'BEGIN {printf "%-40s %-7s %12.2f Mpps %12.2f Mpps\n", n, t, a / 1e6, b / 1e6}'
+	done
 	kill -INT "$pid"
 	wait "$pid"
-	awk -v n="$name" -v a="$pass" -v b="$xs" 'BEGIN {printf "%-40s %12.2f Mpps %12.2f Mpps\n", n, a / 1e6, b / 1e6}'
 done

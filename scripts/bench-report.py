@@ -215,6 +215,39 @@ def rng(st):
     return "%s..%s" % (fmt(st["min"]), fmt(st["max"])) if "min" in st else ""
 
 
+def generator(recs):
+    """The transmit path each run of the generator took (gen --tx)."""
+    seen = {}
+    for r in recs:
+        if r.get("tx"):
+            key = r["kind"] if r["kind"] != "live" else "live_veth"
+            seen.setdefault(r["tx"], set()).add(key)
+    if not seen:
+        return None
+    paths = sorted(seen)
+    g = {"tx": paths[0] if len(paths) == 1 else "mixed",
+         "paths": {p: sorted(seen[p]) for p in paths}}
+    kept = [r["rate_kept"] for r in recs if r["kind"] == "lossfree" and "rate_kept" in r
+            and r["asked"] != "max"]
+    if kept:
+        g["paced_steps_kept_rate"] = "%d of %d" % (sum(kept), len(kept))
+    return g
+
+
+def generator_line(g):
+    if not g:
+        return None
+    names = {"live": "live-frames XDP test runs", "packet": "AF_PACKET TX ring",
+             "xdp": "AF_XDP, copy mode"}
+    if g["tx"] == "mixed":
+        return "generator: xdpstream gen, paths %s" % ", ".join(
+            "%s (%s)" % (p, ", ".join(w)) for p, w in g["paths"].items())
+    line = "generator: xdpstream gen --tx %s (%s)" % (g["tx"], names.get(g["tx"], g["tx"]))
+    if "paced_steps_kept_rate" in g:
+        line += "; paced steps that kept the asked rate: " + g["paced_steps_kept_rate"]
+    return line
+
+
 def machine_line(m):
     return "%s, %s CPUs, kernel %s, %s (load average %s at the start)" % (
         m.get("cpu"), m.get("cpus"), m.get("kernel"), m.get("date"), m.get("loadavg_start", "?"))
@@ -224,6 +257,8 @@ def print_table(res, path):
     rs = rows(res)
     print()
     print("xdpstream benchmarks: " + machine_line(res["machine"]))
+    if generator_line(res.get("generator")):
+        print(generator_line(res.get("generator")))
     w = max([len(r.name) for r in rs] + [10])
     print("%-*s %9s %16s %-12s %9s %-10s %s" % (w, "figure", "median", "min..max", "unit",
                                                  "baseline", "", "target"))
@@ -243,7 +278,10 @@ def print_table(res, path):
 
 def print_markdown(res):
     """The README's table."""
-    print("Measured by `make bench` on " + machine_line(res["machine"]) + ".\n")
+    print("Measured by `make bench` on " + machine_line(res["machine"]) + ".")
+    if generator_line(res.get("generator")):
+        print("Traffic: " + generator_line(res.get("generator")) + ".")
+    print()
     print("| figure | median | min..max | baseline, same run | target |")
     print("|---|---|---|---|---|")
     for r in rows(res):
@@ -279,6 +317,9 @@ def main():
     if skips:
         res["skipped"] = skips
 
+    g = generator(recs)
+    if g:
+        res["generator"] = g
     lv = [r for r in recs if r["kind"] == "live"]
     if lv:
         res["live_veth"] = live(lv)

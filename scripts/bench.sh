@@ -25,13 +25,17 @@
 #   XS_BENCH_QUICK=1       tiny counts and one run each: checks that the code
 #                          works, not how fast (tests/sh/bench_live_smoke.sh)
 #   XS_BENCH_INSTALL=0     do not install FastNetMon when it is missing
+#   XS_BENCH_TX=PATH       the generator's transmit path (gen --tx: auto, the
+#                          default, live, packet or xdp); results.json and the
+#                          table name the path that sent
 #
 # The generator always runs on CPU 0. "own CPU": the receiving veth's NAPI
 # runs in a kernel thread on CPU 1 (threaded NAPI), so the generator sends
 # at its own top rate and frames the receiver cannot take are dropped at
 # the veth's 256-frame ring: loss is real and processed(full) /
 # processed(baseline) says how much of the baseline's capacity the full
-# program keeps. "shared CPU": the NAPI poll runs in softirq on CPU 0 after
+# program keeps. (On the packet path the kernel sends a refused frame
+# again: no loss, the generator slows to what the receiver takes.) "shared CPU": the NAPI poll runs in softirq on CPU 0 after
 # every 64-frame batch of the generator, so nothing is lost and the receiver's
 # cost shows as a lower rate. Receivers' counts are exact: xdpstream's own
 # counters (`xdpstream stats`) for the full program; for the baseline the
@@ -43,10 +47,13 @@ RESULTS=$(realpath -m "${XS_BENCH_OUT:-$(dirname "$0")/../bench/results.json}")
 cd "$(dirname "$0")/.."
 OUT=$(realpath "${1:-build}")
 SECTIONS=${XS_BENCH_SECTIONS:-core live fastnetmon replay}
+TX=${XS_BENCH_TX:-auto}
 QUICK=${XS_BENCH_QUICK:-0}
 RUNS=${XS_BENCH_RUNS:-5}
 LAB=scripts/lab.sh
-export XS_LAB=xb$$
+# The lab's name: a test run's tag when there is one (tests/sh/bench_live_smoke.sh).
+export XS_LAB=${XS_RUN_TAG:+xs${XS_RUN_TAG}b}
+XS_LAB=${XS_LAB:-xb$$}
 
 if [[ $QUICK == 1 ]]; then
 	RUNS=1
@@ -74,7 +81,7 @@ for b in xdpstream xdpstream-bench xdp_pass.bpf.o; do
 	[[ -e $OUT/$b ]] || { echo "bench: $OUT/$b is missing: run 'make' first" >&2; exit 1; }
 done
 
-TMP=$(mktemp -d /tmp/xs-bench-XXXXXX)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/xs-bench-XXXXXX")
 RAW=$TMP/raw.jsonl
 : >"$RAW"
 DAEMON_PID= FNM_PID= DAEMON_FAILED=0
@@ -86,7 +93,9 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 say() { echo "bench: $*" >&2; }
@@ -118,7 +127,7 @@ lab_up() {
 # run once more, from new counts: a stray signal must not sink the bench).
 gen() {
 	local j rc
-	j=$($LAB exec attacker taskset -c 0 "$OUT/xdpstream" gen -i "$IF_A" "$@" --json)
+	j=$($LAB exec attacker taskset -c 0 "$OUT/xdpstream" gen -i "$IF_A" --tx "$TX" "$@" --json)
 	rc=$?
 	if [[ $rc != 0 || -z $j ]]; then
 		say "the generator failed (exit status $rc) on: $*"
@@ -205,7 +214,7 @@ live_run() {
 	v1=$(veth_xdp)
 	[[ $rx == xdpstream ]] && s1=$(stats_pkts)
 	rec "{\"kind\":\"live\",\"cpu\":\"$cpu\",\"frame\":\"$frame\",\"rx\":\"$rx\",\
-\"offered\":$(jf segments.0.frames <<<"$j"),\"seconds\":$(jf segments.0.seconds <<<"$j"),\
+\"tx\":\"$(jf tx <<<"$j")\",\"offered\":$(jf segments.0.frames <<<"$j"),\"seconds\":$(jf segments.0.seconds <<<"$j"),\
 \"veth\":$((v1 - v0)),\"stats\":$((s1 - s0))}"
 }
 
@@ -317,7 +326,7 @@ lossfree() {
 				c=$(tool_count "$tool")
 			done
 			rec "{\"kind\":\"lossfree\",\"tool\":\"$tool\",\"frame\":\"$frame\",\"asked\":\"$rate\",\
-\"offered\":$sent,\"seconds\":$(jf segments.0.seconds <<<"$j"),\
+\"tx\":\"$(jf tx <<<"$j")\",\"rate_kept\":$(jf segments.0.rate_kept <<<"$j" | tr A-Z a-z),\"offered\":$sent,\"seconds\":$(jf segments.0.seconds <<<"$j"),\
 \"counted\":$((c - c0)),\"counted_at_end\":$((c_end - c0))}"
 		done
 	done
@@ -339,6 +348,7 @@ ttd() {
 		j=$(gen syn_flood -t "$victim" --rate 50000 --duration "$dur") || return 1
 	fi
 	t0=$(jf segments.0.start_unix <<<"$j")
+	rec "{\"kind\":\"gen\",\"tx\":\"$(jf tx <<<"$j")\"}"
 	sleep 0.5
 	if [[ $tool == xdpstream ]]; then
 		t1=$(python3 - "$TMP/alerts" "$victim" <<'PY'

@@ -142,14 +142,18 @@ def sent_line(g):
     for s in g.get('segments', [g]):
         rate = s['frames'] / s['seconds'] if s.get('seconds') else 0
         what = '%s %s' % (thousands(s['units']), s['unit']) if s.get('unit') else ''
-        parts.append('%s frames%s in %.1f s (%s frames/s)' % (
+        parts.append('%s frames%s in %.1f s (%s frames/s%s)' % (
             thousands(s['frames']), ' (%s)' % what if what and s['unit'] != 'packets' else '',
-            s['seconds'], num(rate)))
+            s['seconds'], num(rate), ', ' + s['tx'] if s.get('tx') else ''))
     return '; '.join(parts)
 
 
 def sent(args):
-    print('      sent: ' + sent_line(load(args.file)))
+    g = load(args.file)
+    print('      sent: ' + sent_line(g))
+    for s in g.get('segments', [g]):
+        if s.get('rate_kept') is False:
+            print('      (the %s path could not keep the rate asked)' % s.get('tx'))
     return 0
 
 

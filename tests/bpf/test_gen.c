@@ -5,6 +5,7 @@
  * through the real XDP program give the exact counters the scenario
  * implies.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ static void test_bpf_equals_user(void)
 		uint64_t n, bad = 0;
 
 		CU_ASSERT_FATAL(xs_plan_of(cases[i].scenario, cases[i].flags, &p) == 0);
-		CU_ASSERT_FATAL(xs_gen_open_sized(&g, "lo", XS_PLAN_KINDS) == 0);
+		CU_ASSERT_FATAL(xs_gen_open_prog(&g, "lo", XS_PLAN_KINDS) == 0);
 		CU_ASSERT_FATAL(xs_gen_load_plan(&g, &p) == 0);
 		for (n = 0; n < p.count; n++)
 			bad += !same(&g, &p, n) && bad < 5;
@@ -93,7 +94,7 @@ static void test_bpf_bad_plan(void)
 	if (!xs_have_bpf())
 		return;
 	CU_ASSERT_FATAL(xs_plan_of("syn_flood", "-n 10", &p) == 0);
-	CU_ASSERT_FATAL(xs_gen_open_sized(&g, "lo", XS_PLAN_KINDS) == 0);
+	CU_ASSERT_FATAL(xs_gen_open_prog(&g, "lo", XS_PLAN_KINDS) == 0);
 	p.cfg.unit = 0;
 	CU_ASSERT_FATAL(xs_gen_load_plan(&g, &p) == 0);
 	xs_gen_frame(&g, &p, 0, out, sizeof(out), &verdict);
@@ -105,6 +106,13 @@ static void test_bpf_bad_plan(void)
 	xs_gen_frame(&g, &p, 0, out, sizeof(out), &verdict);
 	CU_ASSERT_EQUAL(verdict, XDP_ABORTED);
 	CU_ASSERT_EQUAL(g.skel->bss->xs_gen_st.errors, 2);
+	xs_gen_close(&g);
+	/* A path that computes frames in userspace refuses the plan before
+	 * it sends. */
+	CU_ASSERT_FATAL(xs_gen_open_tx(&g, "lo", XS_PLAN_KINDS, XS_TX_PACKET) == 0);
+	CU_ASSERT_EQUAL(xs_gen_load_plan(&g, &p), -EINVAL);
+	p.cfg.unit = 0;
+	CU_ASSERT_EQUAL(xs_gen_load_plan(&g, &p), -EINVAL);
 	xs_gen_close(&g);
 	xs_plan_free(&p);
 }

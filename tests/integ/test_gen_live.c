@@ -3,8 +3,10 @@
  * `xdpstream gen` into a veth lab with `xdpstream run` on the other side:
  * what the generator says it sent is what the sensor counted, exactly, for
  * a randomised spoofed SYN flood (distinct sources really vary: one new
- * flow each), a paced port scan, and captures pushed at top speed (frames
- * over the MTU truncated or skipped as the README says). The shared real
+ * flow each) and captures pushed at top speed (frames over the MTU
+ * truncated or skipped as the README says), on every transmit path that
+ * works here (--tx live, packet, xdp), and for a paced port scan, flood,
+ * reflection and brute force on the path auto picks. The shared real
  * captures, pushed live, give the counters an offline run of the same
  * frames through the same program gives.
  */
@@ -18,6 +20,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "gen.h"
 #include "names.h"
 #include "pcapio.h"
 #include "scenario.h"
@@ -27,8 +30,9 @@
 #include "xs_test.h"
 
 static struct xs_lab lab;
+static bool works[XS_TX_N];
 static pid_t daemon_pid;
-static char logfile[128];
+static char logfile[256];
 static bool ready;
 static uint8_t frame[XS_GEN_FRAME_MAX];
 
@@ -94,11 +98,31 @@ static int spawn_sensor(void);
 
 static int suite_up(void)
 {
+	int old, t;
+
 	if (geteuid() != 0)
 		return 0;
 	if (xs_lab_up(&lab, "gen"))
 		return 0;
+	old = xs_netns_enter(lab.ns_a);
+	for (t = XS_TX_LIVE; t < XS_TX_N; t++)
+		works[t] = xs_gen_tx_probe(lab.if_a, t) == 0;
+	xs_netns_leave(old);
 	return spawn_sensor();
+}
+
+/* The paths to run a test on: every one that works here. */
+static int paths(enum xs_gen_tx *out)
+{
+	int t, n = 0;
+
+	for (t = XS_TX_LIVE; t < XS_TX_N; t++)
+		if (works[t])
+			out[n++] = t;
+		else
+			printf("\n  --tx %s does not work here", xs_gen_tx_name(t));
+	CU_ASSERT(works[XS_TX_PACKET]);
+	return n;
 }
 
 /* The sensor daemon, with empty maps. */
@@ -106,7 +130,7 @@ static int spawn_sensor(void)
 {
 	char args[256];
 
-	snprintf(logfile, sizeof(logfile), "/tmp/xs-genlive-%d.log", getpid());
+	snprintf(logfile, sizeof(logfile), "%s/genlive.log", xs_tmpdir());
 	snprintf(args, sizeof(args), "run -i %s --tick-ms 100 -q --flow-entries 1048576", lab.if_s);
 	daemon_pid = xs_lab_start(&lab, args, logfile);
 	if (daemon_pid < 0) {
@@ -144,52 +168,80 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The flows of a plan's frames (source and source port: victim and port
+ * are fixed) that are not among the sorted seen[0..*nseen); adds them. */
+static uint64_t new_flows(struct xs_plan *p, uint64_t *seen, uint64_t *nseen)
+{
+	uint64_t *keys = calloc(p->count, sizeof(*keys)), n, flows = 0, old = *nseen;
+
+	CU_ASSERT_FATAL(keys != NULL);
+	for (n = 0; n < p->count; n++) {
+		struct xs_dec d;
+
+		CU_ASSERT_FATAL(xs_decode(frame, xs_plan_frame(p, n, frame), &d) == 0);
+		keys[n] = (uint64_t)xs_dec_low32(&d.src) << 16 | d.sport;
+	}
+	qsort(keys, p->count, sizeof(*keys), cmp_u64);
+	for (n = 0; n < p->count; n++)
+		if ((!n || keys[n] != keys[n - 1]) &&
+		    !bsearch(&keys[n], seen, old, sizeof(*seen), cmp_u64)) {
+			seen[(*nseen)++] = keys[n];
+			flows++;
+		}
+	qsort(seen, *nseen, sizeof(*seen), cmp_u64);
+	free(keys);
+	return flows;
+}
+
 static void test_syn_flood(void)
 {
-	struct xs_plan p;
+	enum xs_gen_tx tx[XS_TX_N];
 	json_t *b, *a, *g, *s;
-	uint64_t *keys, n, flows = 0;
-	const char *flags = "-n 200000 -s 10.0.0.0/8 -p 443 -S 11";
-	char args[256];
+	uint64_t *seen, nseen = 0;
+	int i, n;
 
 	if (!have_lab())
 		return;
-	/* The distinct flows among the frames sent (victim and port fixed). */
-	CU_ASSERT_FATAL(xs_plan_of("syn_flood", flags, &p) == 0);
-	keys = calloc(p.count, sizeof(*keys));
-	CU_ASSERT_FATAL(keys != NULL);
-	for (n = 0; n < p.count; n++) {
-		struct xs_dec d;
+	n = paths(tx);
+	seen = calloc((size_t)n * 200000, sizeof(*seen));
+	CU_ASSERT_FATAL(seen != NULL);
+	for (i = 0; i < n; i++) {
+		char flags[128], args[256];
+		struct xs_plan p;
+		uint64_t flows;
 
-		CU_ASSERT_FATAL(xs_decode(frame, xs_plan_frame(&p, n, frame), &d) == 0);
-		keys[n] = (uint64_t)xs_dec_low32(&d.src) << 16 | d.sport;
+		/* A seed of its own: (almost) every flow new to the sensor. */
+		snprintf(flags, sizeof(flags), "-n 200000 -s 10.0.0.0/8 -p 443 -S %d", 11 + i);
+		CU_ASSERT_FATAL(xs_plan_of("syn_flood", flags, &p) == 0);
+		flows = new_flows(&p, seen, &nseen);
+		xs_plan_free(&p);
+		CU_ASSERT(flows > 199990);
+
+		b = stats();
+		snprintf(args, sizeof(args), "syn_flood %s --rate max --tx %s", flags,
+			 xs_gen_tx_name(tx[i]));
+		g = gen(args);
+		a = stats();
+		CU_ASSERT_FATAL(a && b && g);
+		s = seg0(g);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(s, "tx")),
+				       xs_gen_tx_name(tx[i]));
+		CU_ASSERT_EQUAL(num(s, "frames"), 200000);
+		CU_ASSERT_EQUAL(num(s, "bytes"), 200000 * 54);
+		CU_ASSERT_EQUAL(num(json_object_get(s, "kinds"), "tcp_syn"), 200000);
+		CU_ASSERT_EQUAL(num(s, "tx_dropped"), 0);
+		check(a, b, "packets", 200000);
+		check(a, b, "packets_ipv4_tcp", 200000);
+		check(a, b, "bytes_ipv4_tcp", 200000 * 54);
+		check(a, b, "counter_tcp_syn", 200000);
+		check(a, b, "counter_flows_new", (long long)flows);
+		printf("\n  randomised SYN flood, --tx %s: %.0f frames/s", xs_gen_tx_name(tx[i]),
+		       json_real_value(json_object_get(s, "rate_achieved")));
+		json_decref(a);
+		json_decref(b);
+		json_decref(g);
 	}
-	qsort(keys, p.count, sizeof(*keys), cmp_u64);
-	for (n = 0; n < p.count; n++)
-		flows += !n || keys[n] != keys[n - 1];
-	free(keys);
-	xs_plan_free(&p);
-	CU_ASSERT(flows > 199990);
-
-	b = stats();
-	snprintf(args, sizeof(args), "syn_flood %s --rate max", flags);
-	g = gen(args);
-	a = stats();
-	CU_ASSERT_FATAL(a && b && g);
-	s = seg0(g);
-	CU_ASSERT_EQUAL(num(s, "frames"), 200000);
-	CU_ASSERT_EQUAL(num(s, "bytes"), 200000 * 54);
-	CU_ASSERT_EQUAL(num(json_object_get(s, "kinds"), "tcp_syn"), 200000);
-	CU_ASSERT_EQUAL(num(s, "tx_dropped"), 0);
-	check(a, b, "packets", 200000);
-	check(a, b, "packets_ipv4_tcp", 200000);
-	check(a, b, "bytes_ipv4_tcp", 200000 * 54);
-	check(a, b, "counter_tcp_syn", 200000);
-	check(a, b, "counter_flows_new", (long long)flows);
-	printf("\n  randomised SYN flood: %.0f frames/s", json_real_value(json_object_get(s, "rate_achieved")));
-	json_decref(a);
-	json_decref(b);
-	json_decref(g);
+	free(seen);
 }
 
 static void test_paced(void)
@@ -305,45 +357,55 @@ static void write_capture(const char *path, uint64_t *frames, uint64_t *over, ui
 static void test_pcap_top_speed(void)
 {
 	uint64_t frames, over, runts, bt, bs;
-	char path[128], args[256];
+	enum xs_gen_tx tx[XS_TX_N];
+	char path[256], args[384];
 	json_t *b, *a, *g;
+	int i, n;
 
 	if (!have_lab())
 		return;
-	snprintf(path, sizeof(path), "/tmp/xs-genlive-%d.pcap", getpid());
+	snprintf(path, sizeof(path), "%s/genlive.pcap", xs_tmpdir());
 	write_capture(path, &frames, &over, &runts, &bt, &bs);
 	CU_ASSERT(over > 150 && over < 300);
 
-	b = stats();
-	snprintf(args, sizeof(args), "--pcap %s --speed top", path);
-	g = gen(args);
-	a = stats();
-	CU_ASSERT_FATAL(a && b && g);
-	CU_ASSERT_EQUAL(num(g, "read"), frames);
-	CU_ASSERT_EQUAL(num(g, "frames"), frames - runts);
-	CU_ASSERT_EQUAL(num(g, "truncated"), over);
-	CU_ASSERT_EQUAL(num(g, "skipped"), runts);
-	CU_ASSERT_EQUAL(num(g, "bytes"), bt);
-	check(a, b, "packets", (long long)(frames - runts));
-	check(a, b, "bytes", (long long)bt);
-	check(a, b, "counter_vlan_tagged", 100);
-	json_decref(a);
-	json_decref(b);
-	json_decref(g);
+	n = paths(tx);
+	for (i = 0; i < n; i++) {
+		const char *t = xs_gen_tx_name(tx[i]);
 
-	b = stats();
-	snprintf(args, sizeof(args), "--pcap %s --speed top --oversize skip", path);
-	g = gen(args);
-	a = stats();
-	CU_ASSERT_FATAL(a && b && g);
-	CU_ASSERT_EQUAL(num(g, "frames"), frames - runts - over);
-	CU_ASSERT_EQUAL(num(g, "truncated"), 0);
-	CU_ASSERT_EQUAL(num(g, "skipped"), runts + over);
-	check(a, b, "packets", (long long)(frames - runts - over));
-	check(a, b, "bytes", (long long)bs);
-	json_decref(a);
-	json_decref(b);
-	json_decref(g);
+		b = stats();
+		snprintf(args, sizeof(args), "--pcap %s --speed top --tx %s", path, t);
+		g = gen(args);
+		a = stats();
+		CU_ASSERT_FATAL(a && b && g);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(g, "tx")), t);
+		CU_ASSERT_EQUAL(num(g, "read"), frames);
+		CU_ASSERT_EQUAL(num(g, "frames"), frames - runts);
+		CU_ASSERT_EQUAL(num(g, "truncated"), over);
+		CU_ASSERT_EQUAL(num(g, "skipped"), runts);
+		CU_ASSERT_EQUAL(num(g, "bytes"), bt);
+		CU_ASSERT_EQUAL(num(g, "tx_dropped"), 0);
+		check(a, b, "packets", (long long)(frames - runts));
+		check(a, b, "bytes", (long long)bt);
+		check(a, b, "counter_vlan_tagged", 100);
+		json_decref(a);
+		json_decref(b);
+		json_decref(g);
+
+		b = stats();
+		snprintf(args, sizeof(args), "--pcap %s --speed top --oversize skip --tx %s", path,
+			 t);
+		g = gen(args);
+		a = stats();
+		CU_ASSERT_FATAL(a && b && g);
+		CU_ASSERT_EQUAL(num(g, "frames"), frames - runts - over);
+		CU_ASSERT_EQUAL(num(g, "truncated"), 0);
+		CU_ASSERT_EQUAL(num(g, "skipped"), runts + over);
+		check(a, b, "packets", (long long)(frames - runts - over));
+		check(a, b, "bytes", (long long)bs);
+		json_decref(a);
+		json_decref(b);
+		json_decref(g);
+	}
 	unlink(path);
 }
 
@@ -482,29 +544,19 @@ static void test_shared_pcaps_live_equals_offline(void)
 	xs_fixture_teardown(&f);
 }
 
+static const struct xs_test tests[] = {
+	{ "randomised spoofed SYN flood, every path: every frame and flow counted",
+	  test_syn_flood },
+	{ "paced scan, flood, reflection and brute force: exact counts", test_paced },
+	{ "capture at top speed, every path: oversize truncated or skipped, runts skipped",
+	  test_pcap_top_speed },
+	{ "shared captures live: counters equal an offline run",
+	  test_shared_pcaps_live_equals_offline },
+};
+
 int main(void)
 {
-	static const struct xs_test tests[] = {
-		{ "randomised spoofed SYN flood: every frame and flow counted", test_syn_flood },
-		{ "paced scan, flood, reflection and brute force: exact counts", test_paced },
-		{ "capture at top speed: oversize truncated or skipped, runts skipped",
-		  test_pcap_top_speed },
-		{ "shared captures live: counters equal an offline run",
-		  test_shared_pcaps_live_equals_offline },
-	};
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
 	/* One lab and one sensor for the suite. */
-	s = CU_add_suite("gen into a veth lab, counted by xdpstream run", suite_up, suite_down);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return xs_test_main("gen into a veth lab, counted by xdpstream run", tests,
+			    sizeof(tests) / sizeof(tests[0]), suite_up, suite_down);
 }

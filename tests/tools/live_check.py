@@ -143,7 +143,8 @@ def main():
         if not found:
             continue  # reported above as missing
         ttd = found[0] - s['start_unix']
-        notes.append('detected %.2f s after the first frame (%.0f frames/s)' % (ttd, rate))
+        notes.append('detected %.2f s after the first frame (%.0f frames/s%s)' % (
+            ttd, rate, ', tx ' + s['tx'] if s.get('tx') else ''))
         if a.ttd_max is not None and ttd > a.ttd_max:
             errors.append('%s: detected %.2f s after the first frame, more than %.1f s' % (
                 s['truth'], ttd, a.ttd_max))

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * xdpstream gen: transmit a scenario (or a capture) onto an interface with
- * the live-frames generator, and print what was sent.
+ * xdpstream gen: transmit a scenario (or a capture) onto an interface on
+ * the fastest transmit path that works here (user/gen.h), and print what
+ * was sent and how.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@ struct gen_opts {
 	const char *pcap;
 	double speed;		/* pcap: 0 = top speed, 1 = original */
 	enum xs_oversize over;
+	enum xs_gen_tx tx;
 	bool json, quiet;
 };
 
@@ -46,12 +48,18 @@ static void gen_usage(FILE *f)
 	fprintf(f,
 		"Usage: xdpstream gen -i IFACE SCENARIO [FLAGS] [+ SCENARIO [FLAGS]]...\n"
 		"       xdpstream gen -i IFACE --pcap FILE [--speed original|top|X]\n"
-		"Transmit a scenario's frames onto IFACE with live-frames XDP test runs\n"
-		"(the frames 'synth' would write, at the scenario's rate; --rate max for top\n"
-		"speed), or push an Ethernet capture like tcpreplay. Segments joined by '+'\n"
-		"play one after the other (--gap S of silence before one). Prints what was\n"
-		"sent; Ctrl-C stops early and still prints it. Needs root.\n\n"
+		"Transmit a scenario's frames onto IFACE (the frames 'synth' would write, at\n"
+		"the scenario's rate; --rate max for top speed), or push an Ethernet capture\n"
+		"like tcpreplay. Segments joined by '+' play one after the other (--gap S of\n"
+		"silence before one). Prints what was sent, on which path, and warns when the\n"
+		"path could not keep the asked rate; Ctrl-C stops early and still prints it.\n"
+		"Needs root.\n\n"
 		"  -i, --interface IFACE  where to send (in this network namespace)\n"
+		"      --tx PATH          how frames leave: auto (default: the first of live,\n"
+		"                         xdp, packet that works here, tried without sending),\n"
+		"                         live (live-frames XDP test runs, frames built in the\n"
+		"                         kernel; refused by hardened kernels), packet (AF_PACKET\n"
+		"                         TX ring, qdisc bypassed) or xdp (AF_XDP, copy mode)\n"
 		"      --pcap FILE        send the frames of this capture (pcap or pcapng)\n"
 		"      --speed SPEED      with --pcap: original (the capture's pace, default),\n"
 		"                         top (as fast as possible) or a factor (10 = 10x faster)\n"
@@ -73,6 +81,7 @@ static int parse_segment(int argc, char **argv, struct gen_opts *o, struct gen_s
 		{ "pcap", required_argument, NULL, 1 },
 		{ "speed", required_argument, NULL, 2 },
 		{ "oversize", required_argument, NULL, 3 },
+		{ "tx", required_argument, NULL, 4 },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -117,6 +126,12 @@ static int parse_segment(int argc, char **argv, struct gen_opts *o, struct gen_s
 				o->over = XS_OVERSIZE_SKIP;
 			else {
 				xs_err("--oversize: expected truncate or skip, got '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 4:
+			if (xs_gen_tx_parse(optarg, &o->tx)) {
+				xs_err("--tx: expected auto, live, packet or xdp, got '%s'", optarg);
 				return -1;
 			}
 			break;
@@ -173,11 +188,27 @@ static double rate_of(uint64_t frames, double secs)
 	return secs > 0 ? frames / secs : 0;
 }
 
+/* The path could not keep the pace asked: said on stderr, whatever the
+ * output. */
+static void warn_behind(const struct xs_gen_report *r, const char *what, const char *asked)
+{
+	if (r->behind)
+		xs_warn("%s: the %s path could not keep %s: %.0f frames/s, the last frame %.2f s "
+			"late",
+			what, xs_gen_tx_name(r->tx), asked, rate_of(r->frames, r->seconds), r->late_s);
+}
+
 static void print_plan_report(const struct gen_opts *o, const struct xs_plan *p,
 			      const struct xs_gen_report *r, json_t *arr)
 {
 	char kinds[1024], truth[200], asked[32];
 
+	if (p->rate) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "the %llu frames/s asked", (unsigned long long)p->rate);
+		warn_behind(r, p->scenario, want);
+	}
 	if (o->json) {
 		json_t *s = xs_plan_json(p, r->frames);
 
@@ -185,7 +216,11 @@ static void print_plan_report(const struct gen_opts *o, const struct xs_plan *p,
 		json_object_set_new(s, "seconds", json_real(r->seconds));
 		json_object_set_new(s, "start_unix", json_real(r->start_unix));
 		json_object_set_new(s, "rate_achieved", json_real(rate_of(r->frames, r->seconds)));
+		json_object_set_new(s, "tx", json_string(xs_gen_tx_name(r->tx)));
+		json_object_set_new(s, "rate_kept", json_boolean(!r->behind));
+		json_object_set_new(s, "late_s", json_real(r->late_s));
 		json_object_set_new(s, "tx_dropped", json_integer((json_int_t)r->tx_dropped));
+		json_object_set_new(s, "tx_retried", json_integer((json_int_t)r->tx_retried));
 		json_object_set_new(s, "interrupted", json_boolean(r->interrupted));
 		json_array_append_new(arr, s);
 		return;
@@ -197,17 +232,21 @@ static void print_plan_report(const struct gen_opts *o, const struct xs_plan *p,
 		snprintf(asked, sizeof(asked), "%llu", (unsigned long long)p->rate);
 	else
 		snprintf(asked, sizeof(asked), "max");
-	printf("sent %s on %s: %llu frames (%llu %s), %llu bytes in %.3f s: %.0f frames/s "
-	       "(asked %s), %.1f Mbit/s%s\n",
-	       p->scenario, o->iface, (unsigned long long)r->frames,
+	printf("sent %s on %s via %s: %llu frames (%llu %s), %llu bytes in %.3f s: %.0f frames/s "
+	       "(asked %s%s), %.1f Mbit/s%s\n",
+	       p->scenario, o->iface, xs_gen_tx_name(r->tx), (unsigned long long)r->frames,
 	       (unsigned long long)((r->frames + p->cfg.unit - 1) / p->cfg.unit), p->unit_name,
 	       (unsigned long long)r->bytes, r->seconds, rate_of(r->frames, r->seconds), asked,
-	       rate_of(r->bytes * 8, r->seconds) / 1e6, r->interrupted ? " (interrupted)" : "");
+	       r->behind ? ": NOT KEPT" : "", rate_of(r->bytes * 8, r->seconds) / 1e6,
+	       r->interrupted ? " (interrupted)" : "");
 	printf("  frames: %s\n", kinds);
 	printf("  truth:  %s\n", xs_label_str(&p->label, truth, sizeof(truth)));
 	if (r->tx_dropped)
 		printf("  %s dropped %llu frames on transmit (its peer could not take them)\n",
 		       o->iface, (unsigned long long)r->tx_dropped);
+	if (r->tx_retried)
+		printf("  %s refused %llu frames for a moment: each was sent again\n", o->iface,
+		       (unsigned long long)r->tx_retried);
 }
 
 static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
@@ -217,6 +256,12 @@ static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
 
 	if (ret)
 		return ret;
+	if (o->speed > 0) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "the capture's pace (x%g)", o->speed);
+		warn_behind(&r, o->pcap, want);
+	}
 	if (o->json) {
 		json_t *j = json_object();
 
@@ -231,15 +276,21 @@ static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
 		json_object_set_new(j, "seconds", json_real(r.seconds));
 		json_object_set_new(j, "start_unix", json_real(r.start_unix));
 		json_object_set_new(j, "rate_achieved", json_real(rate_of(r.frames, r.seconds)));
+		json_object_set_new(j, "tx", json_string(xs_gen_tx_name(r.tx)));
+		json_object_set_new(j, "rate_kept", json_boolean(!r.behind));
+		json_object_set_new(j, "late_s", json_real(r.late_s));
 		json_object_set_new(j, "tx_dropped", json_integer((json_int_t)r.tx_dropped));
+		json_object_set_new(j, "tx_retried", json_integer((json_int_t)r.tx_retried));
 		json_object_set_new(j, "interrupted", json_boolean(r.interrupted));
 		json_dumpf(j, stdout, JSON_COMPACT);
 		printf("\n");
 		json_decref(j);
 	} else if (!o->quiet) {
-		printf("sent %s on %s: %llu of %llu frames, %llu bytes in %.3f s: %.0f frames/s%s\n",
-		       o->pcap, o->iface, (unsigned long long)r.frames, (unsigned long long)r.read,
-		       (unsigned long long)r.bytes, r.seconds, rate_of(r.frames, r.seconds),
+		printf("sent %s on %s via %s: %llu of %llu frames, %llu bytes in %.3f s: %.0f "
+		       "frames/s%s%s\n",
+		       o->pcap, o->iface, xs_gen_tx_name(r.tx), (unsigned long long)r.frames,
+		       (unsigned long long)r.read, (unsigned long long)r.bytes, r.seconds,
+		       rate_of(r.frames, r.seconds), r.behind ? " (behind the capture's pace)" : "",
 		       r.interrupted ? " (interrupted)" : "");
 		printf("  truncated to the MTU: %llu; skipped: %llu (%s)\n",
 		       (unsigned long long)r.truncated, (unsigned long long)r.skipped,
@@ -248,6 +299,9 @@ static int gen_pcap(const struct gen_opts *o, struct xs_gen *g)
 		if (r.tx_dropped)
 			printf("  %s dropped %llu frames on transmit\n", o->iface,
 			       (unsigned long long)r.tx_dropped);
+		if (r.tx_retried)
+			printf("  %s refused %llu frames for a moment: each was sent again\n",
+			       o->iface, (unsigned long long)r.tx_retried);
 	}
 	return r.interrupted ? XS_EXIT_FAIL : XS_EXIT_OK;
 }
@@ -301,8 +355,9 @@ int cmd_gen(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (xs_gen_open_sized(&g, o.iface, o.pcap ? XS_GEN_PCAP_BATCH : XS_PLAN_KINDS))
-		return XS_EXIT_LOAD;
+	ret = xs_gen_open_tx(&g, o.iface, o.pcap ? XS_GEN_PCAP_BATCH : XS_PLAN_KINDS, o.tx);
+	if (ret)
+		return ret == -ENODEV ? XS_EXIT_ENV : o.tx == XS_TX_AUTO ? XS_EXIT_LOAD : XS_EXIT_ENV;
 	if (o.pcap) {
 		ret = gen_pcap(&o, &g);
 		xs_gen_close(&g);
@@ -335,6 +390,7 @@ int cmd_gen(int argc, char **argv)
 		json_t *root = json_object();
 
 		json_object_set_new(root, "interface", json_string(o.iface));
+		json_object_set_new(root, "tx", json_string(xs_gen_tx_name(g.tx)));
 		json_object_set_new(root, "segments", arr);
 		json_dumpf(root, stdout, JSON_COMPACT);
 		printf("\n");

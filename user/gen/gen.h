@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Live-frames traffic generator: BPF_PROG_TEST_RUN with
- * BPF_F_TEST_XDP_LIVE_FRAMES runs bpf/xdp_gen.bpf.c, which turns each
- * repetition into the next frame of a plan (user/plan.h) and redirects it
- * out of an interface, at millions of frames per second, without a socket
- * or a qdisc. One call sends a chunk of distinct frames; pacing is done by
- * sleeping between chunks.
+ * Traffic generator: frame n of a plan (user/plan.h) is a pure function of
+ * the plan and n, and one of several transmit paths sends frames
+ * first..first+count-1 of it:
+ *   live    BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES runs
+ *           bpf/xdp_gen.bpf.c, which turns each repetition into the next
+ *           frame and redirects it out of the interface: millions of frames
+ *           a second, no socket, no qdisc. Hardened kernels refuse it (EPERM).
+ *   packet  AF_PACKET TX ring, frames computed in userspace (gen_packet.c)
+ *   xdp     AF_XDP in copy mode, frames computed in userspace (gen_xsk.c)
+ * Each path sends identical frames. Pacing (xs_gen_play, xs_gen_pcap) is
+ * the same for all: a call per frame up to a rate, chunks above it.
  */
 #ifndef XS_GEN_H
 #define XS_GEN_H
@@ -19,24 +24,55 @@
 #include "plan.h"
 
 struct xdp_gen_bpf;
+struct xs_gen_sock;
+struct xs_gen_tx_ops;
+
+/* Transmit paths; auto picks the fastest that works here. */
+enum xs_gen_tx { XS_TX_AUTO = 0, XS_TX_LIVE, XS_TX_PACKET, XS_TX_XDP, XS_TX_N };
 
 struct xs_gen {
+	enum xs_gen_tx tx;	/* the path in use (auto: none, xs_gen_open_prog) */
+	int ifindex;
+	int kinds;		/* templates a plan may have */
+	char ifname[IF_NAMESIZE];
+	/* live path, and xs_gen_frame(): the generator program */
 	struct xdp_gen_bpf *skel;
 	int prog_fd, cfg_fd, tmpl_fd;
-	int ifindex;
-	int kinds;		/* room in the template map */
-	char ifname[IF_NAMESIZE];
+	/* packet and xdp paths (user/gen_tx.h) */
+	const struct xs_gen_tx_ops *ops;
+	struct xs_gen_sock *sock;
 };
+
+/* "auto", "live", "packet", "xdp". */
+const char *xs_gen_tx_name(enum xs_gen_tx tx);
+/* Parses one of those names. Returns 0, or -1 if unknown. */
+int xs_gen_tx_parse(const char *s, enum xs_gen_tx *tx);
+/* Whether the path works on ifname here, found out without sending a
+ * frame (live: a live-frames run of a program that drops its frame).
+ * Returns 0 or a negative errno (EPERM: live-frames runs refused). With
+ * XS_GEN_DENY_LIVE=1 in the environment, live-frames runs fail with EPERM,
+ * as on kernels that refuse them; with XS_GEN_DENY_XDP=1, AF_XDP sockets
+ * with EAFNOSUPPORT, as on kernels without them (for tests). */
+int xs_gen_tx_probe(const char *ifname, enum xs_gen_tx tx);
 
 /* What a send did. */
 struct xs_gen_report {
-	uint64_t frames;		/* transmitted by the program */
+	uint64_t frames;		/* handed to the interface, in order */
 	uint64_t bytes;
 	double seconds;			/* wall time from first to last call */
 	double start_unix;		/* when the first frame left (time to detect) */
-	uint64_t tx_dropped;		/* the interface's tx_dropped, after - before
-					 * (a veth counts nothing here: a peer that
-					 * cannot take frames drops them unseen) */
+	enum xs_gen_tx tx;		/* the path that sent */
+	double late_s;			/* how long after the plan's (or the
+					 * capture's) schedule the last frame left */
+	bool behind;			/* late_s beyond jitter: the path could
+					 * not keep the asked rate or speed */
+	uint64_t tx_dropped;		/* frames the interface dropped: its
+					 * tx_dropped, after - before, less the
+					 * refusals the path sent again, plus
+					 * frames the path held back because the
+					 * interface would drop them */
+	uint64_t tx_retried;		/* refused by the interface, sent again
+					 * (packet path: a full veth ring) */
 	/* pcap only */
 	uint64_t truncated;		/* longer than the MTU: cut to it */
 	uint64_t skipped;		/* longer than the MTU (with skip), or runts */
@@ -44,11 +80,18 @@ struct xs_gen_report {
 	bool interrupted;		/* stopped by *stop */
 };
 
-/* Loads the redirect program for ifname (in the caller's network
- * namespace), with room for XS_GEN_KINDS_MAX templates. Returns 0 or a
- * negative errno, logged. */
+/* Opens transmit path tx on ifname (in the caller's network namespace)
+ * for plans of up to kinds templates (2 KiB each in the live program's
+ * map). auto tries live, then xdp, then packet, quietly, and takes the
+ * first that works. Returns 0 or a negative errno, logged. */
+int xs_gen_open_tx(struct xs_gen *g, const char *ifname, int kinds, enum xs_gen_tx tx);
+/* Loads the generator program only, for xs_gen_frame() (plain test runs,
+ * which kernels that refuse live frames allow): no transmit path, nothing
+ * can be sent. */
+int xs_gen_open_prog(struct xs_gen *g, const char *ifname, int kinds);
+/* auto, with room for XS_GEN_KINDS_MAX templates. */
 int xs_gen_open(struct xs_gen *g, const char *ifname);
-/* The same with room for kinds templates (2 KiB each). */
+/* auto, with room for kinds templates. */
 int xs_gen_open_sized(struct xs_gen *g, const char *ifname, int kinds);
 
 /* Frames of a capture loaded and sent together. */
@@ -58,15 +101,18 @@ void xs_gen_close(struct xs_gen *g);
 /* Transmits count copies of the frame. Returns 0 or a negative errno. */
 int xs_gen_send(struct xs_gen *g, const void *frame, size_t len, uint64_t count);
 
-/* Loads a plan's templates and fields into the program. */
+/* Loads a plan's templates and fields into the program (live path), or
+ * checks it (the others). */
 int xs_gen_load_plan(struct xs_gen *g, const struct xs_plan *p);
 /* Transmits frames first..first+count-1 of the loaded plan, as fast as
- * possible, in one or more test runs. Returns 0 or a negative errno. */
+ * possible. Returns 0 or a negative errno. */
 int xs_gen_run(struct xs_gen *g, const struct xs_plan *p, uint64_t first, uint64_t count);
 
 /* Computes frame n of the loaded plan with the program, without sending
- * it (a plain test run): what gen would send. Returns its length (out
- * holds cap bytes) or a negative errno; *verdict gets the XDP action. */
+ * it (a plain test run, which kernels that refuse live frames allow): what
+ * the live path sends. Loads the program if the path in use does not need
+ * it. Returns its length (out holds cap bytes) or a negative errno;
+ * *verdict gets the XDP action. */
 int xs_gen_frame(struct xs_gen *g, const struct xs_plan *p, uint64_t n, uint8_t *out, size_t cap,
 		 int *verdict);
 
