@@ -136,8 +136,10 @@ fleet:
 	@rm -rf $(OUT)/fleet/lib
 	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet -DskipTests package
 
+# No JVM perf data (/tmp/hsperfdata_*): a test leaves nothing behind.
 fleet-test:
-	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet test
+	@cd fleet && MAVEN_OPTS="$$MAVEN_OPTS -XX:-UsePerfData" $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet \
+		-DargLine=-XX:-UsePerfData test
 
 # The test suite needs root and the kernel's BPF; it installs what it needs.
 test: deps

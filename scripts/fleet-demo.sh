@@ -42,7 +42,7 @@ FL_TAG=${XS_FLEET_DEMO_LAB:-xsfd}
 FL_PORT=${XS_FLEET_DEMO_PORT:-19780}
 mkdir -p "$DIR" || die "cannot create $DIR"
 DIR=$(realpath "$DIR")
-FL_TMP=$(mktemp -d /tmp/xs-fleet-demo.XXXXXX)
+FL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xs-fleet-demo.XXXXXX")
 export XS_KAFKA_DIR=$FL_TMP/broker
 # shellcheck source=scripts/lib/fleetlab.sh
 . scripts/lib/fleetlab.sh

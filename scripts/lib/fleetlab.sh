@@ -16,7 +16,7 @@ declare -A FL_GPID	# sensor name -> generator pid
 FL_PIDS=()		# bridge and app instances
 
 # An array, not a function: `"${FL_FLEET[@]}" ... &` makes $! the JVM's own pid.
-FL_FLEET=(java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.xdpstream-fleet=info
+FL_FLEET=(java -XX:-UsePerfData -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.xdpstream-fleet=info
 	-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$FL_BUILD/fleet/lib/*:$FL_BUILD/fleet/xdpstream-fleet.jar"
 	io.xdpstream.fleet.Main)
 

@@ -22,16 +22,13 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: the fleet demo needs root (BPF, network namespaces)"
 	exit 0
 fi
-tmp=$(mktemp -d /tmp/xs-fleet-demo-test.XXXXXX)
-export XS_FLEET_DEMO_LAB=fd$(($$ % 100000)) XS_FLEET_DEMO_DIR=$tmp/demo
-export XS_FLEET_DEMO_PORT=$((19700 + ($$ % 25) * 4))
-cleanup() {
-	local s
-	for s in a b c; do XS_LAB=$XS_FLEET_DEMO_LAB$s scripts/lab.sh down >/dev/null 2>&1; done
-	scripts/kafka.sh clean --port "$XS_FLEET_DEMO_PORT" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+source tests/sh/lib/cleanup.sh
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-fleet-demo)
+XS_FLEET_DEMO_LAB=$(xs_lab_name fd) || exit 1
+export XS_FLEET_DEMO_LAB XS_FLEET_DEMO_DIR=$tmp/demo
+export XS_FLEET_DEMO_PORT=$((19700 + $(xs_uid) % 25 * 4))
+for s in a b c; do xs_track_lab "$XS_FLEET_DEMO_LAB$s"; done
 d=$XS_FLEET_DEMO_DIR
 
 echo "=== the fleet demo, as make fleet-demo runs it"

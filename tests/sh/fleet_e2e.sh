@@ -29,26 +29,28 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: needs root (BPF, network namespaces)"
 	exit 0
 fi
-FL_TMP=$(mktemp -d /tmp/xs-fleet-e2e.XXXXXX)
+source tests/sh/lib/cleanup.sh
+xs_cleanup_init
+# XS_FLEET_KEEP=1: the files stay for a look.
+if [[ ${XS_FLEET_KEEP:-0} == 1 ]]; then FL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xs-fleet-e2e.XXXXXX"); else
+	FL_TMP=$(xs_tmpdir xs-fleet-e2e)
+fi
 # A port of this run's own (the broker takes it and the next two).
-FL_PORT=${XS_FLEET_KAFKA_PORT:-$((19700 + ($$ % 25) * 4))}
-FL_TAG=fe$(($$ % 100000))
+FL_PORT=${XS_FLEET_KAFKA_PORT:-$((19700 + $(xs_uid) % 25 * 4))}
+FL_TAG=$(xs_lab_name fe) || exit 1
 export XS_KAFKA_DIR=$FL_TMP/broker
+xs_defer env XS_KAFKA_DIR="$XS_KAFKA_DIR" "$ks" clean --port "$FL_PORT"
 # shellcheck source=scripts/lib/fleetlab.sh
 . scripts/lib/fleetlab.sh
 b=127.0.0.1:$FL_PORT
 sensors=(a b c)
 declare -A pool=([a]=10.0.0.0/20 [b]=10.0.16.0/20 [c]=10.0.8.0/21)
-
+for s in "${sensors[@]}"; do xs_track_lab "$FL_TAG$s"; done
 cleanup() {
-	trap - EXIT INT TERM
 	fl_cleanup "${sensors[@]}"
-	"$ks" clean --port "$FL_PORT" >/dev/null 2>&1
-	if [[ ${XS_FLEET_KEEP:-0} == 1 ]]; then echo "fleet_e2e: files kept in $FL_TMP"; else rm -rf "$FL_TMP"; fi
+	[[ ${XS_FLEET_KEEP:-0} == 1 ]] && echo "fleet_e2e: files kept in $FL_TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+xs_on_exit cleanup
 fail() {
 	local f
 	echo "fleet_e2e: FAIL: $*" >&2
