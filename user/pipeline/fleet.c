@@ -120,6 +120,9 @@ struct xs_fleet {
 	size_t cands_cap;
 	size_t *idx;
 	size_t idx_cap;
+	/* the tick's tables, kept from tick to tick (cleared, grown when short) */
+	struct xs_htab t_victims, t_vpfx, t_logins, t_sources, t_spfx, t_tracked, t_pairs;
+	struct xs_htab t_vlisted, t_slisted;	/* listed prefixes -> item */
 	bool warned_oom;
 };
 
@@ -182,7 +185,29 @@ void xs_fleet_free(struct xs_fleet *f)
 	free(f->sid_off);
 	free(f->cands);
 	free(f->idx);
+	xs_htab_free(&f->t_victims);
+	xs_htab_free(&f->t_vpfx);
+	xs_htab_free(&f->t_logins);
+	xs_htab_free(&f->t_sources);
+	xs_htab_free(&f->t_spfx);
+	xs_htab_free(&f->t_tracked);
+	xs_htab_free(&f->t_pairs);
+	xs_htab_free(&f->t_vlisted);
+	xs_htab_free(&f->t_slisted);
 	free(f);
+}
+
+/* An empty table for at least limit entries: the last tick's, cleared,
+ * unless it is too small (fresh memory each tick costs its page faults). */
+static int table(struct xs_htab *t, uint32_t ksize, uint32_t vsize, size_t limit)
+{
+	if (t->tag && t->ksize == ksize && t->vsize == vsize && t->limit >= limit) {
+		xs_htab_clear(t);
+		t->overflow = 0;
+		return 0;
+	}
+	xs_htab_free(t);
+	return xs_htab_init(t, ksize, vsize, limit < 1024 ? 1024 : limit + limit / 4);
 }
 
 static void *map_mmap(struct bpf_map *m, size_t *len)
@@ -513,12 +538,13 @@ struct build {
 	const struct xs_tick *t;
 	const struct fev *ev;
 	size_t nev;
-	struct xs_htab victims;	/* listed victim -> item */
-	struct xs_htab vpfx;	/* destination prefix -> struct agg */
-	struct xs_htab logins;	/* (destination, port) -> struct agg */
-	struct xs_htab sources;	/* listed source -> item */
-	struct xs_htab spfx;	/* source prefix -> struct agg */
-	struct xs_htab tracked;	/* every source of the tick -> its packets */
+	struct xs_htab *victims;	/* listed victim -> item */
+	struct xs_htab *vpfx;		/* destination prefix -> struct agg */
+	struct xs_htab *logins;		/* (destination, port) -> struct agg */
+	struct xs_htab *sources;	/* listed source -> item */
+	struct xs_htab *spfx;		/* source prefix -> struct agg */
+	struct xs_htab *tracked;	/* every source of the tick -> its packets */
+	struct xs_htab *vlisted, *slisted;	/* listed prefixes -> item */
 };
 
 static int32_t lookup_item(const struct xs_htab *h, const void *key)
@@ -548,7 +574,8 @@ static struct agg *agg_at(struct xs_htab *h, const void *key, bool insert)
 
 /* Ranks the aggregates of table h by pkts (logins: by attempts) into
  * list l; marks the listed ones with their item index. */
-static int rank_aggs(struct build *B, struct xs_htab *h, int l, bool by_logins)
+static int rank_aggs(struct build *B, struct xs_htab *h, int l, bool by_logins,
+		     struct xs_htab *listed)
 {
 	struct xs_fleet *f = B->f;
 	struct xs_htab_iter it;
@@ -572,11 +599,17 @@ static int rank_aggs(struct build *B, struct xs_htab *h, int l, bool by_logins)
 		c->g = a;
 	}
 	m = select_top(f, f->cands, n, f->cfg.items_max, &L->omitted, &L->floor);
-	if (m < 0 || !(items = list_items(f, l, (size_t)m)))
+	if (m < 0 || !(items = list_items(f, l, (size_t)m)) ||
+	    (listed && table(listed, sizeof(struct xs_addr), sizeof(int32_t), (size_t)m + 1)))
 		return -ENOMEM;
 	for (i = 0; i < (size_t)m; i++) {
 		const struct cand *c = &f->cands[f->idx[i]];
+		bool created;
+		void *e2;
 
+		if (listed && (e2 = xs_htab_insert(listed, &c->a, xs_hash(&c->a, sizeof(c->a)),
+						   &created)))
+			*(int32_t *)xs_htab_val(listed, e2) = (int32_t)i;
 		items[i].addr = c->a;
 		items[i].port = c->port;
 		items[i].packets = c->g->pkts;
@@ -613,7 +646,7 @@ static int rank_addrs(struct build *B, int l, struct xs_htab *h)
 	}
 	m = select_top(f, f->cands, n, f->cfg.items_max, &L->omitted, &L->floor);
 	if (m < 0 || !(items = list_items(f, l, (size_t)m)) ||
-	    xs_htab_init(h, sizeof(struct xs_addr), sizeof(int32_t), m ? (size_t)m : 1))
+	    table(h, sizeof(struct xs_addr), sizeof(int32_t), (size_t)m + 1))
 		return -ENOMEM;
 	for (i = 0; i < (size_t)m; i++) {
 		const struct cand *c = &f->cands[f->idx[i]];
@@ -643,16 +676,16 @@ static int build_lists(struct build *B)
 
 	for (i = 0; i < B->nev; i++)
 		nlogin += is_syn(&B->ev[i]) && xs_ports_has(&f->login, B->ev[i].dport);
-	if (rank_addrs(B, XS_FL_VICTIMS, &B->victims) || rank_addrs(B, XS_FL_SOURCES, &B->sources))
+	if (rank_addrs(B, XS_FL_VICTIMS, B->victims) || rank_addrs(B, XS_FL_SOURCES, B->sources))
 		return -ENOMEM;
 	/* Sized for what goes in: the tables' entries, and login attempts. */
-	if (xs_htab_init(&B->vpfx, sizeof(struct xs_addr), sizeof(struct agg), t->ndst + 1) ||
-	    xs_htab_init(&B->spfx, sizeof(struct xs_addr), sizeof(struct agg), t->nsrc + nlogin + 1) ||
-	    xs_htab_init(&B->logins, sizeof(struct login_key), sizeof(struct agg), nlogin + 1))
+	if (table(B->vpfx, sizeof(struct xs_addr), sizeof(struct agg), t->ndst + 1) ||
+	    table(B->spfx, sizeof(struct xs_addr), sizeof(struct agg), t->nsrc + nlogin + 1) ||
+	    table(B->logins, sizeof(struct login_key), sizeof(struct agg), nlogin + 1))
 		return -ENOMEM;
 	for (i = 0; i < t->ndst; i++) {
 		struct xs_addr p = prefix_of(&t->dst[i].addr);
-		struct agg *a = agg_at(&B->vpfx, &p, true);
+		struct agg *a = agg_at(B->vpfx, &p, true);
 
 		if (a) {
 			a->pkts += t->dst[i].v.pkts;
@@ -662,7 +695,7 @@ static int build_lists(struct build *B)
 	}
 	for (i = 0; i < t->nsrc; i++) {
 		struct xs_addr p = prefix_of(&t->src[i].addr);
-		struct agg *a = agg_at(&B->spfx, &p, true);
+		struct agg *a = agg_at(B->spfx, &p, true);
 
 		if (a) {
 			a->pkts += t->src[i].v.pkts;
@@ -679,15 +712,15 @@ static int build_lists(struct build *B)
 
 		if (!is_syn(e) || !xs_ports_has(&f->login, e->dport))
 			continue;
-		if ((a = agg_at(&B->logins, &k, true)))
+		if ((a = agg_at(B->logins, &k, true)))
 			a->logins++;
 		sp = prefix_of(&e->src);
-		if ((a = agg_at(&B->spfx, &sp, true)))
+		if ((a = agg_at(B->spfx, &sp, true)))
 			a->logins++;
 	}
-	if (rank_aggs(B, &B->vpfx, XS_FL_VPREFIXES, false) ||
-	    rank_aggs(B, &B->logins, XS_FL_LOGINS, true) ||
-	    rank_aggs(B, &B->spfx, XS_FL_SPREFIXES, false))
+	if (rank_aggs(B, B->vpfx, XS_FL_VPREFIXES, false, B->vlisted) ||
+	    rank_aggs(B, B->logins, XS_FL_LOGINS, true, NULL) ||
+	    rank_aggs(B, B->spfx, XS_FL_SPREFIXES, false, B->slisted))
 		return -ENOMEM;
 	/* The listed sources' login attempts. */
 	for (i = 0; i < B->nev; i++) {
@@ -695,7 +728,7 @@ static int build_lists(struct build *B)
 		int32_t it;
 
 		if (is_syn(e) && xs_ports_has(&f->login, e->dport) &&
-		    (it = lookup_item(&B->sources, &e->src)) >= 0)
+		    (it = lookup_item(B->sources, &e->src)) >= 0)
 			f->out.l[XS_FL_SOURCES].items[it].attempts++;
 	}
 	return 0;
@@ -705,9 +738,9 @@ static int build_lists(struct build *B)
 
 static uint64_t tracked_pkts(const struct build *B, const struct xs_addr *a)
 {
-	void *e = B->tracked.count ? xs_htab_find(&B->tracked, a, xs_hash(a, sizeof(*a))) : NULL;
+	void *e = B->tracked->count ? xs_htab_find(B->tracked, a, xs_hash(a, sizeof(*a))) : NULL;
 
-	return e ? *(uint64_t *)xs_htab_val(&B->tracked, e) : 0;
+	return e ? *(uint64_t *)xs_htab_val(B->tracked, e) : 0;
 }
 
 static int build_tops(struct build *B)
@@ -718,8 +751,10 @@ static int build_tops(struct build *B)
 	uint64_t src_full = t->g.cnt[XS_N_SRC_FULL], unused;
 	size_t K = f->cfg.top_sources, i, ntop = 0, ng, *global = NULL, *start = NULL;
 	struct cand *g = NULL, *all = NULL;
-	struct xs_htab pairs = { 0 };
+	struct xs_htab *pairs = &f->t_pairs;
 	struct xs_htab_iter it;
+	const struct xs_addr *last = NULL;
+	int32_t v = -1;
 	bool created;
 	int ret = -ENOMEM;
 	void *e;
@@ -727,8 +762,8 @@ static int build_tops(struct build *B)
 	if (!K || !V->n)
 		return 0;
 	/* Every source's packets, and the busiest K + 1 (for the floors). */
-	if (xs_htab_init(&B->tracked, sizeof(struct xs_addr), sizeof(uint64_t), t->nsrc + 1) ||
-	    xs_htab_init(&pairs, sizeof(struct cand_key), sizeof(uint64_t), B->nev + 1))
+	if (table(B->tracked, sizeof(struct xs_addr), sizeof(uint64_t), t->nsrc + 1) ||
+	    table(pairs, sizeof(struct cand_key), sizeof(uint64_t), B->nev + 1))
 		goto out;
 	g = calloc(t->nsrc + 1, sizeof(*g));
 	global = calloc(K + 1, sizeof(*global));
@@ -736,10 +771,10 @@ static int build_tops(struct build *B)
 	if (!g || !global || !start)
 		goto out;
 	for (i = 0; i < t->nsrc; i++) {
-		e = xs_htab_insert(&B->tracked, &t->src[i].addr,
+		e = xs_htab_insert(B->tracked, &t->src[i].addr,
 				   xs_hash(&t->src[i].addr, sizeof(struct xs_addr)), &created);
 		if (e)
-			*(uint64_t *)xs_htab_val(&B->tracked, e) += t->src[i].v.pkts;
+			*(uint64_t *)xs_htab_val(B->tracked, e) += t->src[i].v.pkts;
 		g[i].a = t->src[i].addr;
 		g[i].key = t->src[i].v.pkts;
 	}
@@ -747,34 +782,38 @@ static int build_tops(struct build *B)
 	/* New flows per (listed victim, source). */
 	for (i = 0; i < B->nev; i++) {
 		struct cand_key k = { 0 };
-		int32_t v = lookup_item(&B->victims, &B->ev[i].dst);
 
+		/* A flood's events share their destination: look it up once. */
+		if (!last || memcmp(last, &B->ev[i].dst, sizeof(*last))) {
+			last = &B->ev[i].dst;
+			v = lookup_item(B->victims, last);
+		}
 		if (v < 0)
 			continue;
 		k.item = (uint32_t)v;
 		k.a = B->ev[i].src;
-		e = xs_htab_insert(&pairs, &k, xs_hash(&k, sizeof(k)), &created);
+		e = xs_htab_insert(pairs, &k, xs_hash(&k, sizeof(k)), &created);
 		if (e)
-			(*(uint64_t *)xs_htab_val(&pairs, e))++;
+			(*(uint64_t *)xs_htab_val(pairs, e))++;
 	}
 	/* Grouped by victim (a counting sort), each candidate bounded:
 	 * at most min(victim's packets, the source's tracked packets + the
 	 * packets no table tracked), at least its new flows. */
-	all = calloc(pairs.count + 1, sizeof(*all));
+	all = calloc(pairs->count + 1, sizeof(*all));
 	if (!all)
 		goto out;
-	for (e = xs_htab_first(&pairs, &it); e; e = xs_htab_next(&pairs, &it))
+	for (e = xs_htab_first(pairs, &it); e; e = xs_htab_next(pairs, &it))
 		start[((struct cand_key *)e)->item + 1]++;
 	for (i = 0; i < V->n; i++)
 		start[i + 1] += start[i];
-	for (e = xs_htab_first(&pairs, &it); e; e = xs_htab_next(&pairs, &it)) {
+	for (e = xs_htab_first(pairs, &it); e; e = xs_htab_next(pairs, &it)) {
 		const struct cand_key *k = e;
 		struct cand *c = &all[start[k->item]++];
 		uint64_t vp = V->items[k->item].packets, ub = tracked_pkts(B, &k->a) + src_full;
 
 		c->a = k->a;
 		c->key = ub < vp ? ub : vp;
-		c->aux = *(uint64_t *)xs_htab_val(&pairs, e);
+		c->aux = *(uint64_t *)xs_htab_val(pairs, e);
 		if (c->aux > c->key)
 			c->aux = c->key;	/* the victim's table was full */
 	}
@@ -815,7 +854,6 @@ static int build_tops(struct build *B)
 	}
 	ret = 0;
 out:
-	xs_htab_free(&pairs);
 	free(g);
 	free(global);
 	free(start);
@@ -830,49 +868,59 @@ static int collect_pairs(struct build *B)
 	struct xs_fleet *f = B->f;
 	const struct xs_sipkey *k = &f->cfg.key;
 	const struct xs_tick *t = B->t;
+	const struct xs_addr *last = NULL;
+	int32_t v = -1, vp = -1;
+	uint64_t hd = 0;
 	size_t i;
 
 	f->npairs = 0;
 	for (i = 0; i < B->nev; i++) {
 		const struct fev *e = &B->ev[i];
-		struct xs_addr dp = prefix_of(&e->dst), sp = prefix_of(&e->src);
+		struct xs_addr sp = prefix_of(&e->src);
 		struct login_key lk = { .a = e->dst, .port = e->dport };
-		int32_t v = lookup_item(&B->victims, &e->dst), s;
-		struct agg *a = agg_at(&B->vpfx, &dp, false), *la = NULL, *sa;
+		struct agg *la;
 		uint64_t hs = xs_siphash16(k->k0, k->k1, e->src.a), ht = 0;
+		int32_t s, spi;
 		int err = 0;
 
+		/* A flood's events share their destination: its lookups and
+		 * its hash once, and its item in victims_hll once. */
+		if (!last || memcmp(last, &e->dst, sizeof(*last))) {
+			struct xs_addr dp = prefix_of(&e->dst);
+
+			last = &e->dst;
+			v = lookup_item(B->victims, last);
+			vp = lookup_item(B->vlisted, &dp);
+			hd = xs_siphash16(k->k0, k->k1, e->dst.a);
+			if (vp >= 0)
+				err |= add_pair(f, SK_VP_VICTIMS, (uint32_t)vp, hd);
+		}
 		if (v >= 0)
 			err |= add_pair(f, SK_VICTIM, (uint32_t)v, hs);
-		if (a && a->item >= 0) {
-			err |= add_pair(f, SK_VP_SOURCES, (uint32_t)a->item, hs);
-			/* A destination the table could not hold still counts. */
-			err |= add_pair(f, SK_VP_VICTIMS, (uint32_t)a->item,
-					xs_siphash16(k->k0, k->k1, e->dst.a));
-		}
+		if (vp >= 0)
+			err |= add_pair(f, SK_VP_SOURCES, (uint32_t)vp, hs);
 		if (is_syn(e) && xs_ports_has(&f->login, e->dport) &&
-		    (la = agg_at(&B->logins, &lk, false)) && la->item >= 0)
+		    (la = agg_at(B->logins, &lk, false)) && la->item >= 0)
 			err |= add_pair(f, SK_LOGIN, (uint32_t)la->item, hs);
 		if (is_probe(e)) {
-			s = lookup_item(&B->sources, &e->src);
-			sa = agg_at(&B->spfx, &sp, false);
-			if (s >= 0 || (sa && sa->item >= 0))
+			s = lookup_item(B->sources, &e->src);
+			spi = lookup_item(B->slisted, &sp);
+			if (s >= 0 || spi >= 0)
 				ht = target_hash(k, e);
 			if (s >= 0)
 				err |= add_pair(f, SK_SOURCE, (uint32_t)s, ht);
-			if (sa && sa->item >= 0)
-				err |= add_pair(f, SK_SP, (uint32_t)sa->item, ht);
+			if (spi >= 0)
+				err |= add_pair(f, SK_SP, (uint32_t)spi, ht);
 		}
 		if (err)
 			return -ENOMEM;
 	}
 	for (i = 0; i < t->ndst; i++) {
 		struct xs_addr dp = prefix_of(&t->dst[i].addr);
-		struct agg *a = agg_at(&B->vpfx, &dp, false);
+		int32_t it = lookup_item(B->vlisted, &dp);
 
-		if (a && a->item >= 0 &&
-		    add_pair(f, SK_VP_VICTIMS, (uint32_t)a->item,
-			     xs_siphash16(k->k0, k->k1, t->dst[i].addr.a)))
+		if (it >= 0 && add_pair(f, SK_VP_VICTIMS, (uint32_t)it,
+					xs_siphash16(k->k0, k->k1, t->dst[i].addr.a)))
 			return -ENOMEM;
 	}
 	/* A counting sort of the cells by sketch. */
@@ -1062,21 +1110,15 @@ static int choose_watch(struct xs_fleet *f, const struct xs_tick *t, struct xs_a
 	return (int)n;
 }
 
-static void build_free(struct build *B)
-{
-	xs_htab_free(&B->victims);
-	xs_htab_free(&B->vpfx);
-	xs_htab_free(&B->logins);
-	xs_htab_free(&B->sources);
-	xs_htab_free(&B->spfx);
-	xs_htab_free(&B->tracked);
-}
-
 void xs_fleet_tick(struct xs_fleet *f, struct xs_tick *t, double start, double end)
 {
 	struct xs_fleet_tick *o = &f->out;
 	struct evbuf *eb = &f->ev[t->epoch & 1];
-	struct build B = { .f = f, .t = t };
+	struct build B = {
+		.f = f, .t = t, .victims = &f->t_victims, .vpfx = &f->t_vpfx, .logins = &f->t_logins,
+		.sources = &f->t_sources, .spfx = &f->t_spfx, .tracked = &f->t_tracked,
+		.vlisted = &f->t_vlisted, .slisted = &f->t_slisted,
+	};
 	struct xs_addr watch[XS_FLEET_WATCH];
 	uint64_t s_us = start > 0 ? (uint64_t)(start * 1e6 + 0.5) : 0;
 	uint64_t e_us = end > 0 ? (uint64_t)(end * 1e6 + 0.5) : 0;
@@ -1113,7 +1155,6 @@ void xs_fleet_tick(struct xs_fleet *f, struct xs_tick *t, double start, double e
 	nw = choose_watch(f, t, watch);
 	if (f->ctl)
 		set_watch(f, t->epoch & 1, watch, nw);
-	build_free(&B);
 	/* This epoch's events are spent. */
 	if (eb->used && eb->epoch == t->epoch)
 		eb->n = eb->dropped = 0;
