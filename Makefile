@@ -194,4 +194,5 @@ lint:
 clean:
 	rm -rf build build-san
 
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+# Files only: scripts/corpus.sh keeps an apt tree (sources.list.d/) in $(OUT).
+-include $(shell find $(OUT) -name '*.d' -type f 2>/dev/null)

@@ -3,8 +3,8 @@
  * xdpstream's XDP program: parse each packet, fold it into the current
  * generation of per-CPU aggregates, and report the first packet of each new
  * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
- * enforce mode for a blocklisted source or a destination over its rate
- * limit (XDP_DROP).
+ * enforce mode for a blocklisted source, a destination over its rate
+ * limit, or a packet a victim's fingerprint rule drops (XDP_DROP).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +16,7 @@
 #include "mitigate.h"	/* blocklist, allowlist, rate limits */
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
+#include "filter.h"	/* watched victims: sampling, fingerprint rules */
 #include "fleet.h"	/* fleet HyperLogLog of watched victims */
 
 SEC("xdp")
@@ -104,6 +105,10 @@ int xdpstream(struct xdp_md *ctx)
 	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
 	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, epoch, &p, len);
+	/* Victims under attack, last: what their rules drop is aggregated
+	 * above as if it had passed, so the alert sees the attack go on. */
+	if (rt->flags & XS_RT_VICTIMS)
+		return watch_victim(ctx, g, rt, epoch, &p, len, refl);
 	return XDP_PASS;
 }
 

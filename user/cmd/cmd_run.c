@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "parse.h"
 #include "pipeline.h"
+#include "speaker.h"
 
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
@@ -356,6 +358,13 @@ static void reload(struct run_ctx *rc)
 		xs_warn("tick_ms and maps change at the next start; kept as they are");
 	ns->tick_ms = rc->set->tick_ms;
 	ns->sizes = rc->set->sizes;
+	/* The speaker keeps the session it has: a new one would withdraw
+	 * every route for the time it takes to come up. */
+	if (memcmp(&ns->mitigation->bgp, &rc->set->mitigation->bgp,
+		   offsetof(struct xs_bgp_cfg, nallow))) {
+		xs_warn("mitigation.bgp changes at the next start; kept as it is");
+		ns->mitigation->bgp = rc->set->mitigation->bgp;
+	}
 	if (rc->o->set_budget)
 		ns->event_budget = rc->o->budget;
 	if (xs_pipeline_reconfigure(&rc->pipe, ns)) {
@@ -407,7 +416,7 @@ static int event_loop(struct run_ctx *rc)
 	struct epoll_event evs[8];
 	struct xs_global acc = {};
 	double start = xs_mono_s(), last_print = start, due = start;
-	int efd = -1, tfd = -1, sfd = -1, ofd, mfd, ret = 0, n, i;
+	int efd = -1, tfd = -1, sfd = -1, ofd, bfd, mfd, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
 
@@ -424,6 +433,7 @@ static int event_loop(struct run_ctx *rc)
 	watch(efd, tfd);
 	watch(efd, xs_collector_events_fd(&rc->pipe.col));
 	watch(efd, ofd = xs_output_fd(rc->out));
+	watch(efd, bfd = xs_bgp_fd());
 	watch(efd, mfd = xs_pipeline_fd(&rc->pipe));	/* fleet_mitigation's requests */
 
 	while (!stop) {
@@ -449,7 +459,7 @@ static int event_loop(struct run_ctx *rc)
 					/* New outputs come with a new fd. */
 					if (xs_output_fd(rc->out) != ofd)
 						watch(efd, ofd = xs_output_fd(rc->out));
-	watch(efd, mfd = xs_pipeline_fd(&rc->pipe));	/* fleet_mitigation's requests */
+	watch(efd, bfd = xs_bgp_fd());
 					continue;
 				}
 				if (si.ssi_signo == SIGUSR2)
@@ -482,7 +492,9 @@ static int event_loop(struct run_ctx *rc)
 				}
 				if (o->duration_s && now - start >= o->duration_s)
 					stop = true;
-			} else if (fd == mfd) {
+			} else if (fd == bfd && bfd >= 0) {
+				xs_bgp_poll();
+			} else if (fd == mfd && mfd >= 0) {
 				xs_pipeline_service(&rc->pipe);
 			} else if (fd != ofd) {
 				xs_pipeline_poll(&rc->pipe);
@@ -570,14 +582,23 @@ int cmd_run(int argc, char **argv)
 	ret = -xs_pipeline_collect(&rc.pipe, &b, true);
 	if (ret)
 		goto out;
+	/* The BGP speaker, our child: it dies with us (docs/bgp.md). */
+	if (rc.set->mitigation->bgp.enabled && xs_bgp_open(&rc.set->mitigation->bgp)) {
+		ret = XS_EXIT_ENV;
+		goto out;
+	}
 	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
 	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
-	 * nothing for its sinks (sockets, ports above 1024). */
+	 * nothing for its sinks (sockets, ports above 1024); with BGP, what
+	 * starting the speaker again takes (its user, its files, a signal). */
 	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
-			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
+			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0) |
+			  (xs_bgp_fd() >= 0 ? 1ULL << CAP_SETUID | 1ULL << CAP_SETGID |
+						      1ULL << CAP_CHOWN | 1ULL << CAP_KILL :
+					      0)))
 		xs_warn("could not drop capabilities: %s", strerror(errno));
 	xs_mitig_from_bpf(&mit, &b);
-	ret = -xs_pipeline_mitigate(&rc.pipe, &mit);
+	ret = -xs_pipeline_mitigate(&rc.pipe, &mit, xs_bgp_fd() >= 0);
 	if (ret)
 		goto out;
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
@@ -591,6 +612,8 @@ int cmd_run(int argc, char **argv)
 		(unsigned long long)xs_global_total_pkts(&rc.pipe.col.totals.g),
 		(unsigned long long)rc.pipe.events);
 out:
+	/* The alerts ended above and withdrew their routes; now the session. */
+	xs_bgp_close();
 	xs_output_close(rc.out);
 	if (rc.pipe.collecting) {
 		xs_collector_free(&rc.pipe.col);

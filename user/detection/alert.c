@@ -40,6 +40,8 @@ struct xs_alert_mgr {
 	char ifname[64];
 	xs_alert_fn fn;
 	void *ctx;
+	xs_alert_annotate_fn annotate;
+	void *annotate_ctx;
 	struct xs_htab tab;
 	struct xs_alert_stats stats;
 };
@@ -74,6 +76,9 @@ static const char *const rule_desc[XS_R_MAX] = {
  * high 73, critical 99. */
 static const int sev_levels[] = { 21, 47, 73, 99 };
 static const char *const sev_names[] = { "low", "medium", "high", "critical" };
+
+static void emit(struct xs_alert_mgr *m, struct astate *s, const char *action, double ts,
+		 const char *reason);
 
 void xs_finding_init(struct xs_finding *f, int rule)
 {
@@ -118,6 +123,28 @@ struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limi
 		return NULL;
 	}
 	return m;
+}
+
+void xs_alerts_set_annotate(struct xs_alert_mgr *m, xs_alert_annotate_fn fn, void *ctx)
+{
+	m->annotate = fn;
+	m->annotate_ctx = ctx;
+}
+
+bool xs_alerts_refresh(struct xs_alert_mgr *m, const char *id, double ts)
+{
+	struct xs_htab_iter it;
+	void *e;
+
+	for (e = xs_htab_first(&m->tab, &it); e; e = xs_htab_next(&m->tab, &it)) {
+		struct astate *s = xs_htab_val(&m->tab, e);
+
+		if (!strcmp(s->id, id)) {
+			emit(m, s, "update", ts, NULL);
+			return true;
+		}
+	}
+	return false;
 }
 
 void xs_alerts_free(struct xs_alert_mgr *m)
@@ -307,6 +334,8 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 	    json_boolean(f->loss.ev_budget || f->loss.ev_ringfull || f->loss.dst_full ||
 			 f->loss.src_full || f->loss.flow_full || f->loss.engine));
 	set(x, "fires", json_integer(s->fires));
+	if (m->annotate)
+		m->annotate(m->annotate_ctx, s->id, x, NULL, 0);
 	set(doc, "xdpstream", x);
 	return doc;
 }
@@ -330,7 +359,7 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 {
 	const struct xs_finding *f = &s->last;
 	char t[40], src[XS_ADDR_STRLEN + 4] = "*", dst[XS_ADDR_STRLEN + 16] = "*", a[XS_ADDR_STRLEN];
-	char v[32], lim[64], pk[32];
+	char v[32], lim[64], pk[32], extra[200] = "";
 	const char *tr = transport_name(f->proto);
 
 	xs_rfc3339(ts, 3, t, sizeof(t));
@@ -352,16 +381,18 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 	} else {
 		snprintf(lim, sizeof(lim), ">= mean %.0f + %.0f sd %.0f", f->mean, f->k, f->stddev);
 	}
-	snprintf(out, len, "%s %-6s %-15s %-8s %s -> %s%s%s  %s %s %s over %gs, peak %s  id=%s", t,
+	if (m->annotate)
+		m->annotate(m->annotate_ctx, s->id, NULL, extra, sizeof(extra));
+	snprintf(out, len, "%s %-6s %-15s %-8s %s -> %s%s%s  %s %s %s over %gs, peak %s  id=%s%s%s", t,
 		 action, xs_rule_names[f->rule], sev_name(s->severity), src, dst, tr ? "/" : "",
-		 tr ? tr : "", v, f->unit, lim, f->window_s, pk, s->id);
+		 tr ? tr : "", v, f->unit, lim, f->window_s, pk, s->id, extra[0] ? "  " : "", extra);
 }
 
 static void emit(struct xs_alert_mgr *m, struct astate *s, const char *action, double ts,
 		 const char *reason)
 {
 	const struct xs_finding *f = &s->last;
-	char human[512], src[XS_ADDR_STRLEN], dst[XS_ADDR_STRLEN];
+	char human[768], src[XS_ADDR_STRLEN], dst[XS_ADDR_STRLEN];
 	struct xs_alert_out out = {};
 	json_t *doc = render_json(m, s, action, ts, reason);
 	char *json = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));

@@ -1018,3 +1018,13 @@ void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_
 	}
 	xs_alerts_report(e->alerts, f, c->ts);
 }
+
+void xs_engine_set_annotate(struct xs_engine *e, xs_alert_annotate_fn fn, void *ctx)
+{
+	xs_alerts_set_annotate(e->alerts, fn, ctx);
+}
+
+bool xs_engine_alert_refresh(struct xs_engine *e, const char *id, double ts)
+{
+	return xs_alerts_refresh(e->alerts, id, ts);
+}

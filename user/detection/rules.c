@@ -19,7 +19,9 @@ const char *const xs_rule_names[XS_R_MAX] = {
 };
 
 const char *const xs_action_names[XS_ACT_MAX + 1] = {
-	[XS_ACT_NONE] = "none", [XS_ACT_BLOCK] = "block", [XS_ACT_RATE_LIMIT] = "rate_limit",
+	[XS_ACT_NONE] = "none",		[XS_ACT_BLOCK] = "block",
+	[XS_ACT_RATE_LIMIT] = "rate_limit", [XS_ACT_FILTER] = "filter",
+	[XS_ACT_FLOWSPEC] = "flowspec",	[XS_ACT_BLACKHOLE] = "blackhole",
 	[XS_ACT_MAX] = NULL,
 };
 
@@ -247,21 +249,68 @@ static void read_ports(xs_node map, const char *key, struct xs_ports *out)
 	ports_set(out, tmp, n);
 }
 
-/* action, action_ttl_s and limit_pps: the same keys for every rule. */
+/* One action name of `action`, into *a (which the caller reset). */
+static void add_action(xs_node n, const char *name, int rule, struct xs_rule_action *a,
+		       bool alone)
+{
+	int act;
+
+	for (act = 0; act < XS_ACT_MAX; act++)
+		if (name && !strcmp(name, xs_action_names[act]))
+			break;
+	if (act == XS_ACT_MAX) {
+		xs_cfg_error(n, "expected one of none, block, rate_limit, filter, flowspec, "
+				"blackhole, got '%s'", name ? name : "");
+		return;
+	}
+	if (act == XS_ACT_NONE) {
+		if (!alone)
+			xs_cfg_error(n, "none stands alone: leave it out of a list");
+		return;
+	}
+	if (act != XS_ACT_BLOCK && !xs_rule_limitable(rule)) {
+		xs_cfg_error(n, "%s protects a flood's victim: it applies to syn_flood, udp_flood, "
+				"icmp_flood, volumetric and reflection", name);
+		return;
+	}
+	if (act == XS_ACT_BLOCK || act == XS_ACT_RATE_LIMIT) {
+		if (a->action != XS_ACT_NONE && a->action != act)
+			xs_cfg_error(n, "block and rate_limit exclude each other: choose one");
+		else
+			a->action = act;
+		return;
+	}
+	a->fp_actions |= 1u << act;
+}
+
+/* action (a name or a list of names), action_ttl_s, limit_pps and
+ * flowspec_rate_bytes_s: the same keys for every rule. */
 static void read_action(xs_node m, int rule, struct xs_rule_action *a)
 {
 	xs_node n = xs_cfg_get(m, "action");
-	int act = a->action;
+	struct xs_rule_action set = *a;
+	int i, len;
 
-	if (!xs_cfg_enum(m, "action", xs_action_names, &act)) {
-		if (act == XS_ACT_RATE_LIMIT && !xs_rule_limitable(rule))
-			xs_cfg_error(n, "rate_limit protects a flood's victim: it applies to "
-					"syn_flood, udp_flood, icmp_flood, volumetric and reflection");
-		else
-			a->action = act;
+	if (xs_node_present(n)) {
+		set.action = XS_ACT_NONE;
+		set.fp_actions = 0;
+		if (xs_node_is_seq(n)) {
+			len = xs_cfg_seq_len(n);
+			for (i = 0; i < len; i++) {
+				xs_node c = xs_cfg_seq_at(n, i);
+
+				add_action(c, xs_node_scalar(c), rule, &set, len == 1);
+			}
+		} else {
+			add_action(n, xs_node_scalar(n), rule, &set, true);
+		}
+		a->action = set.action;
+		a->fp_actions = set.fp_actions;
 	}
 	xs_cfg_double(m, "action_ttl_s", 1, 86400 * 30, &a->ttl_s);
 	xs_cfg_double(m, "limit_pps", 0, PPS_MAX, &a->limit_pps);
+	/* RFC 8955 traffic-rate-bytes: a 32-bit float of bytes/s. */
+	xs_cfg_double(m, "flowspec_rate_bytes_s", 0, 1e12, &a->flowspec_rate);
 }
 
 static void read_rule(xs_node m, int rule, struct xs_rule_params *p)

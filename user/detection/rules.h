@@ -55,14 +55,25 @@ enum xs_action {
 	XS_ACT_NONE = 0,
 	XS_ACT_BLOCK,		/* drop the attacker (source.ip) */
 	XS_ACT_RATE_LIMIT,	/* token bucket on the victim's matching traffic */
+	XS_ACT_FILTER,		/* drop the attack's fingerprint in XDP, for the victim */
+	XS_ACT_FLOWSPEC,	/* announce the fingerprint as FlowSpec rules over BGP */
+	XS_ACT_BLACKHOLE,	/* announce the victim's host route with 65535:666 */
 	XS_ACT_MAX
 };
 extern const char *const xs_action_names[XS_ACT_MAX + 1];
 
+/* The fingerprint's actions (user/mitigation/fpolicy.c), as bits. */
+#define XS_FPACT_MASK (1u << XS_ACT_FILTER | 1u << XS_ACT_FLOWSPEC | 1u << XS_ACT_BLACKHOLE)
+
+/* `action: X` or `action: [X, Y]`: at most one of block and rate_limit
+ * (the kernel tables', user/mitigation/mpolicy.c), and any of filter,
+ * flowspec and blackhole (the fingerprint's). */
 struct xs_rule_action {
-	int action;		/* enum xs_action */
+	int action;		/* XS_ACT_NONE, XS_ACT_BLOCK or XS_ACT_RATE_LIMIT */
 	double ttl_s;		/* lifetime, renewed by each alert update */
 	double limit_pps;	/* rate_limit: packets/s let through (0: the threshold) */
+	uint32_t fp_actions;	/* 1 << XS_ACT_FILTER, _FLOWSPEC, _BLACKHOLE */
+	double flowspec_rate;	/* flowspec: 0 discards, else bytes/s let through */
 };
 
 struct xs_rule_params {

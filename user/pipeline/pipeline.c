@@ -6,6 +6,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pipeline.h"
+#include "speaker.h"
 
 static void on_alert(void *ctx, const struct xs_alert_out *a)
 {
@@ -15,6 +16,8 @@ static void on_alert(void *ctx, const struct xs_alert_out *a)
 		xs_output_alert(p->out, a);
 	if (p->pol)
 		xs_mpolicy_on_alert(p->pol, a);
+	if (p->fpol)
+		xs_fpolicy_on_alert(p->fpol, a);
 	if (p->on_alert)
 		p->on_alert(p->ctx, a);
 }
@@ -84,6 +87,20 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 		xs_err("cannot configure the BPF program: %s", strerror(errno));
 		return -XS_EXIT_FAIL;
 	}
+	{
+		struct xs_fpolicy_opts fo = {
+			.settings = p->set,
+			.b = b,
+			.col = &p->col,
+			.live = live,
+			.ncpus = live ? p->col.ncpus : 1,
+		};
+
+		p->fpol = xs_fpolicy_new(&fo);
+		if (!p->fpol)
+			return -XS_EXIT_FAIL;
+		xs_fpolicy_attach(p->fpol, p->eng);
+	}
 	if (p->fleet && xs_fleet_attach(p->fleet, b, p->col.ncpus))
 		return -XS_EXIT_FAIL;
 	/* The program calls the fleet's sketches only when they can be used. */
@@ -100,11 +117,13 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 	return 0;
 }
 
-int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m)
+int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
 	if (!p->pol)
 		return -XS_EXIT_FAIL;
+	if (p->fpol)
+		xs_fpolicy_act(p->fpol, p->out, bgp);
 	if (p->set->fleet.mitigation) {
 		p->fleet_mit = xs_fleet_consumer_new(p->set, p->pol);
 		if (!p->fleet_mit)
@@ -130,6 +149,8 @@ void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st)
 
 void xs_pipeline_free(struct xs_pipeline *p)
 {
+	/* Before the collector: its ring buffer set holds the samples'. */
+	xs_fpolicy_free(p->fpol);
 	if (p->collecting)
 		xs_collector_free(&p->col);
 	xs_fleet_consumer_free(p->fleet_mit);
@@ -137,6 +158,42 @@ void xs_pipeline_free(struct xs_pipeline *p)
 	xs_engine_free(p->eng);
 	xs_fleet_free(p->fleet);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Fingerprints and BGP for the metrics sink. */
+static void mitig_info(struct xs_pipeline *p)
+{
+	struct xs_mitig_info mi = {};
+	struct xs_fpolicy_stats fs;
+	struct xs_bgp_status bs;
+	int i;
+
+	xs_fpolicy_get_stats(p->fpol, &fs);
+	mi.victims = fs.watched;
+	mi.fp_found = fs.found;
+	mi.fp_changed = fs.changed;
+	mi.samples = fs.samples;
+	mi.filter_rules = fs.filters;
+	xs_bgp_get_status(&bs);
+	if (bs.state != XS_BGP_CLOSED) {
+		mi.bgp = 1;
+		mi.bgp_up = bs.state == XS_BGP_UP;
+		mi.bgp_state = xs_bgp_state_names[bs.state];
+		mi.routes_blackhole = bs.active_blackholes;
+		mi.routes_flowspec = bs.active_flowspec;
+		mi.announced = bs.announced;
+		mi.withdrawn = bs.withdrawn;
+		mi.nrefusals = XS_BGP_REF_MAX;
+		for (i = 0; i < XS_BGP_REF_MAX && i < XS_MITIG_REFUSALS; i++) {
+			mi.refusal_names[i] = xs_bgp_refusal_names[i];
+			mi.refused[i] = bs.refused[i];
+		}
+		mi.speaker_errors = bs.speaker_errors;
+		mi.speaker_starts = bs.speaker_starts;
+		mi.session_ups = bs.session_ups;
+		mi.session_downs = bs.session_downs;
+	}
+	xs_output_mitig_info(p->out, &mi);
 }
 
 /* What `status` and `top` read: the tick, its timing, the sinks' health. */
@@ -150,6 +207,12 @@ static void publish(struct xs_pipeline *p, double drained, double started)
 				   h.spooled);
 	xs_status_tick(p->status, &p->tick, drained - p->last_tick,
 		       (unsigned int)((drained - started) * 1e6), 0);
+	if (p->fpol) {
+		struct xs_fp_board b;
+
+		xs_fpolicy_board(p->fpol, &b);
+		xs_status_board(p->status, &b);
+	}
 }
 
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk)
@@ -173,10 +236,15 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
 		xs_mpolicy_tick(p->pol, ts);
+	if (p->fpol)
+		xs_fpolicy_tick(p->fpol, &p->tick, ts);
 	xs_fleet_consumer_poll(p->fleet_mit, ts);
-	if (p->out && clk)
+	if (p->out && clk) {
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);
+		if (p->fpol)
+			mitig_info(p);
+	}
 	if (p->status)
 		publish(p, drained, started);
 	p->last_tick = drained;
@@ -276,6 +344,8 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 		xs_engine_close_alerts(p->eng, xs_wall_s());
 		xs_engine_free(p->eng);
 		p->eng = e;
+		if (p->fpol)
+			xs_fpolicy_attach(p->fpol, e);
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
@@ -283,6 +353,8 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 		xs_warn("reload: the fleet_* settings change at the next start; kept as they are");
 	if (p->pol)
 		xs_mpolicy_configure(p->pol, s);
+	if (p->fpol)
+		xs_fpolicy_configure(p->fpol, s);
 	p->set = s;
 	return 0;
 }

@@ -8,7 +8,9 @@
  *               -> engine            windows, detectors, alert life cycle
  *               -> fleet             the aggregates' fleet part (fleet.h)
  *               -> outputs           the tick's aggregates to the sinks
- *               -> mitigation        rules' actions, table changes reported
+ *               -> mitigation        rules' actions, table changes reported;
+ *                                    fingerprints of the flood alerts and
+ *                                    their actions (filter, FlowSpec, blackhole)
  *               -> status            what `status` and `top` read
  *   alerts:     engine -> outputs, mitigation policy, the caller's callback
  *
@@ -25,6 +27,7 @@
 #include "engine.h"
 #include "fleet.h"
 #include "fleet_consumer.h"
+#include "fpolicy.h"
 #include "mpolicy.h"
 #include "output.h"
 #include "settings.h"
@@ -49,6 +52,7 @@ struct xs_pipeline {
 	struct xs_engine *eng;
 	struct xs_outputs *out;
 	struct xs_mpolicy *pol;		/* NULL: no mitigation (replay) */
+	struct xs_fpolicy *fpol;	/* fingerprints; acting only in run */
 	struct xs_status_pub *status;	/* NULL: nothing published (replay) */
 	struct xs_fleet *fleet;		/* NULL: no aggregates are sent */
 	struct xs_fleet_consumer *fleet_mit;	/* NULL: fleet_mitigation off */
@@ -73,9 +77,10 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o);
  * runs after a flip; the event budget is shared by the CPUs); otherwise
  * one CPU runs every frame (replay) and gets the whole budget. */
 int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live);
-/* Applies the rules' actions to the kernel tables m (run), and with
- * fleet_mitigation the fleet application's requests. */
-int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m);
+/* Applies the rules' actions to the kernel tables m and, with bgp (the
+ * speaker is open), upstream (run); with fleet_mitigation, the fleet
+ * application's requests too. */
+int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp);
 /* For the daemon's epoll: readable when fleet requests have arrived
  * (then call xs_pipeline_service); -1 without fleet_mitigation. */
 int xs_pipeline_fd(const struct xs_pipeline *p);
