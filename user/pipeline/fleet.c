@@ -52,7 +52,7 @@ struct evbuf {
 
 struct chunk {
 	struct chunk *next;
-	size_t used;
+	size_t used, cap;
 	char data[];
 };
 
@@ -368,7 +368,7 @@ static char *arena_alloc(struct xs_fleet *f, size_t n)
 	size_t want = n < ARENA_CHUNK ? ARENA_CHUNK : n;
 
 	for (; c; link = &c->next, c = c->next)
-		if (ARENA_CHUNK - c->used >= n || (c->used == 0 && n > ARENA_CHUNK))
+		if (c->cap - c->used >= n)
 			break;
 	if (!c) {
 		c = malloc(sizeof(*c) + want);
@@ -376,6 +376,7 @@ static char *arena_alloc(struct xs_fleet *f, size_t n)
 			return NULL;
 		c->next = NULL;
 		c->used = 0;
+		c->cap = want;
 		*link = c;
 	}
 	c->used += n;
