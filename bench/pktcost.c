@@ -82,6 +82,13 @@ static int build_classes(struct pclass *c)
 	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
 	c[n++].cut = 14 + 20 + 10;
 
+	/* Out-of-state TCP from spoofed sources (hping3 -A --rand-source):
+	 * no flow lookup, a new source slot and the ACK HyperLogLog each. */
+	c[n].name = "spoofed_ack_flood";
+	c[n].new_flow = true;
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
+	c[n++].s.tcp_flags = XS_TCP_ACK;
+
 	c[n].name = "worst_spoofed_syn_flood";
 	c[n].new_flow = true;
 	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);

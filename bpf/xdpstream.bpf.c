@@ -95,7 +95,7 @@ int xdpstream(struct xdp_md *ctx)
 
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
-	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
+	account_dst(g, region, epoch + 1, &p, len, refl, hsrc, *(volatile __u32 *)&rt->slice);
 	account_src(g, region, epoch + 1, &p, len, hsrc);
 	if (rt->flags & XS_RT_FLEET)
 		fleet_account(&p, region, gen);

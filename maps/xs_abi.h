@@ -29,6 +29,20 @@
 #define XS_HLL_BITS 5
 #define XS_HLL_REGS (1 << XS_HLL_BITS)
 
+/* Sub-tick slices: each tick is cut into XS_SLICES slices (userspace
+ * advances xs_runtime.slice), and each destination counts its packets per
+ * slice and per burst kind, so that a flood lasting a fraction of a tick
+ * is seen at its own rate instead of diluted over the tick (the engine
+ * measures rates over two adjacent slices, sliding by one). */
+#define XS_SLICES 16
+enum xs_burst_kind {
+	XS_B_SYN = 0,		/* TCP SYN without ACK */
+	XS_B_UDP,		/* UDP, and non-first fragments (which mostly carry UDP) */
+	XS_B_ICMP,		/* ICMP and ICMPv6 */
+	XS_B_OTHER,		/* the rest: TCP with ACK or RST, other protocols */
+	XS_B_MAX
+};
+
 /* One class per packet, exclusive: the classes sum to the total. */
 enum xs_class {
 	XS_C_IPV4_TCP = 0,
@@ -136,8 +150,20 @@ struct xs_dst {
 	__u8 pad[6];
 	__u8 hll_src[XS_HLL_REGS];	/* distinct sources */
 	__u8 hll_dport[XS_HLL_REGS];	/* distinct TCP/UDP destination ports */
+	/* Flood family (out-of-state TCP, reflection on any port, bursts). */
+	__u64 ack;		/* TCP with ACK, without SYN or RST */
+	__u64 ack_bytes;
+	__u64 usrc;		/* bitmap (linear counting) of the sources sending from uport */
+	__u32 uvotes;		/* uport's majority votes: a lower bound of its packets */
+	__u16 uport;		/* majority UDP source port (Boyer-Moore), host order */
+	__u16 pad2;
+	__u8 hll_ack[XS_HLL_REGS];	/* distinct sources of TCP segments with ACK or RST */
+	__u16 burst[XS_SLICES * XS_B_MAX];	/* packets per slice and kind, saturating:
+						 * two cache lines */
 };
-_Static_assert(sizeof(struct xs_dst) == 14 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
+_Static_assert(sizeof(struct xs_dst) ==
+		       14 * 8 + 8 + 2 * XS_HLL_REGS + 4 * 8 + XS_HLL_REGS + 2 * XS_SLICES * XS_B_MAX,
+	       "xs_dst layout");
 
 /* Per-source aggregate for one generation (a slot of xs_stab). */
 struct xs_src {
@@ -229,8 +255,10 @@ struct xs_runtime {
 	__u32 ev_budget;	/* new-flow events per CPU per tick; 0 = none */
 	__u32 flags;		/* XS_RT_* */
 	__u32 flow_ttl;		/* ticks a flow is remembered unseen (0: until evicted) */
+	__u32 slice;		/* sub-tick slice being written, 0..XS_SLICES-1 */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
+_Static_assert(sizeof(struct xs_runtime) == 24, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
 #define XS_RT_VICTIMS (1u << 1)		/* xs_victims is not empty: look destinations up */

@@ -76,7 +76,8 @@ static void test_errors_with_lines(void)
 		"t.yaml:1: tick_ms: 5 is out of range (10..60000)",
 		"t.yaml:11: maps.ringbuf_bytes: must be a power of two (4096, 8192, ... 1073741824)",
 		"t.yaml:3: rules.syn_flod: unknown rule (one of syn_flood, udp_flood, icmp_flood, "
-		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly)",
+		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly, "
+		"synack_flood, ack_flood, carpet_bombing)",
 		"t.yaml:6: rules.port_scan.window_s: expected a number, got 'abc'",
 		"t.yaml:5: rules.port_scan.threshhold: unknown key",
 		"t.yaml:9: networks[0].cidrs[0]: expected an address or CIDR like 10.0.0.0/8 or "

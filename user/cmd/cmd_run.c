@@ -413,24 +413,33 @@ static int event_loop(struct run_ctx *rc)
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 		.it_value = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 	};
+	/* Sub-tick slices for burst detection (xs_pipeline_slice). */
+	long slice_ns = (long)o->tick_ms * 1000000 / XS_SLICES;
+	struct itimerspec sits = {
+		.it_interval = { slice_ns / 1000000000, slice_ns % 1000000000 },
+		.it_value = { slice_ns / 1000000000, slice_ns % 1000000000 },
+	};
 	struct epoll_event evs[8];
 	struct xs_global acc = {};
 	double start = xs_mono_s(), last_print = start, due = start;
-	int efd = -1, tfd = -1, sfd = -1, ofd, bfd, mfd, ret = 0, n, i;
+	int efd = -1, tfd = -1, sfd = -1, slfd = -1, ofd, bfd, mfd, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
 
 	run_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	slfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	efd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || efd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+	if (sfd < 0 || tfd < 0 || slfd < 0 || efd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
+	    timerfd_settime(slfd, 0, &sits, NULL)) {
 		xs_err("cannot set up the event loop: %s", strerror(errno));
 		ret = -XS_EXIT_FAIL;
 		goto out;
 	}
 	watch(efd, sfd);
 	watch(efd, tfd);
+	watch(efd, slfd);
 	watch(efd, xs_collector_events_fd(&rc->pipe.col));
 	watch(efd, ofd = xs_output_fd(rc->out));
 	watch(efd, bfd = xs_bgp_fd());
@@ -492,6 +501,11 @@ static int event_loop(struct run_ctx *rc)
 				}
 				if (o->duration_s && now - start >= o->duration_s)
 					stop = true;
+			} else if (fd == slfd) {
+				__u64 expirations;
+
+				if (read(slfd, &expirations, sizeof(expirations)) > 0)
+					xs_pipeline_slice(&rc->pipe, xs_mono_s());
 			} else if (fd == bfd && bfd >= 0) {
 				xs_bgp_poll();
 			} else if (fd == mfd && mfd >= 0) {
@@ -506,6 +520,8 @@ out:
 		close(efd);
 	if (tfd >= 0)
 		close(tfd);
+	if (slfd >= 0)
+		close(slfd);
 	if (sfd >= 0)
 		close(sfd);
 	return ret;

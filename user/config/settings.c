@@ -30,6 +30,8 @@ int xs_settings_init(struct xs_settings *s)
 		.services = 65536,
 		.connections = 32768,
 		.alerts = 10000,
+		.prefixes = 4096,
+		.prefix_track_pps = 500,
 	};
 	s->alerts.update_interval_s = 10;
 	s->alerts.cooldown_s = 30;
@@ -263,6 +265,8 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(limits, "services", 16, 1 << 28, &s->limits.services);
 	read_u32(limits, "connections", 16, 1 << 26, &s->limits.connections);
 	read_u32(limits, "alerts", 16, 1 << 24, &s->limits.alerts);
+	read_u32(limits, "prefixes", 16, 1 << 22, &s->limits.prefixes);
+	read_u32(limits, "prefix_track_pps", 0, 1000000000, &s->limits.prefix_track_pps);
 	xs_cfg_check_unknown(limits);
 
 	alerts = xs_cfg_get_map(root, "alerts");

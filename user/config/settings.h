@@ -32,6 +32,8 @@ struct xs_limits {
 	uint32_t services;	/* (destination, service): distinct sources, baselines */
 	uint32_t connections;	/* (source, service) with repeated connections */
 	uint32_t alerts;	/* alerts open at once */
+	uint32_t prefixes;	/* victim prefixes (/24, /64) with windows (carpet bombing) */
+	uint32_t prefix_track_pps;	/* a prefix gets a window from this rate on */
 };
 
 struct xs_alert_cfg {

@@ -57,6 +57,9 @@ static const char *const rule_category[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "reconnaissance",
 	[XS_R_BRUTE_FORCE] = "credential_access",
 	[XS_R_TRAFFIC_ANOMALY] = "anomaly",
+	[XS_R_SYNACK_FLOOD] = "denial_of_service",
+	[XS_R_ACK_FLOOD] = "denial_of_service",
+	[XS_R_CARPET_BOMBING] = "denial_of_service",
 };
 
 static const char *const rule_desc[XS_R_MAX] = {
@@ -70,6 +73,11 @@ static const char *const rule_desc[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "one source reaching many destinations on one service",
 	[XS_R_BRUTE_FORCE] = "one source opening many connections to one service",
 	[XS_R_TRAFFIC_ANOMALY] = "traffic far above its learned baseline",
+	[XS_R_SYNACK_FLOOD] = "SYN-ACKs the destination never asked for, from many sources "
+			      "(TCP reflection)",
+	[XS_R_ACK_FLOOD] = "TCP ACK or RST segments outside any connection, from many sources",
+	[XS_R_CARPET_BOMBING] = "a flood spread over the addresses of one network, each below "
+				"its own threshold",
 };
 
 /* ECS severity as Elastic's detection rules map it: low 21, medium 47,
@@ -311,6 +319,18 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 	set(x, "top_sources", o);
 	if (f->ntop && f->top_unit)
 		set(x, "top_sources_unit", json_string(f->top_unit));
+	if (f->dst_prefix[0])
+		set(x, "destination_prefix", json_string(f->dst_prefix));
+	if (f->as_rule)
+		set(x, "as_rule", json_string(f->as_rule));
+	if (f->ntopdst) {
+		o = json_array();
+		for (i = 0; i < f->ntopdst; i++)
+			json_array_append_new(o, json_pack("{ssso}", "ip",
+							   xs_addr_str(&f->topdst[i].a, a), "count",
+							   json_integer((json_int_t)f->topdst[i].n)));
+		set(x, "top_destinations", o);
+	}
 	if (f->ndetails) {
 		o = json_object();
 		for (i = 0; i < f->ndetails; i++)
@@ -369,6 +389,8 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 		xs_addr_str(&f->dst, a);
 		snprintf(dst, sizeof(dst), xs_addr_is_v4(&f->dst) ? "%s" : "[%s]", a);
 	}
+	if (f->dst_prefix[0])
+		snprintf(dst, sizeof(dst), "%s", f->dst_prefix);
 	if (f->dport >= 0)
 		snprintf(dst + strlen(dst), sizeof(dst) - strlen(dst), ":%d", f->dport);
 	fmt_value(f->value, v, sizeof(v));

@@ -71,6 +71,15 @@ struct xs_finding {
 	int nports;
 	uint16_t ports[XS_FIND_PORTS];	/* a sample of the ports involved */
 	struct xs_loss loss;
+	/* A victim network (carpet bombing): its prefix, e.g. "198.51.100.0/24",
+	 * and its busiest addresses. */
+	char dst_prefix[48];
+	const char *as_rule;	/* the host rule whose test the network's sums passed */
+	int ntopdst;
+	struct {
+		struct xs_addr a;
+		uint64_t n;
+	} topdst[XS_FIND_TOP];
 };
 
 void xs_finding_init(struct xs_finding *f, int rule);

@@ -27,6 +27,9 @@ enum xs_rule {
 	XS_R_HOST_SWEEP,
 	XS_R_BRUTE_FORCE,
 	XS_R_TRAFFIC_ANOMALY,
+	XS_R_SYNACK_FLOOD,
+	XS_R_ACK_FLOOD,
+	XS_R_CARPET_BOMBING,
 	XS_R_MAX
 };
 
@@ -48,6 +51,9 @@ struct xs_p_flood {
 	double threshold_bps;	/* 0 = not checked */
 	double spread_threshold_pps;	/* from min_sources sources or more; 0 = off */
 	uint32_t min_sources;
+	uint32_t burst_min_packets;	/* a slice's rate counts from this many packets */
+	uint32_t transfer_max_sources;	/* volumetric: established TCP from at most
+					 * this many sources is a transfer; 0 = off */
 };
 
 /* What enforce mode does when a rule's alert starts (and while it goes on). */
@@ -84,7 +90,13 @@ struct xs_rule_params {
 		double threshold_pps;	/* SYN/s */
 		uint32_t min_sources;	/* at least this many sources: a flood */
 		uint32_t max_ports;	/* fewer sources, at most this many ports: a flood */
-		double max_answered_ratio;	/* victim SYN-ACKs / SYNs above this: no flood */
+		/* A flash crowd, not a flood: handshakes complete (ACK segments
+		 * and their sources at least min_completed_ratio of the SYNs' and
+		 * their sources'), and, when the victim's SYN-ACKs are seen, it
+		 * answers at least min_answered_ratio of the SYNs. */
+		double min_answered_ratio;
+		double min_completed_ratio;
+		uint32_t burst_min_packets;
 	} syn;
 	struct xs_p_flood udp, icmp, vol;
 	struct {
@@ -93,7 +105,34 @@ struct xs_rule_params {
 		double threshold_pps;
 		double threshold_bps;
 		uint32_t min_reflectors;
+		/* Any source port: most of the victim's UDP from one port, from
+		 * min_reflectors sources or more, at this rate; not these ports. */
+		double any_port_threshold_pps;
+		struct xs_ports any_port_ignore;
+		uint32_t burst_min_packets;
 	} refl;
+	struct {
+		bool enabled;
+		double window_s;
+		double threshold_pps;	/* unsolicited SYN-ACKs/s */
+		uint32_t min_sources;
+		double min_share;	/* of the TCP segments with ACK received */
+		uint32_t burst_min_packets;
+	} synack;
+	struct {
+		bool enabled;
+		double window_s;
+		double threshold_pps;	/* ACK and RST segments/s */
+		uint32_t min_sources;
+		double max_pkts_per_source;	/* out of any connection: one or two each */
+		uint32_t burst_min_packets;
+	} ack;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t min_hosts;	/* addresses of the prefix the flood reaches */
+		double max_host_share;	/* the busiest address's share, at most */
+	} carpet;
 	struct {
 		bool enabled;
 		double window_s;

@@ -83,6 +83,9 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 		return -XS_EXIT_FAIL;
 	p->collecting = true;
 	p->last_tick = xs_mono_s();
+	p->slice_clock = live ? XS_SLICE_LIVE : XS_SLICE_CAPTURE;
+	p->tick_t0 = p->slice_t0[0] = live ? p->last_tick : 0;
+	p->slice = 0;
 	if (xs_pipeline_knobs(&p->col, p->set, live ? (unsigned int)p->col.ncpus : 1)) {
 		xs_err("cannot configure the BPF program: %s", strerror(errno));
 		return -XS_EXIT_FAIL;
@@ -215,16 +218,64 @@ static void publish(struct xs_pipeline *p, double drained, double started)
 	}
 }
 
+void xs_pipeline_slice(struct xs_pipeline *p, double now)
+{
+	double len = p->set->tick_ms / 1000.0 / XS_SLICES, k;
+	unsigned int j, to;
+
+	if (p->slice_clock == XS_SLICE_OFF || now <= p->tick_t0)
+		return;
+	k = (now - p->tick_t0) / len;
+	to = k >= XS_SLICES - 1 ? XS_SLICES - 1 : (unsigned int)k;
+	if (to <= p->slice)
+		return;
+	for (j = p->slice + 1; j <= to; j++)
+		p->slice_t0[j] = p->slice_clock == XS_SLICE_CAPTURE ? p->tick_t0 + j * len : now;
+	if (!xs_collector_set_slice(&p->col, to))
+		p->slice = to;
+}
+
+/* How long each slice of the tick ending at `end` lasted; the slices it
+ * never reached, 0. Capture time: exactly tick / XS_SLICES each (a slice
+ * is entered only by a frame that falls in it). */
+static void slice_lengths(struct xs_pipeline *p, double end, float *out)
+{
+	unsigned int j;
+
+	memset(out, 0, sizeof(float) * XS_SLICES);
+	if (p->slice_clock == XS_SLICE_OFF)
+		return;
+	for (j = 0; j <= p->slice; j++) {
+		double to = j < p->slice ? p->slice_t0[j + 1] : end;
+
+		if (p->slice_clock == XS_SLICE_CAPTURE)
+			out[j] = (float)(p->set->tick_ms / 1000.0 / XS_SLICES);
+		else
+			out[j] = to > p->slice_t0[j] ? (float)(to - p->slice_t0[j]) : 0;
+	}
+}
+
+void xs_pipeline_tick_start(struct xs_pipeline *p, double t0)
+{
+	p->slice = 0;
+	p->tick_t0 = p->slice_t0[0] = t0;
+}
+
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk)
 {
 	double tick_s = p->set->tick_ms / 1000.0, started = xs_mono_s(), drained;
+	float slice_s[XS_SLICES];
 	int err = 0;
 
 	memset(&p->tick, 0, sizeof(p->tick));
+	slice_lengths(p, p->slice_clock == XS_SLICE_LIVE ? started : ts, slice_s);
 	if (p->collecting)
 		err = xs_collector_flip(&p->col, &p->tick);
 	if (err)
 		return err;
+	memcpy(p->tick.slice_s, slice_s, sizeof(slice_s));
+	if (p->slice_clock != XS_SLICE_OFF)
+		xs_pipeline_tick_start(p, p->slice_clock == XS_SLICE_LIVE ? started : ts);
 	drained = xs_mono_s();
 	xs_engine_on_tick(p->eng, &p->tick, ts);
 	/* Live, a tick runs from the last flip to this one; in replay the
@@ -285,6 +336,8 @@ void xs_pipeline_idle(struct xs_pipeline *p, uint64_t n, double ts)
 		return;
 	xs_engine_idle(p->eng, n, ts);
 	p->ticks += n;
+	if (p->slice_clock == XS_SLICE_CAPTURE)
+		xs_pipeline_tick_start(p, ts);
 }
 
 void xs_pipeline_poll(struct xs_pipeline *p)

@@ -62,7 +62,16 @@ struct xs_pipeline {
 	uint64_t ticks, events;
 	double last_tick;		/* CLOCK_MONOTONIC end of the last tick */
 	struct xs_tick tick;		/* the tick just ended (valid until the next) */
+	/* Sub-tick slices (bursts): the slice being written and when each
+	 * began, on the live clock (CLOCK_MONOTONIC) or in capture time
+	 * (replay: slices are exactly tick / XS_SLICES long). */
+	int slice_clock;		/* XS_SLICE_OFF, _LIVE or _CAPTURE */
+	unsigned int slice;
+	double tick_t0;
+	double slice_t0[XS_SLICES];
 };
+
+enum { XS_SLICE_OFF = 0, XS_SLICE_LIVE, XS_SLICE_CAPTURE };
 
 /* When a live tick was due, for the outputs' timing metrics. */
 struct xs_tick_clock {
@@ -107,6 +116,13 @@ void xs_pipeline_resume(struct xs_pipeline *p);
 void xs_pipeline_finish(struct xs_pipeline *p, double ts);
 /* n ticks without traffic (replay's gaps), the last ending at ts. */
 void xs_pipeline_idle(struct xs_pipeline *p, uint64_t n, double ts);
+/* Moves the kernel on to the sub-tick slice that time `now` falls in
+ * (CLOCK_MONOTONIC live, capture time in replay), if it is a later one.
+ * Live, call it at least every tick / XS_SLICES; replay, before each frame. */
+void xs_pipeline_slice(struct xs_pipeline *p, double now);
+/* The tick being filled started at t0 (same clock), at slice 0: replay
+ * says so for its first tick; every later one starts where the last ended. */
+void xs_pipeline_tick_start(struct xs_pipeline *p, double t0);
 /* Delivers the new-flow events waiting in the ring buffer. */
 void xs_pipeline_poll(struct xs_pipeline *p);
 

@@ -165,6 +165,7 @@ static int replay_loop(struct replay *r, pcap_t *p)
 			r->cur = k;
 			r->st->first_ts = ts;
 			max_ts = ts;
+			xs_pipeline_tick_start(&r->pipe, (double)k * (double)r->tick_ns / 1e9);
 		}
 		/* Earlier than the frame before: counted; time never goes back,
 		 * the frame counts in the current tick. */
@@ -178,6 +179,9 @@ static int replay_loop(struct replay *r, pcap_t *p)
 		err = advance_to(r, k);
 		if (err)
 			return err;
+		/* Bursts: the kernel counts the frame in its slice of the tick
+		 * (time never goes back: a late frame counts in the current). */
+		xs_pipeline_slice(&r->pipe, max_ts);
 		run_frame(r, h, data);
 		if (!r->dry && !((r->st->frames + 1) % POLL_EVERY)) {
 			xs_pipeline_poll(&r->pipe);
