@@ -382,20 +382,34 @@ bool kt_collect(struct kt_worker *w, enum kt_job *job, enum kt_result *res,
 	return done;
 }
 
-void kt_stop(struct kt_worker *w)
+bool kt_stop(struct kt_worker *w, double wait_s)
 {
+	struct timespec until;
+	double end;
+
 	if (!w->started)
-		return;
+		return true;
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->th, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	end = until.tv_sec + until.tv_nsec / 1e9 + wait_s;
+	until.tv_sec = (time_t)end;
+	until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+	/* Some calls overstay their timeout (send_offsets_to_transaction()
+	 * waits on a request to a coordinator that no longer answers): the
+	 * caller is told rather than held. */
+	if (pthread_timedjoin_np(w->th, NULL, &until)) {
+		w->abandoned = true;
+		return false;
+	}
+	return true;
 }
 
 void kt_free(struct kt_worker *w)
 {
-	if (!w->started)
+	if (!w->started || w->abandoned)
 		return;
 	/* A job handed over as the thread was told to stop never ran. */
 	if (w->parts)
