@@ -130,6 +130,34 @@ fail:
 	return NULL;
 }
 
+/* Leaves the group committing what was read, for at most CLOSE_S: with
+ * the link to the brokers cut, rd_kafka_consumer_close() waits out the
+ * coordinator's timeouts (tens of seconds), and a restart would leave the
+ * kernel counting that long without a daemon. A request read but not
+ * committed is read again at the next start and applied again: the same
+ * rule, no harm. */
+#define CLOSE_S 1.0
+
+static void close_consumer(rd_kafka_t *rk)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_error_t *e = q ? rd_kafka_consumer_close_queue(rk, q) : NULL;
+	double end = xs_mono_s() + CLOSE_S;
+
+	if (q && !e)
+		while (!rd_kafka_consumer_closed(rk) && xs_mono_s() < end) {
+			rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 50);
+
+			if (ev)
+				rd_kafka_event_destroy(ev);
+		}
+	if (e)
+		rd_kafka_error_destroy(e);
+	if (q)
+		rd_kafka_queue_destroy(q);
+	rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
 void xs_fleet_consumer_free(struct xs_fleet_consumer *c)
 {
 	if (!c)
@@ -138,10 +166,8 @@ void xs_fleet_consumer_free(struct xs_fleet_consumer *c)
 		rd_kafka_queue_io_event_enable(c->q, -1, NULL, 0);
 		rd_kafka_queue_destroy(c->q);
 	}
-	if (c->rk) {
-		rd_kafka_consumer_close(c->rk);	/* commits what was read */
-		rd_kafka_destroy(c->rk);
-	}
+	if (c->rk)
+		close_consumer(c->rk);
 	if (c->evfd[0] >= 0) {
 		close(c->evfd[0]);
 		close(c->evfd[1]);
