@@ -306,9 +306,17 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 void xs_pipeline_resume(struct xs_pipeline *p)
 {
 	struct xs_tick_clock clk = { .due = xs_mono_s() };
+	double gap;
 
 	if (!p->collecting || !xs_fleet_resume_time(p->fleet))
 		return;
+	/* What the kept program counted since the last daemon's last flip is
+	 * all in slice 0 (a flip starts there): that slice lasted the whole
+	 * gap, not the few milliseconds since this start, or the restart
+	 * alone would read as a burst. */
+	gap = xs_wall_s() - xs_fleet_resume_time(p->fleet);
+	if (p->slice_clock == XS_SLICE_LIVE && p->slice == 0 && gap > 0)
+		xs_pipeline_tick_start(p, clk.due - gap);
 	if (xs_pipeline_tick(p, xs_wall_s(), &clk))
 		xs_warn("cannot read the maps for the adopted program's tick");
 }
