@@ -38,6 +38,7 @@ struct kt_worker {
 	int efd;	       /* eventfd, readable when a job has ended */
 	/* the producer: the worker replaces it in KT_RECOVER */
 	rd_kafka_t *rk;
+	rd_kafka_consumer_group_metadata_t *md; /* KT_COMMIT's, while it runs */
 	/* shared, under mu */
 	pthread_t th;
 	pthread_mutex_t mu;
