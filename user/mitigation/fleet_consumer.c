@@ -15,6 +15,8 @@
 #include "hostname.h"
 #include "log.h"
 
+#define CLOSE_S 1.0
+
 struct xs_fleet_consumer {
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *q;
@@ -22,6 +24,7 @@ struct xs_fleet_consumer {
 	struct xs_mpolicy *pol;
 	struct xs_fleet_consumer_stats st;
 	double last_warn;
+	double close_s;	/* how long its close may wait (close_consumer) */
 };
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -61,6 +64,7 @@ struct xs_fleet_consumer *xs_fleet_consumer_new(const struct xs_settings *s,
 	const struct xs_fleet_set *f = &s->fleet;
 	const char *brokers = xs_node_scalar(xs_cfg_get(f->kafka, "brokers"));
 	const char *sensor = xs_node_scalar(xs_cfg_get(f->kafka, "sensor_name"));
+	const char *close_ms = xs_node_scalar(xs_cfg_get(f->kafka, "close_timeout_ms"));
 	struct xs_fleet_consumer *c = calloc(1, sizeof(*c));
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_topic_partition_list_t *topics = NULL;
@@ -73,6 +77,11 @@ struct xs_fleet_consumer *xs_fleet_consumer_new(const struct xs_settings *s,
 	c->pol = pol;
 	if (!sensor || !sensor[0])
 		sensor = xs_hostname();
+	/* The kafka output's close_timeout_ms (validated there), at most
+	 * CLOSE_S. */
+	c->close_s = CLOSE_S;
+	if (close_ms && close_ms[0] && strtod(close_ms, NULL) / 1000.0 < CLOSE_S)
+		c->close_s = strtod(close_ms, NULL) / 1000.0;
 	/* A group of its own: every sensor applies every request. */
 	snprintf(group, sizeof(group), "xdpstream-fleet-mitigation-%s", sensor);
 	snprintf(client, sizeof(client), "xdpstream-%s-fleet-mitigation", sensor);
@@ -130,19 +139,18 @@ fail:
 	return NULL;
 }
 
-/* Leaves the group committing what was read, for at most CLOSE_S: with
- * the link to the brokers cut, rd_kafka_consumer_close() waits out the
- * coordinator's timeouts (tens of seconds), and a restart would leave the
- * kernel counting that long without a daemon. A request read but not
- * committed is read again at the next start and applied again: the same
- * rule, no harm. */
-#define CLOSE_S 1.0
-
-static void close_consumer(rd_kafka_t *rk)
+/* Leaves the group committing what was read, for at most close_s (the
+ * kafka output's close_timeout_ms, at most CLOSE_S): with the link to the
+ * brokers cut, rd_kafka_consumer_close() waits out the coordinator's
+ * timeouts (tens of seconds), and a restart would leave the kernel
+ * counting that long without a daemon. A request read but not committed
+ * is read again at the next start and applied again: the same rule, no
+ * harm. */
+static void close_consumer(rd_kafka_t *rk, double close_s)
 {
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	rd_kafka_error_t *e = q ? rd_kafka_consumer_close_queue(rk, q) : NULL;
-	double end = xs_mono_s() + CLOSE_S;
+	double end = xs_mono_s() + close_s;
 
 	if (q && !e)
 		while (!rd_kafka_consumer_closed(rk) && xs_mono_s() < end) {
@@ -167,7 +175,7 @@ void xs_fleet_consumer_free(struct xs_fleet_consumer *c)
 		rd_kafka_queue_destroy(c->q);
 	}
 	if (c->rk)
-		close_consumer(c->rk);
+		close_consumer(c->rk, c->close_s);
 	if (c->evfd[0] >= 0) {
 		close(c->evfd[0]);
 		close(c->evfd[1]);
