@@ -34,10 +34,11 @@ static __always_inline int addr_eq(const struct xs_addr *a, const struct xs_addr
 }
 
 /* Finds key's slot in this CPU's region of the table, or claims a free
- * one (stale tag) and lists it. Only this CPU writes its region (XDP does
- * not preempt itself), hence no atomics. NULL after XS_TABLE_PROBES
- * occupied slots: the region is too full. */
-#define TABLE_LOOKUP(name, slot_t, val_t, tab, list, mask, used_cnt)                         \
+ * one (stale tag), zeroes the first `zero` bytes of its value and lists
+ * it. Only this CPU writes its region (XDP does not preempt itself), hence
+ * no atomics. NULL after XS_TABLE_PROBES occupied slots: the region is
+ * too full. */
+#define TABLE_LOOKUP(name, slot_t, val_t, tab, list, mask, used_cnt, zero)                   \
 	static __always_inline val_t *name(struct xs_global *g, __u32 region, __u32 tag,       \
 					   const struct xs_addr *key, __u64 h)                  \
 	{                                                                                      \
@@ -57,7 +58,7 @@ static __always_inline int addr_eq(const struct xs_addr *a, const struct xs_addr
 			}                                                                      \
 			s->tag = tag;                                                          \
 			s->key = *key;                                                         \
-			__builtin_memset(&s->v, 0, sizeof(s->v));                              \
+			__builtin_memset(&s->v, 0, zero);                                      \
 			n = base + (__u32)g->cnt[used_cnt];                                    \
 			l = bpf_map_lookup_elem(&list, &n);                                    \
 			if (l)                                                                 \
@@ -69,9 +70,9 @@ static __always_inline int addr_eq(const struct xs_addr *a, const struct xs_addr
 	}
 
 TABLE_LOOKUP(dst_slot, struct xs_dst_slot, struct xs_dst, xs_dtab, xs_dlist, xs_dst_mask,
-	     XS_N_DST_USED)
+	     XS_N_DST_USED, sizeof(struct xs_dst))
 TABLE_LOOKUP(src_slot, struct xs_src_slot, struct xs_src, xs_stab, xs_slist, xs_src_mask,
-	     XS_N_SRC_USED)
+	     XS_N_SRC_USED, XS_SRC_ZERO)
 
 /* The packet's burst kind (enum xs_burst_kind). */
 static __always_inline __u32 burst_kind(const struct xs_pkt *p)
@@ -183,14 +184,17 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 		xs_hll_add(d->hll_dport, xs_mix64(p->dport));
 }
 
-static __always_inline void account_src(struct xs_global *g, __u32 region, __u32 tag,
-					struct xs_pkt *p, __u64 len, __u64 hsrc)
+/* probe: the packet can be a probe (bpf/probe.h). Returns the source's
+ * counters (NULL: the table is full). */
+static __always_inline struct xs_src *account_src(struct xs_global *g, __u32 region, __u32 tag,
+						  struct xs_pkt *p, __u64 len, __u64 hsrc,
+						  int probe)
 {
 	struct xs_src *s = src_slot(g, region, tag, &p->src, hsrc);
 
 	if (!s) {
 		g->cnt[XS_N_SRC_FULL]++;
-		return;
+		return NULL;
 	}
 	s->pkts++;
 	s->bytes += len;
@@ -201,10 +205,18 @@ static __always_inline void account_src(struct xs_global *g, __u32 region, __u32
 			s->synack++;
 		if (p->tcp_flags & XS_TCP_RST)
 			s->rst++;
+		/* What a login dialog is made of: the client's turns. */
+		if (p->pl_len)
+			s->tcp_data++;
 	} else if (p->l4 && ((p->icmp_type == ICMP_ECHO && p->proto == IPPROTO_ICMP) ||
 			     (p->icmp_type == ICMPV6_ECHO_REQUEST && p->proto == IPPROTO_ICMPV6))) {
 		s->icmp_echo++;
 	}
+	if (probe) {
+		s->probes++;
+		xs_hll_add(s->hll_dst, xs_hash_addr(&p->dst));
+	}
+	return s;
 }
 
 #endif /* XS_BPF_ACCOUNT_H */

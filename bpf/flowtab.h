@@ -90,23 +90,36 @@ static __always_inline int flow_insert(struct xs_global *g, const struct xs_runt
 	return 1;
 }
 
-/* First packet of a flow: record it (only the CPU that records it reports
- * it) and send an event if the tick's budget allows. */
-static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
-					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
-					 __u64 len)
+/* Whether the flow is recorded and live (read only: a miss records
+ * nothing). */
+static __always_inline int flow_known(const struct xs_runtime *rt, __u32 now,
+				      const struct xs_flow_key *k)
 {
-	struct xs_flow_key k = {
-		.src = p->src,
-		.dst = p->dst,
-		.sport = p->sport,
-		.dport = p->dport,
-		.proto = p->proto,
-	};
+	__u64 h = flow_hash(k);
+	__u32 i, ttl = rt->flow_ttl;
+
+	for (i = 0; i < XS_FLOW_PROBES; i++) {
+		__u32 idx = (h + i) & xs_flow_mask, seen;
+		struct xs_flow_slot *s = bpf_map_lookup_elem(&xs_flowtab, &idx);
+
+		if (!s)
+			return 0;
+		seen = s->seen;
+		if (!seen)
+			return 0;	/* never used: the flow cannot be further */
+		if (flow_key_eq(&s->key, k))
+			return !(ttl && now - seen > ttl);
+	}
+	return 0;
+}
+
+/* A flow just recorded: send its event if the tick's budget allows. */
+static __always_inline void flow_report(struct xdp_md *ctx, struct xs_global *g,
+					const struct xs_runtime *rt, __u32 epoch,
+					struct xs_pkt *p, __u64 len)
+{
 	struct xs_flow_event *e;
 
-	if (!flow_insert(g, rt, epoch + 1, &k))
-		return;
 	g->cnt[XS_N_FLOW_NEW]++;
 	if (g->cnt[XS_N_EV_SENT] >= rt->ev_budget) {
 		g->cnt[XS_N_EV_BUDGET]++;
@@ -131,6 +144,24 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 	g->cnt[XS_N_EV_SENT]++;
+}
+
+/* First packet of a flow: record it (only the CPU that records it reports
+ * it) and send an event if the tick's budget allows. */
+static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
+					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
+					 __u64 len)
+{
+	struct xs_flow_key k = {
+		.src = p->src,
+		.dst = p->dst,
+		.sport = p->sport,
+		.dport = p->dport,
+		.proto = p->proto,
+	};
+
+	if (flow_insert(g, rt, epoch + 1, &k))
+		flow_report(ctx, g, rt, epoch, p, len);
 }
 
 #endif /* XS_BPF_FLOWTAB_H */

@@ -16,6 +16,8 @@
 #include "mitigate.h"	/* blocklist, allowlist, rate limits */
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
+#include "probe.h"	/* what can be a probe; out-of-state ACKs */
+#include "sip.h"	/* SIP requests and failures on the SIP port */
 #include "filter.h"	/* watched victims: sampling, fingerprint rules */
 #include "fleet.h"	/* fleet HyperLogLog of watched victims */
 
@@ -29,7 +31,8 @@ int xdpstream(struct xdp_md *ctx)
 	struct xs_runtime *rt;
 	struct xs_global *g;
 	__u32 zero = 0, gen, region, epoch;
-	int ret, refl = 0;
+	int ret, refl = 0, probe;
+	struct xs_src *src;
 	__u64 hsrc;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
@@ -93,15 +96,24 @@ int xdpstream(struct xdp_md *ctx)
 		g->cnt[XS_N_REFLECT]++;
 	}
 
+	/* A bare ACK is a probe only if no connection knows it: asking the
+	 * flow table also records it (and reports it) as a new flow. */
+	probe = probe_kind(&p, refl);
+	if (probe == XS_PRB_ACK)
+		probe = !(rt->flags & XS_RT_FLOWS_OFF) && probe_ack(ctx, g, rt, epoch, &p, len);
+
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
 	account_dst(g, region, epoch + 1, &p, len, refl, hsrc, *(volatile __u32 *)&rt->slice);
-	account_src(g, region, epoch + 1, &p, len, hsrc);
+	src = account_src(g, region, epoch + 1, &p, len, hsrc, probe);
+	if (src && sip_port(&p))
+		account_sip(ctx, src, &p, epoch + 1);
 	if (rt->flags & XS_RT_FLEET)
 		fleet_account(&p, region, gen);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
-	 * flow table: skipping it saves a hash lookup on established traffic. */
+	 * flow table: skipping it saves a hash lookup on established traffic.
+	 * Bare ACKs went through probe_ack above. */
 	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
 	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, epoch, &p, len);

@@ -283,14 +283,39 @@ static void merge_dst(struct xs_dst *acc, const struct xs_dst *v)
 	}
 }
 
-static void merge_src(struct xs_src *acc, const struct xs_src *v)
+/* A source slot's SIP part is the generation's only when its sip_tag is
+ * the slot's tag (see struct xs_src): otherwise it reads as zero. */
+static void first_src(struct xs_src *v, __u32 tag)
+{
+	if (v->sip_tag != tag) {
+		memset(&v->sip_tag, 0, sizeof(*v) - XS_SRC_ZERO);
+		v->sip_tag = tag;
+	}
+}
+
+static void merge_src(struct xs_src *acc, const struct xs_src *v, __u32 tag)
 {
 	const __u64 *s = (const __u64 *)v;
 	__u64 *d = (__u64 *)acc;
 	size_t i;
 
-	for (i = 0; i < sizeof(*v) / sizeof(__u64); i++)
+	/* The leading counters are all __u64. */
+	for (i = 0; i < offsetof(struct xs_src, hll_dst) / sizeof(__u64); i++)
 		d[i] += s[i];
+	hll_merge(acc->hll_dst, v->hll_dst, XS_HLL_REGS);
+	if (v->sip_tag != tag)
+		return;
+	for (i = 0; i < XS_SIP_REQ_MAX; i++)
+		acc->sip_req[i] += v->sip_req[i];
+	for (i = 0; i < XS_SIP_FAIL_MAX; i++)
+		acc->sip_fail[i] += v->sip_fail[i];
+	/* One peer per source: the CPU that sent it the most (a flow stays
+	 * on one CPU, so this is the whole count when it has one peer). */
+	if (v->sip_peer_msgs > acc->sip_peer_msgs) {
+		acc->sip_peer = v->sip_peer;
+		acc->sip_peer_msgs = v->sip_peer_msgs;
+	}
+	acc->sip_peers += v->sip_peers;
 }
 
 static __u64 hash_addr(const struct xs_addr *a)
@@ -351,7 +376,8 @@ struct table_desc {
 	int used_cnt;		/* XS_N_DST_USED / XS_N_SRC_USED */
 	void **entries;		/* &c->dst or &c->src */
 	size_t *cap, esize;
-	void (*merge)(void *acc, const void *v);
+	void (*first)(void *val, __u32 tag);	/* a new entry's value; may be NULL */
+	void (*merge)(void *acc, const void *v, __u32 tag);
 };
 
 #define SLOT_KEY 8	/* offset of the key in a slot */
@@ -424,6 +450,8 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 					memcpy(e, key, sizeof(*key));
 					memcpy(e + sizeof(*key), slot[k] + SLOT_VAL,
 					       d->esize - sizeof(*key));
+					if (d->first)
+						d->first(e + sizeof(*key), tag);
 					c->index[i] = fp | ++n;
 					continue;
 				}
@@ -433,21 +461,27 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 			/* ...then merge. */
 			for (k = 0; k < m; k++)
 				if (ent[k])
-					d->merge(ent[k] + sizeof(struct xs_addr), slot[k] + SLOT_VAL);
+					d->merge(ent[k] + sizeof(struct xs_addr), slot[k] + SLOT_VAL,
+						 tag);
 		}
 	}
 	*nout = n;
 	return 0;
 }
 
-static void merge_dst_v(void *acc, const void *v)
+static void merge_dst_v(void *acc, const void *v, __u32 tag)
 {
 	merge_dst(acc, v);
 }
 
-static void merge_src_v(void *acc, const void *v)
+static void first_src_v(void *v, __u32 tag)
 {
-	merge_src(acc, v);
+	first_src(v, tag);
+}
+
+static void merge_src_v(void *acc, const void *v, __u32 tag)
+{
+	merge_src(acc, v, tag);
 }
 
 int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
@@ -461,7 +495,8 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 	struct table_desc sd = {
 		.tab = (const char *)c->stab, .list = c->slist, .slot_size = sizeof(*c->stab),
 		.slots = c->sslots, .used_cnt = XS_N_SRC_USED, .entries = (void **)&c->src,
-		.cap = &c->src_cap, .esize = sizeof(*c->src), .merge = merge_src_v,
+		.cap = &c->src_cap, .esize = sizeof(*c->src), .first = first_src_v,
+		.merge = merge_src_v,
 	};
 
 	int err;
