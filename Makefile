@@ -65,7 +65,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
-.PHONY: fleet fleet-test install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+.PHONY: fleet fleet-test fleet-demo install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
@@ -142,8 +142,10 @@ fleet:
 	@rm -rf $(OUT)/fleet/lib
 	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet -DskipTests package
 
+# No JVM perf data (/tmp/hsperfdata_*): a test leaves nothing behind.
 fleet-test:
-	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet test
+	@cd fleet && MAVEN_OPTS="$$MAVEN_OPTS -XX:-UsePerfData" $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet \
+		-DargLine=-XX:-UsePerfData test
 
 # The test suite needs root and the kernel's BPF; it installs what it needs.
 test: deps
@@ -155,6 +157,11 @@ bench: deps all
 
 demo: deps all
 	@scripts/demo.sh $(OUT)
+
+# Three sensors, a Kafka broker and the fleet application: the alert no
+# single sensor raises (scripts/fleet-demo.sh).
+fleet-demo: deps all fleet
+	@scripts/fleet-demo.sh $(OUT)
 
 # The binary, the documentation and a man page per command (block's page
 # also answers for the other mitigation commands).

@@ -30,5 +30,6 @@ int bench_pktcost(struct bench_ctx *bc);
 int bench_drain(struct bench_ctx *bc);
 int bench_engine(struct bench_ctx *bc);
 int bench_collide(struct bench_ctx *bc);
+int bench_fleet_tick(struct bench_ctx *bc);
 
 #endif

@@ -20,6 +20,7 @@
 #include "sip.h"	/* SIP requests and failures on the SIP port */
 #include "evidence.h"	/* watched sources: handshakes and data */
 #include "filter.h"	/* watched victims: sampling, fingerprint rules */
+#include "fleet.h"	/* fleet HyperLogLog of watched victims */
 
 /*
  * The program is four global functions and the entry point that calls
@@ -105,6 +106,8 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	src = account_src(g, region, epoch + 1, p, p->len, hsrc, probe);
 	if (src && sip_port(p))
 		account_sip(ctx, src, p, epoch + 1);
+	if (rt->flags & XS_RT_FLEET)
+		fleet_account(p, region, gen);
 	account_evidence(p, p->len, rt->flags, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the

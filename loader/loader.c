@@ -48,6 +48,9 @@ static int size_maps(struct xdpstream_bpf *skel, const struct xs_sizes *sz)
 	}
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);
+	/* 16 KiB per watched victim, CPU and generation: only with a fleet key. */
+	if (!err && sz->fleet_watch)
+		err = bpf_map__set_max_entries(skel->maps.xs_fleet_hll, regions * XS_FLEET_WATCH);
 	return err;
 }
 

@@ -332,6 +332,7 @@ _Static_assert(sizeof(struct xs_runtime) == 24, "xs_runtime size");
  * engine counts them per /64 by default); 0 or 128: the address itself. */
 #define XS_RT_SRC6_SHIFT 8
 #define XS_RT_SRC6_MASK (0xffu << XS_RT_SRC6_SHIFT)
+#define XS_RT_FLEET (1u << 7)		/* fleet sketches (bpf/fleet.h) may watch victims */
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
  * an empty table costs one cheap lookup per packet. IPv4 prefixes are
@@ -358,6 +359,7 @@ _Static_assert(sizeof(struct xs_block) == 40, "xs_block size");
 
 #define XS_BLOCK_BY_USER 0	/* xdpstream block */
 #define XS_BLOCK_BY_RULE 1	/* an alert's block action */
+#define XS_BLOCK_BY_FLEET 2	/* a request of the fleet application (fleet_mitigation) */
 
 /* What a rate limit applies to. */
 enum xs_limit_match {
@@ -636,5 +638,50 @@ struct xs_fp_board {
 #define XS_TCP_RST 0x04
 #define XS_TCP_PSH 0x08
 #define XS_TCP_ACK 0x10
+
+/*
+ * Fleet HyperLogLog (docs/fleet.md): for the few victims userspace watches
+ * (the top destinations by packets of the last tick), the source of every
+ * packet goes into a sketch of 2^XS_FLEET_P registers, hashed with
+ * SipHash-2-4 under the fleet's key so that the sketches of every sensor
+ * merge. Unwatched destinations cost one load and a bit test.
+ */
+#define XS_FLEET_P 14
+#define XS_FLEET_REGS (1 << XS_FLEET_P)
+#define XS_FLEET_WATCH 8	/* victims watched at once */
+#define XS_FLEET_BUCKET(ad)	/* a watched address's bit in the filter */                       \
+	((((__u32)(ad)->a[12] << 24 | (__u32)(ad)->a[13] << 16 | (__u32)(ad)->a[14] << 8 |          \
+	   (__u32)(ad)->a[15]) * 0x9e3779b1u) >> 26)
+
+/* One generation's watch list. Userspace fills a slot (addr, then on, then
+ * the filter bit) only while the slot is off, and clears slots only in the
+ * generation it has just drained. */
+struct xs_fleet_watch {
+	__u64 filter;		/* bit XS_FLEET_BUCKET(addr) of every slot on; 0: none */
+	__u8 on[XS_FLEET_WATCH];	/* slot i watches addr[i] */
+	struct xs_addr addr[XS_FLEET_WATCH];
+};
+_Static_assert(sizeof(struct xs_fleet_watch) == 16 + 16 * XS_FLEET_WATCH, "xs_fleet_watch layout");
+
+/* The fleet's control (ARRAY, one entry, mmapable). */
+struct xs_fleet_ctl {
+	__u64 k0, k1;		/* SipHash key (fleet_hll_key, little-endian halves) */
+	struct xs_fleet_watch gen[XS_GENS];
+	/* Userspace only, for a daemon that adopts a kept program: */
+	__u64 last_flip_us;	/* wall clock of the last flip: the next tick's start */
+	__u64 last_seq;		/* tick.seq of the last tick sent */
+};
+_Static_assert(sizeof(struct xs_fleet_ctl) == 16 + XS_GENS * sizeof(struct xs_fleet_watch) + 16,
+	       "xs_fleet_ctl layout");
+
+/* A watched victim's sketch on one CPU in one generation (xs_fleet_hll:
+ * an ARRAY, mmapable, slot (cpu * XS_GENS + gen) * XS_FLEET_WATCH + i). */
+struct xs_fleet_hll {
+	__u32 have_last;	/* last is set */
+	__u32 pad;
+	struct xs_addr last;	/* the source added last: not hashed again */
+	__u8 reg[XS_FLEET_REGS];
+};
+_Static_assert(sizeof(struct xs_fleet_hll) == 24 + XS_FLEET_REGS, "xs_fleet_hll layout");
 
 #endif /* XS_ABI_H */

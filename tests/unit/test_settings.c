@@ -45,6 +45,12 @@ static void test_sample_is_defaults(void)
 	CU_ASSERT_EQUAL(s.rules->nprofiles, 1);
 	CU_ASSERT_EQUAL(memcmp(&s.rules->prof[0], &def.rules->prof[0], sizeof(s.rules->prof[0])),
 			0);
+	CU_ASSERT(!s.fleet.have_key && !s.fleet.mitigation && !s.fleet.aggregates);
+	CU_ASSERT_EQUAL(s.fleet.p, def.fleet.p);
+	CU_ASSERT_EQUAL(s.fleet.items_max, def.fleet.items_max);
+	CU_ASSERT_EQUAL(s.fleet.top_sources, def.fleet.top_sources);
+	CU_ASSERT_EQUAL(s.fleet.watch, def.fleet.watch);
+	CU_ASSERT_STRING_EQUAL(s.fleet.mitigation_topic, def.fleet.mitigation_topic);
 	xs_cfg_free(cfg);
 	xs_settings_free(&s);
 	xs_settings_free(&def);

@@ -472,7 +472,7 @@ static int event_loop(struct run_ctx *rc)
 	struct epoll_event evs[8];
 	struct xs_global acc = {};
 	double start = xs_mono_s(), last_print = start, due = start;
-	int efd = -1, tfd = -1, sfd = -1, slfd = -1, ofd, bfd, ret = 0, n, i;
+	int efd = -1, tfd = -1, sfd = -1, slfd = -1, ofd, bfd, mfd, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
 
@@ -493,6 +493,7 @@ static int event_loop(struct run_ctx *rc)
 	watch(efd, xs_collector_events_fd(&rc->pipe.col));
 	watch(efd, ofd = xs_output_fd(rc->out));
 	watch(efd, bfd = xs_bgp_fd());
+	watch(efd, mfd = xs_pipeline_fd(&rc->pipe));	/* fleet_mitigation's requests */
 
 	while (!stop) {
 		xs_output_service(rc->out);
@@ -566,6 +567,8 @@ static int event_loop(struct run_ctx *rc)
 					xs_pipeline_slice(&rc->pipe, xs_mono_s());
 			} else if (fd == bfd && bfd >= 0) {
 				xs_bgp_poll();
+			} else if (fd == mfd && mfd >= 0) {
+				xs_pipeline_service(&rc->pipe);
 			} else if (fd != ofd) {
 				xs_pipeline_poll(&rc->pipe);
 			}
@@ -671,6 +674,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
 	xs_pipeline_publish(&rc.pipe, &stp);
+	xs_pipeline_resume(&rc.pipe);
 	ret = -event_loop(&rc);
 	xs_pipeline_finish(&rc.pipe, xs_wall_s());
 	b.keep = o.keep_attached;

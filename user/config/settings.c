@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fleet_hll.h"
 #include "log.h"
 #include "output.h"
 #include "settings.h"
@@ -41,6 +42,12 @@ int xs_settings_init(struct xs_settings *s)
 	s->alerts.update_interval_s = 10;
 	s->alerts.cooldown_s = 30;
 	s->alerts.top_sources = 5;
+	s->fleet.p = 14;
+	s->fleet.items_max = 256;
+	s->fleet.top_sources = 8;
+	s->fleet.watch = XS_FLEET_WATCH;
+	snprintf(s->fleet.mitigation_topic, sizeof(s->fleet.mitigation_topic),
+		 "xdpstream.fleet.mitigations");
 	s->rules = malloc(sizeof(*s->rules));
 	s->mitigation = calloc(1, sizeof(*s->mitigation));
 	if (!s->rules || !s->mitigation) {
@@ -131,6 +138,66 @@ static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
 	m->bgp.nallow = m->nallow;
 	memcpy(m->bgp.allow, m->allow, m->nallow * sizeof(m->allow[0]));
 	xs_cfg_check_unknown(n);
+}
+
+/* The first kafka output that sends aggregates (aggregates_topic absent
+ * means the default topic), read without recording anything: the output
+ * layer checks its keys. */
+static xs_node aggregates_output(xs_node root)
+{
+	xs_node outs = xs_cfg_get_seq(root, "outputs");
+	int i;
+
+	for (i = 0; i < xs_cfg_seq_len(outs); i++) {
+		xs_node o = xs_cfg_seq_at(outs, i), t, a;
+		const char *v;
+
+		if (!xs_node_is_map(o))
+			continue;
+		t = xs_cfg_get(o, "type");
+		a = xs_cfg_get(o, "aggregates_topic");
+		if (!xs_node_scalar(t) || strcmp(xs_node_scalar(t), "kafka"))
+			continue;
+		v = xs_node_scalar(a);
+		if (!xs_node_present(a) || (v && v[0]))
+			return o;
+	}
+	return (xs_node){ 0 };
+}
+
+/* Top-level fleet_* keys (config/xdpstream.yaml says why each). */
+static void read_fleet(struct xs_settings *s, xs_node root)
+{
+	struct xs_fleet_set *f = &s->fleet;
+	char key[40] = "";
+
+	if (!xs_cfg_str(root, "fleet_hll_key", key, sizeof(key)) && key[0]) {
+		if (xs_sipkey_parse(key, &f->key))
+			xs_cfg_error(xs_cfg_get(root, "fleet_hll_key"),
+				     "expected 32 hex digits (16 bytes), the same on every sensor of "
+				     "the fleet (e.g. from 'openssl rand -hex 16')");
+		else
+			f->have_key = true;
+	}
+	if (f->have_key)
+		xs_sipkey_id(&f->key, f->key_id);
+	read_u32(root, "fleet_hll_p", XS_FHLL_P_MIN, XS_FLEET_P, &f->p);
+	read_u32(root, "fleet_items_max", 1, 4096, &f->items_max);
+	read_u32(root, "fleet_top_sources", 0, 64, &f->top_sources);
+	read_u32(root, "fleet_watch", 0, XS_FLEET_WATCH, &f->watch);
+	xs_cfg_bool(root, "fleet_mitigation", &f->mitigation);
+	xs_cfg_str(root, "fleet_mitigation_topic", f->mitigation_topic,
+		   sizeof(f->mitigation_topic));
+	if (!f->mitigation_topic[0])
+		xs_cfg_error(xs_cfg_get(root, "fleet_mitigation_topic"), "expected a topic name");
+	f->kafka = aggregates_output(root);
+	f->aggregates = xs_node_present(f->kafka);
+	if (f->mitigation && !f->aggregates)
+		xs_cfg_error(xs_cfg_get(root, "fleet_mitigation"),
+			     "needs a kafka output (in outputs:) that sends aggregates: its brokers "
+			     "and sensor_name are the consumer's");
+	/* Kernel memory for the sketches only when they are sent. */
+	s->sizes.fleet_watch = f->aggregates && f->have_key ? f->watch : 0;
 }
 
 /* Actions that need what is not configured: said once, at the rules. */
@@ -237,6 +304,7 @@ static void configure(struct xs_settings *s, xs_node root)
 	 * it is only checked, so that one pass reports every error. */
 	xs_cfg_get(root, "outputs");
 	xs_output_check(root);
+	read_fleet(s, root);
 	xs_cfg_check_unknown(root);
 	s->root = root;
 }

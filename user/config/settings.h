@@ -17,6 +17,7 @@
 #include "sizes.h"
 #include "prefix.h"
 #include "rules.h"
+#include "siphash.h"
 
 #define XS_REFL_PORTS_MAX 256
 
@@ -73,6 +74,22 @@ struct xs_mitig_cfg {
 	struct xs_bgp_cfg bgp;		/* enabled: mitigation.bgp is there */
 };
 
+/* The fleet (docs/fleet.md): what the aggregates carry for the fleet
+ * application, and whether its mitigations apply here. */
+struct xs_fleet_set {
+	bool aggregates;	/* a kafka output sends aggregates: build their fleet part */
+	bool have_key;		/* fleet_hll_key set: HyperLogLog registers */
+	struct xs_sipkey key;
+	char key_id[17];
+	uint32_t p;		/* fleet_hll_p: registers 2^p */
+	uint32_t items_max;	/* entries per list */
+	uint32_t top_sources;	/* per victim */
+	uint32_t watch;		/* victims with a kernel sketch */
+	bool mitigation;	/* consume the fleet's mitigations */
+	char mitigation_topic[250];
+	xs_node kafka;		/* the kafka output whose brokers the consumer uses */
+};
+
 struct xs_settings {
 	uint32_t tick_ms;
 	uint32_t ipv6_source_prefix;	/* per-source rules count IPv6 sources per /N */
@@ -84,6 +101,7 @@ struct xs_settings {
 	struct xs_alert_cfg alerts;
 	struct xs_mitig_cfg *mitigation;	/* owned */
 	struct xs_ruleset *rules;	/* owned */
+	struct xs_fleet_set fleet;
 	/* The document the settings came from, for the sections the caller
 	 * applies itself (xs_output_configure(out, s->root)). Absent (all
 	 * zero) with the defaults. */

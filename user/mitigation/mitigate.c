@@ -21,6 +21,11 @@ const char *const xs_limit_match_names[XS_LIM_MAX + 1] = {
 	[XS_LIM_ICMP] = "icmp", [XS_LIM_REFLECT] = "reflect", [XS_LIM_MAX] = NULL,
 };
 
+const char *xs_block_by_name(__u32 by)
+{
+	return by == XS_BLOCK_BY_RULE ? "rule" : by == XS_BLOCK_BY_FLEET ? "fleet" : "user";
+}
+
 int xs_mitig_from_bpf(struct xs_mitig *m, struct xs_bpf *b)
 {
 	memset(m, 0, sizeof(*m));

@@ -34,7 +34,7 @@ struct entry {
 	__u64 hits, bytes;	/* blocks: packets/bytes dropped; limits: dropped */
 	__u32 match;		/* limits */
 	__u64 pps;
-	char by[8];		/* "rule" or "user" */
+	char by[8];		/* "rule", "user" or "fleet" */
 	char rule[24];		/* the rule whose alert added it, or "manual" */
 	char alert_id[24];
 	char id[24];		/* this mitigation's event.id */
@@ -763,4 +763,94 @@ out:
 void xs_mpolicy_get_stats(const struct xs_mpolicy *p, struct xs_mpolicy_stats *st)
 {
 	*st = p->st;
+}
+
+/* ---- the fleet application's requests ---- */
+
+static bool prefixes_overlap(const struct xs_prefix *a, const struct xs_prefix *b)
+{
+	return xs_prefix_contains(a, &b->addr) || xs_prefix_contains(b, &a->addr);
+}
+
+static int fleet_refuse(struct xs_mpolicy *p, const struct xs_fleet_req *r, const char *why)
+{
+	char pfx[XS_PREFIX_STRLEN];
+
+	p->st.fleet_refused++;
+	xs_warn("fleet mitigation %s %s (alert %s) refused: %s",
+		r->action == XS_FA_BLOCK ? "block" : "rate_limit", xs_prefix_str(&r->p, pfx),
+		r->alert_id, why);
+	return -EPERM;
+}
+
+int xs_mpolicy_fleet(struct xs_mpolicy *p, const struct xs_fleet_req *r, double ts)
+{
+	bool is_block = r->action == XS_FA_BLOCK || r->action == XS_FA_UNBLOCK;
+	bool add = r->action == XS_FA_BLOCK || r->action == XS_FA_LIMIT;
+	struct entry fresh = { .p = r->p, .is_block = is_block }, *e;
+	int i, err;
+
+	snprintf(fresh.by, sizeof(fresh.by), "fleet");
+	snprintf(fresh.rule, sizeof(fresh.rule), "%s", r->rule);
+	snprintf(fresh.alert_id, sizeof(fresh.alert_id), "%s", r->alert_id);
+	fresh.match = r->match;
+	fresh.pps = r->pps;
+	if (!add) {
+		/* Only what this alert's request added, and is still there. */
+		e = find(p, &r->p, is_block);
+		if (!p->m || !p->s->mitigation->enforce || !e || strcmp(e->by, "fleet") ||
+		    strcmp(e->alert_id, r->alert_id))
+			return 0;
+		err = is_block ? xs_mitig_unblock(p->m, &r->p) : xs_mitig_unlimit(p->m, &r->p);
+		if (err && err != -ENOENT)
+			return err;
+		report(p, e, is_block ? "unblock" : "unlimit", "fleet: the alert ended", true, ts, 0);
+		*e = p->e[--p->n];
+		p->st.fleet_applied++;
+		return 0;
+	}
+	if (r->p.len < (xs_prefix_is_v4(&r->p) ? 96 + 24 : 64u))
+		return fleet_refuse(p, r, "broader than a /24 or /64");
+	if (!is_block && !r->pps)
+		return fleet_refuse(p, r, "a limit of 0 packets/s would drop it all");
+	for (i = 0; is_block && i < p->s->mitigation->nallow; i++)
+		if (prefixes_overlap(&p->s->mitigation->allow[i], &r->p))
+			return fleet_refuse(p, r, "it covers an allowlisted address");
+	if (!p->s->mitigation->enforce || !p->m) {
+		make_id(&fresh, ts);
+		report(p, &fresh, is_block ? "block" : "rate_limit",
+		       "fleet alert, enforce mode off", false, ts, (double)r->ttl_s);
+		p->st.not_enforced++;
+		p->st.fleet_applied++;
+		return 0;
+	}
+	e = find(p, &r->p, is_block);
+	if (e && (strcmp(e->by, "fleet") || strcmp(e->alert_id, r->alert_id)))
+		return fleet_refuse(p, r, "an entry of someone else is there");
+	err = is_block ? xs_mitig_block(p->m, &r->p, r->ttl_s, XS_BLOCK_BY_FLEET) :
+			 xs_mitig_limit(p->m, &r->p, r->pps, r->pps, (enum xs_limit_match)r->match,
+					r->ttl_s);
+	if (err) {
+		p->st.fleet_refused++;
+		xs_warn("cannot apply a fleet %s: %s", is_block ? "block" : "rate limit",
+			strerror(-err));
+		return err;
+	}
+	p->st.fleet_applied++;
+	if (e)
+		return 0;	/* the same request again: a new TTL */
+	if (is_block) {
+		struct xs_lpm_key k;
+		struct xs_block v;
+
+		/* Told apart from a later re-creation by this. */
+		xs_prefix_to_lpm(&r->p, &k);
+		if (!bpf_map_lookup_elem(p->m->block_fd, &k, &v))
+			fresh.created_ns = v.created_ns;
+	}
+	/* Reported now, as a command's change is: it may be gone by the tick. */
+	make_id(&fresh, ts);
+	report(p, &fresh, is_block ? "block" : "rate_limit", "fleet alert", true, ts,
+	       (double)r->ttl_s);
+	return track(p, &fresh);
 }

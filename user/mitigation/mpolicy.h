@@ -23,6 +23,8 @@ struct xs_mpolicy;
 
 struct xs_mpolicy_stats {
 	uint64_t blocks, limits;	/* entries added by rules */
+	uint64_t fleet_applied;		/* fleet requests applied (or reported, enforce off) */
+	uint64_t fleet_refused;		/* refused: allowlisted, too broad, table full, ... */
 	uint64_t not_enforced;		/* actions only reported (enforce off) */
 	uint64_t skipped;		/* allowlisted attacker, no attacker, table full */
 	uint64_t events;		/* block/unblock/rate_limit/unlimit events sent */
@@ -48,5 +50,25 @@ void xs_mpolicy_on_alert(struct xs_mpolicy *p, const struct xs_alert_out *a);
 /* Once a tick: expires entries and reports every change of the tables. */
 void xs_mpolicy_tick(struct xs_mpolicy *p, double ts);
 void xs_mpolicy_get_stats(const struct xs_mpolicy *p, struct xs_mpolicy_stats *st);
+
+/* A request of the fleet application (schema/fleet_mitigation.schema.json),
+ * already checked by its reader (user/mitigation/fleet_consumer.c). */
+enum xs_fleet_action { XS_FA_BLOCK = 0, XS_FA_UNBLOCK, XS_FA_LIMIT, XS_FA_UNLIMIT };
+struct xs_fleet_req {
+	enum xs_fleet_action action;
+	struct xs_prefix p;	/* block: the sources; rate_limit: the destination */
+	char alert_id[17];	/* the fleet alert's event.id */
+	char rule[32];
+	__u64 ttl_s;		/* what is left of its lifetime */
+	__u32 match;		/* rate_limit: enum xs_limit_match */
+	__u64 pps;		/* rate_limit: packets/s this sensor lets through */
+};
+/* Applies it as a rule's action is applied: never to an allowlisted
+ * source, never broader than a /24 or /64 (what the application sends),
+ * never over an entry someone else made, only reported with enforce mode
+ * off; unblock and unlimit remove only what the same alert added. Each
+ * change is reported as a mitigation event "by": "fleet". Returns 0, or
+ * -EPERM (refused, logged and counted) or -errno (table full...). */
+int xs_mpolicy_fleet(struct xs_mpolicy *p, const struct xs_fleet_req *r, double ts);
 
 #endif

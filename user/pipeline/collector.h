@@ -30,6 +30,8 @@ struct xs_src_entry {
 	struct xs_src v;
 };
 
+struct xs_fleet_tick;
+
 /* One generation's aggregates. Arrays are owned by the collector and valid
  * until the next flip. */
 struct xs_tick {
@@ -44,6 +46,8 @@ struct xs_tick {
 	size_t ndst;
 	struct xs_src_entry *src;
 	size_t nsrc;
+	/* The fleet's part (user/pipeline/fleet.h), or NULL: none is sent. */
+	const struct xs_fleet_tick *fleet;
 };
 
 typedef void (*xs_event_fn)(void *ctx, const struct xs_flow_event *e);

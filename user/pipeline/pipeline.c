@@ -29,6 +29,8 @@ static void on_event(void *ctx, const struct xs_flow_event *e)
 
 	p->events++;
 	xs_engine_on_event(p->eng, e);
+	if (p->fleet)
+		xs_fleet_on_event(p->fleet, e);
 }
 
 static struct xs_engine *new_engine(struct xs_pipeline *p, const struct xs_settings *s)
@@ -62,6 +64,11 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o)
 		free(p->wkeys);
 		p->wkeys = NULL;
 		return -XS_EXIT_FAIL;
+	}
+	if (o->settings->fleet.aggregates && o->out) {
+		p->fleet = xs_fleet_new(o->settings);
+		if (!p->fleet)
+			return -XS_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -105,6 +112,19 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 			return -XS_EXIT_FAIL;
 		xs_fpolicy_attach(p->fpol, p->eng);
 	}
+	if (p->fleet && xs_fleet_attach(p->fleet, b, p->col.ncpus))
+		return -XS_EXIT_FAIL;
+	/* The program calls the fleet's sketches only when they can be used. */
+	if (xs_collector_set_flags(&p->col, xs_fleet_sketches(p->fleet) ?
+						    p->col.rt.flags | XS_RT_FLEET :
+						    p->col.rt.flags & ~XS_RT_FLEET)) {
+		xs_err("cannot configure the BPF program: %s", strerror(errno));
+		return -XS_EXIT_FAIL;
+	}
+	/* A kept program has counted since the last daemon's last tick. */
+	p->tick_start = xs_fleet_resume_time(p->fleet);
+	if (!p->tick_start)
+		p->tick_start = xs_wall_s();
 	return 0;
 }
 
@@ -122,13 +142,29 @@ static int frag_policy(struct xs_pipeline *p, const struct xs_settings *s)
 int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
-	if (p->pol)
-		xs_mpolicy_set_engine(p->pol, p->eng);
-	if (p->pol && frag_policy(p, p->set))
+	if (!p->pol)
+		return -XS_EXIT_FAIL;
+	xs_mpolicy_set_engine(p->pol, p->eng);
+	if (frag_policy(p, p->set))
 		xs_warn("cannot set the fragment policy in the kernel: %s", strerror(errno));
 	if (p->fpol)
 		xs_fpolicy_act(p->fpol, p->out, bgp);
-	return p->pol ? 0 : -XS_EXIT_FAIL;
+	if (p->set->fleet.mitigation) {
+		p->fleet_mit = xs_fleet_consumer_new(p->set, p->pol);
+		if (!p->fleet_mit)
+			return -XS_EXIT_ENV;
+	}
+	return 0;
+}
+
+int xs_pipeline_fd(const struct xs_pipeline *p)
+{
+	return xs_fleet_consumer_fd(p->fleet_mit);
+}
+
+void xs_pipeline_service(struct xs_pipeline *p)
+{
+	xs_fleet_consumer_poll(p->fleet_mit, xs_wall_s());
 }
 
 void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st)
@@ -142,9 +178,11 @@ void xs_pipeline_free(struct xs_pipeline *p)
 	xs_fpolicy_free(p->fpol);
 	if (p->collecting)
 		xs_collector_free(&p->col);
+	xs_fleet_consumer_free(p->fleet_mit);
 	xs_mpolicy_free(p->pol);
 	xs_engine_free(p->eng);
 	free(p->wkeys);
+	xs_fleet_free(p->fleet);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -293,6 +331,11 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		xs_collector_watch_read(&p->col, feed_watch, p->eng);
 	drained = xs_mono_s();
 	xs_engine_on_tick(p->eng, &p->tick, ts);
+	/* Live, a tick runs from the last flip to this one; in replay the
+	 * capture's clock makes it exactly one tick long. */
+	if (p->fleet && p->collecting)
+		xs_fleet_tick(p->fleet, &p->tick, clk ? p->tick_start : ts - tick_s, ts);
+	p->tick_start = ts;
 	if (p->out)
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
@@ -301,6 +344,7 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		watch_sync(p);
 	if (p->fpol)
 		xs_fpolicy_tick(p->fpol, &p->tick, ts);
+	xs_fleet_consumer_poll(p->fleet_mit, ts);
 	if (p->out && clk) {
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);
@@ -314,11 +358,38 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 	return 0;
 }
 
+void xs_pipeline_resume(struct xs_pipeline *p)
+{
+	struct xs_tick_clock clk = { .due = xs_mono_s() };
+	double gap;
+
+	if (!p->collecting || !xs_fleet_resume_time(p->fleet))
+		return;
+	/* What the kept program counted since the last daemon's last flip is
+	 * all in slice 0 (a flip starts there): that slice lasted the whole
+	 * gap, not the few milliseconds since this start, or the restart
+	 * alone would read as a burst. */
+	gap = xs_wall_s() - xs_fleet_resume_time(p->fleet);
+	if (p->slice_clock == XS_SLICE_LIVE && p->slice == 0 && gap > 0)
+		xs_pipeline_tick_start(p, clk.due - gap);
+	if (xs_pipeline_tick(p, xs_wall_s(), &clk))
+		xs_warn("cannot read the maps for the adopted program's tick");
+}
+
 void xs_pipeline_finish(struct xs_pipeline *p, double ts)
 {
 	memset(&p->tick, 0, sizeof(p->tick));
-	if (p->collecting && !xs_collector_flip(&p->col, &p->tick))
+	if (p->collecting && !xs_collector_flip(&p->col, &p->tick)) {
+		double secs = ts > p->tick_start ? ts - p->tick_start : 0;
+
 		xs_engine_on_tick(p->eng, &p->tick, ts);
+		/* Its aggregates too: a restart (a kept program adopted) then
+		 * loses no count. */
+		if (p->fleet)
+			xs_fleet_tick(p->fleet, &p->tick, p->tick_start, ts);
+		if (p->out)
+			xs_output_tick(p->out, &p->tick, ts, secs);
+	}
 	xs_engine_close_alerts(p->eng, ts);
 }
 
@@ -336,6 +407,15 @@ void xs_pipeline_poll(struct xs_pipeline *p)
 {
 	if (p->collecting)
 		xs_collector_poll_events(&p->col);
+}
+
+static bool fleet_changed(const struct xs_fleet_set *a, const struct xs_fleet_set *b)
+{
+	return a->aggregates != b->aggregates || a->have_key != b->have_key ||
+	       memcmp(&a->key, &b->key, sizeof(a->key)) || a->p != b->p ||
+	       a->items_max != b->items_max || a->top_sources != b->top_sources ||
+	       a->watch != b->watch || a->mitigation != b->mitigation ||
+	       strcmp(a->mitigation_topic, b->mitigation_topic);
 }
 
 int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
@@ -373,6 +453,8 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
+	if (fleet_changed(&p->set->fleet, &s->fleet))
+		xs_warn("reload: the fleet_* settings change at the next start; kept as they are");
 	if (p->pol) {
 		xs_mpolicy_configure(p->pol, s);
 		if (frag_policy(p, s))
