@@ -226,8 +226,13 @@ case_hydra_ssh() {
 		seq -f 'guess%03g' 1 150
 		echo "$XS_TOOLS_SSH_PASSWORD"
 	} >"$CASE_DIR/passwords"
+	# hydra exits 1 when a worker's last connection fails after the password
+	# was found (sshd cutting a stalled task, more often under load): its
+	# job is the password, found last after all 150 wrong ones.
+	local rc=0
 	atk 600 hydra -l "$XS_TOOLS_SSH_USER" -P "$CASE_DIR/passwords" -t 4 -I -o "$CASE_DIR/found" \
-		"ssh://$SSH" || return 1
+		"ssh://$SSH" || rc=$?
+	((rc == 0 || rc == 1)) || return 1
 	grep -q "password: $XS_TOOLS_SSH_PASSWORD" "$CASE_DIR/found" || return 1
 	NOTE="$(($(sshd_failed) - before)) failed logins in sshd's log"
 }
