@@ -184,7 +184,8 @@ int xs_collector_watch_set(struct xs_collector *c, const struct xs_watch_key *ke
 		if (!key_in(&keys[i], c->wkeys, c->nwkeys) &&
 		    bpf_map_update_elem(c->watch_fd, &keys[i], c->wbuf, BPF_NOEXIST) && !err)
 			err = -errno;
-	memcpy(c->wkeys, keys, n * sizeof(*keys));
+	if (n) /* keys may be NULL when nothing is watched */
+		memcpy(c->wkeys, keys, n * sizeof(*keys));
 	c->nwkeys = n;
 
 	bm = calloc(1, sizeof(*bm));
