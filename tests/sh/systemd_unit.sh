@@ -49,7 +49,9 @@ if [[ $(id -u) -eq 0 ]]; then
 	ip -n "$ns" link add "${ns}a" type veth peer name "${ns}b"
 	ip -n "$ns" link set "${ns}a" up
 	ip -n "$ns" link set "${ns}b" up
-	ip netns exec "$ns" sh -c "mount -t bpf bpf /sys/fs/bpf && exec strace -f -qq \
+	# LeakSanitizer cannot run under ptrace (SANITIZE=1 builds).
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		ip netns exec "$ns" sh -c "mount -t bpf bpf /sys/fs/bpf && exec strace -f -qq \
 		-o $work/trace $bin run -i ${ns}b -q -d 2 -p /sys/fs/bpf/${ns}" >/dev/null 2>&1
 	used=$(sed -E 's/^[0-9]+ +//; s/\(.*//' "$work/trace" | grep -E '^[a-z_0-9]+$' | sort -u)
 	missing=$(comm -23 <(echo "$used") <(echo "$allowed") |
