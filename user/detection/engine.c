@@ -96,13 +96,25 @@ struct geoms {
 	uint32_t cfine_max;
 };
 
+static uint32_t xs_wgeom_max_gran(const struct geoms *g)
+{
+	const struct xs_wgeom *all[] = { &g->d, &g->c, &g->c_long, &g->login, &g->p, &g->s, &g->f };
+	uint32_t m = 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->gran > m)
+			m = all[i]->gran;
+	return m;
+}
+
 /* The windows (in ticks) of every profile and rule, the scales of the
  * multi-scale rules (sorted by window), and the ring geometries they need. */
 static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][XS_R_MAX],
 		    struct xs_mscale ms[][XS_MS_MAX], uint32_t *max_win, struct geoms *g)
 {
 	uint32_t flood_max = 1, brute_max = 1, brute_fine = 0, login_max = 1, sweep_max = 1;
-	uint32_t sip_max = 1, frag_max = 1;
+	uint32_t sip_max = 1, frag_max = 1, l_max;
 	struct xs_scale sc[XS_SCALES];
 	size_t i;
 	int p, r, k, j, n;
@@ -165,15 +177,17 @@ static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][X
 	g->cfine_max = brute_fine;
 	if (brute_max > brute_fine)
 		xs_wgeom_init(&g->c_long, brute_max, XS_WIN_SLOTS_MAX);
-	/* One ring for the engine: one-tick slots for the longest window, so
-	 * that a stall's extra seconds (late_s) stay with the ticks they were
-	 * late in, whatever the windows beside a 3-second flood window. */
-	xs_wgeom_init(&g->l, *max_win, *max_win + 1 > XS_WIN_SLOTS_MAX ? *max_win + 1
-									: XS_WIN_SLOTS_MAX);
 	xs_wgeom_init(&g->f, frag_max, XS_WIN_SLOTS_MAX);
 	xs_wgeom_init(&g->login, login_max, LOGIN_SLOTS);
 	xs_wgeom_init(&g->p, sweep_max, XS_WIN_SLOTS_MAX);
 	xs_wgeom_init(&g->s, sip_max, SIP_SLOTS);
+	/* One ring for the engine: one-tick slots, so that a stall's extra
+	 * seconds (late_s) stay with the tick they were late in. A window
+	 * summed over a coarser ring reaches back to its oldest slot's first
+	 * tick, up to gran - 1 ticks before the window: the ring holds those
+	 * too (xs_det_window_secs). */
+	l_max = *max_win + xs_wgeom_max_gran(g) - 1;
+	xs_wgeom_init(&g->l, l_max, l_max + 1 > XS_WIN_SLOTS_MAX ? l_max + 1 : XS_WIN_SLOTS_MAX);
 }
 
 static size_t conn_val_size(const struct xs_engine *e)
@@ -1699,7 +1713,7 @@ static void dst_window(const struct xs_det_ctx *c, const struct xs_dtrack *d, ui
 
 	if (counts) {
 		memset(s, 0, sizeof(*s));
-		s->secs = xs_det_window_secs(c, nticks);
+		s->secs = xs_det_window_secs(c, &e->dgeom, nticks);
 	}
 	for (id = xs_wfirst_id(&e->dgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_dslot *sl =
@@ -1913,13 +1927,22 @@ void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs
 	f->top_unit = "new flows (at least)";
 }
 
-double xs_det_window_secs(const struct xs_det_ctx *c, uint32_t nticks)
+double xs_det_window_secs(const struct xs_det_ctx *c, const struct xs_wgeom *g,
+			  uint32_t nticks)
 {
 	const struct xs_engine *e = c->e;
+	/* The sum over g's slots starts at its oldest slot's first tick:
+	 * up to gran - 1 ticks before the window. Those ticks' packets are
+	 * in the sum, so their time is in the divisor (issue 13: a stall's
+	 * drain one tick out of the window's seconds but still in its counts
+	 * doubled a steady rate into a flood). */
+	uint32_t first = xs_wfirst_id(g, c->now, nticks) * g->gran;
 	uint32_t id, last = xs_wslot_id(&e->lgeom, c->now);
-	double secs = nticks * e->tick_s;
+	double secs = (c->now + 1 - first) * e->tick_s;
 
-	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
+	if (c->now + 1 < nticks)	/* before the engine's first ticks: as a full window */
+		secs = nticks * e->tick_s;
+	for (id = xs_wslot_id(&e->lgeom, first); id <= last; id++) {
 		const struct xs_loss_slot *l =
 			xs_ring_slot(e->loss, sizeof(*e->loss), &e->lgeom, e->lhead, id);
 

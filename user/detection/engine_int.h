@@ -491,9 +491,12 @@ void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs
 bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
 			const struct xs_finding *f, struct xs_addr *out);
 const struct xs_dtrack *xs_det_find_dst(const struct xs_det_ctx *c, const struct xs_addr *a);
-/* Real seconds of the last nticks ticks: their nominal length, plus what
- * stalls of the daemon added (a late drain covers more than a tick). */
-double xs_det_window_secs(const struct xs_det_ctx *c, uint32_t nticks);
+/* Real seconds that a sum of the last nticks ticks over ring geometry g
+ * covers: whole slots, so from the oldest slot's first tick (up to
+ * gran - 1 ticks more than nticks), plus what stalls of the daemon added
+ * in those ticks (a late drain covers more than a tick). */
+double xs_det_window_secs(const struct xs_det_ctx *c, const struct xs_wgeom *g,
+			  uint32_t nticks);
 /* Total packets and bytes over the last nticks ticks. */
 void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,
 		      uint64_t *bytes);
