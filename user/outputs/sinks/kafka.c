@@ -419,6 +419,24 @@ static void count_lost(struct kafka_sink *p, uint64_t n, const char *why)
 	}
 }
 
+/* What the spool's worker found: records a failed write lost (counted
+ * here), a rewrite that failed (its records stay: sent again later). */
+static void spool_news(struct kafka_sink *p)
+{
+	char why[160];
+	uint64_t lost;
+	int err;
+
+	lost = xs_spool_poll(&p->spool, &err);
+	if (lost) {
+		snprintf(why, sizeof(why), "cannot write the spool: %s", strerror(-err));
+		count_lost(p, lost, why);
+	} else if (err) {
+		xs_warn("output %s: cannot rewrite %s: %s", p->s->name, p->spool_path,
+			strerror(-err));
+	}
+}
+
 /* Appends m to the spool as a new record (m->ord set); 0 or -errno. */
 static int spool_put(struct kafka_sink *p, struct kmsg *m)
 {
@@ -1300,6 +1318,7 @@ static void kf_service(struct xs_sink *s, double now)
 	step(p, now);
 	if (p->spool_on) {
 		xs_spool_sync(&p->spool);
+		spool_news(p);
 		s->st.spooled = p->spool.count;
 	}
 	s->st.queued = p->pending.n + (p->txn_spilled || p->txn_from_spool ? 0 : p->txn.n);
@@ -1414,12 +1433,14 @@ static void kf_close(struct xs_sink *s)
 		kt_free(&p->w);
 	}
 	if (p->spool_on) {
+		/* Waits for the spool's writes (at the disk's pace). */
+		xs_spool_close(&p->spool);
+		spool_news(p);
 		s->st.spooled = p->spool.count;
 		if (p->spool.count)
 			xs_warn("output %s: %llu messages not delivered are in %s; they are sent "
 				"at the next start",
 				s->name, (unsigned long long)p->spool.count, p->spool_path);
-		xs_spool_close(&p->spool);
 	}
 	if (p->evfd[0] >= 0) {
 		xs_out_unwatch(s->out, p->evfd[0]);

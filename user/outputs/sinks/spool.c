@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include "spool.h"
 
@@ -46,44 +47,74 @@ static int parse_mark(const char *line, struct mark *m)
 	return 0;
 }
 
-/* Reads every line; calls fn for each well-formed record and mark (if not
- * NULL) for each marker. */
-static int scan(const char *path, int (*fn)(void *ctx, struct xs_spool_rec *r),
-		int (*mark)(void *ctx, const struct mark *m), void *ctx)
+/* Calls fn for each well-formed record and mark (if not NULL) for each
+ * marker in buf[0, len) (the lines' newlines become NULs). */
+static int scan_buf(char *buf, size_t len, int (*fn)(void *ctx, struct xs_spool_rec *r),
+		    int (*mark)(void *ctx, const struct mark *m), void *ctx)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *line = buf, *end = buf + len, *nl;
 	int err = 0;
 
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		struct xs_spool_rec r;
-
-		if (line[n - 1] != '\n')
+	while (line < end && !err) {
+		nl = memchr(line, '\n', end - line);
+		if (!nl)
 			break;	/* a torn last line (crash mid-append): drop it */
-		line[--n] = '\0';
+		*nl = '\0';
 		if (line[0] == '#') {
 			struct mark m;
 
 			if (mark && !parse_mark(line, &m))
 				err = mark(ctx, &m);
-			if (err)
-				break;
-			continue;
+		} else {
+			struct xs_spool_rec r = {};
+
+			if (!parse_line(line, nl - line, &r))
+				err = fn(ctx, &r);
 		}
-		r.txseq = r.txowner = 0;
-		if (parse_line(line, n, &r))
-			continue;
-		err = fn(ctx, &r);
-		if (err)
-			break;
+		line = nl + 1;
 	}
-	free(line);
-	fclose(f);
 	return err;
+}
+
+/* fd's first len bytes, NUL-terminated (malloc'ed), or NULL (errno). */
+static char *read_all(int fd, size_t len)
+{
+	char *buf = malloc(len + 1);
+	size_t at = 0;
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	while (at < len) {
+		n = pread(fd, buf + at, len - at, at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = EIO;
+			free(buf);
+			return NULL;
+		}
+		at += n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= n;
+	}
+	return 0;
 }
 
 static int count_mark(void *ctx, const struct mark *m)
@@ -139,100 +170,6 @@ static int drop_torn_tail(const char *path)
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-int xs_spool_open(struct xs_spool *sp, const char *path, uint64_t max_bytes)
-{
-	int err;
-
-	memset(sp, 0, sizeof(*sp));
-	snprintf(sp->path, sizeof(sp->path), "%s", path);
-	sp->max_bytes = max_bytes;
-	err = drop_torn_tail(path);
-	if (err)
-		return err;
-	sp->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (sp->fd < 0)
-		return -errno;
-	err = scan(path, count_one, count_mark, sp);
-	if (err) {
-		close(sp->fd);
-		sp->fd = -1;
-	}
-	return err;
-}
-
-void xs_spool_sync(struct xs_spool *sp)
-{
-	if (sp->fd >= 0 && sp->dirty)
-		fdatasync(sp->fd);
-	sp->dirty = 0;
-}
-
-void xs_spool_close(struct xs_spool *sp)
-{
-	xs_spool_sync(sp);
-	if (sp->fd >= 0)
-		close(sp->fd);
-	sp->fd = -1;
-}
-
-int xs_spool_append(struct xs_spool *sp, uint64_t seq, const char *topic, const char *key,
-		    const void *payload, size_t len)
-{
-	char head[64];
-	struct iovec iov[6];
-	size_t total;
-	ssize_t n;
-
-	if (sp->fd < 0)
-		return -EBADF;
-	snprintf(head, sizeof(head), "%llu\t", (unsigned long long)seq);
-	iov[0] = (struct iovec){ head, strlen(head) };
-	iov[1] = (struct iovec){ (void *)topic, strlen(topic) };
-	iov[2] = (struct iovec){ "\t", 1 };
-	iov[3] = (struct iovec){ (void *)(key ? key : ""), key ? strlen(key) : 0 };
-	iov[4] = (struct iovec){ "\t", 1 };
-	iov[5] = (struct iovec){ (void *)payload, len };
-	total = iov[0].iov_len + iov[1].iov_len + iov[3].iov_len + len + 2;
-	if (sp->max_bytes && sp->bytes + total > sp->max_bytes)
-		return -ENOSPC;
-	/* The record and its newline in one write: a crash tears at most the
-	 * last line, which the reader drops. */
-	{
-		struct iovec all[7];
-
-		memcpy(all, iov, sizeof(iov));
-		all[6] = (struct iovec){ "\n", 1 };
-		n = writev(sp->fd, all, 7);
-	}
-	if (n != (ssize_t)total + 1)
-		return n < 0 ? -errno : -EIO;
-	sp->dirty = 1;
-	sp->count++;
-	sp->bytes += total + 1;
-	if (seq > sp->max_seq)
-		sp->max_seq = seq;
-	return 0;
-}
-
-int xs_spool_mark(struct xs_spool *sp, uint64_t first, uint64_t count, uint64_t txseq,
-		  uint64_t owner)
-{
-	char line[128];
-	int len;
-
-	if (sp->fd < 0)
-		return -EBADF;
-	len = snprintf(line, sizeof(line), "#txn %llu %llu %llu %016llx\n",
-		       (unsigned long long)txseq, (unsigned long long)first,
-		       (unsigned long long)count, (unsigned long long)owner);
-	if (write(sp->fd, line, len) != len)
-		return -EIO;
-	sp->dirty = 1;
-	sp->marks++;
-	sp->bytes += len;
-	return 0;
 }
 
 struct load_ctx {
@@ -316,33 +253,6 @@ static size_t find_seq(const struct xs_spool_rec *r, size_t n, uint64_t seq)
 	return n;
 }
 
-int xs_spool_load(struct xs_spool *sp, struct xs_spool_rec **recs, size_t *n)
-{
-	struct load_ctx c = {};
-	int err = scan(sp->path, load_one, load_mark, &c);
-	size_t i, j, at;
-
-	if (err) {
-		xs_spool_free_recs(c.recs, c.n);
-		free(c.marks);
-		return err;
-	}
-	if (c.n)
-		qsort(c.recs, c.n, sizeof(*c.recs), by_seq);
-	/* In file order: a later marker over the same records wins. */
-	for (i = 0; i < c.nmarks; i++) {
-		at = find_seq(c.recs, c.n, c.marks[i].first);
-		for (j = 0; at + j < c.n && j < c.marks[i].count; j++) {
-			c.recs[at + j].txseq = c.marks[i].txseq ? c.marks[i].txseq + j : 0;
-			c.recs[at + j].txowner = c.marks[i].txseq ? c.marks[i].owner : 0;
-		}
-	}
-	free(c.marks);
-	*recs = c.recs;
-	*n = c.n;
-	return 0;
-}
-
 void xs_spool_free_recs(struct xs_spool_rec *recs, size_t n)
 {
 	size_t i;
@@ -372,45 +282,536 @@ static int done_has(const uint64_t *done, size_t n, uint64_t seq)
 	return 0;
 }
 
-int xs_spool_remove(struct xs_spool *sp, const uint64_t *done, size_t ndone)
-{
-	struct xs_spool_rec *recs = NULL;
-	char tmp[600];
-	size_t n = 0, i;
-	uint64_t marks = sp->marks;
-	int err, fd;
+/* --- the worker's queue ------------------------------------------------ */
 
-	err = xs_spool_load(sp, &recs, &n);
+enum op_kind { OP_LINES, OP_REMOVE };
+
+struct xs_spool_op {
+	struct xs_spool_op *next;
+	enum op_kind kind;
+	char *buf;		/* OP_LINES: whole lines */
+	size_t len, cap;
+	uint64_t nrec, nmark;	/* OP_LINES: records and markers in buf */
+	uint64_t *done;		/* OP_REMOVE: sorted */
+	size_t ndone;
+};
+
+static void op_free(struct xs_spool_op *op)
+{
+	free(op->buf);
+	free(op->done);
+	free(op);
+}
+
+/* Queues a line (with its newline): to the last queued lines when the
+ * worker has not begun them, so a burst is one write. */
+static int queue_line(struct xs_spool *sp, const char *line, size_t len, bool rec)
+{
+	struct xs_spool_op *op;
+	int err = 0;
+
+	pthread_mutex_lock(&sp->mu);
+	op = sp->tail;
+	if (!op || op == sp->head || op->kind != OP_LINES) {
+		op = calloc(1, sizeof(*op));
+		if (!op) {
+			err = -ENOMEM;
+			goto out;
+		}
+		op->kind = OP_LINES;
+		if (sp->tail)
+			sp->tail->next = op;
+		else
+			sp->head = op;
+		sp->tail = op;
+		sp->queued++;
+	}
+	if (op->len + len > op->cap) {
+		size_t cap = (op->len + len) * 2;
+		char *p = realloc(op->buf, cap);
+
+		if (!p) {
+			err = -ENOMEM;
+			goto out;	/* (an empty op writes nothing) */
+		}
+		op->buf = p;
+		op->cap = cap;
+	}
+	memcpy(op->buf + op->len, line, len);
+	op->len += len;
+	op->nrec += rec;
+	op->nmark += !rec;
+	pthread_cond_signal(&sp->cv);
+out:
+	pthread_mutex_unlock(&sp->mu);
+	return err;
+}
+
+/* What an op did, for the loop's counters. */
+struct op_res {
+	int fd_old;		/* closed once swapped out, or -1 */
+	int fd_new;
+	uint64_t valid;
+	int64_t dcount, dbytes, dmarks;
+	uint64_t lost;
+	int err;
+};
+
+static void run_lines(struct xs_spool *sp, struct xs_spool_op *op, struct op_res *res)
+{
+	int err = write_all(sp->fd, op->buf, op->len);
+
+	if (!err) {
+		res->valid = sp->valid + op->len;
+		return;
+	}
+	/* Undo a part written: the next line must start a line of its own. */
+	(void)!ftruncate(sp->fd, sp->valid);
+	res->dcount = -(int64_t)op->nrec;
+	res->dmarks = -(int64_t)op->nmark;
+	res->dbytes = -(int64_t)op->len;
+	res->lost = op->nrec;
+	res->err = err;
+}
+
+static int append_line(char **buf, size_t *len, size_t *cap, const struct xs_spool_rec *r)
+{
+	size_t need = *len + r->len + strlen(r->topic) + strlen(r->key) + 32;
+	int n;
+
+	if (need > *cap) {
+		size_t c = need * 2;
+		char *p = realloc(*buf, c);
+
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = c;
+	}
+	n = sprintf(*buf + *len, "%llu\t%s\t%s\t", (unsigned long long)r->seq, r->topic, r->key);
+	memcpy(*buf + *len + n, r->payload, r->len);
+	(*buf)[*len + n + r->len] = '\n';
+	*len += n + r->len + 1;
+	return 0;
+}
+
+/* Writes the spool without the records done and without markers to a
+ * temporary file, syncs it, renames it over the spool. */
+static void run_remove(struct xs_spool *sp, struct xs_spool_op *op, struct op_res *res)
+{
+	struct load_ctx c = {};
+	char tmp[600], *buf = NULL, *out = NULL;
+	size_t len = 0, cap = 0, i, removed = 0;
+	int err = 0, fd = -1;
+
+	buf = read_all(sp->fd, sp->valid);
+	if (!buf) {
+		err = -errno;
+		goto fail;
+	}
+	err = scan_buf(buf, sp->valid, load_one, load_mark, &c);
 	if (err)
-		return err;
+		goto fail;
+	if (c.n)
+		qsort(c.recs, c.n, sizeof(*c.recs), by_seq);
+	for (i = 0; i < c.n && !err; i++) {
+		if (done_has(op->done, op->ndone, c.recs[i].seq))
+			removed++;
+		else
+			err = append_line(&out, &len, &cap, &c.recs[i]);
+	}
+	if (err)
+		goto fail;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", sp->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(tmp, O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = -errno;
-		goto out;
+		goto fail;
 	}
-	close(sp->fd);
-	sp->fd = fd;
-	sp->count = sp->bytes = sp->marks = 0;
-	for (i = 0; i < n && !err; i++)
-		if (!done_has(done, ndone, recs[i].seq))
-			err = xs_spool_append(sp, recs[i].seq, recs[i].topic, recs[i].key,
-					      recs[i].payload, recs[i].len);
-	if (!err && fdatasync(sp->fd))
+	err = write_all(fd, out, len);
+	if (!err && fdatasync(fd))
 		err = -errno;
-	sp->dirty = 0;
 	if (!err && rename(tmp, sp->path))
 		err = -errno;
 	if (err) {
-		/* Keep appending to the old file: nothing is lost (the caller
-		 * keeps knowing which records are done). */
-		close(sp->fd);
+		close(fd);
 		unlink(tmp);
-		sp->fd = open(sp->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		sp->count = n;
-		sp->marks = marks;
+		goto fail;
 	}
+	res->fd_old = sp->fd;
+	res->fd_new = fd;
+	res->valid = len;
+	/* The loop counted every done record as there. */
+	res->dcount = (int64_t)op->ndone - (int64_t)removed;
+	res->dbytes = (int64_t)len - (int64_t)sp->valid;
+	goto out;
+fail:
+	/* Nothing lost: the old file stays, records and markers. */
+	res->dcount = (int64_t)op->ndone;
+	res->dmarks = (int64_t)c.nmarks;
+	res->err = err;
 out:
-	xs_spool_free_recs(recs, n);
+	xs_spool_free_recs(c.recs, c.n);
+	free(c.marks);
+	free(buf);
+	free(out);
+}
+
+/* The worker: runs the queue in order; fdatasyncs when asked, once what
+ * was queued before the ask is written. The loop only ever waits for the
+ * mutex, never held across I/O. */
+static void *worker(void *arg)
+{
+	struct xs_spool *sp = arg;
+	struct xs_spool_op *op;
+
+	pthread_mutex_lock(&sp->mu);
+	for (;;) {
+		if (sp->sync_want > sp->synced && sp->done >= sp->sync_want) {
+			uint64_t upto = sp->done;
+
+			pthread_mutex_unlock(&sp->mu);
+			fdatasync(sp->fd);
+			pthread_mutex_lock(&sp->mu);
+			sp->synced = upto;
+			continue;
+		}
+		if (sp->head) {
+			struct op_res res = { .fd_old = -1, .fd_new = -1, .valid = sp->valid };
+
+			op = sp->head;
+			pthread_mutex_unlock(&sp->mu);
+			if (op->kind == OP_LINES)
+				run_lines(sp, op, &res);
+			else
+				run_remove(sp, op, &res);
+			pthread_mutex_lock(&sp->mu);
+			if (res.fd_new >= 0)
+				sp->fd = res.fd_new;
+			sp->valid = res.valid;
+			sp->adj_count += res.dcount;
+			sp->adj_bytes += res.dbytes;
+			sp->adj_marks += res.dmarks;
+			sp->lost += res.lost;
+			if (res.err)
+				sp->err = res.err;
+			sp->head = op->next;
+			if (!sp->head)
+				sp->tail = NULL;
+			sp->done++;
+			op_free(op);
+			if (res.fd_old >= 0)
+				close(res.fd_old); /* a load reads from its own dup */
+			continue;
+		}
+		if (sp->stop)
+			break;
+		pthread_cond_wait(&sp->cv, &sp->mu);
+	}
+	pthread_mutex_unlock(&sp->mu);
+	return NULL;
+}
+
+/* --- the loop's side ------------------------------------------------------ */
+
+int xs_spool_open(struct xs_spool *sp, const char *path, uint64_t max_bytes)
+{
+	char *buf;
+	off_t end;
+	int err;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->fd = -1;
+	snprintf(sp->path, sizeof(sp->path), "%s", path);
+	sp->max_bytes = max_bytes;
+	err = drop_torn_tail(path);
+	if (err)
+		return err;
+	sp->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (sp->fd < 0)
+		return -errno;
+	end = lseek(sp->fd, 0, SEEK_END);
+	buf = end < 0 ? NULL : read_all(sp->fd, end);
+	if (!buf) {
+		err = -errno;
+		goto fail;
+	}
+	sp->valid = end;
+	err = scan_buf(buf, end, count_one, count_mark, sp);
+	free(buf);
+	if (err)
+		goto fail;
+	pthread_mutex_init(&sp->mu, NULL);
+	pthread_cond_init(&sp->cv, NULL);
+	err = -pthread_create(&sp->thr, NULL, worker, sp);
+	if (err) {
+		pthread_mutex_destroy(&sp->mu);
+		pthread_cond_destroy(&sp->cv);
+		goto fail;
+	}
+	sp->started = true;
+	return 0;
+fail:
+	close(sp->fd);
+	sp->fd = -1;
 	return err;
+}
+
+void xs_spool_sync(struct xs_spool *sp)
+{
+	if (!sp->started || !sp->dirty)
+		return;
+	pthread_mutex_lock(&sp->mu);
+	sp->sync_want = sp->queued;
+	pthread_cond_signal(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+	sp->dirty = 0;
+}
+
+/* Applies the worker's corrections to the counters (mu held, or the
+ * worker gone). */
+static void take_adj(struct xs_spool *sp)
+{
+	int64_t dc = sp->adj_count, db = sp->adj_bytes, dm = sp->adj_marks;
+
+	sp->adj_count = sp->adj_bytes = sp->adj_marks = 0;
+	sp->count = dc < 0 && (uint64_t)-dc > sp->count ? 0 : sp->count + dc;
+	sp->bytes = db < 0 && (uint64_t)-db > sp->bytes ? 0 : sp->bytes + db;
+	sp->marks = dm < 0 && (uint64_t)-dm > sp->marks ? 0 : sp->marks + dm;
+}
+
+uint64_t xs_spool_poll(struct xs_spool *sp, int *err)
+{
+	uint64_t lost;
+
+	if (sp->started)
+		pthread_mutex_lock(&sp->mu);
+	take_adj(sp);
+	lost = sp->lost;
+	*err = sp->err;
+	sp->lost = 0;
+	sp->err = 0;
+	if (sp->started)
+		pthread_mutex_unlock(&sp->mu);
+	return lost;
+}
+
+void xs_spool_close(struct xs_spool *sp)
+{
+	if (!sp->started)
+		return;
+	xs_spool_sync(sp);
+	pthread_mutex_lock(&sp->mu);
+	sp->stop = true;
+	pthread_cond_signal(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+	pthread_join(sp->thr, NULL);
+	/* What was lost stays for xs_spool_poll. */
+	take_adj(sp);
+	sp->started = false;
+	pthread_mutex_destroy(&sp->mu);
+	pthread_cond_destroy(&sp->cv);
+	close(sp->fd);
+	sp->fd = -1;
+}
+
+int xs_spool_append(struct xs_spool *sp, uint64_t seq, const char *topic, const char *key,
+		    const void *payload, size_t len)
+{
+	char head[32], *line;
+	size_t total, hl, tl, kl;
+	int err;
+
+	if (!sp->started)
+		return -EBADF;
+	if (!key)
+		key = "";
+	hl = snprintf(head, sizeof(head), "%llu\t", (unsigned long long)seq);
+	tl = strlen(topic);
+	kl = strlen(key);
+	total = hl + tl + kl + len + 2;
+	if (sp->max_bytes && sp->bytes + total > sp->max_bytes)
+		return -ENOSPC;
+	/* The record and its newline in one write: a crash tears at most the
+	 * last line, which the reader drops. */
+	line = malloc(total + 1);
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, head, hl);
+	memcpy(line + hl, topic, tl);
+	line[hl + tl] = '\t';
+	memcpy(line + hl + tl + 1, key, kl);
+	line[hl + tl + 1 + kl] = '\t';
+	memcpy(line + hl + tl + kl + 2, payload, len);
+	line[total] = '\n';
+	err = queue_line(sp, line, total + 1, true);
+	free(line);
+	if (err)
+		return err;
+	sp->dirty = 1;
+	sp->count++;
+	sp->bytes += total + 1;
+	if (seq > sp->max_seq)
+		sp->max_seq = seq;
+	return 0;
+}
+
+int xs_spool_mark(struct xs_spool *sp, uint64_t first, uint64_t count, uint64_t txseq,
+		  uint64_t owner)
+{
+	char line[128];
+	int len, err;
+
+	if (!sp->started)
+		return -EBADF;
+	len = snprintf(line, sizeof(line), "#txn %llu %llu %llu %016llx\n",
+		       (unsigned long long)txseq, (unsigned long long)first,
+		       (unsigned long long)count, (unsigned long long)owner);
+	err = queue_line(sp, line, len, false);
+	if (err)
+		return err;
+	sp->dirty = 1;
+	sp->marks++;
+	sp->bytes += len;
+	return 0;
+}
+
+int xs_spool_remove(struct xs_spool *sp, const uint64_t *done, size_t ndone)
+{
+	struct xs_spool_op *op;
+
+	if (!sp->started)
+		return -EBADF;
+	op = calloc(1, sizeof(*op));
+	if (!op || !(op->done = malloc((ndone + 1) * sizeof(*done)))) {
+		free(op);
+		return -ENOMEM;
+	}
+	op->kind = OP_REMOVE;
+	memcpy(op->done, done, ndone * sizeof(*done));
+	op->ndone = ndone;
+	pthread_mutex_lock(&sp->mu);
+	if (sp->tail)
+		sp->tail->next = op;
+	else
+		sp->head = op;
+	sp->tail = op;
+	sp->queued++;
+	pthread_cond_signal(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+	/* done[] are records in the spool (the worker corrects if not). */
+	sp->count -= ndone < sp->count ? ndone : sp->count;
+	sp->marks = 0;
+	return 0;
+}
+
+/* Drops the records collected so far that are in done[], and every marker:
+ * what a queued rewrite will leave. */
+static void apply_remove(struct load_ctx *c, const uint64_t *done, size_t ndone)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < c->n; i++) {
+		if (done_has(done, ndone, c->recs[i].seq)) {
+			free(c->recs[i].topic);
+			free(c->recs[i].key);
+			free(c->recs[i].payload);
+			continue;
+		}
+		c->recs[k++] = c->recs[i];
+	}
+	c->n = k;
+	c->nmarks = 0;
+}
+
+/* The queue's ops, copied (the worker frees them as it goes). */
+static struct xs_spool_op *copy_ops(const struct xs_spool_op *op)
+{
+	struct xs_spool_op *list = NULL, **at = &list, *d;
+
+	for (; op; op = op->next) {
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			goto fail;
+		*at = d;
+		at = &d->next;
+		d->kind = op->kind;
+		d->len = op->len;
+		d->ndone = op->ndone;
+		d->buf = malloc(op->len + 1);
+		d->done = malloc((op->ndone + 1) * sizeof(*op->done));
+		if (!d->buf || !d->done)
+			goto fail;
+		if (op->len)
+			memcpy(d->buf, op->buf, op->len);
+		if (op->ndone)
+			memcpy(d->done, op->done, op->ndone * sizeof(*op->done));
+	}
+	return list;
+fail:
+	while (list) {
+		d = list->next;
+		op_free(list);
+		list = d;
+	}
+	errno = ENOMEM;
+	return (struct xs_spool_op *)-1;
+}
+
+int xs_spool_load(struct xs_spool *sp, struct xs_spool_rec **recs, size_t *n)
+{
+	struct load_ctx c = {};
+	struct xs_spool_op *ops, *op;
+	char *buf = NULL;
+	size_t i, j, at, len;
+	int err = 0, fd;
+
+	if (!sp->started)
+		return -EBADF;
+	/* The file as written so far and what is queued, at one instant. */
+	pthread_mutex_lock(&sp->mu);
+	fd = dup(sp->fd);
+	len = sp->valid;
+	ops = copy_ops(sp->head);
+	pthread_mutex_unlock(&sp->mu);
+	if (fd < 0 || ops == (struct xs_spool_op *)-1) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	buf = read_all(fd, len);
+	if (!buf)
+		err = -errno;
+	close(fd);
+	if (!err)
+		err = scan_buf(buf, len, load_one, load_mark, &c);
+	free(buf);
+	for (op = ops; op; op = ops) {
+		ops = op->next;
+		if (!err && op->kind == OP_LINES)
+			err = scan_buf(op->buf, op->len, load_one, load_mark, &c);
+		else if (!err)
+			apply_remove(&c, op->done, op->ndone);
+		op_free(op);
+	}
+	if (err) {
+		xs_spool_free_recs(c.recs, c.n);
+		free(c.marks);
+		return err;
+	}
+	if (c.n)
+		qsort(c.recs, c.n, sizeof(*c.recs), by_seq);
+	/* In file order: a later marker over the same records wins. */
+	for (i = 0; i < c.nmarks; i++) {
+		at = find_seq(c.recs, c.n, c.marks[i].first);
+		for (j = 0; at + j < c.n && j < c.marks[i].count; j++) {
+			c.recs[at + j].txseq = c.marks[i].txseq ? c.marks[i].txseq + j : 0;
+			c.recs[at + j].txowner = c.marks[i].txseq ? c.marks[i].owner : 0;
+		}
+	}
+	free(c.marks);
+	*recs = c.recs;
+	*n = c.n;
+	return 0;
 }
