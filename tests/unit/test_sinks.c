@@ -234,6 +234,62 @@ static void test_aggregates_json(void)
 	free(s);
 }
 
+/* The spool's worker runs what the loop queued in order, rewrites in a row
+ * as one; what the loop reads meanwhile is the spool as the queue will leave
+ * it, and so is the file once closed. */
+static void test_spool_queue(void)
+{
+	char path[256], line[256];
+	struct xs_spool sp;
+	struct xs_spool_rec *r = NULL;
+	uint64_t a[] = { 1, 2 }, b[] = { 3, 5 };
+	size_t n = 0;
+	int err, i, hashes = 0, recs = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/spool-queue", xs_tmpdir());
+	unlink(path);
+	CU_ASSERT_EQUAL_FATAL(xs_spool_open(&sp, path, 1 << 20), 0);
+	for (i = 1; i <= 6; i++)
+		CU_ASSERT_EQUAL(xs_spool_append(&sp, i, "t", "k", "{}", 2), 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 1, 2, 40, 0xa1), 0);
+	xs_spool_sync(&sp);
+	CU_ASSERT_EQUAL(xs_spool_remove(&sp, a, 2), 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 4, 1, 50, 0xa1), 0);
+	CU_ASSERT_EQUAL(xs_spool_append(&sp, 7, "t", "k", "{}", 2), 0);
+	CU_ASSERT_EQUAL(xs_spool_remove(&sp, b, 2), 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 6, 2, 60, 0xa1), 0);
+	CU_ASSERT_EQUAL(sp.count, 3);
+	CU_ASSERT_EQUAL(sp.marks, 1);
+	/* 4, 6, 7 left; only the marker after the last rewrite counts. */
+	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT(r[0].seq == 4 && r[1].seq == 6 && r[2].seq == 7);
+	CU_ASSERT(r[0].txseq == 0 && r[1].txseq == 60 && r[2].txseq == 61);
+	xs_spool_free_recs(r, n);
+	xs_spool_close(&sp);
+	CU_ASSERT_EQUAL(xs_spool_poll(&sp, &err), 0);
+	CU_ASSERT_EQUAL(err, 0);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	while (fgets(line, sizeof(line), f)) {
+		hashes += line[0] == '#';
+		recs += line[0] != '#';
+	}
+	fclose(f);
+	CU_ASSERT_EQUAL(recs, 3);
+	CU_ASSERT_EQUAL(hashes, 1);
+	CU_ASSERT_EQUAL_FATAL(xs_spool_open(&sp, path, 1 << 20), 0);
+	CU_ASSERT_EQUAL(sp.count, 3);
+	CU_ASSERT_EQUAL(sp.marks, 1);
+	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT(r[0].seq == 4 && r[1].txseq == 60 && r[2].txseq == 61);
+	xs_spool_free_recs(r, n);
+	xs_spool_close(&sp);
+	unlink(path);
+}
+
 static void test_spool(void)
 {
 	char path[256];
@@ -672,6 +728,7 @@ static const struct xs_test tests[] = {
 	{ "top-N selection equals a full sort, ties by address", test_top_n },
 	{ "aggregates JSON: totals, classes, top lists", test_aggregates_json },
 	{ "spool: append, sorted load, remove, torn line, bound, transaction markers", test_spool },
+	{ "spool: the worker's queue, rewrites in a row, reads meanwhile", test_spool_queue },
 	{ "bounded message queue", test_msgq },
 	{ "file sink: JSON lines, reopen after logrotate moves the file", test_file_sink_reopen },
 	{ "reload: new outputs first, a failing one changes nothing", test_reload_outputs },

@@ -265,6 +265,13 @@ void xs_spool_free_recs(struct xs_spool_rec *recs, size_t n)
 	free(recs);
 }
 
+static int cmp_seq(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int done_has(const uint64_t *done, size_t n, uint64_t seq)
 {
 	size_t lo = 0, hi = n;
@@ -357,20 +364,21 @@ struct op_res {
 	int err;
 };
 
+/* Appends op's lines at res->valid (the file's end so far). */
 static void run_lines(struct xs_spool *sp, struct xs_spool_op *op, struct op_res *res)
 {
 	int err = write_all(sp->fd, op->buf, op->len);
 
 	if (!err) {
-		res->valid = sp->valid + op->len;
+		res->valid += op->len;
 		return;
 	}
 	/* Undo a part written: the next line must start a line of its own. */
-	(void)!ftruncate(sp->fd, sp->valid);
-	res->dcount = -(int64_t)op->nrec;
-	res->dmarks = -(int64_t)op->nmark;
-	res->dbytes = -(int64_t)op->len;
-	res->lost = op->nrec;
+	(void)!ftruncate(sp->fd, res->valid);
+	res->dcount -= (int64_t)op->nrec;
+	res->dmarks -= (int64_t)op->nmark;
+	res->dbytes -= (int64_t)op->len;
+	res->lost += op->nrec;
 	res->err = err;
 }
 
@@ -397,25 +405,26 @@ static int append_line(char **buf, size_t *len, size_t *cap, const struct xs_spo
 
 /* Writes the spool without the records done and without markers to a
  * temporary file, syncs it, renames it over the spool. */
-static void run_remove(struct xs_spool *sp, struct xs_spool_op *op, struct op_res *res)
+static void run_remove(struct xs_spool *sp, const uint64_t *done, size_t ndone,
+		       struct op_res *res)
 {
 	struct load_ctx c = {};
 	char tmp[600], *buf = NULL, *out = NULL;
 	size_t len = 0, cap = 0, i, removed = 0;
 	int err = 0, fd = -1;
 
-	buf = read_all(sp->fd, sp->valid);
+	buf = read_all(sp->fd, res->valid);
 	if (!buf) {
 		err = -errno;
 		goto fail;
 	}
-	err = scan_buf(buf, sp->valid, load_one, load_mark, &c);
+	err = scan_buf(buf, res->valid, load_one, load_mark, &c);
 	if (err)
 		goto fail;
 	if (c.n)
 		qsort(c.recs, c.n, sizeof(*c.recs), by_seq);
 	for (i = 0; i < c.n && !err; i++) {
-		if (done_has(op->done, op->ndone, c.recs[i].seq))
+		if (done_has(done, ndone, c.recs[i].seq))
 			removed++;
 		else
 			err = append_line(&out, &len, &cap, &c.recs[i]);
@@ -440,21 +449,64 @@ static void run_remove(struct xs_spool *sp, struct xs_spool_op *op, struct op_re
 	}
 	res->fd_old = sp->fd;
 	res->fd_new = fd;
-	res->valid = len;
 	/* The loop counted every done record as there. */
-	res->dcount = (int64_t)op->ndone - (int64_t)removed;
-	res->dbytes = (int64_t)len - (int64_t)sp->valid;
+	res->dcount += (int64_t)ndone - (int64_t)removed;
+	res->dbytes += (int64_t)len - (int64_t)res->valid;
+	res->valid = len;
 	goto out;
 fail:
 	/* Nothing lost: the old file stays, records and markers. */
-	res->dcount = (int64_t)op->ndone;
-	res->dmarks = (int64_t)c.nmarks;
+	res->dcount += (int64_t)ndone;
+	res->dmarks += (int64_t)c.nmarks;
 	res->err = err;
 out:
 	xs_spool_free_recs(c.recs, c.n);
 	free(c.marks);
 	free(buf);
 	free(out);
+}
+
+/* Runs the ops first..last: their lines in order, then one rewrite
+ * without the records any of them found done. */
+static void run_batch(struct xs_spool *sp, struct xs_spool_op *first, struct xs_spool_op *last,
+		      struct op_res *res)
+{
+	struct xs_spool_op *op;
+	uint64_t *done = NULL;
+	size_t ndone = 0, cap = 0;
+	bool rewrite = false;
+
+	for (op = first;; op = op->next) {
+		if (op->kind == OP_LINES) {
+			run_lines(sp, op, res);
+		} else {
+			rewrite = true;
+			if (ndone + op->ndone > cap) {
+				size_t c = (ndone + op->ndone) * 2 + 8;
+				uint64_t *p = realloc(done, c * sizeof(*done));
+
+				if (!p) {
+					/* Nothing lost: the records stay (sent again). */
+					res->dcount += (int64_t)op->ndone;
+					res->err = -ENOMEM;
+					goto next;
+				}
+				done = p;
+				cap = c;
+			}
+			memcpy(done + ndone, op->done, op->ndone * sizeof(*done));
+			ndone += op->ndone;
+		}
+next:
+		if (op == last)
+			break;
+	}
+	if (rewrite) {
+		if (ndone > 1)
+			qsort(done, ndone, sizeof(*done), cmp_seq);
+		run_remove(sp, done, ndone, res);
+	}
+	free(done);
 }
 
 /* The worker: runs the queue in order; fdatasyncs when asked, once what
@@ -478,13 +530,18 @@ static void *worker(void *arg)
 		}
 		if (sp->head) {
 			struct op_res res = { .fd_old = -1, .fd_new = -1, .valid = sp->valid };
+			struct xs_spool_op *first = sp->head, *last = first, *next;
+			unsigned int k;
 
-			op = sp->head;
+			/* Up to the last rewrite queued: one rewrite does for
+			 * all (a record is done once; its seq never comes
+			 * back), the lines before it appended first. The loop
+			 * changes no op of these (only a later tail). */
+			for (op = first; op; op = op->next)
+				if (op->kind == OP_REMOVE)
+					last = op;
 			pthread_mutex_unlock(&sp->mu);
-			if (op->kind == OP_LINES)
-				run_lines(sp, op, &res);
-			else
-				run_remove(sp, op, &res);
+			run_batch(sp, first, last, &res);
 			pthread_mutex_lock(&sp->mu);
 			if (res.fd_new >= 0)
 				sp->fd = res.fd_new;
@@ -495,11 +552,15 @@ static void *worker(void *arg)
 			sp->lost += res.lost;
 			if (res.err)
 				sp->err = res.err;
-			sp->head = op->next;
+			for (op = first, k = 1; op != last; op = next, k++) {
+				next = op->next;
+				op_free(op);
+			}
+			sp->head = last->next;
 			if (!sp->head)
 				sp->tail = NULL;
-			sp->done++;
-			op_free(op);
+			op_free(last);
+			sp->done += k;
 			if (res.fd_old >= 0)
 				close(res.fd_old); /* a load reads from its own dup */
 			continue;
