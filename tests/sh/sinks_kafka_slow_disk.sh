@@ -17,6 +17,7 @@ build=$(cd "${1:-build}" && pwd)
 X=$build/xdpstream
 ks=$root/scripts/kafka.sh
 source "$(dirname "$0")/lib/cleanup.sh"
+source "$(dirname "$0")/lib/kafka.sh"
 xs_cleanup_init
 tmp=$(xs_tmpdir xs-kafka-slowdisk)
 port=$((23000 + $(xs_uid) % 1000 * 2))
@@ -71,10 +72,8 @@ echo "slow disk: $syncs fdatasync and $renames spool renames delayed 2 s each"
 ((syncs >= 1 && renames >= 1)) || { head -20 "$tmp/trace"; fail "the spool's disk was not slow"; }
 [[ $(grep -vc '^#' "$tmp/slowdisk.spool" || true) == 0 ]] || fail "spool not empty after the re-send"
 
-kcat -b "$b" -C -t xdpstream.alerts -o beginning -e -q -X isolation.level=read_committed \
-	-f '%k\t%s\n' >"$tmp/alerts.txt"
-kcat -b "$b" -C -t xdpstream.aggregates -o beginning -e -q -X isolation.level=read_committed \
-	-f '%o %k\t%s\n' >"$tmp/ticks.txt"
+kafka_read "$b" xdpstream.alerts '%k\t%s\n' "$tmp/alerts.txt"
+kafka_read "$b" xdpstream.aggregates '%o %k\t%s\n' "$tmp/ticks.txt"
 python3 - "$tmp/alerts.txt" "$tmp/ticks.txt" <<'EOF' || fail "what arrived in Kafka"
 import collections, datetime, json, sys
 errors = []
