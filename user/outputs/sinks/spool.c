@@ -494,7 +494,8 @@ static void run_batch(struct xs_spool *sp, struct xs_spool_op *first, struct xs_
 				done = p;
 				cap = c;
 			}
-			memcpy(done + ndone, op->done, op->ndone * sizeof(*done));
+			if (op->ndone)
+				memcpy(done + ndone, op->done, op->ndone * sizeof(*done));
 			ndone += op->ndone;
 		}
 next:
@@ -749,7 +750,8 @@ int xs_spool_remove(struct xs_spool *sp, const uint64_t *done, size_t ndone)
 		return -ENOMEM;
 	}
 	op->kind = OP_REMOVE;
-	memcpy(op->done, done, ndone * sizeof(*done));
+	if (ndone)
+		memcpy(op->done, done, ndone * sizeof(*done));
 	op->ndone = ndone;
 	pthread_mutex_lock(&sp->mu);
 	if (sp->tail)
