@@ -4,7 +4,7 @@
  * generation of per-CPU aggregates, and report the first packet of each new
  * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
  * enforce mode for a blocklisted source or a destination over its rate
- * limit (XDP_DROP).
+ * limit (XDP_DROP), and in mirror mode (XDP_DROP after counting).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,8 +17,8 @@
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
 
-SEC("xdp")
-int xdpstream(struct xdp_md *ctx)
+/* Counts the frame; its verdict, before mirror mode. */
+static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -102,6 +102,21 @@ int xdpstream(struct xdp_md *ctx)
 	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
 		account_flow(ctx, g, rt, epoch, &p, len);
 	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdpstream(struct xdp_md *ctx)
+{
+	struct xs_runtime *rt;
+	__u32 zero = 0;
+	int act = xdpstream_frame(ctx);
+
+	/* Mirror mode: the frames are copies nobody on this host needs.
+	 * Counted above, dropped here: the kernel never builds an skb. */
+	rt = bpf_map_lookup_elem(&xs_rt, &zero);
+	if (act == XDP_PASS && rt && (rt->flags & XS_RT_MIRROR))
+		return XDP_DROP;
+	return act;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -232,6 +232,10 @@ struct xs_runtime {
 _Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
+/* Mirror mode (run --mirror): the frames are copies from a SPAN or TAP port;
+ * each is counted, then dropped (XDP_DROP), so no skb is built. A bit far
+ * from the others: the run-time flags grow from bit 1 up. */
+#define XS_RT_MIRROR (1u << 16)
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
  * an empty table costs one cheap lookup per packet. IPv4 prefixes are

@@ -51,6 +51,7 @@ struct xs_mitig_cfg {
 struct xs_settings {
 	uint32_t tick_ms;
 	uint64_t event_budget;	/* new-flow events per second, all CPUs */
+	bool mirror;		/* count, then drop every frame (a SPAN/TAP port) */
 	uint16_t refl_ports[XS_REFL_PORTS_MAX];
 	int nrefl_ports;
 	struct xs_sizes sizes;
