@@ -104,9 +104,12 @@ struct {
  * cost of an insert, and new flows are what a spoofed flood is made of. */
 const volatile __u32 xs_flow_mask = 262143;
 
-/* The flow table: XS_FLOW_PROBES slots probed from the flow's hash. */
+/* The flow table: XS_FLOW_PROBES slots probed from the flow's hash.
+ * Mmapable only so that the benchmark can evict it from the caches
+ * (bench/pktcost.c: the cold case); the daemon never maps it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 262144);
 	__type(key, __u32);
 	__type(value, struct xs_flow_slot);
