@@ -15,10 +15,14 @@ OUT=$(realpath "${1:-build}")
 RUNS=${2:-5}
 N=${3:-2000000}
 PATHS=${4:-live packet xdp}
-export XS_LAB=xsbench$$
+export XS_LAB=${XS_RUN_TAG:+xs${XS_RUN_TAG}g}
+XS_LAB=${XS_LAB:-xsbench$$}
 LAB=scripts/lab.sh
 [[ $(id -u) -eq 0 ]] || { echo "bench-gen: needs root" >&2; exit 1; }
 trap '$LAB down >/dev/null 2>&1' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 $LAB up >/dev/null || exit 1
 eval "$($LAB env)"
 

@@ -59,7 +59,9 @@ TX=${XS_BENCH_TX:-auto}
 QUICK=${XS_BENCH_QUICK:-0}
 RUNS=${XS_BENCH_RUNS:-5}
 LAB=scripts/lab.sh
-export XS_LAB=xb$$
+# The lab's name: a test run's tag when there is one (tests/sh/bench_live_smoke.sh).
+export XS_LAB=${XS_RUN_TAG:+xs${XS_RUN_TAG}b}
+XS_LAB=${XS_LAB:-xb$$}
 
 if [[ $QUICK == 1 ]]; then
 	RUNS=1
@@ -89,7 +91,7 @@ for b in xdpstream xdpstream-bench xdp_pass.bpf.o; do
 	[[ -e $OUT/$b ]] || { echo "bench: $OUT/$b is missing: run 'make' first" >&2; exit 1; }
 done
 
-TMP=$(mktemp -d /tmp/xs-bench-XXXXXX)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/xs-bench-XXXXXX")
 RAW=$TMP/raw.jsonl
 : >"$RAW"
 DAEMON_PID= FNM_PID= DAEMON_FAILED=0
@@ -102,7 +104,9 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 say() { echo "bench: $*" >&2; }

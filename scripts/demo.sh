@@ -51,7 +51,7 @@ now() { date +%H:%M:%S.%N | cut -c1-10; }
 
 sensor=0 view=0 benign=0 done_ok=0
 cleanup() {
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM HUP
 	((benign)) && kill -INT "$benign" 2>/dev/null
 	((sensor)) && kill -TERM "$sensor" 2>/dev/null
 	((sensor)) && wait "$sensor" 2>/dev/null
@@ -64,6 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 mkdir -p "$DIR" || die "cannot create $DIR"
 rm -f "$DIR"/{alerts.jsonl,sensor.log,gen-*.json,stats.json,check.txt,sensor.fifo}

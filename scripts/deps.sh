@@ -17,6 +17,7 @@ PKGS=(
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
 	# the man pages: rendered and checked against --help
 	man-db groff-base
+	util-linux coreutils
 	rsyslog kcat maven default-jre-headless curl
 	# BGP mitigation: ExaBGP, the speaker xdpstream runs (user/mitigation/bgp/), and BIRD 2,
 	# the router of its tests (scripts/bgp-lab.sh); the policy-rc.d guard below

@@ -117,10 +117,15 @@ up() {
 		return 0
 	fi
 	down >/dev/null 2>&1
+	# Interrupted half-way, it removes what it made so far.
+	trap 'down >/dev/null 2>&1; exit 130' INT
+	trap 'down >/dev/null 2>&1; exit 143' TERM
+	trap 'down >/dev/null 2>&1; exit 129' HUP
 	if ! up_steps; then
 		down >/dev/null 2>&1
 		die "could not build the lab (are you root? is iproute2 installed?); nothing was left behind"
 	fi
+	trap - INT TERM HUP
 	echo "lab: $LAB is up: $NS_A/$IF_A (attacker) <-> $NS_S/$IF_S (sensor), bpffs at $BPFFS"
 }
 

@@ -26,7 +26,7 @@ static struct xs_mitig mt;
 static struct xs_settings set;
 static struct xs_mpolicy *pol;
 static struct xs_outputs *out;
-static char outfile[64];
+static char outfile[256];
 
 static const char *yaml_fmt =
 	"mitigation:\n"
@@ -114,7 +114,7 @@ static void test_setup(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);	/* one token bucket */
-	snprintf(outfile, sizeof(outfile), "/tmp/xs-mpolicy-%d.jsonl", getpid());
+	snprintf(outfile, sizeof(outfile), "%s/mpolicy.jsonl", xs_tmpdir());
 	CU_ASSERT_FATAL(xs_fixture_setup(&fx, NULL) == 0);
 	CU_ASSERT_FATAL(xs_mitig_from_bpf(&mt, &fx.b) == 0);
 }

@@ -10,6 +10,7 @@
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "names.h"
@@ -497,29 +499,30 @@ static const struct xs_test tests[] = {
 	{ "every alert matches the schema", test_schema },
 };
 
-int main(void)
+static int suite_init(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
 	char path[512];
-	size_t i;
 
 	xs_log_init(getenv("XS_TEST_VERBOSE") ? XS_LOG_DEBUG : XS_LOG_WARN);
-	snprintf(dir, sizeof(dir), "/tmp/xs-replay-test-%d", getpid());
-	if (xs_sh("mkdir -p %s", dir))
-		return 2;
+	/* Inside the process's own temporary directory: removed at exit. */
+	snprintf(dir, sizeof(dir), "%s/replay", xs_tmpdir());
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -1;
 	path_of(path, sizeof(path), "alerts.jsonl");
 	all_alerts = fopen(path, "w");
-	if (!all_alerts || CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("replay", NULL, NULL);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	fclose(all_alerts);
-	xs_sh("rm -rf %s", dir);
-	return fails ? 1 : 0;
+	return all_alerts ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+	if (all_alerts)
+		fclose(all_alerts);
+	all_alerts = NULL;
+	return 0;
+}
+
+int main(void)
+{
+	return xs_test_main("replay", tests, sizeof(tests) / sizeof(tests[0]), suite_init,
+			    suite_clean);
 }

@@ -17,7 +17,7 @@
 #include "xs_test.h"
 
 static struct xs_lab lab;
-static char cfg[64], alerts[64], logfile[64], out[16384];
+static char cfg[256], alerts[256], logfile[256], out[16384];
 static pid_t pid;
 
 static void write_cfg(const char *scan_rule)
@@ -87,9 +87,9 @@ static void test_setup(void)
 
 	CU_ASSERT_FATAL(xs_have_bpf());
 	CU_ASSERT_FATAL(xs_lab_up(&lab, "f") == 0);
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-enforce-%d.yaml", getpid());
-	snprintf(alerts, sizeof(alerts), "/tmp/xs-enforce-%d.jsonl", getpid());
-	snprintf(logfile, sizeof(logfile), "/tmp/xs-enforce-%d.log", getpid());
+	snprintf(cfg, sizeof(cfg), "%s/enforce.yaml", xs_tmpdir());
+	snprintf(alerts, sizeof(alerts), "%s/enforce.jsonl", xs_tmpdir());
+	snprintf(logfile, sizeof(logfile), "%s/enforce.log", xs_tmpdir());
 	write_cfg("    threshold: 20\n    window_s: 1\n    action: block\n    action_ttl_s: 600\n");
 	snprintf(args, sizeof(args), "run -i %s --config %s -q", lab.if_s, cfg);
 	pid = xs_lab_spawn(&lab, args, logfile);

@@ -32,7 +32,7 @@
 static struct xs_lab lab;
 static bool works[XS_TX_N];
 static pid_t daemon_pid;
-static char logfile[128];
+static char logfile[256];
 static bool ready;
 static uint8_t frame[XS_GEN_FRAME_MAX];
 
@@ -130,7 +130,7 @@ static int spawn_sensor(void)
 {
 	char args[256];
 
-	snprintf(logfile, sizeof(logfile), "/tmp/xs-genlive-%d.log", getpid());
+	snprintf(logfile, sizeof(logfile), "%s/genlive.log", xs_tmpdir());
 	snprintf(args, sizeof(args), "run -i %s --tick-ms 100 -q --flow-entries 1048576", lab.if_s);
 	daemon_pid = xs_lab_start(&lab, args, logfile);
 	if (daemon_pid < 0) {
@@ -358,13 +358,13 @@ static void test_pcap_top_speed(void)
 {
 	uint64_t frames, over, runts, bt, bs;
 	enum xs_gen_tx tx[XS_TX_N];
-	char path[128], args[256];
+	char path[256], args[384];
 	json_t *b, *a, *g;
 	int i, n;
 
 	if (!have_lab())
 		return;
-	snprintf(path, sizeof(path), "/tmp/xs-genlive-%d.pcap", getpid());
+	snprintf(path, sizeof(path), "%s/genlive.pcap", xs_tmpdir());
 	write_capture(path, &frames, &over, &runts, &bt, &bs);
 	CU_ASSERT(over > 150 && over < 300);
 
@@ -544,30 +544,19 @@ static void test_shared_pcaps_live_equals_offline(void)
 	xs_fixture_teardown(&f);
 }
 
+static const struct xs_test tests[] = {
+	{ "randomised spoofed SYN flood, every path: every frame and flow counted",
+	  test_syn_flood },
+	{ "paced scan, flood, reflection and brute force: exact counts", test_paced },
+	{ "capture at top speed, every path: oversize truncated or skipped, runts skipped",
+	  test_pcap_top_speed },
+	{ "shared captures live: counters equal an offline run",
+	  test_shared_pcaps_live_equals_offline },
+};
+
 int main(void)
 {
-	static const struct xs_test tests[] = {
-		{ "randomised spoofed SYN flood, every path: every frame and flow counted",
-		  test_syn_flood },
-		{ "paced scan, flood, reflection and brute force: exact counts", test_paced },
-		{ "capture at top speed, every path: oversize truncated or skipped, runts skipped",
-		  test_pcap_top_speed },
-		{ "shared captures live: counters equal an offline run",
-		  test_shared_pcaps_live_equals_offline },
-	};
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
 	/* One lab and one sensor for the suite. */
-	s = CU_add_suite("gen into a veth lab, counted by xdpstream run", suite_up, suite_down);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return xs_test_main("gen into a veth lab, counted by xdpstream run", tests,
+			    sizeof(tests) / sizeof(tests[0]), suite_up, suite_down);
 }

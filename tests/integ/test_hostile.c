@@ -20,7 +20,7 @@
 #define FRAMES 1500000	/* per wave; two waves */
 
 static struct xs_lab lab;
-static char cfg[64], alerts[64], out[16384];
+static char cfg[256], alerts[256], out[16384];
 static pid_t pid;
 
 static long rss_kb(void)
@@ -57,8 +57,8 @@ static void test_spoofed_flood(void)
 
 	CU_ASSERT_FATAL(xs_have_bpf());
 	CU_ASSERT_FATAL(xs_lab_up(&lab, "h") == 0);
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-hostile-%d.yaml", getpid());
-	snprintf(alerts, sizeof(alerts), "/tmp/xs-hostile-%d.jsonl", getpid());
+	snprintf(cfg, sizeof(cfg), "%s/hostile.yaml", xs_tmpdir());
+	snprintf(alerts, sizeof(alerts), "%s/hostile.jsonl", xs_tmpdir());
 	f = fopen(cfg, "w");
 	CU_ASSERT_FATAL(f != NULL);
 	fprintf(f, "tick_ms: 100\noutputs:\n  - type: file\n    path: %s\n    fsync_interval_ms: 0\n",

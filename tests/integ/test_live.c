@@ -81,7 +81,7 @@ static void live_case(const char *mode, const char *tag)
 	struct mix_item mix[8] = {};
 	struct xs_lab lab;
 	struct xs_gen gen;
-	char args[256], out[8192], log[64];
+	char args[256], out[8192], log[256];
 	unsigned long total = 0;
 	int n, i, old, st;
 	pid_t pid;
@@ -93,7 +93,7 @@ static void live_case(const char *mode, const char *tag)
 		/* Frames redirected into a veth need NAPI on the peer; with no
 		 * native program there, GRO turns it on. */
 		xs_sh("ip netns exec %s ethtool -K %s gro on >/dev/null 2>&1", lab.ns_s, lab.if_s);
-	snprintf(log, sizeof(log), "/tmp/xs-live-%d-%s.log", getpid(), mode);
+	snprintf(log, sizeof(log), "%s/live-%s.log", xs_tmpdir(), mode);
 	snprintf(args, sizeof(args), "run -i %s --mode %s --tick-ms 100 -q", lab.if_s, mode);
 	pid = xs_lab_start(&lab, args, log);
 	if (pid < 0) {

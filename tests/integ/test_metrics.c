@@ -51,7 +51,7 @@ static int gen_send(struct xs_gen *g, struct xs_pkt_spec *s, int cut, unsigned l
 
 static void test_metrics_live(void)
 {
-	char cfg[64], log[64], args[256], cmd[256], text[65536], path[96];
+	char cfg[256], log[256], args[512], cmd[1024], text[65536], path[256];
 	int port = 26000 + getpid() % 1000, old, st, syn_len, udp_len;
 	struct xs_pkt_spec s;
 	struct xs_lab lab;
@@ -61,9 +61,9 @@ static void test_metrics_live(void)
 
 	if (!xs_have_bpf())
 		return;
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-metrics-%d.yaml", getpid());
-	snprintf(log, sizeof(log), "/tmp/xs-metrics-%d.log", getpid());
-	snprintf(path, sizeof(path), "/tmp/xs-metrics-%d.jsonl", getpid());
+	snprintf(cfg, sizeof(cfg), "%s/metrics.yaml", xs_tmpdir());
+	snprintf(log, sizeof(log), "%s/metrics.log", xs_tmpdir());
+	snprintf(path, sizeof(path), "%s/metrics.jsonl", xs_tmpdir());
 	f = fopen(cfg, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fprintf(f, "outputs:\n  - type: metrics\n    port: %d\n  - type: file\n    path: %s\n", port,

@@ -18,7 +18,7 @@
 #include "xs_test.h"
 
 static struct xs_lab lab;
-static char bpffs[64], pins[96], out[8192];
+static char bpffs[256], pins[288], out[8192];
 
 static int xdp_id(void)
 {
@@ -71,8 +71,9 @@ static void test_setup(void)
 	CU_ASSERT_FATAL(xs_lab_up(&lab, "r") == 0);
 	/* A bpffs outside /sys, so that pins outlive each daemon's
 	 * `ip netns exec` mount namespace, as /sys/fs/bpf does on a host. */
-	snprintf(bpffs, sizeof(bpffs), "/tmp/xs-bpffs-%d", getpid());
+	snprintf(bpffs, sizeof(bpffs), "%s/bpffs", xs_tmpdir());
 	snprintf(pins, sizeof(pins), "%s/xdpstream", bpffs);
+	xs_track_mount(bpffs);
 	CU_ASSERT_FATAL(xs_sh("mkdir -p %s && mount -t bpf bpf %s", bpffs, bpffs) == 0);
 }
 

@@ -35,16 +35,16 @@ static void test_run_alerts(void)
 	struct xs_gen gen;
 	struct xs_pkt_spec s;
 	uint8_t buf[XS_PKT_MAX];
-	char args[512], log[64], cfg[64], alerts[64], pat[256];
+	char args[512], log[256], cfg[256], alerts[256], pat[256];
 	int old, len, p;
 	pid_t pid;
 	FILE *f;
 
 	if (!xs_have_bpf())
 		return;
-	snprintf(log, sizeof(log), "/tmp/xs-run-alerts-%d.log", getpid());
-	snprintf(cfg, sizeof(cfg), "/tmp/xs-run-alerts-%d.yaml", getpid());
-	snprintf(alerts, sizeof(alerts), "/tmp/xs-run-alerts-%d.jsonl", getpid());
+	snprintf(log, sizeof(log), "%s/run-alerts.log", xs_tmpdir());
+	snprintf(cfg, sizeof(cfg), "%s/run-alerts.yaml", xs_tmpdir());
+	snprintf(alerts, sizeof(alerts), "%s/run-alerts.jsonl", xs_tmpdir());
 	f = fopen(cfg, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fprintf(f, "tick_ms: 100\n"

@@ -6,23 +6,29 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "xs_lab.h"
 #include "xs_test.h"
 
-int xs_lab_up(struct xs_lab *l, const char *tag)
+int xs_lab_up(struct xs_lab *l, const char *kind)
 {
-	int pid = getpid();
-
 	memset(l, 0, sizeof(*l));
-	snprintf(l->ns_a, sizeof(l->ns_a), "xs%s%da", tag, pid);
-	snprintf(l->ns_s, sizeof(l->ns_s), "xs%s%ds", tag, pid);
-	snprintf(l->if_a, sizeof(l->if_a), "xsa%d", pid % 100000);
-	snprintf(l->if_s, sizeof(l->if_s), "xss%d", pid % 100000);
+	if (snprintf(l->name, sizeof(l->name), "xs%s%s", xs_run_tag(), kind) > 13) {
+		printf("\n  lab name xs%s%s: longer than 13 bytes", xs_run_tag(), kind);
+		return -1;
+	}
+	snprintf(l->ns_a, sizeof(l->ns_a), "%s-atk", l->name);
+	snprintf(l->ns_s, sizeof(l->ns_s), "%s-sen", l->name);
+	snprintf(l->if_a, sizeof(l->if_a), "%s-a", l->name);
+	snprintf(l->if_s, sizeof(l->if_s), "%s-s", l->name);
+	/* Tracked before they exist: whatever part gets made goes. */
+	l->h_a = xs_track_netns(l->ns_a);
+	l->h_s = xs_track_netns(l->ns_s);
+	l->up = true;
 	if (xs_sh("ip netns add %s && ip netns add %s", l->ns_a, l->ns_s))
 		goto fail;
-	l->up = true;
 	if (xs_sh("ip link add %s netns %s type veth peer name %s netns %s", l->if_a, l->ns_a,
 		  l->if_s, l->ns_s))
 		goto fail;
@@ -45,27 +51,38 @@ void xs_lab_down(struct xs_lab *l)
 {
 	if (!l->up)
 		return;
-	/* Deleting the namespaces deletes the veth pair too. */
-	xs_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", l->ns_a, l->ns_s);
+	/* Deleting the namespaces deletes the veth pair too, once nothing
+	 * runs in them any more. */
+	xs_release(l->h_s);
+	xs_release(l->h_a);
 	l->up = false;
 }
 
 pid_t xs_lab_spawn(struct xs_lab *l, const char *args, const char *logfile)
 {
 	char cmd[2048];
-	pid_t pid;
+	pid_t pid, parent;
 
 	snprintf(cmd, sizeof(cmd), "mount -t bpf bpf /sys/fs/bpf && exec %s/xdpstream %s",
 		 xs_build_dir(), args);
+	parent = getpid();
+	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		FILE *f = freopen(logfile, "w", stderr);
+		FILE *f;
 
+		/* The daemon dies with its test, however the test ends: the
+		 * setting survives the execs (ip, sh, xdpstream). */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+			_exit(126);
+		f = freopen(logfile, "w", stderr);
 		if (f)
 			dup2(fileno(stderr), 1);
 		execlp("ip", "ip", "netns", "exec", l->ns_s, "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	if (pid > 0)
+		xs_track_pid(pid, SIGTERM);
 	return pid;
 }
 
@@ -108,12 +125,15 @@ int xs_lab_stop(pid_t pid, int sig, int timeout_ms)
 	for (waited = 0; waited <= timeout_ms; waited += 20) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
 
-		if (r == pid)
+		if (r == pid) {
+			xs_forget_pid(pid);
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
 		usleep(20000);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+	xs_forget_pid(pid);
 	return -1;
 }
 

@@ -2,7 +2,12 @@
 /*
  * A two-namespace lab for live tests: "a" (traffic source) and "s"
  * (sensor) joined by a veth pair, IPv6 off so that the kernels send
- * nothing of their own. Names carry the pid so parallel runs never clash.
+ * nothing of their own. Named as scripts/lab.sh names its labs, after the
+ * run's tag and the test's kind: lab "xs<tag><kind>", namespaces
+ * <lab>-atk and <lab>-sen, veth <lab>-a <-> <lab>-s. The namespaces and
+ * the daemons started in them are tracked (xs_cleanup.h): they go however
+ * the test ends, and a daemon dies with its test (SIGTERM as its parent
+ * dies).
  */
 #ifndef XS_LAB_H
 #define XS_LAB_H
@@ -11,12 +16,16 @@
 #include <sys/types.h>
 
 struct xs_lab {
+	char name[16];
 	char ns_a[32], ns_s[32];
 	char if_a[16], if_s[16];
+	int h_a, h_s; /* xs_cleanup handles */
 	bool up;
 };
 
-int xs_lab_up(struct xs_lab *l, const char *tag);
+/* kind: a few letters that tell the test's labs apart (at most 3). */
+int xs_lab_up(struct xs_lab *l, const char *kind);
+/* Ends what still runs in the namespaces, then deletes them. */
 void xs_lab_down(struct xs_lab *l);
 
 /* Starts `xdpstream ARGS` in the sensor namespace with bpffs mounted

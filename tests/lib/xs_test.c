@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -208,4 +209,80 @@ const char *xs_build_dir_abs(void)
 	if (!path[0] && !realpath(xs_build_dir(), path))
 		snprintf(path, sizeof(path), "%s", xs_build_dir());
 	return path;
+}
+
+/* ---- the suite runner ---------------------------------------------------- */
+
+static const struct xs_test *cur_tests;
+static size_t cur_n, test_mark;
+static bool test_done;
+static int home_netns = -1;
+
+/* Every test goes through here, to know whether it ran to its end. */
+static void run_one(void)
+{
+	CU_pTest t = CU_get_current_test();
+	size_t i;
+
+	test_done = false;
+	for (i = 0; t && i < cur_n; i++)
+		if (!strcmp(cur_tests[i].name, t->pName)) {
+			cur_tests[i].fn();
+			break;
+		}
+	test_done = true;
+}
+
+static void test_setup(void)
+{
+	test_mark = xs_cleanup_mark();
+}
+
+static void test_teardown(void)
+{
+	struct stat home, now;
+	int n;
+
+	/* A CU_ASSERT_FATAL between xs_netns_enter and xs_netns_leave. */
+	if (home_netns >= 0 && !fstat(home_netns, &home) && !stat("/proc/self/ns/net", &now) &&
+	    home.st_ino != now.st_ino)
+		setns(home_netns, CLONE_NEWNET);
+	if (test_done)
+		return;
+	n = xs_cleanup_to(test_mark);
+	if (n)
+		printf("\n  cut short: removed %d thing(s) it had made (see above)", n);
+}
+
+int xs_test_main(const char *suite_name, const struct xs_test *tests, size_t n, int (*init)(void),
+		 int (*clean)(void))
+{
+	unsigned int fails;
+	CU_pSuite s;
+	size_t i;
+	int left;
+
+	if (xs_cleanup_init()) {
+		fprintf(stderr, "%s: cannot set up the cleanup registry\n", suite_name);
+		return 2;
+	}
+	home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	cur_tests = tests;
+	cur_n = n;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite_with_setup_and_teardown(suite_name, init, clean, test_setup,
+						 test_teardown);
+	for (i = 0; s && i < n; i++)
+		CU_add_test(s, tests[i].name, run_one);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
+		CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	left = xs_cleanup_to(0);
+	if (left)
+		printf("%s: removed %d thing(s) left at the end of the suite (see above)\n",
+		       suite_name, left);
+	return fails ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <CUnit/CUnit.h>
 #include <CUnit/Basic.h>
 
+#include "xs_cleanup.h"
 #include "collector.h"
 #include "loader.h"
 #include "pktbuild.h"
@@ -55,27 +56,28 @@ const char *xs_build_dir(void);
 /* The same as an absolute path (for commands run in other namespaces). */
 const char *xs_build_dir_abs(void);
 
-#define XS_RUN_SUITE(suite_name, suite_tests)                                                         \
-	int main(void)                                                                    \
-	{                                                                                 \
-		CU_pSuite s;                                                              \
-		unsigned int fails;                                                       \
-		size_t i;                                                                 \
-		if (CU_initialize_registry() != CUE_SUCCESS)                              \
-			return 2;                                                         \
-		s = CU_add_suite(suite_name, NULL, NULL);                                       \
-		for (i = 0; i < sizeof(suite_tests) / sizeof(suite_tests[0]); i++)                    \
-			CU_add_test(s, suite_tests[i].name, suite_tests[i].fn);                       \
-		CU_basic_set_mode(CU_BRM_VERBOSE);                                        \
-		CU_basic_run_tests();                                                     \
-		fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();   \
-		CU_cleanup_registry();                                                    \
-		return fails ? 1 : 0;                                                     \
-	}
-
 struct xs_test {
 	const char *name;
 	void (*fn)(void);
 };
+
+/*
+ * Runs one CUnit suite of n tests (init and clean: the suite's set-up and
+ * tear-down, or NULL) and returns the exit status (0: all passed). What a
+ * test tracked (xs_cleanup.h: the lab helpers track their namespaces and
+ * daemons) is removed at that test's end if a CU_ASSERT_FATAL cut it short,
+ * else at the end of the suite (a "set up" test's lab serves the tests
+ * after it); a test that left another network namespace is brought back.
+ * A signal, a crash or SIGKILL leave the removal to the reaper.
+ */
+int xs_test_main(const char *suite_name, const struct xs_test *tests, size_t n, int (*init)(void),
+		 int (*clean)(void));
+
+#define XS_RUN_SUITE(suite_name, suite_tests)                                                      \
+	int main(void)                                                                             \
+	{                                                                                          \
+		return xs_test_main(suite_name, suite_tests,                                       \
+				    sizeof(suite_tests) / sizeof(suite_tests[0]), NULL, NULL);     \
+	}
 
 #endif

@@ -3,8 +3,9 @@
 # with sane numbers. Speed is measured by `make bench`, never in tests.
 set -euo pipefail
 OUT=${1:-build}
-res=$(mktemp /tmp/xs-bench-XXXXXX.json)
-trap 'rm -f "$res"' EXIT
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+res=$(xs_tmpdir xs-bench)/results.json
 "$OUT/xdpstream-bench" --quick --out "$res" >/dev/null
 python3 - "$res" <<'PY'
 import json, sys

@@ -21,9 +21,11 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: the demo needs root (BPF, network namespaces)"
 	exit 0
 fi
-tmp=$(mktemp -d /tmp/xs-demo.XXXXXX)
-export XS_DEMO_LAB=xsdm$$ XS_DEMO_DIR=$tmp/demo
-trap 'XS_LAB=$XS_DEMO_LAB scripts/lab.sh down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+source tests/sh/lib/cleanup.sh
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-demo)
+XS_DEMO_LAB=$(xs_lab_name d) && export XS_DEMO_LAB XS_DEMO_DIR=$tmp/demo
+xs_track_lab "$XS_DEMO_LAB"
 d=$XS_DEMO_DIR
 
 if "$OUT/xdpstream" check-config config/demo.yaml >/dev/null 2>&1; then

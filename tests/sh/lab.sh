@@ -8,7 +8,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=$(realpath "${1:-build}")
-export XS_LAB=xst$$
+source tests/sh/lib/cleanup.sh
+xs_cleanup_init
+XS_LAB=$(xs_lab_name t) && export XS_LAB
+xs_track_lab "$XS_LAB"
 LAB=scripts/lab.sh
 fails=0
 
@@ -30,7 +33,6 @@ leftovers() {
 	[[ -e /run/$XS_LAB ]] && return 0
 	return 1
 }
-trap '$LAB down >/dev/null 2>&1' EXIT
 
 echo "=== lab: up, status, idempotence"
 expect "up" $LAB up
@@ -47,10 +49,10 @@ expect "the link is up on both sides" bash -c "ip -n $XS_LAB_NS_ATTACKER link sh
 expect "IPv6 off" bash -c "[[ \$($LAB exec sensor sysctl -n net.ipv6.conf.all.disable_ipv6) == 1 ]]"
 
 echo "=== lab: a sensor and a generator, the documented way"
-log=/tmp/xs-labtest-$$.log
-$LAB exec sensor "$OUT/xdpstream" run -i "$XS_LAB_IF_SENSOR" --pin-dir "$XS_LAB_PIN_DIR" \
-	--tick-ms 100 -q >"$log" 2>&1 &
-sensor=$!
+log=$(xs_tmpdir xs-labtest)/sensor.log
+xs_spawn $LAB exec sensor "$OUT/xdpstream" run -i "$XS_LAB_IF_SENSOR" --pin-dir "$XS_LAB_PIN_DIR" \
+	--tick-ms 100 -q >"$log" 2>&1
+sensor=$XS_SPAWNED
 for _ in $(seq 100); do
 	ip -n "$XS_LAB_NS_SENSOR" link show "$XS_LAB_IF_SENSOR" | grep -q prog/xdp && break
 	sleep 0.1
@@ -89,7 +91,6 @@ expect "up rebuilds it" bash -c "$LAB up | grep -q 'is up'"
 expect "status says up" $LAB status
 expect "down" $LAB down
 expect "no leftovers" bash -c "! ($(declare -f leftovers); leftovers)"
-rm -f "$log"
 
 if ((fails)); then
 	echo "lab: $fails check(s) failed"

@@ -37,18 +37,16 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 pcaps=$(realpath "$pcaps")
 
-tmp=$(mktemp -d /tmp/xs-livecap.XXXXXX)
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-livecap)
 lane_pids=()
-cleanup() {
-	local p i
-	# A lane waits for its gen to end before it acts on a signal: removing
-	# the labs ends what runs inside them (gen, sensor) at once.
+# A lane waits for its gen to end before it acts on a signal: removing the
+# labs (tracked by live_up) ends what runs inside them (gen, sensor) at once.
+stop_lanes() {
+	local p
 	for p in "${lane_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for ((i = 0; i < LANES; i++)); do XS_LAB=xsc$$-$i scripts/lab.sh down >/dev/null 2>&1; done
-	wait
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+xs_on_exit stop_lanes
 
 # Replay first (seconds, one CPU): the reference, and each capture's length.
 captures=()
@@ -126,8 +124,8 @@ live_one() {
 	fi
 }
 
-lane() { # lane N: the lane's captures, one after the other, in lab xsc$$-N
-	export XS_LAB=xsc$$-$1
+lane() { # lane N: the lane's captures, one after the other, in lab xs<tag>cN
+	XS_LAB=$(xs_lab_name "c$1") && export XS_LAB
 	if ! live_up; then
 		echo "FAIL: cannot build lab $XS_LAB" >"$tmp/lane$1.err"
 		return

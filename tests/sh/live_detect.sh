@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Live detection, end to end: `xdpstream gen` attacks `xdpstream run` (the
 # default configuration, as shipped) across a veth pair in a lab of this
-# test's own (scripts/lab.sh, named after the pid). For each scenario a
+# test's own (scripts/lab.sh, named after the run). For each scenario a
 # fresh sensor, one gen run, then (tests/tools/live_check.py):
 #   - the expected alert, with the right rule, attacker and victim, and no
 #     other alert at all; every alert valid against the schema with a whole
@@ -23,14 +23,9 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: live tests need root (BPF, network namespaces)"
 	exit 0
 fi
-export XS_LAB=xsl$$
-tmp=$(mktemp -d /tmp/xs-live.XXXXXX)
-cleanup() {
-	live_sensor_stop >/dev/null 2>&1
-	live_down
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+xs_cleanup_init
+XS_LAB=$(xs_lab_name l) && export XS_LAB
+tmp=$(xs_tmpdir xs-live)
 fails=0
 
 # scenario NAME [--flood] -- GEN ARGS...

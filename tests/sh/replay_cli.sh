@@ -8,8 +8,9 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-build}
 BIN=$OUT/xdpstream
-tmp=$(mktemp -d /tmp/xs-cli.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-cli)
 fail=0
 
 check() {	# check NAME CONDITION-COMMAND...

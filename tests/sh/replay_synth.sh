@@ -14,8 +14,9 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: replay loads BPF: needs root"
 	exit 0
 fi
-tmp=$(mktemp -d /tmp/xs-synth.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-synth)
 fail=0
 
 cases=(

@@ -23,8 +23,9 @@ if [[ $(id -u) -ne 0 ]]; then
 	exit 0
 fi
 
-tmp=$(mktemp -d /tmp/xs-truth.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-truth)
 fail=0 n=0
 while IFS=$'\t' read -r file expect forbid; do
 	[[ -z $file || $file == \#* ]] && continue

@@ -9,15 +9,16 @@
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 X=$build/xdpstream
-tmp=$(mktemp -d /tmp/xs-sinks-config.XXXXXX)
-port=$((25000 + ($$ % 1000)))
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-sinks-config)
+port=$((25000 + $(xs_uid) % 1000))
 pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+xs_on_exit cleanup
 fail() { echo "sinks_config: FAIL: $*" >&2; exit 1; }
 ok() { echo "sinks_config: ok: $*"; }
 n=0

@@ -17,19 +17,20 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-build}" && pwd)
 X=$build/xdpstream
 ks=$root/scripts/kafka.sh
-tmp=$(mktemp -d /tmp/xs-sinks-kafka.XXXXXX)
-port=$((23000 + ($$ % 1000) * 2))
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-sinks-kafka)
+port=$((23000 + $(xs_uid) % 1000 * 2))
 export XS_KAFKA_DIR=$tmp/broker
+xs_defer env XS_KAFKA_DIR="$XS_KAFKA_DIR" "$ks" clean --port "$port"
 b=127.0.0.1:$port
 emit_pid=
 t_start=$SECONDS
 
 cleanup() {
 	[[ -n $emit_pid ]] && kill "$emit_pid" 2>/dev/null
-	"$ks" clean --port "$port" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+xs_on_exit cleanup
 fail() { echo "sinks_kafka: FAIL: $*" >&2; exit 1; }
 ok() { echo "sinks_kafka: ok: $* ($((SECONDS - t_start)) s so far)"; }
 

@@ -12,18 +12,19 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-build}" && pwd)
 X=$build/xdpstream
 ks=$root/scripts/kafka.sh
-tmp=$(mktemp -d /tmp/xs-kafka-replay.XXXXXX)
-port=$((25000 + ($$ % 1000) * 2))
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-kafka-replay)
+port=$((25000 + $(xs_uid) % 1000 * 2))
 export XS_KAFKA_DIR=$tmp/broker
+xs_defer env XS_KAFKA_DIR="$XS_KAFKA_DIR" "$ks" clean --port "$port"
 b=127.0.0.1:$port
 replay_pid=
 
 cleanup() {
 	[[ -n $replay_pid ]] && kill "$replay_pid" 2>/dev/null
-	"$ks" clean --port "$port" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+xs_on_exit cleanup
 fail() { echo "sinks_kafka_replay: FAIL: $*" >&2; exit 1; }
 
 # 24 scans, 1 s each, 1 s apart: 47 s of capture, about 24 s at speed 2.

@@ -14,18 +14,19 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-build}" && pwd)
 X=$build/xdpstream
 rs=$root/scripts/rsyslog.sh
-tmp=$(mktemp -d /tmp/xs-sinks-syslog.XXXXXX)
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+tmp=$(xs_tmpdir xs-sinks-syslog)
 export XS_RSYSLOG_DIR=$tmp/rsyslog
-base=$((21000 + ($$ % 1000) * 2))
+xs_defer env XS_RSYSLOG_DIR="$XS_RSYSLOG_DIR" "$rs" clean
+base=$((21000 + $(xs_uid) % 1000 * 2))
 udp=$base tcp=$((base + 1))
 emit_pid=
 
 cleanup() {
 	[[ -n $emit_pid ]] && kill "$emit_pid" 2>/dev/null
-	"$rs" clean >/dev/null 2>&1 || true
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+xs_on_exit cleanup
 fail() { echo "sinks_syslog: FAIL: $*" >&2; exit 1; }
 ok() { echo "sinks_syslog: ok: $*"; }
 

@@ -4,8 +4,9 @@
 set -euo pipefail
 OUT=${1:-build}
 bin=$(realpath "$OUT/xdpstream")
-work=$(mktemp -d /tmp/xs-unit-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib/cleanup.sh"
+xs_cleanup_init
+work=$(xs_tmpdir xs-unit)
 sed "s|/usr/local/sbin/xdpstream|$bin|" packaging/xdpstream.service > "$work/xdpstream.service"
 out=$(systemd-analyze verify "$work/xdpstream.service" 2>&1 || true)
 if [[ -n $out ]]; then

@@ -1037,28 +1037,31 @@ static const struct xs_test tests[] = {
 	{ "every alert above matches the schema", test_schema },
 };
 
-int main(void)
+static int suite_init(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
-
 	snprintf(jsonl_path, sizeof(jsonl_path), "%s/test-alerts-detect-%d.jsonl", xs_build_dir(),
 		 getpid());
 	jsonl = fopen(jsonl_path, "w");
 	if (!jsonl)
-		return 2;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("detect", NULL, NULL);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	fclose(jsonl);
+		return -1;
+	/* Kept for a look with XS_KEEP_ALERTS, else removed however the suite ends. */
+	if (!getenv("XS_KEEP_ALERTS"))
+		xs_track_path(jsonl_path);
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	if (jsonl)
+		fclose(jsonl);
+	jsonl = NULL;
 	if (!getenv("XS_KEEP_ALERTS"))
 		unlink(jsonl_path);
-	return fails ? 1 : 0;
+	return 0;
+}
+
+int main(void)
+{
+	return xs_test_main("detect", tests, sizeof(tests) / sizeof(tests[0]), suite_init,
+			    suite_clean);
 }

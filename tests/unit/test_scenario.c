@@ -502,7 +502,7 @@ static void test_synth_roundtrip(void)
 	uint64_t ts, n = 0, bad = 0;
 	int st;
 
-	snprintf(path, sizeof(path), "/tmp/xs-synth-%d.pcap", getpid());
+	snprintf(path, sizeof(path), "%s/synth.pcap", xs_tmpdir());
 	st = xs_sh_out(out, sizeof(out),
 		       "%s/xdpstream synth syn_flood -n 5000 -S 9 -r 20000 -o %s --json",
 		       xs_build_dir(), path);
@@ -549,7 +549,7 @@ static void test_synth_segments(void)
 	json_t *j, *segs;
 	int st, i;
 
-	snprintf(path, sizeof(path), "/tmp/xs-story-%d.pcap", getpid());
+	snprintf(path, sizeof(path), "%s/story.pcap", xs_tmpdir());
 	st = xs_sh_out(out, sizeof(out),
 		       "%s/xdpstream synth benign -d 1 + port_scan -p 1-100 --gap 0.5 + syn_flood "
 		       "-n 1000 --at 0.2 -o %s --start 1000 --json",
@@ -611,7 +611,7 @@ static void test_cli_errors(void)
 	int i, n = 0;
 
 	/* Our own path: a stray /tmp/x.pcap must not decide the test. */
-	snprintf(path, sizeof(path), "/tmp/xs-scn-cli-%d.pcap", (int)getpid());
+	snprintf(path, sizeof(path), "%s/scn-cli.pcap", xs_tmpdir());
 	unlink(path);
 	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream synth syn_flood 2>/dev/null", b), 2);
 	CU_ASSERT_EQUAL(xs_sh("%s/xdpstream synth nosuch -o %s 2>/dev/null", b, path), 2);

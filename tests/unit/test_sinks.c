@@ -235,14 +235,14 @@ static void test_aggregates_json(void)
 
 static void test_spool(void)
 {
-	char path[64];
+	char path[256];
 	struct xs_spool sp;
 	struct xs_spool_rec *r = NULL;
 	uint64_t done[] = { 3, 7 };
 	size_t n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/tmp/xs-spool-%d", getpid());
+	snprintf(path, sizeof(path), "%s/spool", xs_tmpdir());
 	unlink(path);
 	CU_ASSERT_EQUAL_FATAL(xs_spool_open(&sp, path, 1 << 20), 0);
 	CU_ASSERT_EQUAL(sp.count, 0);
@@ -326,14 +326,14 @@ static int count_lines(const char *path)
 
 static void test_file_sink_reopen(void)
 {
-	char path[64], moved[80], yaml[256], err[256];
+	char path[256], moved[272], yaml[512], err[256];
 	struct xs_alert_out a = sample("start", 50);
 	struct xs_outputs *out = xs_output_new();
 	struct xs_cfg *cfg;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	xs_log_init(XS_LOG_ERROR);
-	snprintf(path, sizeof(path), "/tmp/xs-file-%d.jsonl", getpid());
+	snprintf(path, sizeof(path), "%s/file.jsonl", xs_tmpdir());
 	snprintf(moved, sizeof(moved), "%s.1", path);
 	unlink(path);
 	unlink(moved);

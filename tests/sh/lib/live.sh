@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Helpers for the live tests (tests/sh/live_*.sh), sourced from the
 # repository root with BIN set to the xdpstream binary: a lab of their own
-# (scripts/lab.sh with XS_LAB set by the caller, so never the demo's or
-# yours), a sensor in it, the generator, the counters.
+# (scripts/lab.sh with XS_LAB set by the caller to a name of this run,
+# xs_lab_name, so never the demo's or yours), a sensor in it, the
+# generator, the counters. The lab and the sensors are tracked
+# (tests/sh/lib/cleanup.sh: call xs_cleanup_init first): they go however
+# the test ends, and a sensor dies with the shell that started it.
 # (In tests/sh/lib/ so that scripts/run-tests.sh does not run it as a test.)
+source "$(dirname "${BASH_SOURCE[0]}")/cleanup.sh"
 
 # Builds the lab named $XS_LAB and sets the XS_LAB_* names.
 live_up() {
+	xs_track_lab "$XS_LAB"
 	scripts/lab.sh up >/dev/null || return 1
 	eval "$(scripts/lab.sh env)"
 }
@@ -22,9 +27,9 @@ live_down() {
 live_sensor_start() {
 	local alerts=$1 i
 	shift
-	scripts/lab.sh exec sensor "$BIN" run -i "$XS_LAB_IF_SENSOR" --pin-dir "$XS_LAB_PIN_DIR" \
-		-q "$@" >"$alerts" 2>"$alerts.log" &
-	LIVE_SENSOR=$!
+	xs_spawn scripts/lab.sh exec sensor "$BIN" run -i "$XS_LAB_IF_SENSOR" \
+		--pin-dir "$XS_LAB_PIN_DIR" -q "$@" >"$alerts" 2>"$alerts.log"
+	LIVE_SENSOR=$XS_SPAWNED
 	for i in $(seq 100); do
 		ip -n "$XS_LAB_NS_SENSOR" link show "$XS_LAB_IF_SENSOR" 2>/dev/null |
 			grep -q prog/xdp && return 0
