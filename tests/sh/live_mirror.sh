@@ -23,16 +23,10 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP: live tests need root (BPF, network namespaces)"
 	exit 0
 fi
-export XS_LAB=xsm$$
-tmp=$(mktemp -d /tmp/xs-mirror.XXXXXX)
+xs_cleanup_init
+XS_LAB=$(xs_lab_name m) && export XS_LAB
+tmp=$(xs_tmpdir xs-mirror)
 DUMP=
-cleanup() {
-	[[ -n $DUMP ]] && kill "$DUMP" 2>/dev/null && wait "$DUMP" 2>/dev/null
-	live_sensor_stop >/dev/null 2>&1
-	live_down
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 fails=0
 SYNS=3000 UDPS=5000
 MAC=02:00:00:00:00:02	# the generator's destination MAC (user/gen/scenarios/common.c)
@@ -89,10 +83,10 @@ one_run() {
 	shift
 	live_sensor_start "$tmp/$name.jsonl" "$@" || return 1
 	: >"$tmp/$name.tcpdump"
-	# Not through a function: $! must be tcpdump itself (ip execs it).
-	ip netns exec "$XS_LAB_NS_SENSOR" tcpdump -i "$XS_LAB_IF_SENSOR" -n -B 16384 \
-		-w "$tmp/$name.pcap" 2>"$tmp/$name.tcpdump" &
-	DUMP=$!
+	# $XS_SPAWNED is tcpdump itself: ip execs it.
+	xs_spawn ip netns exec "$XS_LAB_NS_SENSOR" tcpdump -i "$XS_LAB_IF_SENSOR" -n -B 16384 \
+		-w "$tmp/$name.pcap" 2>"$tmp/$name.tcpdump"
+	DUMP=$XS_SPAWNED
 	for i in $(seq 50); do	# until the capture socket is open
 		grep -q listening "$tmp/$name.tcpdump" && break
 		sleep 0.1
