@@ -184,8 +184,8 @@ static int measure_cold(int prog_fd, const void *frame, int len, int repeat, int
 	return 0;
 }
 
-/* This CPU's region of the current generation's source table, and the
- * flow table: what a spoofed flood's packets miss on. */
+/* This CPU's region of the current generation's source table (slots and
+ * buckets), and the flow table: what a spoofed flood's packets miss on. */
 static int cold_regions(struct xs_collector *col, struct xs_bpf *b, int cpu, struct cold *c,
 			void **flow_map, size_t *flow_len)
 {
@@ -197,10 +197,10 @@ static int cold_regions(struct xs_collector *col, struct xs_bpf *b, int cpu, str
 	if (*flow_map == MAP_FAILED)
 		return -errno;
 	c->n = 0;
-	c->r[c->n].p = (const char *)(col->stab + region * col->sslots);
-	c->r[c->n++].len = (size_t)col->sslots * sizeof(*col->stab);
-	c->r[c->n].p = (const char *)(col->slist + region * col->sslots);
-	c->r[c->n++].len = (size_t)col->sslots * sizeof(*col->slist);
+	c->r[c->n].p = (const char *)(col->stab + region * col->sbuckets * XS_TABLE_WAYS);
+	c->r[c->n++].len = (size_t)col->sbuckets * XS_TABLE_WAYS * sizeof(*col->stab);
+	c->r[c->n].p = (const char *)(col->stags + region * col->sbuckets);
+	c->r[c->n++].len = (size_t)col->sbuckets * sizeof(*col->stags);
 	c->r[c->n].p = *flow_map;
 	c->r[c->n++].len = *flow_len;
 	return 0;

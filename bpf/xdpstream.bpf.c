@@ -27,14 +27,17 @@ static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 	struct xs_runtime *rt;
 	struct xs_global *g;
 	__u32 zero = 0, gen, region, epoch;
-	int ret, refl = 0;
-	__u64 hsrc;
+	int ret, refl = 0, established, known;
+	__u64 hsrc, hdst, ports;
+	struct xs_dst_slot *ds;
+	struct xs_src_slot *ss;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
 		return XDP_PASS;
-	/* Read the epoch once: generation, slot tags and events must agree
-	 * even if userspace flips it while this packet is processed. */
+	/* Read the epoch once: the generation, the flow table's tick and the
+	 * events must agree even if userspace flips it while this packet is
+	 * processed. */
 	epoch = *(volatile __u32 *)&rt->epoch;
 	gen = epoch & 1;
 	g = bpf_map_lookup_elem(&xs_global, &gen);
@@ -93,14 +96,26 @@ static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 
 	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
-	account_dst(g, region, epoch + 1, &p, len, refl, hsrc);
-	account_src(g, region, epoch + 1, &p, len, hsrc);
+	hdst = xs_hash_addr(&p.dst);
+	ds = dst_slot(g, region, &p.dst, hdst);
+	ss = src_slot(g, region, &p.src, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
-	 * flow table: skipping it saves a hash lookup on established traffic. */
-	if (p.l4 && !(rt->flags & XS_RT_FLOWS_OFF) &&
-	    !(p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK)))
-		account_flow(ctx, g, rt, epoch, &p, len);
+	 * flow table; it adds nothing to the sketches either. Nor does a
+	 * packet of the flow its source's slot remembers. */
+	established = p.l4 && p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK);
+	ports = p.l4 ? flow_ports(&p) : 0;
+	known = ports && ss && ss->flow_dst == hdst && ss->flow_ports == ports;
+	account_dst(g, ds, &p, len, refl, hsrc, !established && !known);
+	account_src(g, ss, &p, len);
+	if (!ports || established || known)
+		return XDP_PASS;
+	if (!(rt->flags & XS_RT_FLOWS_OFF))
+		account_flow(ctx, g, rt, epoch, &p, len, flow_hash(hsrc, hdst, ports));
+	if (ss) {
+		ss->flow_dst = hdst;
+		ss->flow_ports = ports;
+	}
 	return XDP_PASS;
 }
 
