@@ -187,4 +187,15 @@ lint:
 clean:
 	rm -rf build build-san
 
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+# Files only: scripts/corpus.sh keeps an apt tree (sources.list.d/) in $(OUT).
+-include $(shell find $(OUT) -name '*.d' -type f 2>/dev/null)
+
+# A target without its .d file (built before .d files existed, or the .d
+# deleted) cannot say which headers it used, and would never be rebuilt when
+# one changes: it is built again. (A bench/engine.o older than struct
+# xs_settings' two new fields had the bench smash its own stack.)
+DEP_TARGETS := $(LIB_OBJS) $(OUT)/obj/user/cmd/main.o $(BENCH_OBJS) $(TEST_LIB_OBJS) $(TEST_BINS) \
+	       $(BPF_OBJS) $(OUT)/xdpstream_reject.bpf.o
+NO_DEPS := $(foreach t,$(DEP_TARGETS),$(if $(wildcard $(t)),$(if $(wildcard $(t).d),,$(t))))
+.PHONY: FORCE
+$(NO_DEPS): FORCE

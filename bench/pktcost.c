@@ -34,7 +34,12 @@
 #include "collector.h"
 #include "loader.h"
 #include "log.h"
+#include "names.h"
 #include "pktbuild.h"
+#include "victims.h"
+
+/* Watched victims (bpf/filter.h) while a class runs. */
+enum { W_NONE, W_OTHER, W_COUNT, W_DROP };
 
 struct pclass {
 	const char *name;
@@ -42,6 +47,9 @@ struct pclass {
 	bool cold;	/* tables flushed from the caches before each chunk */
 	struct xs_pkt_spec s;
 	int cut;
+	int watch;	/* W_OTHER: another destination is watched; W_COUNT: this one,
+			 * sampled 1 in 1000 with two rules counting; W_DROP: and the
+			 * second drops it */
 };
 
 static int build_classes(struct pclass *c)
@@ -86,6 +94,13 @@ static int build_classes(struct pclass *c)
 	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
 	c[n++].cut = 14 + 20 + 10;
 
+	/* Out-of-state TCP from spoofed sources (hping3 -A --rand-source):
+	 * no flow lookup, a new source slot and the ACK HyperLogLog each. */
+	c[n].name = "spoofed_ack_flood";
+	c[n].new_flow = true;
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
+	c[n++].s.tcp_flags = XS_TCP_ACK;
+
 	c[n].name = "worst_spoofed_syn_flood";
 	c[n].new_flow = true;
 	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
@@ -96,6 +111,24 @@ static int build_classes(struct pclass *c)
 	c[n].cold = true;
 	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
 	c[n++].s.tcp_flags = XS_TCP_SYN;
+
+	/* What fingerprints cost: nothing with the table empty (above); one
+	 * lookup for everyone while a victim is watched; the victim's own. */
+	c[n].name = "ipv4_tcp_established_victim_elsewhere";
+	c[n].watch = W_OTHER;
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
+	c[n].s.tcp_flags = XS_TCP_ACK | XS_TCP_PSH;
+	c[n++].s.payload = 10;
+
+	c[n].name = "ipv4_udp_reply_watched_victim";
+	c[n].watch = W_COUNT;
+	xs_pkt_spec_init(&c[n].s, "100.64.0.1", "192.0.2.20", IPPROTO_UDP, 53, 40000);
+	c[n++].s.payload = 1200;
+
+	c[n].name = "ipv4_udp_reply_fingerprint_drop";
+	c[n].watch = W_DROP;
+	xs_pkt_spec_init(&c[n].s, "100.64.0.1", "192.0.2.20", IPPROTO_UDP, 53, 40000);
+	c[n++].s.payload = 1200;
 	return n;
 }
 
@@ -206,11 +239,52 @@ static int cold_regions(struct xs_collector *col, struct xs_bpf *b, int cpu, str
 	return 0;
 }
 
+static const char *const victims[] = { "192.0.2.20", "198.51.100.99" };
+
+/* Watches the victim of the fingerprint classes: a reflection's replies
+ * (rule 0, first fragments: never matches here) and the replies themselves
+ * (rule 1, counting or dropping). W_OTHER watches an unrelated address. */
+static int watch(struct xs_victims *v, int how)
+{
+	struct xs_victim e = {};
+	struct xs_addr a;
+	int slot;
+
+	xs_addr_parse(victims[how == W_OTHER], &a);
+	slot = xs_victims_watch(v, &a, 1000, 256);
+	if (slot < 0)
+		return slot;
+	e.slot = (__u32)slot;
+	e.sample_every = 1000;
+	e.sample_budget = 256;
+	e.nrules = 2;
+	e.rule[0] = (struct xs_fp_rule){ .fields = XS_FPF_PROTO | XS_FPF_FRAG | XS_FPF_SPORT,
+					 .proto = IPPROTO_UDP, .frag = XS_FPFR_FIRST,
+					 .sport_lo = 53, .sport_hi = 53, .cls = XS_LIM_REFLECT };
+	e.rule[1] = (struct xs_fp_rule){ .fields = XS_FPF_PROTO | XS_FPF_SPORT | XS_FPF_LEN,
+					 .proto = IPPROTO_UDP, .sport_lo = 53, .sport_hi = 53,
+					 .len_lo = 1000, .len_hi = 1500, .cls = XS_LIM_REFLECT,
+					 .drop = how == W_DROP };
+	return xs_victims_put(v, &a, &e);
+}
+
+static void unwatch(struct xs_victims *v)
+{
+	struct xs_addr a;
+	size_t i;
+
+	for (i = 0; i < sizeof(victims) / sizeof(victims[0]); i++) {
+		xs_addr_parse(victims[i], &a);
+		xs_victims_unwatch(v, &a);
+	}
+}
+
 int bench_pktcost(struct bench_ctx *bc)
 {
 	struct xdp_pass_bpf *pass = NULL;
 	struct xdp_bench_bpf *rnd = NULL;
 	struct xs_collector col = {};
+	struct xs_victims vic = {};
 	struct pclass cls[16] = {};
 	struct xs_bpf b = {};
 	struct xs_sizes sz;
@@ -253,11 +327,17 @@ int bench_pktcost(struct bench_ctx *bc)
 	next_fd = bpf_map__fd(rnd->maps.xs_bench_next);
 
 	n = build_classes(cls);
+	err = xs_victims_init(&vic, &b, &col, NULL, NULL);
+	if (err)
+		goto out;
 	bench_section(bc, "per_packet_ns", "Per-packet cost, test runs (ns/packet)");
 	for (i = 0; i < n; i++) {
 		uint8_t frame[XS_PKT_MAX];
 		int len = xs_pkt_build(&cls[i].s, frame, sizeof(frame));
 		struct xs_tick t;
+
+		if (cls[i].watch && (err = watch(&vic, cls[i].watch)))
+			goto out;
 
 		if (cls[i].cut)
 			len = cls[i].cut;
@@ -295,12 +375,15 @@ int bench_pktcost(struct bench_ctx *bc)
 		if (err)
 			goto out;
 		xs_collector_poll_events(&col);
+		if (cls[i].watch)
+			unwatch(&vic);
 	}
 	bench_section_end(bc);
 out:
 	if (flow_map != MAP_FAILED)
 		munmap(flow_map, flow_len);
 	sched_setaffinity(0, sizeof(was), &was);
+	xs_victims_free(&vic);
 	xdp_bench_bpf__destroy(rnd);
 	xdp_pass_bpf__destroy(pass);
 	xs_collector_free(&col);

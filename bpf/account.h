@@ -108,12 +108,56 @@ static __always_inline __u64 flow_ports(const struct xs_pkt *p)
 	return (__u64)p->sport | (__u64)p->dport << 16 | (__u64)p->proto << 32;
 }
 
+/* The packet's burst kind (enum xs_burst_kind). */
+static __always_inline __u32 burst_kind(const struct xs_pkt *p)
+{
+	if (p->frag == XS_FRAG_LATER)
+		return XS_B_UDP;
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		return (p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN ? XS_B_SYN
+										  : XS_B_OTHER;
+	case IPPROTO_UDP:
+		return XS_B_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return XS_B_ICMP;
+	}
+	return XS_B_OTHER;
+}
+
+/* The destination's majority UDP source port (Boyer-Moore vote: a port
+ * sending more than half of its UDP wins, and its votes bound its packets
+ * from below), and which sources send from it. Replies of a service to
+ * the same port (sport == dport: SIP, IKE, NTP peers) do not vote: they
+ * are peers talking, not replies to someone else's requests. */
+static __always_inline void vote_udp_port(struct xs_dst *d, const struct xs_pkt *p, __u64 hsrc)
+{
+	__u16 sport = bpf_ntohs(p->sport);
+
+	if (p->sport == p->dport)
+		return;
+	if (d->uport == sport) {
+		d->uvotes++;
+	} else if (!d->uvotes) {
+		d->uport = sport;
+		d->uvotes = 1;
+		d->usrc = 0;
+	} else {
+		d->uvotes--;
+		return;
+	}
+	d->usrc |= 1ULL << (hsrc >> 58);
+}
+
 /* A destination's counters. hll: the packet may add a source or a port to
  * its sketches (not for a connection's later segments, nor for the repeats
  * of a flow its source's slot remembers: they were added already). */
 static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot *ds,
-					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc, int hll)
+					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc, int hll,
+					__u32 slice)
 {
+	__u32 b = (slice & (XS_SLICES - 1)) * XS_B_MAX + burst_kind(p);
 	struct xs_dst *d;
 
 	if (!ds) {
@@ -123,6 +167,9 @@ static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot 
 	d = &ds->v;
 	d->pkts++;
 	d->bytes += len;
+	/* Bound for the verifier: b indexes the burst counters. */
+	if (b < XS_SLICES * XS_B_MAX && d->burst[b] != 0xffff)
+		d->burst[b]++;
 	if (hll)
 		xs_hll_add(d->hll_src, hsrc);
 	if (p->frag == XS_FRAG_LATER) {
@@ -139,6 +186,14 @@ static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot 
 			d->synack++;
 		if (p->tcp_flags & XS_TCP_RST)
 			d->rst++;
+		else if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_ACK) {
+			d->ack++;
+			d->ack_bytes += len;
+		}
+		/* Who sends segments that only make sense inside a connection:
+		 * established peers, or the sources of an out-of-state flood. */
+		if (p->l4 && (p->tcp_flags & (XS_TCP_ACK | XS_TCP_RST)))
+			xs_hll_add(d->hll_ack, hsrc);
 		break;
 	case IPPROTO_UDP:
 		d->udp++;
@@ -147,6 +202,8 @@ static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot 
 			d->refl_pkts++;
 			d->refl_bytes += len;
 		}
+		if (p->l4)
+			vote_udp_port(d, p, hsrc);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:

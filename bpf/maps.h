@@ -177,6 +177,40 @@ struct {
 	__type(value, struct xs_limit_state);
 } xs_limit_state SEC(".maps");
 
+/* Victims under a flood or reflection alert: sampling and drop rules
+ * (bpf/fingerprint.h, bpf/filter.h). Looked up per packet only while
+ * userspace says it is not empty (XS_RT_VICTIMS). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XS_VICTIMS_MAX);
+	__type(key, struct xs_addr);
+	__type(value, struct xs_victim);
+} xs_victims SEC(".maps");
+
+/* Each watched victim's counters, per CPU (index: xs_victim.slot). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XS_VICTIMS_MAX);
+	__type(key, __u32);
+	__type(value, struct xs_vstats);
+} xs_vstats SEC(".maps");
+
+/* Sampled packets of watched victims (struct xs_fp_sample), apart from
+ * the new-flow events so that neither starves the other. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 21);
+} xs_fp_ring SEC(".maps");
+
+/* Fingerprints and BGP routes for `status` and `top`, written by the
+ * daemon each tick; the program never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_fp_board);
+} xs_fp_board SEC(".maps");
+
 /* Written only by userspace: running totals, so that `xdpstream stats`
  * and a restarted daemon see the whole history. */
 struct {

@@ -22,8 +22,12 @@ static __always_inline void xs_hll_add(__u8 *regs, __u64 h)
 {
 	__u32 idx = h & (XS_HLL_REGS - 1);
 	__u64 rest = h >> XS_HLL_BITS;
-	__u8 rank = 1;
+	__u8 rank = 1, cur = regs[idx];
 
+	/* The rank can only beat the register if rest's low `cur` bits are
+	 * all zero: a repeated source (every packet of a flow) stops here. */
+	if (rest & ((1ULL << (cur & 63)) - 1))
+		return;
 	if (!rest) {
 		rank = 64 - XS_HLL_BITS + 1;
 	} else {
@@ -50,7 +54,7 @@ static __always_inline void xs_hll_add(__u8 *regs, __u64 h)
 		if (!(rest & 0x1))
 			rank += 1;
 	}
-	if (regs[idx] < rank)
+	if (cur < rank)
 		regs[idx] = rank;
 }
 

@@ -3,8 +3,9 @@
  * xdpstream's XDP program: parse each packet, fold it into the current
  * generation of per-CPU aggregates, and report the first packet of each new
  * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
- * enforce mode for a blocklisted source or a destination over its rate
- * limit (XDP_DROP), and in mirror mode (XDP_DROP after counting).
+ * enforce mode for a blocklisted source, a destination over its rate
+ * limit, or a packet a victim's fingerprint rule drops (XDP_DROP), and in
+ * mirror mode (XDP_DROP after counting).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +17,7 @@
 #include "mitigate.h"	/* blocklist, allowlist, rate limits */
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
+#include "filter.h"	/* watched victims: sampling, fingerprint rules */
 
 /* Counts the frame; its verdict, before mirror mode. */
 static __always_inline int xdpstream_frame(struct xdp_md *ctx)
@@ -106,16 +108,21 @@ static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 	established = p.l4 && p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK);
 	ports = p.l4 ? flow_ports(&p) : 0;
 	known = ports && ss && ss->flow_dst == hdst && ss->flow_ports == ports;
-	account_dst(g, ds, &p, len, refl, hsrc, !established && !known);
+	account_dst(g, ds, &p, len, refl, hsrc, !established && !known,
+		    *(volatile __u32 *)&rt->slice);
 	account_src(g, ss, &p, len);
-	if (!ports || established || known)
-		return XDP_PASS;
-	if (!(rt->flags & XS_RT_FLOWS_OFF))
-		account_flow(ctx, g, rt, epoch, &p, len, flow_hash(hsrc, hdst, ports));
-	if (ss) {
-		ss->flow_dst = hdst;
-		ss->flow_ports = ports;
+	if (ports && !established && !known) {
+		if (!(rt->flags & XS_RT_FLOWS_OFF))
+			account_flow(ctx, g, rt, epoch, &p, len, flow_hash(hsrc, hdst, ports));
+		if (ss) {
+			ss->flow_dst = hdst;
+			ss->flow_ports = ports;
+		}
 	}
+	/* Victims under attack, last: what their rules drop is aggregated
+	 * above as if it had passed, so the alert sees the attack go on. */
+	if (rt->flags & XS_RT_VICTIMS)
+		return watch_victim(ctx, g, rt, epoch, &p, len, refl);
 	return XDP_PASS;
 }
 

@@ -29,6 +29,20 @@
 #define XS_HLL_BITS 5
 #define XS_HLL_REGS (1 << XS_HLL_BITS)
 
+/* Sub-tick slices: each tick is cut into XS_SLICES slices (userspace
+ * advances xs_runtime.slice), and each destination counts its packets per
+ * slice and per burst kind, so that a flood lasting a fraction of a tick
+ * is seen at its own rate instead of diluted over the tick (the engine
+ * measures rates over two adjacent slices, sliding by one). */
+#define XS_SLICES 16
+enum xs_burst_kind {
+	XS_B_SYN = 0,		/* TCP SYN without ACK */
+	XS_B_UDP,		/* UDP, and non-first fragments (which mostly carry UDP) */
+	XS_B_ICMP,		/* ICMP and ICMPv6 */
+	XS_B_OTHER,		/* the rest: TCP with ACK or RST, other protocols */
+	XS_B_MAX
+};
+
 /* One class per packet, exclusive: the classes sum to the total. */
 enum xs_class {
 	XS_C_IPV4_TCP = 0,
@@ -86,6 +100,7 @@ enum xs_cnt {
 	XS_N_SRC_USED,		/* source table slots claimed */
 	XS_N_BLOCKED,		/* dropped: source on the blocklist (enforce mode) */
 	XS_N_RATE_LIMITED,	/* dropped: over a destination's rate limit */
+	XS_N_FP_DROPPED,	/* dropped: a victim's fingerprint rule (action filter) */
 	XS_N_MAX
 };
 
@@ -135,8 +150,20 @@ struct xs_dst {
 	__u8 pad[6];
 	__u8 hll_src[XS_HLL_REGS];	/* distinct sources */
 	__u8 hll_dport[XS_HLL_REGS];	/* distinct TCP/UDP destination ports */
+	/* Flood family (out-of-state TCP, reflection on any port, bursts). */
+	__u64 ack;		/* TCP with ACK, without SYN or RST */
+	__u64 ack_bytes;
+	__u64 usrc;		/* bitmap (linear counting) of the sources sending from uport */
+	__u32 uvotes;		/* uport's majority votes: a lower bound of its packets */
+	__u16 uport;		/* majority UDP source port (Boyer-Moore), host order */
+	__u16 pad2;
+	__u8 hll_ack[XS_HLL_REGS];	/* distinct sources of TCP segments with ACK or RST */
+	__u16 burst[XS_SLICES * XS_B_MAX];	/* packets per slice and kind, saturating:
+						 * two cache lines */
 };
-_Static_assert(sizeof(struct xs_dst) == 14 * 8 + 8 + 2 * XS_HLL_REGS, "xs_dst layout");
+_Static_assert(sizeof(struct xs_dst) ==
+		       14 * 8 + 8 + 2 * XS_HLL_REGS + 4 * 8 + XS_HLL_REGS + 2 * XS_SLICES * XS_B_MAX,
+	       "xs_dst layout");
 
 /* Per-source aggregate for one generation (a slot of xs_stab). */
 struct xs_src {
@@ -242,10 +269,14 @@ struct xs_runtime {
 	__u32 ev_budget;	/* new-flow events per CPU per tick; 0 = none */
 	__u32 flags;		/* XS_RT_* */
 	__u32 flow_ttl;		/* ticks a flow is remembered unseen (0: until evicted) */
+	__u32 slice;		/* sub-tick slice being written, 0..XS_SLICES-1 */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct xs_runtime) == 16, "xs_runtime size");
+_Static_assert(sizeof(struct xs_runtime) == 24, "xs_runtime size");
 
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
+#define XS_RT_VICTIMS (1u << 1)		/* xs_victims is not empty: look destinations up */
+#define XS_RT_FP_HEADERS (1u << 2)	/* samples carry the packet's first bytes (pcaps) */
 /* Mirror mode (run --mirror): the frames are copies from a SPAN or TAP port;
  * each is counted, then dropped (XDP_DROP), so no skb is built. A bit far
  * from the others: the run-time flags grow from bit 1 up. */
@@ -384,6 +415,127 @@ struct xs_top {
 	__u32 pad;
 	struct xs_top_entry dst[XS_TOP_N];
 	struct xs_top_entry src[XS_TOP_N];
+};
+
+/*
+ * Fingerprints and per-victim drop rules (bpf/fingerprint.h, bpf/filter.h).
+ * A victim under a flood or reflection alert is watched: an entry of
+ * xs_victims, looked up per packet only while the table is not empty
+ * (XS_RT_VICTIMS). Its packets are counted by class, sampled into the
+ * xs_fp_ring ring buffer (one in sample_every, at most sample_budget per
+ * CPU and tick, deterministic: a per-CPU xorshift), and checked against its
+ * rules, which count what they match and drop it when asked to.
+ */
+#define XS_VICTIMS_MAX 64	/* victims watched at once */
+#define XS_FP_RULES 8		/* rules per victim */
+#define XS_FP_SNAP 128		/* packet bytes a sample keeps (the headers) */
+
+/* What a rule matches besides the victim: bits of xs_fp_rule.fields. */
+#define XS_FPF_PROTO (1u << 0)	/* IP protocol / IPv6 next header */
+#define XS_FPF_SPORT (1u << 1)	/* TCP/UDP source port range */
+#define XS_FPF_DPORT (1u << 2)	/* TCP/UDP destination port range */
+#define XS_FPF_LEN (1u << 3)	/* IP length range (IPv4 total length, IPv6 payload length) */
+#define XS_FPF_TTL (1u << 4)	/* TTL / hop limit range */
+#define XS_FPF_TCP (1u << 5)	/* (TCP flags & tcp_mask) == tcp_flags */
+#define XS_FPF_FRAG (1u << 6)	/* fragment state in the frag set */
+#define XS_FPF_ICMP (1u << 7)	/* ICMP / ICMPv6 type */
+
+/* Fragment states (bits of xs_fp_rule.frag and xs_fp_sample.frag). */
+#define XS_FPFR_NONE (1u << 0)	/* not a fragment */
+#define XS_FPFR_FIRST (1u << 1)	/* first fragment: carries the L4 header */
+#define XS_FPFR_LATER (1u << 2)	/* later fragment: no L4 header, never matches ports */
+
+/* One rule: a packet to the victim matches when every field set matches. */
+struct xs_fp_rule {
+	__u16 sport_lo, sport_hi;	/* host order, inclusive */
+	__u16 dport_lo, dport_hi;
+	__u16 len_lo, len_hi;
+	__u8 fields;		/* XS_FPF_* */
+	__u8 proto;
+	__u8 tcp_flags, tcp_mask;
+	__u8 frag;		/* XS_FPFR_* states that match */
+	__u8 ttl_lo, ttl_hi;
+	__u8 icmp_type;
+	__u8 cls;		/* enum xs_limit_match: which matches are the attack's */
+	__u8 drop;		/* 1: XDP_DROP what matches (enforce); 0: count only */
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct xs_fp_rule) == 24, "xs_fp_rule size");
+
+/* A watched victim (xs_victims: HASH, key struct xs_addr). */
+struct xs_victim {
+	__u32 slot;		/* its counters: xs_vstats[slot] */
+	__u32 sample_every;	/* sample one packet in this many, on average; 0: none */
+	__u32 sample_budget;	/* at most this many samples per CPU and tick */
+	__u32 nrules;
+	__u64 expires_ns;	/* CLOCK_MONOTONIC: rules stop dropping then; 0 = never */
+	struct xs_fp_rule rule[XS_FP_RULES];
+};
+_Static_assert(sizeof(struct xs_victim) == 24 + 24 * XS_FP_RULES, "xs_victim size");
+
+/* A watched victim's counters on one CPU (xs_vstats: PERCPU_ARRAY, one
+ * per slot). Userspace zeroes a slot before it hands it out. */
+struct xs_vstats {
+	__u64 pkts[XS_LIM_MAX];	/* its packets by class (XS_LIM_ALL: every one) */
+	__u64 sampled;		/* samples sent */
+	__u64 lost;		/* samples not sent: over the budget or the ring full */
+	__u64 dropped;		/* packets its rules dropped */
+	__u64 hits[XS_FP_RULES][2];	/* rule i matched: [0] of the rule's class, [1] not */
+	__u32 tick_epoch;	/* the tick tick_samples counts */
+	__u32 tick_samples;
+	__u32 rng;		/* the sampler's xorshift32 state (never 0) */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xs_vstats) == 8 * (XS_LIM_MAX + 3 + 2 * XS_FP_RULES) + 16,
+	       "xs_vstats layout");
+
+/* A sampled packet (ring buffer xs_fp_ring). Records end after hdr[] when
+ * XS_RT_FP_HEADERS is off (caplen 0). */
+struct xs_fp_sample {
+	struct xs_addr victim;
+	__u64 ktime_ns;		/* CLOCK_MONOTONIC */
+	__u32 epoch;
+	__u32 len;		/* frame length */
+	__u16 sport, dport;	/* host order; ICMP: type << 8 | code, echo id */
+	__u16 ip_len;		/* IPv4 total length, IPv6 payload length */
+	__u16 caplen;		/* bytes in data */
+	__u8 proto, tcp_flags, frag, ttl;	/* frag: XS_FPFR_* */
+	__u8 cls_bits;		/* 1 << enum xs_limit_match for each class it is in */
+	__u8 l4;		/* the L4 header was parsed */
+	__u8 icmp_type;
+	__u8 rules_hit;		/* bit i: rule i matched */
+	__u8 dropped;		/* a rule dropped it */
+	__u8 vlans;
+	__u8 pad[6];
+	__u8 data[XS_FP_SNAP];
+};
+_Static_assert(sizeof(struct xs_fp_sample) == 56 + XS_FP_SNAP, "xs_fp_sample size");
+
+/* What the daemon publishes each tick about fingerprints and BGP for
+ * `status` and `top` (xs_fp_board: ARRAY, one entry; userspace only). */
+#define XS_FP_BOARD_N 16
+struct xs_fp_board_entry {
+	struct xs_addr victim;
+	char alert_id[24];
+	char rule[24];
+	char match[160];	/* the fingerprint, as text ("" while sampling) */
+	__u32 coverage_ppm;	/* share of the attack's samples it matches, parts per million */
+	__u32 collateral_ppm;	/* share of the victim's other samples it matches */
+	__u32 actions;		/* 1 << enum xs_action taken */
+	__u32 routes;		/* BGP routes announced for it */
+	__u64 samples;		/* samples of the victim so far */
+	__u64 dropped;		/* packets its filter rules dropped */
+};
+_Static_assert(sizeof(struct xs_fp_board_entry) == 16 + 24 + 24 + 160 + 16 + 16,
+	       "xs_fp_board_entry size");
+
+struct xs_fp_board {
+	__u32 n;		/* entries used */
+	__u32 watched;		/* victims in xs_victims */
+	__u32 bgp_state;	/* enum xs_bgp_state; 0: closed (no BGP) */
+	__u32 bgp_active;	/* routes announced */
+	__u64 bgp_announced, bgp_withdrawn, bgp_refused;
+	struct xs_fp_board_entry e[XS_FP_BOARD_N];
 };
 
 /* TCP flag bits as in the header's 14th byte. */

@@ -35,7 +35,9 @@ LAYERS = [
     ("sinks", ["user/outputs/sinks/"]),
     ("outputs", ["user/outputs/"]),
     ("rules", ["user/detection/rules."]),
-    ("settings", ["user/config/settings."]),
+    # The BGP section of the settings lives with the speaker it configures.
+    ("settings", ["user/config/settings.", "user/mitigation/bgp/bgp_cfg.h",
+                  "user/mitigation/bgp/bgp_config."]),
     ("alert", ["user/detection/alert."]),
     ("engine", ["user/detection/"]),
     ("detectors", ["user/detection/detectors/"]),

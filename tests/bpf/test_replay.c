@@ -181,7 +181,13 @@ static void test_synflood_vlan(void)
 	/* 3,000 SYNs by the end of the first tick: 1,000/s over 3 s. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(o.json[0], "\"@timestamp\":\"2020-09-13T12:26:41.000Z\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(o.json[0], "\"destination\":{\"ip\":\"10.0.0.1\",\"port\":80}"));
-	CU_ASSERT_EQUAL(o.n, 2);
+	/* The next tick's samples give the fingerprint: an update at once. */
+	CU_ASSERT_EQUAL_FATAL(o.n, 3);
+	CU_ASSERT_PTR_NULL(strstr(o.json[0], "\"fingerprint\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(o.json[1], "\"action\":\"update\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(o.json[1], "\"fingerprint\":{\"match\":\"tcp unfragmented "
+						 "dport 80 flags S len 40\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(o.json[2], "\"coverage\":1,\"collateral\":0,"));
 	out_free(&o);
 }
 

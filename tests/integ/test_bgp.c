@@ -22,7 +22,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "speaker.h"
@@ -222,6 +224,25 @@ static int flow_dns(const char *dst)
 	return xs_bgp_announce_flowspec(&m, &a);
 }
 
+/* The suite runner brings each test back to its own network namespace at
+ * its end; the driver and its speaker belong on the speaker side. */
+static void speaker_side(void)
+{
+	char path[96];
+	struct stat want, now;
+	int fd;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s-spk", lab);
+	if (!lab_ready || stat(path, &want) || stat("/proc/self/ns/net", &now) ||
+	    want.st_ino == now.st_ino)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && setns(fd, CLONE_NEWNET))
+		CU_FAIL("cannot enter the speaker's namespace");
+	if (fd >= 0)
+		close(fd);
+}
+
 static void open_up(const struct xs_bgp_cfg *c)
 {
 	CU_ASSERT_FATAL(lab_ready);	/* no lab: fail now, not after a timeout */
@@ -275,6 +296,7 @@ static void test_open_refusals(void)
 	struct xs_prefix p = pfx("198.18.0.20");
 	struct xs_bgp_status st;
 
+	speaker_side();
 	cfg_lab(&c);
 	c.enabled = false;
 	CU_ASSERT_EQUAL(xs_bgp_open(&c), -EINVAL);
@@ -323,6 +345,7 @@ static void test_announce_withdraw(void)
 	char buf[512];
 	int bh, fs;
 
+	speaker_side();
 	cfg_lab(&c);
 	open_up(&c);
 	/* No graceful restart offered: BIRD keeps nothing once we are gone. */
@@ -414,6 +437,7 @@ static void test_components(void)
 	struct xs_bgp_action drop = { .kind = XS_BGP_DISCARD };
 	struct xs_prefix p;
 
+	speaker_side();
 	cfg_lab(&c);
 	c.nfs_comm = 2;
 	c.fs_comm[0] = (struct xs_bgp_community){ .v = { 65535, 65281 } };
@@ -516,6 +540,7 @@ static void test_rails(void)
 	struct xs_prefix p;
 	int a, b, d, e;
 
+	speaker_side();
 	cfg_lab(&c);
 	c.max_announcements = 3;
 	c.has_next_hop6 = false;	/* an IPv4 session has no IPv6 next hop of its own */
@@ -608,6 +633,7 @@ static void test_dry_run(void)
 	char buf[256];
 	int bh, fs;
 
+	speaker_side();
 	cfg_lab(&c);
 	c.dry_run = true;
 	open_up(&c);	/* the session comes up: its configuration is tested */
@@ -642,6 +668,7 @@ static void test_session_flap(void)
 	struct xs_bgp_status st;
 	int a, b, d;
 
+	speaker_side();
 	cfg_lab(&c);
 	open_up(&c);
 	a = blackhole("198.18.0.20");
@@ -680,6 +707,7 @@ static void test_speaker_crash(void)
 	struct xs_bgp_status st;
 	int pid;
 
+	speaker_side();
 	cfg_lab(&c);
 	open_up(&c);
 	CU_ASSERT(blackhole("198.18.0.20") > 0);
@@ -713,6 +741,7 @@ static void test_ipv6_session(void)
 	struct xs_bgp_action drop = { .kind = XS_BGP_DISCARD };
 	struct xs_prefix p;
 
+	speaker_side();
 	cfg_lab(&c);
 	xs_addr_parse("2001:db8:b6::2", &c.local_address);
 	xs_addr_parse("2001:db8:b6::1", &c.peer_address);
@@ -782,6 +811,7 @@ static void test_wrong_as(void)
 	int saved, fd;
 	double end;
 
+	speaker_side();
 	/* The driver's log goes to stderr: into a file for this test. */
 	snprintf(log, sizeof(log), "/tmp/xs-bgp-log-%d", (int)getpid());
 	fflush(stderr);
@@ -856,6 +886,7 @@ static void test_thousand(void)
 	long idle_kb;
 	int i, id;
 
+	speaker_side();
 	cfg_lab(&c);
 	c.max_announcements = N;
 	t0 = now_s();
@@ -940,6 +971,7 @@ static void test_daemon_killed(void)
 	int pfd[2], speaker = 0, status;
 	double t0, took;
 
+	speaker_side();
 	cfg_lab(&c);
 	CU_ASSERT_FATAL(pipe(pfd) == 0);
 	driver_child = fork();
@@ -1004,6 +1036,7 @@ static void test_speaker_hangs(void)
 	struct xs_bgp_status st;
 	double t0, took;
 
+	speaker_side();
 	cfg_lab(&c);
 	c.hold_time_s = 3;
 	open_up(&c);

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ struct made {
 
 static char report[512];
 static struct xs_lab vlab;
-static ino_t home_ino;
+static ino_t home_ino, setup_ino;
 
 static void say(const char *line)
 {
@@ -97,6 +98,14 @@ static int make_things(const char *kind)
 	return 0;
 }
 
+/* A "set up" test that moves to a namespace of its own for the tests after
+ * it (as test_bgp enters its speaker's): it ends there, and stays there. */
+static void v_t0(void)
+{
+	CU_ASSERT_FATAL(unshare(CLONE_NEWNET) == 0);
+	setup_ino = netns_ino();
+}
+
 static void v_t1(void)
 {
 	int old;
@@ -110,7 +119,8 @@ static void v_t1(void)
 	xs_netns_leave(old);
 }
 
-/* What t1 made went at its teardown, and we are back home. */
+/* What t1 made went at its teardown, and we are back in the namespace t1
+ * began in (t0's, not the process's first). */
 static void v_t2(void)
 {
 	char path[64], line[700];
@@ -120,7 +130,7 @@ static void v_t2(void)
 	ok &= access(path, F_OK) != 0;
 	snprintf(path, sizeof(path), "/run/netns/%s", vlab.ns_s);
 	ok &= access(path, F_OK) != 0;
-	ok &= netns_ino() == home_ino;
+	ok &= setup_ino != home_ino && netns_ino() == setup_ino;
 	snprintf(line, sizeof(line), "grep -q ' %s/xs%svf-bpffs ' /proc/self/mountinfo",
 		 getenv("TMPDIR") ?: "/tmp", xs_run_tag());
 	ok &= xs_sh("%s", line) != 0;
@@ -131,6 +141,7 @@ static void v_t2(void)
 static int victim(const char *mode)
 {
 	static const struct xs_test tests[] = {
+	    {"set up: a network namespace for the tests after it", v_t0},
 	    {"make a lab, a daemon, a mount, a file; then CU_ASSERT_FATAL", v_t1},
 	    {"all of it went at the teardown", v_t2},
 	};
@@ -138,7 +149,7 @@ static int victim(const char *mode)
 
 	home_ino = netns_ino();
 	if (!strcmp(mode, "fatal"))
-		return xs_test_main("victim", tests, 2, NULL, NULL);
+		return xs_test_main("victim", tests, 3, NULL, NULL);
 	if (xs_cleanup_init() || make_things(kind))
 		return 3;
 	say("ready");
@@ -312,10 +323,10 @@ static void test_fatal(void)
 	pid = start_victim("fatal", true, &m);
 	CU_ASSERT_FATAL(pid > 0);
 	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
-	/* Its first test failed, its second passed: exit 1. */
+	/* Its set up passed, the test after failed, the last passed: exit 1. */
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-	/* The second test found the first one's things gone, and itself back
-	 * in its own network namespace, before the suite ended. */
+	/* The last test found the failed one's things gone, and itself back in
+	 * the network namespace that one began in, before the suite ended. */
 	CU_ASSERT_EQUAL(read_report(m.path, &after), 0);
 	CU_ASSERT_TRUE(after.t2_ok);
 	CU_ASSERT_STRING_EQUAL(still_there(&m, 0), "");
@@ -409,7 +420,7 @@ static void test_control_no_reaper(void)
 }
 
 static const struct xs_test tests[] = {
-    {"CU_ASSERT_FATAL: gone at that test's teardown, back in the home namespace", test_fatal},
+    {"CU_ASSERT_FATAL: gone at that test's teardown, back in the namespace it began in", test_fatal},
     {"exit() without cleaning up: removed at exit", test_exit},
     {"abort(): the reaper removes everything", test_abort},
     {"SIGTERM: nothing left", test_sigterm},

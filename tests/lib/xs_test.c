@@ -216,7 +216,7 @@ const char *xs_build_dir_abs(void)
 static const struct xs_test *cur_tests;
 static size_t cur_n, test_mark;
 static bool test_done;
-static int home_netns = -1;
+static int test_netns = -1;	/* the network namespace the test began in */
 
 /* Every test goes through here, to know whether it ran to its end. */
 static void run_one(void)
@@ -236,19 +236,25 @@ static void run_one(void)
 static void test_setup(void)
 {
 	test_mark = xs_cleanup_mark();
+	if (test_netns >= 0)
+		close(test_netns);
+	test_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 }
 
 static void test_teardown(void)
 {
-	struct stat home, now;
+	struct stat was, now;
 	int n;
 
-	/* A CU_ASSERT_FATAL between xs_netns_enter and xs_netns_leave. */
-	if (home_netns >= 0 && !fstat(home_netns, &home) && !stat("/proc/self/ns/net", &now) &&
-	    home.st_ino != now.st_ino)
-		setns(home_netns, CLONE_NEWNET);
+	/* A test that ran to its end is where it chose to be (a "set up"
+	 * test may enter a lab's namespace for the tests after it). */
 	if (test_done)
 		return;
+	/* Cut short, maybe between xs_netns_enter and xs_netns_leave: back
+	 * to the namespace it began in. */
+	if (test_netns >= 0 && !fstat(test_netns, &was) && !stat("/proc/self/ns/net", &now) &&
+	    was.st_ino != now.st_ino)
+		setns(test_netns, CLONE_NEWNET);
 	n = xs_cleanup_to(test_mark);
 	if (n)
 		printf("\n  cut short: removed %d thing(s) it had made (see above)", n);
@@ -266,7 +272,6 @@ int xs_test_main(const char *suite_name, const struct xs_test *tests, size_t n, 
 		fprintf(stderr, "%s: cannot set up the cleanup registry\n", suite_name);
 		return 2;
 	}
-	home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	cur_tests = tests;
 	cur_n = n;
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -280,6 +285,9 @@ int xs_test_main(const char *suite_name, const struct xs_test *tests, size_t n, 
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
 		CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
+	if (test_netns >= 0)
+		close(test_netns);
+	test_netns = -1;
 	left = xs_cleanup_to(0);
 	if (left)
 		printf("%s: removed %d thing(s) left at the end of the suite (see above)\n",

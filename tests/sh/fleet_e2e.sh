@@ -43,7 +43,8 @@ ok() { echo "fleet_e2e: ok: $* ($((SECONDS - t_start)) s so far)"; }
 
 [[ -f $jar ]] || fail "$jar missing (make fleet)"
 # An array, not a function: `"${fleet[@]}" ... &` makes $! the JVM's own pid.
-fleet=(java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.xdpstream-fleet=info
+# -XX:-UsePerfData: no /tmp/hsperfdata_USER left behind.
+fleet=(java -XX:-UsePerfData -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.xdpstream-fleet=info
 	-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$build/fleet/lib/*:$jar" io.xdpstream.fleet.Main)
 
 key=000102030405060708090a0b0c0d0e0f

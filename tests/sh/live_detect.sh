@@ -80,7 +80,13 @@ scenario syn_flood --flood -- syn_flood -r 300000 -d 2
 scenario syn_flood_v6 --flood -- syn_flood -t 2001:db8:0:1::10 -p 443 -r 300000 -d 2
 scenario udp_flood --flood -- udp_flood -r 300000 -d 2
 scenario icmp_flood --flood -- icmp_flood -r 300000 -d 2
+scenario synack_flood --flood -- synack_flood -r 300000 -d 2
+scenario ack_flood --flood -- ack_flood -r 300000 -d 2
+scenario carpet --flood -- carpet -r 300000 -d 2
+scenario udp_burst -- udp_burst
 scenario dns_reflection -- dns_reflection
+scenario wsd_reflection -- wsd_reflection
+scenario bacnet_reflection -- bacnet_reflection
 scenario ntp_reflection -- ntp_reflection
 scenario snmp_reflection -- snmp_reflection
 scenario port_scan -- port_scan

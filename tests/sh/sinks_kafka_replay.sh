@@ -5,7 +5,7 @@
 # (one alert each, start and end) at twice its pace while the broker is
 # stopped and restarted; every alert event the replay wrote to its file
 # output arrives in Kafka exactly once (event id and action), keyed by
-# event id, one partition per alert.
+# event id, one partition per alert (read committed, as the README asks).
 # Usage: bash tests/sh/sinks_kafka_replay.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,7 +62,8 @@ sleep 20
 wait "$replay_pid" || { cat "$tmp/replay.log"; fail "replay exited with $?"; }
 replay_pid=
 
-kcat -b "$b" -C -t xdpstream.alerts -o beginning -e -q -f '%p %k\t%s\n' >"$tmp/kafka.txt"
+kcat -b "$b" -C -t xdpstream.alerts -o beginning -e -q -X isolation.level=read_committed \
+	-f '%p %k\t%s\n' >"$tmp/kafka.txt"
 python3 - "$tmp/alerts.jsonl" "$tmp/kafka.txt" <<'PY' || fail "Kafka did not get every alert exactly once"
 import collections, json, sys
 sent = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -10,7 +10,9 @@ Every alert line (event.kind "alert") must validate against the JSON
 Schema; every alert (event.id) must be one start, then updates, then one
 end, with the same rule and key. Mitigation events (event.kind "event")
 are validated against schema/mitigation.schema.json, next to SCHEMA, and
-each block (rate_limit) id has at most one unblock (unlimit) after it.
+each block (rate_limit, filter, flowspec, blackhole) id has at most one
+end (unblock, unlimit, unfilter, flowspec_withdraw, blackhole_withdraw),
+last.
 A truth row's `expect` items are RULE:ATTACKER>VICTIM ('*' = any, or
 absent); `forbid` lists rule names that must not appear ('*' = none at all).
 Prints what is wrong and exits 1, or prints a one-line summary and exits 0.
@@ -103,9 +105,10 @@ def main():
             errors.append('%s: alert %s: actions %s, expected start, update..., end'
                           % (st['where'], aid, acts))
 
+    END_ACTIONS = ('unblock', 'unlimit', 'unfilter', 'flowspec_withdraw', 'blackhole_withdraw')
     for mid, acts in mitig.items():
-        ends = [x for x in acts if x in ('unblock', 'unlimit')]
-        if len(ends) > 1 or (ends and acts[-1] not in ('unblock', 'unlimit')):
+        ends = [x for x in acts if x in END_ACTIONS]
+        if len(ends) > 1 or (ends and acts[-1] not in END_ACTIONS):
             errors.append('mitigation %s: actions %s' % (mid, acts))
 
     starts = [d for _, _, d in docs if d.get('event', {}).get('action') == 'start']

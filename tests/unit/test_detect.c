@@ -389,7 +389,23 @@ static void test_single_source_flood(void)
 	CU_ASSERT_EQUAL(count(&h, NULL, "start"), 1);
 }
 
-/* A victim that answers most SYNs (seen on a mirror port) is coping. */
+/* A victim that answers most SYNs (seen on a mirror port) and whose
+ * handshakes complete (ACK segments from the SYNs' sources) is coping: a
+ * flash crowd. Answers alone prove nothing: SYN cookies answer spoofed
+ * SYNs too (issue 14, class 1), whose handshakes never complete. */
+static void syn_answered_tick(struct harness *h, uint32_t synack, uint32_t ack, uint32_t acksrcs)
+{
+	struct xs_dst *d = h_dst(h, "10.0.0.4");
+
+	syn_tick(h, "10.0.0.4", 2000, 500, 1, 443);
+	d->pkts += ack;
+	d->tcp += ack;
+	d->ack += ack;
+	hll(d->hll_ack, 1000000, acksrcs);	/* the SYNs' own sources */
+	h_src(h, "10.0.0.4")->synack = synack;
+	h_src(h, "10.0.0.4")->pkts = synack;
+}
+
 static void test_syn_answered(void)
 {
 	struct harness h;
@@ -397,16 +413,48 @@ static void test_syn_answered(void)
 
 	h_init(&h, NULL);
 	for (t = 0; t < 10; t++) {
-		syn_tick(&h, "10.0.0.4", 2000, 500, 1, 443);
-		h_src(&h, "10.0.0.4")->synack = 1001;	/* 50.05% answered */
+		syn_answered_tick(&h, 1001, 1001, 500);	/* 50.05% answered and completed */
 		h_tick(&h);
 	}
 	CU_ASSERT_EQUAL(count(&h, NULL, NULL), 0);
 	/* The victim stops answering: the window holds 2,002 / 6,000. */
-	syn_tick(&h, "10.0.0.4", 2000, 500, 1, 443);
+	syn_answered_tick(&h, 0, 1001, 500);
 	h_tick(&h);
 	CU_ASSERT_EQUAL(count(&h, "syn_flood", "start"), 1);
 	CU_ASSERT_DOUBLE_EQUAL(first(&h, "syn_flood", "start")->ts, T0 + 11, 1e-9);
+	h_free(&h);
+
+	/* Every SYN answered (SYN cookies), handshakes just under half
+	 * complete: 2,997 ACK segments for 6,000 SYNs in the window. */
+	h_init(&h, NULL);
+	for (t = 0; t < 3; t++) {
+		syn_answered_tick(&h, 2000, t ? 999 : 1001, 500);
+		h_tick(&h);
+		CU_ASSERT_EQUAL(count(&h, NULL, NULL), t < 2 ? 0 : 1);
+	}
+	h_free(&h);
+	CU_ASSERT_EQUAL(count(&h, "syn_flood", "start"), 1);
+	CU_ASSERT_EQUAL(count(&h, NULL, "start"), 1);
+
+	/* Twice as many ACK segments as SYNs, but from far fewer sources (100 of
+	 * 500: a few established clients, not the SYNs' senders): a flood. */
+	h_init(&h, NULL);
+	for (t = 0; t < 2; t++) {
+		syn_answered_tick(&h, 2000, 4000, 100);
+		h_tick(&h);
+	}
+	h_free(&h);
+	CU_ASSERT_EQUAL(count(&h, "syn_flood", "start"), 1);
+
+	/* The sensor sees only what the victim receives (no SYN-ACK, no
+	 * packet from it): completed handshakes alone decide. */
+	h_init(&h, NULL);
+	for (t = 0; t < 5; t++) {
+		syn_answered_tick(&h, 0, 1000, 500);
+		h.nsrc = 0;
+		h_tick(&h);
+	}
+	CU_ASSERT_EQUAL(count(&h, NULL, NULL), 0);
 	h_free(&h);
 }
 

@@ -41,6 +41,8 @@ static void test_sample_is_defaults(void)
 	CU_ASSERT_EQUAL(memcmp(&s.sizes, &def.sizes, sizeof(s.sizes)), 0);
 	CU_ASSERT_EQUAL(memcmp(&s.limits, &def.limits, sizeof(s.limits)), 0);
 	CU_ASSERT_EQUAL(memcmp(&s.alerts, &def.alerts, sizeof(s.alerts)), 0);
+	CU_ASSERT_EQUAL(memcmp(&s.mitigation->fp, &def.mitigation->fp, sizeof(s.mitigation->fp)), 0);
+	CU_ASSERT_FALSE(s.mitigation->bgp.enabled);
 	CU_ASSERT_EQUAL(s.rules->nprofiles, 1);
 	CU_ASSERT_EQUAL(memcmp(&s.rules->prof[0], &def.rules->prof[0], sizeof(s.rules->prof[0])),
 			0);
@@ -69,7 +71,8 @@ static void test_errors_with_lines(void)
 		"t.yaml:1: tick_ms: 5 is out of range (10..60000)",
 		"t.yaml:11: maps.ringbuf_bytes: must be a power of two (4096, 8192, ... 1073741824)",
 		"t.yaml:3: rules.syn_flod: unknown rule (one of syn_flood, udp_flood, icmp_flood, "
-		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly)",
+		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly, "
+		"synack_flood, ack_flood, carpet_bombing)",
 		"t.yaml:6: rules.port_scan.window_s: expected a number, got 'abc'",
 		"t.yaml:5: rules.port_scan.threshhold: unknown key",
 		"t.yaml:9: networks[0].cidrs[0]: expected an address or CIDR like 10.0.0.0/8 or "
@@ -200,7 +203,82 @@ static void test_cidr(void)
 	CU_ASSERT_EQUAL(xs_prefix_parse("foo", &c), -1);
 }
 
+/* Actions: one or a list; the fingerprint's need what they use. */
+static void test_actions(void)
+{
+	static const struct {
+		const char *yaml, *err;
+	} bad[] = {
+		{ "rules: {port_scan: {action: filter}}\n",
+		  "t.yaml:1: rules.port_scan.action: filter protects a flood's victim: it applies to "
+		  "syn_flood, udp_flood, icmp_flood, volumetric and reflection" },
+		{ "rules: {syn_flood: {action: [block, rate_limit]}}\n",
+		  "t.yaml:1: rules.syn_flood.action[1]: block and rate_limit exclude each other: "
+		  "choose one" },
+		{ "rules: {syn_flood: {action: [none, filter]}}\n",
+		  "t.yaml:1: rules.syn_flood.action[0]: none stands alone: leave it out of a list" },
+		{ "rules: {syn_flood: {action: drop}}\n",
+		  "t.yaml:1: rules.syn_flood.action: expected one of none, block, rate_limit, filter, "
+		  "flowspec, blackhole, got 'drop'" },
+		{ "rules:\n  reflection: {action: flowspec}\n",
+		  "t.yaml:2: rules: reflection: flowspec and blackhole announce routes: configure "
+		  "mitigation.bgp (see config/bgp.example.yaml)" },
+		{ "mitigation: {fingerprint: {enabled: false}}\nrules: {udp_flood: {action: filter}}\n",
+		  "t.yaml:2: rules: udp_flood: filter and flowspec act on the fingerprint: "
+		  "mitigation.fingerprint.enabled must be true" },
+		{ "mitigation: {fingerprint: {coverage: 0.2}}\n",
+		  "t.yaml:1: mitigation.fingerprint.coverage: 0.2 is out of range (0.5..1)" },
+		{ "mitigation: {fingerprint: {pcap_dir: pcaps}}\n",
+		  "t.yaml:1: mitigation.fingerprint.pcap_dir: give an absolute path "
+		  "(/var/lib/xdpstream/pcap)" },
+	};
+	struct xs_settings s;
+	struct xs_cfg *cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg = load(bad[i].yaml, &s);
+		CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 1);
+		if (xs_cfg_nerrors(cfg) >= 1 && strcmp(xs_cfg_error_at(cfg, 0), bad[i].err))
+			printf("\n  got  %s\n  want %s", xs_cfg_error_at(cfg, 0), bad[i].err);
+		if (xs_cfg_nerrors(cfg) >= 1)
+			CU_ASSERT_STRING_EQUAL(xs_cfg_error_at(cfg, 0), bad[i].err);
+		xs_cfg_free(cfg);
+		xs_settings_free(&s);
+	}
+
+	cfg = load("mitigation:\n"
+		   "  allowlist: [198.18.0.53, 2001:db8::/32]\n"
+		   "  fingerprint: {samples_per_tick: 100, coverage: 0.95, pcap_dir: /tmp/p}\n"
+		   "  bgp: {local_as: 64513, peer_as: 64512, local_address: 198.51.100.2,\n"
+		   "        peer_address: 198.51.100.1, announce_prefixes: [198.18.0.0/15]}\n"
+		   "rules:\n"
+		   "  reflection: {action: [filter, flowspec, blackhole], flowspec_rate_bytes_s: 1e5}\n"
+		   "  syn_flood: {action: [rate_limit, filter]}\n"
+		   "  port_scan: {action: [block]}\n",
+		   &s);
+	CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 0);
+	CU_ASSERT_EQUAL(s.rules->prof[0].act[XS_R_REFLECTION].action, XS_ACT_NONE);
+	CU_ASSERT_EQUAL(s.rules->prof[0].act[XS_R_REFLECTION].fp_actions,
+			1u << XS_ACT_FILTER | 1u << XS_ACT_FLOWSPEC | 1u << XS_ACT_BLACKHOLE);
+	CU_ASSERT_DOUBLE_EQUAL(s.rules->prof[0].act[XS_R_REFLECTION].flowspec_rate, 1e5, 0);
+	CU_ASSERT_EQUAL(s.rules->prof[0].act[XS_R_SYN_FLOOD].action, XS_ACT_RATE_LIMIT);
+	CU_ASSERT_EQUAL(s.rules->prof[0].act[XS_R_SYN_FLOOD].fp_actions, 1u << XS_ACT_FILTER);
+	CU_ASSERT_EQUAL(s.rules->prof[0].act[XS_R_PORT_SCAN].action, XS_ACT_BLOCK);
+	CU_ASSERT_EQUAL(s.mitigation->fp.samples_per_tick, 100);
+	CU_ASSERT_DOUBLE_EQUAL(s.mitigation->fp.coverage, 0.95, 0);
+	CU_ASSERT_STRING_EQUAL(s.mitigation->fp.pcap_dir, "/tmp/p");
+	CU_ASSERT(s.mitigation->bgp.enabled);
+	/* The allowlist is the speaker's too. */
+	CU_ASSERT_EQUAL(s.mitigation->bgp.nallow, 2);
+	CU_ASSERT_EQUAL(memcmp(s.mitigation->bgp.allow, s.mitigation->allow,
+			       2 * sizeof(s.mitigation->allow[0])), 0);
+	xs_cfg_free(cfg);
+	xs_settings_free(&s);
+}
+
 static const struct xs_test tests[] = {
+	{ "actions: lists, and what they need", test_actions },
 	{ "the sample config holds the defaults", test_sample_is_defaults },
 	{ "errors name the key and the line", test_errors_with_lines },
 	{ "values, port lists and per-network overrides", test_values_and_overrides },

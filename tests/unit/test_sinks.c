@@ -284,6 +284,78 @@ static void test_spool(void)
 	xs_spool_free_recs(r, n);
 	xs_spool_close(&sp);
 
+	/* Markers: records in a transaction in doubt, numbered in seq order
+	 * from the marker's txseq by its owner; a later marker wins; txseq 0
+	 * cancels; a rewrite drops them all. The spool holds 5, 9, 11 here, and opening
+	 * it cut the torn line off: what is appended now is a line of its own
+	 * (glued to the torn one, it would be read as a 4th record). */
+	CU_ASSERT_EQUAL_FATAL(xs_spool_open(&sp, path, 1 << 20), 0);
+	CU_ASSERT_EQUAL(sp.marks, 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 9, 2, 100, 0xa1), 0);
+	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(r[0].txseq, 0);
+	CU_ASSERT_EQUAL(r[0].txowner, 0);
+	CU_ASSERT_EQUAL(r[1].txseq, 100);
+	CU_ASSERT_EQUAL(r[1].txowner, 0xa1);
+	CU_ASSERT_EQUAL(r[2].txseq, 101);
+	xs_spool_free_recs(r, n);
+	/* 5 and 9 again, by another owner; 11 settled. */
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 5, 2, 200, 0xfedcba9876543210ULL), 0);
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 11, 1, 0, 0), 0);
+	CU_ASSERT_EQUAL(sp.marks, 3);
+	CU_ASSERT_EQUAL(sp.count, 3);
+	xs_spool_close(&sp);
+	/* What a restart reads back. */
+	CU_ASSERT_EQUAL_FATAL(xs_spool_open(&sp, path, 1 << 20), 0);
+	CU_ASSERT_EQUAL(sp.marks, 3);
+	CU_ASSERT_EQUAL(sp.count, 3);
+	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(r[0].txseq, 200);
+	CU_ASSERT_EQUAL(r[1].txseq, 201);
+	CU_ASSERT_EQUAL(r[1].txowner, 0xfedcba9876543210ULL);
+	CU_ASSERT_EQUAL(r[2].txseq, 0);
+	CU_ASSERT_EQUAL(r[2].txowner, 0);
+	xs_spool_free_recs(r, n);
+	/* A marker whose records are not there yet (written first) covers
+	 * those appended after it. */
+	CU_ASSERT_EQUAL(xs_spool_mark(&sp, 12, 2, 300, 0xa1), 0);
+	CU_ASSERT_EQUAL(xs_spool_append(&sp, 12, "t.a", "k12", "{}", 2), 0);
+	CU_ASSERT_EQUAL(xs_spool_append(&sp, 13, "t.a", "k13", "{}", 2), 0);
+	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_EQUAL(r[3].txseq, 300);
+	CU_ASSERT_EQUAL(r[4].txseq, 301);
+	xs_spool_free_recs(r, n);
+	/* A rewrite: records 5 and 12 done, every marker gone. */
+	{
+		uint64_t gone[] = { 5, 12 };
+
+		CU_ASSERT_EQUAL(xs_spool_remove(&sp, gone, 2), 0);
+	}
+	CU_ASSERT_EQUAL(sp.marks, 0);
+	CU_ASSERT_EQUAL(sp.count, 3);
+	CU_ASSERT_EQUAL(xs_spool_load(&sp, &r, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(r[0].seq, 9);
+	CU_ASSERT_EQUAL(r[1].seq, 11);
+	CU_ASSERT_EQUAL(r[2].seq, 13);
+	CU_ASSERT(r[0].txseq == 0 && r[1].txseq == 0 && r[2].txseq == 0);
+	xs_spool_free_recs(r, n);
+	xs_spool_close(&sp);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	{
+		char line[256];
+		int hashes = 0;
+
+		while (fgets(line, sizeof(line), f))
+			hashes += line[0] == '#';
+		CU_ASSERT_EQUAL(hashes, 0);
+	}
+	fclose(f);
+
 	/* The size bound. */
 	unlink(path);
 	CU_ASSERT_EQUAL_FATAL(xs_spool_open(&sp, path, 40), 0);
@@ -428,6 +500,10 @@ static void test_config_errors(void)
 		  "no.such.property=1: No such configuration property: \"no.such.property\"" },
 		{ "outputs:\n  - type: kafka\n    topic: x\n",
 		  "bad.yaml:2: outputs[0]: missing 'brokers:' (host:port[,host:port...])" },
+		{ "outputs:\n  - type: kafka\n    brokers: 'k:9092'\n    delivery_timeout_ms: 900000\n",
+		  "bad.yaml:4: outputs[0].delivery_timeout_ms: 900000 is out of range (1000..600000)" },
+		{ "outputs:\n  - type: kafka\n    brokers: 'k:9092'\n    transaction_ms: 5\n",
+		  "bad.yaml:4: outputs[0].transaction_ms: 5 is out of range (10..60000)" },
 		{ "outputs:\n  - type: metrics\n    listen: localhost\n",
 		  "bad.yaml:3: outputs[0].listen: expected an IPv4 or IPv6 address (127.0.0.1, "
 		  "0.0.0.0, ::), got 'localhost'" },
@@ -521,7 +597,7 @@ static const struct xs_test tests[] = {
 	{ "syslog BSD form for /dev/log; severity and facility maps", test_syslog_3164_and_severity },
 	{ "top-N selection equals a full sort, ties by address", test_top_n },
 	{ "aggregates JSON: totals, classes, top lists", test_aggregates_json },
-	{ "spool: append, sorted load, remove, torn line, bound", test_spool },
+	{ "spool: append, sorted load, remove, torn line, bound, transaction markers", test_spool },
 	{ "bounded message queue", test_msgq },
 	{ "file sink: JSON lines, reopen after logrotate moves the file", test_file_sink_reopen },
 	{ "metrics text: values, labels, escaping", test_metrics_text },

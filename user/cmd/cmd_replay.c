@@ -10,6 +10,7 @@
 #include "log.h"
 #include "names.h"
 #include "output.h"
+#include "enforce.h"
 #include "replay.h"
 
 static void replay_usage(FILE *f)
@@ -21,6 +22,11 @@ static void replay_usage(FILE *f)
 		"stdout as JSON lines (and to the configured outputs); a summary goes to\n"
 		"stderr.\n\n"
 		"  -c, --config FILE       configuration (default: built-in defaults)\n"
+		"  -e, --enforce           then, for each flood and reflection alert, the\n"
+		"                          fingerprint of its victim's packets and, counted by\n"
+		"                          the XDP program, how many of the attack's packets it\n"
+		"                          would drop and how many others it would hit\n"
+		"      --report FILE       write that as JSON to FILE (implies --enforce)\n"
 		"  -s, --speed SPEED       top (default: as fast as possible), original (the\n"
 		"                          capture's pace, e.g. to feed a SIEM or test a\n"
 		"                          sink) or a factor (10 = ten times faster)\n"
@@ -75,13 +81,17 @@ int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "enforce", no_argument, NULL, 'e' },
+		{ "report", required_argument, NULL, 1 },
 		{ "speed", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *config = NULL, *path;
+	const char *config = NULL, *path, *report = NULL;
+	struct xs_enforce *enf = NULL;
+	bool enforce = false;
 	struct xs_replay_stats st;
 	struct xs_outputs *out;
 	struct xs_settings s;
@@ -90,10 +100,17 @@ int cmd_replay(int argc, char **argv)
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:s:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:es:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'e':
+			enforce = true;
+			break;
+		case 1:
+			report = optarg;
+			enforce = true;
 			break;
 		case 's': {
 			char *end;
@@ -142,16 +159,34 @@ int cmd_replay(int argc, char **argv)
 		xs_settings_free(&s);
 		return XS_EXIT_FAIL;
 	}
+	if (enforce && !(enf = calloc(1, sizeof(*enf)))) {
+		xs_output_free(out);
+		xs_settings_free(&s);
+		return XS_EXIT_FAIL;
+	}
 	struct xs_replay_opts o = {
 		.path = path,
 		.settings = &s,
 		.out = out,
 		.speed = speed,
+		.enforce = enf,
 	};
 	ret = xs_replay_run(&o, &st);
 	xs_output_free(out);
 	if (!ret && !quiet)
 		print_summary(path, &st, s.tick_ms / 1000.0);
+	if (!ret && enf && !quiet)
+		xs_enforce_print(enf, stderr);
+	if (!ret && report) {
+		json_t *j = xs_enforce_json(enf);
+
+		if (json_dump_file(j, report, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+			xs_err("--report: cannot write %s", report);
+			ret = -XS_EXIT_ENV;
+		}
+		json_decref(j);
+	}
+	free(enf);
 	xs_settings_free(&s);
 	return ret ? -ret : XS_EXIT_OK;
 }

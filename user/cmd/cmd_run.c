@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "log.h"
 #include "parse.h"
 #include "pipeline.h"
+#include "speaker.h"
 
 struct run_opts {
 	const char *ifaces[XS_MAX_IFACES];
@@ -437,6 +439,13 @@ static void reload(struct run_ctx *rc)
 	ns->tick_ms = rc->set->tick_ms;
 	ns->sizes = rc->set->sizes;
 	ns->mirror = rc->set->mirror;
+	/* The speaker keeps the session it has: a new one would withdraw
+	 * every route for the time it takes to come up. */
+	if (memcmp(&ns->mitigation->bgp, &rc->set->mitigation->bgp,
+		   offsetof(struct xs_bgp_cfg, nallow))) {
+		xs_warn("mitigation.bgp changes at the next start; kept as it is");
+		ns->mitigation->bgp = rc->set->mitigation->bgp;
+	}
 	if (rc->o->set_budget)
 		ns->event_budget = rc->o->budget;
 	if (xs_pipeline_reconfigure(&rc->pipe, ns)) {
@@ -485,26 +494,36 @@ static int event_loop(struct run_ctx *rc)
 		.it_interval = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 		.it_value = { o->tick_ms / 1000, (o->tick_ms % 1000) * 1000000 },
 	};
+	/* Sub-tick slices for burst detection (xs_pipeline_slice). */
+	long slice_ns = (long)o->tick_ms * 1000000 / XS_SLICES;
+	struct itimerspec sits = {
+		.it_interval = { slice_ns / 1000000000, slice_ns % 1000000000 },
+		.it_value = { slice_ns / 1000000000, slice_ns % 1000000000 },
+	};
 	struct epoll_event evs[8];
 	struct xs_global acc = {};
 	double start = xs_mono_s(), last_print = start, due = start;
-	int efd = -1, tfd = -1, sfd = -1, ofd, ret = 0, n, i;
+	int efd = -1, tfd = -1, sfd = -1, slfd = -1, ofd, bfd, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
 
 	run_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	slfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	efd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || efd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+	if (sfd < 0 || tfd < 0 || slfd < 0 || efd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
+	    timerfd_settime(slfd, 0, &sits, NULL)) {
 		xs_err("cannot set up the event loop: %s", strerror(errno));
 		ret = -XS_EXIT_FAIL;
 		goto out;
 	}
 	watch(efd, sfd);
 	watch(efd, tfd);
+	watch(efd, slfd);
 	watch(efd, xs_collector_events_fd(&rc->pipe.col));
 	watch(efd, ofd = xs_output_fd(rc->out));
+	watch(efd, bfd = xs_bgp_fd());
 
 	while (!stop) {
 		xs_output_service(rc->out);
@@ -529,6 +548,7 @@ static int event_loop(struct run_ctx *rc)
 					/* New outputs come with a new fd. */
 					if (xs_output_fd(rc->out) != ofd)
 						watch(efd, ofd = xs_output_fd(rc->out));
+	watch(efd, bfd = xs_bgp_fd());
 					continue;
 				}
 				if (si.ssi_signo == SIGUSR2)
@@ -561,6 +581,13 @@ static int event_loop(struct run_ctx *rc)
 				}
 				if (o->duration_s && now - start >= o->duration_s)
 					stop = true;
+			} else if (fd == slfd) {
+				__u64 expirations;
+
+				if (read(slfd, &expirations, sizeof(expirations)) > 0)
+					xs_pipeline_slice(&rc->pipe, xs_mono_s());
+			} else if (fd == bfd && bfd >= 0) {
+				xs_bgp_poll();
 			} else if (fd != ofd) {
 				xs_pipeline_poll(&rc->pipe);
 			}
@@ -571,6 +598,8 @@ out:
 		close(efd);
 	if (tfd >= 0)
 		close(tfd);
+	if (slfd >= 0)
+		close(slfd);
 	if (sfd >= 0)
 		close(sfd);
 	return ret;
@@ -658,14 +687,23 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.mirror)
 		xs_info("mirror mode: every frame is counted, then dropped");
+	/* The BGP speaker, our child: it dies with us (docs/bgp.md). */
+	if (rc.set->mitigation->bgp.enabled && xs_bgp_open(&rc.set->mitigation->bgp)) {
+		ret = XS_EXIT_ENV;
+		goto out;
+	}
 	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
 	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
-	 * nothing for its sinks (sockets, ports above 1024). */
+	 * nothing for its sinks (sockets, ports above 1024); with BGP, what
+	 * starting the speaker again takes (its user, its files, a signal). */
 	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
-			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0)))
+			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0) |
+			  (xs_bgp_fd() >= 0 ? 1ULL << CAP_SETUID | 1ULL << CAP_SETGID |
+						      1ULL << CAP_CHOWN | 1ULL << CAP_KILL :
+					      0)))
 		xs_warn("could not drop capabilities: %s", strerror(errno));
 	xs_mitig_from_bpf(&mit, &b);
-	ret = -xs_pipeline_mitigate(&rc.pipe, &mit);
+	ret = -xs_pipeline_mitigate(&rc.pipe, &mit, xs_bgp_fd() >= 0);
 	if (ret)
 		goto out;
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
@@ -678,6 +716,8 @@ int cmd_run(int argc, char **argv)
 		(unsigned long long)xs_global_total_pkts(&rc.pipe.col.totals.g),
 		(unsigned long long)rc.pipe.events);
 out:
+	/* The alerts ended above and withdrew their routes; now the session. */
+	xs_bgp_close();
 	xs_output_close(rc.out);
 	if (rc.pipe.collecting) {
 		xs_collector_free(&rc.pipe.col);

@@ -11,6 +11,7 @@
 #include "instance.h"
 #include "log.h"
 #include "names.h"
+#include "status.h"
 
 static void duration(__u64 s, char *buf, size_t n)
 {
@@ -33,6 +34,8 @@ int cmd_status(int argc, char **argv)
 	const char *dir = XS_PIN_DIR_DEFAULT;
 	struct xs_instance inst;
 	struct xs_status st;
+	struct xs_fp_board board;
+	bool have_board;
 	__u64 pkts = 0, bytes = 0, lost, errs = 0;
 	double secs;
 	bool json = false;
@@ -51,7 +54,8 @@ int cmd_status(int argc, char **argv)
 		case 'h':
 			printf("Usage: xdpstream status [--pin-dir DIR] [--json]\n"
 			       "Attached interfaces and mode, program id, uptime, last tick's rates,\n"
-			       "map fill, events lost and sink health of the running instance.\n");
+			       "map fill, events lost, sink health, the BGP session and the flood\n"
+			       "alerts' fingerprints of the running instance.\n");
 			return XS_EXIT_OK;
 		default:
 			xs_err("see 'xdpstream status --help'");
@@ -66,6 +70,8 @@ int cmd_status(int argc, char **argv)
 		return -err;
 	if ((err = xs_read_pinned(dir, "xs_status", &st)))
 		return -err;
+	/* An instance of an older build has no board. */
+	have_board = xs_board_read(dir, &board) == 0;
 	if ((err = xs_instance_find(dir, &inst))) {
 		xs_err("cannot inspect %s: %s", dir, strerror(-err));
 		return XS_EXIT_FAIL;
@@ -104,7 +110,10 @@ int cmd_status(int argc, char **argv)
 			       (unsigned long long)st.sinks[i].failed,
 			       (unsigned long long)st.sinks[i].queued,
 			       (unsigned long long)st.sinks[i].spooled);
-		printf("]}\n");
+		printf("]");
+		if (have_board)
+			xs_board_print_json(stdout, &board);
+		printf("}\n");
 		return XS_EXIT_OK;
 	}
 	printf("xdpstream pid %u, up %s, tick %u ms (last drain %u us), %llu ticks\n", st.pid, up,
@@ -134,5 +143,7 @@ int cmd_status(int argc, char **argv)
 		       st.sinks[i].name, st.sinks[i].up ? "up" : "DOWN",
 		       (unsigned long long)st.sinks[i].sent, (unsigned long long)st.sinks[i].failed,
 		       (unsigned long long)st.sinks[i].queued, (unsigned long long)st.sinks[i].spooled);
+	if (have_board)
+		xs_board_print(stdout, &board);
 	return XS_EXIT_OK;
 }

@@ -12,6 +12,7 @@
 #include "instance.h"
 #include "log.h"
 #include "names.h"
+#include "status.h"
 
 static void rate(double v, const char *unit, char *buf, size_t n)
 {
@@ -47,6 +48,7 @@ static void table(const char *title, const struct xs_top_entry *e, __u32 n, doub
 static int show(const char *dir, bool clear)
 {
 	struct xs_status st;
+	struct xs_fp_board board;
 	struct xs_top top;
 	double secs;
 	int err;
@@ -61,6 +63,10 @@ static int show(const char *dir, bool clear)
 	table("destination", top.dst, top.ndst < XS_TOP_N ? top.ndst : XS_TOP_N, secs);
 	printf("\n");
 	table("source", top.src, top.nsrc < XS_TOP_N ? top.nsrc : XS_TOP_N, secs);
+	if (!xs_board_read(dir, &board)) {
+		printf("\n");
+		xs_board_print(stdout, &board);
+	}
 	fflush(stdout);
 	return 0;
 }
@@ -89,8 +95,9 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: xdpstream top [--pin-dir DIR] [--once]\n"
-			       "Live view of the top destinations and sources (last tick), refreshed\n"
-			       "every second; q quits. --once (or output not a terminal) prints once.\n");
+			       "Live view of the top destinations and sources (last tick) and of the\n"
+			       "flood alerts' fingerprints, refreshed every second; q quits. --once\n"
+			       "(or output not a terminal) prints once.\n");
 			return XS_EXIT_OK;
 		default:
 			xs_err("see 'xdpstream top --help'");

@@ -29,6 +29,8 @@ int xs_settings_init(struct xs_settings *s)
 		.services = 65536,
 		.connections = 32768,
 		.alerts = 10000,
+		.prefixes = 4096,
+		.prefix_track_pps = 500,
 	};
 	s->alerts.update_interval_s = 10;
 	s->alerts.cooldown_s = 30;
@@ -40,6 +42,15 @@ int xs_settings_init(struct xs_settings *s)
 		return -ENOMEM;
 	}
 	xs_ruleset_default(s->rules);
+	s->mitigation->fp = (struct xs_fp_cfg){
+		.enabled = true,
+		.samples_per_tick = 256,
+		.min_samples = 64,
+		.coverage = 0.99,
+		.pcap_max_bytes = 1 << 20,
+		.pcap_max_files = 100,
+	};
+	xs_bgp_cfg_default(&s->mitigation->bgp);
 	return 0;
 }
 
@@ -57,6 +68,20 @@ void xs_settings_free(struct xs_settings *s)
 static void read_u32(xs_node m, const char *key, uint32_t min, uint32_t max, uint32_t *out)
 {
 	xs_cfg_u32(m, key, min, max, out);
+}
+
+static void read_fingerprint(struct xs_fp_cfg *f, xs_node n)
+{
+	xs_cfg_bool(n, "enabled", &f->enabled);
+	xs_cfg_u32(n, "samples_per_tick", 1, 65536, &f->samples_per_tick);
+	xs_cfg_u32(n, "min_samples", 1, 4096, &f->min_samples);
+	xs_cfg_double(n, "coverage", 0.5, 1, &f->coverage);
+	if (!xs_cfg_str(n, "pcap_dir", f->pcap_dir, sizeof(f->pcap_dir)) && f->pcap_dir[0] &&
+	    f->pcap_dir[0] != '/')
+		xs_cfg_error(xs_cfg_get(n, "pcap_dir"), "give an absolute path (/var/lib/xdpstream/pcap)");
+	xs_cfg_u64(n, "pcap_max_bytes", 4096, 1ULL << 32, &f->pcap_max_bytes);
+	xs_cfg_u32(n, "pcap_max_files", 1, 100000, &f->pcap_max_files);
+	xs_cfg_check_unknown(n);
 }
 
 static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
@@ -83,7 +108,42 @@ static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
 				m->nallow++;
 		}
 	}
+	read_fingerprint(&m->fp, xs_cfg_get_map(n, "fingerprint"));
+	xs_bgp_cfg_default(&m->bgp);
+	xs_bgp_cfg_read(&m->bgp, xs_cfg_get_map(n, "bgp"));
+	/* What is never dropped is never announced either. */
+	m->bgp.nallow = m->nallow;
+	memcpy(m->bgp.allow, m->allow, m->nallow * sizeof(m->allow[0]));
 	xs_cfg_check_unknown(n);
+}
+
+/* Actions that need what is not configured: said once, at the rules. */
+static void check_actions(const struct xs_settings *s, xs_node root)
+{
+	xs_node at = xs_cfg_get(root, "rules");
+	int p, r;
+
+	if (!xs_node_present(at))
+		at = xs_cfg_get(root, "networks");
+	for (p = 0; p < s->rules->nprofiles; p++)
+		for (r = 0; r < XS_R_MAX; r++) {
+			uint32_t a = s->rules->prof[p].act[r].fp_actions;
+
+			if ((a & (1u << XS_ACT_FILTER | 1u << XS_ACT_FLOWSPEC)) &&
+			    !s->mitigation->fp.enabled) {
+				xs_cfg_error(at, "%s: filter and flowspec act on the fingerprint: "
+						 "mitigation.fingerprint.enabled must be true",
+					     xs_rule_names[r]);
+				return;
+			}
+			if ((a & (1u << XS_ACT_FLOWSPEC | 1u << XS_ACT_BLACKHOLE)) &&
+			    !s->mitigation->bgp.enabled) {
+				xs_cfg_error(at, "%s: flowspec and blackhole announce routes: "
+						 "configure mitigation.bgp (see config/bgp.example.yaml)",
+					     xs_rule_names[r]);
+				return;
+			}
+		}
 }
 
 static void configure(struct xs_settings *s, xs_node root)
@@ -139,6 +199,8 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(limits, "services", 16, 1 << 28, &s->limits.services);
 	read_u32(limits, "connections", 16, 1 << 26, &s->limits.connections);
 	read_u32(limits, "alerts", 16, 1 << 24, &s->limits.alerts);
+	read_u32(limits, "prefixes", 16, 1 << 22, &s->limits.prefixes);
+	read_u32(limits, "prefix_track_pps", 0, 1000000000, &s->limits.prefix_track_pps);
 	xs_cfg_check_unknown(limits);
 
 	alerts = xs_cfg_get_map(root, "alerts");
@@ -150,6 +212,7 @@ static void configure(struct xs_settings *s, xs_node root)
 
 	read_mitigation(s->mitigation, xs_cfg_get_map(root, "mitigation"));
 	xs_ruleset_configure(s->rules, root);
+	check_actions(s, root);
 	/* The sinks read their own section when the caller applies it: here
 	 * it is only checked, so that one pass reports every error. */
 	xs_cfg_get(root, "outputs");

@@ -12,6 +12,7 @@
 #define XS_SETTINGS_H
 
 #include <stdint.h>
+#include "bgp_cfg.h"
 #include "config.h"
 #include "sizes.h"
 #include "prefix.h"
@@ -30,6 +31,8 @@ struct xs_limits {
 	uint32_t services;	/* (destination, service): distinct sources, baselines */
 	uint32_t connections;	/* (source, service) with repeated connections */
 	uint32_t alerts;	/* alerts open at once */
+	uint32_t prefixes;	/* victim prefixes (/24, /64) with windows (carpet bombing) */
+	uint32_t prefix_track_pps;	/* a prefix gets a window from this rate on */
 };
 
 struct xs_alert_cfg {
@@ -41,11 +44,24 @@ struct xs_alert_cfg {
 
 #define XS_ALLOWLIST_MAX 1024
 
+/* Fingerprints of flood and reflection alerts (user/mitigation/fpolicy.c). */
+struct xs_fp_cfg {
+	bool enabled;			/* sample the victims, fingerprint the attacks */
+	uint32_t samples_per_tick;	/* per victim, per CPU and tick */
+	uint32_t min_samples;		/* attack samples before a fingerprint */
+	double coverage;		/* share of the attack's samples a fingerprint keeps */
+	char pcap_dir[256];		/* a pcap of each alert's samples; "" = none */
+	uint64_t pcap_max_bytes;	/* per file */
+	uint32_t pcap_max_files;	/* the oldest go past this */
+};
+
 /* Enforce mode: off, rules' actions are only reported (as not enforced). */
 struct xs_mitig_cfg {
 	bool enforce;
 	int nallow;
 	struct xs_prefix allow[XS_ALLOWLIST_MAX];	/* never dropped */
+	struct xs_fp_cfg fp;
+	struct xs_bgp_cfg bgp;		/* enabled: mitigation.bgp is there */
 };
 
 struct xs_settings {

@@ -40,6 +40,8 @@ struct xs_alert_mgr {
 	char ifname[64];
 	xs_alert_fn fn;
 	void *ctx;
+	xs_alert_annotate_fn annotate;
+	void *annotate_ctx;
 	struct xs_htab tab;
 	struct xs_alert_stats stats;
 };
@@ -55,6 +57,9 @@ static const char *const rule_category[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "reconnaissance",
 	[XS_R_BRUTE_FORCE] = "credential_access",
 	[XS_R_TRAFFIC_ANOMALY] = "anomaly",
+	[XS_R_SYNACK_FLOOD] = "denial_of_service",
+	[XS_R_ACK_FLOOD] = "denial_of_service",
+	[XS_R_CARPET_BOMBING] = "denial_of_service",
 };
 
 static const char *const rule_desc[XS_R_MAX] = {
@@ -68,12 +73,20 @@ static const char *const rule_desc[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "one source reaching many destinations on one service",
 	[XS_R_BRUTE_FORCE] = "one source opening many connections to one service",
 	[XS_R_TRAFFIC_ANOMALY] = "traffic far above its learned baseline",
+	[XS_R_SYNACK_FLOOD] = "SYN-ACKs the destination never asked for, from many sources "
+			      "(TCP reflection)",
+	[XS_R_ACK_FLOOD] = "TCP ACK or RST segments outside any connection, from many sources",
+	[XS_R_CARPET_BOMBING] = "a flood spread over the addresses of one network, each below "
+				"its own threshold",
 };
 
 /* ECS severity as Elastic's detection rules map it: low 21, medium 47,
  * high 73, critical 99. */
 static const int sev_levels[] = { 21, 47, 73, 99 };
 static const char *const sev_names[] = { "low", "medium", "high", "critical" };
+
+static void emit(struct xs_alert_mgr *m, struct astate *s, const char *action, double ts,
+		 const char *reason);
 
 void xs_finding_init(struct xs_finding *f, int rule)
 {
@@ -118,6 +131,28 @@ struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limi
 		return NULL;
 	}
 	return m;
+}
+
+void xs_alerts_set_annotate(struct xs_alert_mgr *m, xs_alert_annotate_fn fn, void *ctx)
+{
+	m->annotate = fn;
+	m->annotate_ctx = ctx;
+}
+
+bool xs_alerts_refresh(struct xs_alert_mgr *m, const char *id, double ts)
+{
+	struct xs_htab_iter it;
+	void *e;
+
+	for (e = xs_htab_first(&m->tab, &it); e; e = xs_htab_next(&m->tab, &it)) {
+		struct astate *s = xs_htab_val(&m->tab, e);
+
+		if (!strcmp(s->id, id)) {
+			emit(m, s, "update", ts, NULL);
+			return true;
+		}
+	}
+	return false;
 }
 
 void xs_alerts_free(struct xs_alert_mgr *m)
@@ -284,6 +319,18 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 	set(x, "top_sources", o);
 	if (f->ntop && f->top_unit)
 		set(x, "top_sources_unit", json_string(f->top_unit));
+	if (f->dst_prefix[0])
+		set(x, "destination_prefix", json_string(f->dst_prefix));
+	if (f->as_rule)
+		set(x, "as_rule", json_string(f->as_rule));
+	if (f->ntopdst) {
+		o = json_array();
+		for (i = 0; i < f->ntopdst; i++)
+			json_array_append_new(o, json_pack("{ssso}", "ip",
+							   xs_addr_str(&f->topdst[i].a, a), "count",
+							   json_integer((json_int_t)f->topdst[i].n)));
+		set(x, "top_destinations", o);
+	}
 	if (f->ndetails) {
 		o = json_object();
 		for (i = 0; i < f->ndetails; i++)
@@ -307,6 +354,8 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 	    json_boolean(f->loss.ev_budget || f->loss.ev_ringfull || f->loss.dst_full ||
 			 f->loss.src_full || f->loss.flow_full || f->loss.engine));
 	set(x, "fires", json_integer(s->fires));
+	if (m->annotate)
+		m->annotate(m->annotate_ctx, s->id, x, NULL, 0);
 	set(doc, "xdpstream", x);
 	return doc;
 }
@@ -330,7 +379,7 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 {
 	const struct xs_finding *f = &s->last;
 	char t[40], src[XS_ADDR_STRLEN + 4] = "*", dst[XS_ADDR_STRLEN + 16] = "*", a[XS_ADDR_STRLEN];
-	char v[32], lim[64], pk[32];
+	char v[32], lim[64], pk[32], extra[200] = "";
 	const char *tr = transport_name(f->proto);
 
 	xs_rfc3339(ts, 3, t, sizeof(t));
@@ -340,6 +389,8 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 		xs_addr_str(&f->dst, a);
 		snprintf(dst, sizeof(dst), xs_addr_is_v4(&f->dst) ? "%s" : "[%s]", a);
 	}
+	if (f->dst_prefix[0])
+		snprintf(dst, sizeof(dst), "%s", f->dst_prefix);
 	if (f->dport >= 0)
 		snprintf(dst + strlen(dst), sizeof(dst) - strlen(dst), ":%d", f->dport);
 	fmt_value(f->value, v, sizeof(v));
@@ -352,16 +403,18 @@ static void render_human(const struct xs_alert_mgr *m, const struct astate *s, c
 	} else {
 		snprintf(lim, sizeof(lim), ">= mean %.0f + %.0f sd %.0f", f->mean, f->k, f->stddev);
 	}
-	snprintf(out, len, "%s %-6s %-15s %-8s %s -> %s%s%s  %s %s %s over %gs, peak %s  id=%s", t,
+	if (m->annotate)
+		m->annotate(m->annotate_ctx, s->id, NULL, extra, sizeof(extra));
+	snprintf(out, len, "%s %-6s %-15s %-8s %s -> %s%s%s  %s %s %s over %gs, peak %s  id=%s%s%s", t,
 		 action, xs_rule_names[f->rule], sev_name(s->severity), src, dst, tr ? "/" : "",
-		 tr ? tr : "", v, f->unit, lim, f->window_s, pk, s->id);
+		 tr ? tr : "", v, f->unit, lim, f->window_s, pk, s->id, extra[0] ? "  " : "", extra);
 }
 
 static void emit(struct xs_alert_mgr *m, struct astate *s, const char *action, double ts,
 		 const char *reason)
 {
 	const struct xs_finding *f = &s->last;
-	char human[512], src[XS_ADDR_STRLEN], dst[XS_ADDR_STRLEN];
+	char human[768], src[XS_ADDR_STRLEN], dst[XS_ADDR_STRLEN];
 	struct xs_alert_out out = {};
 	json_t *doc = render_json(m, s, action, ts, reason);
 	char *json = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));

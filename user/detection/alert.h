@@ -14,11 +14,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "output.h"
 #include "settings.h"
 #include "xs_abi.h"
 
 typedef void (*xs_alert_fn)(void *ctx, const struct xs_alert_out *a);
+/* What only the caller knows of an alert (its fingerprint): members for
+ * its xdpstream object x, and a few words for its human line (extra, a
+ * string the callee may fill). */
+typedef void (*xs_alert_annotate_fn)(void *ctx, const char *id, json_t *x, char *extra,
+				     size_t len);
 
 /* What the kernel and the engine could not count during a window. */
 struct xs_loss {
@@ -65,6 +71,15 @@ struct xs_finding {
 	int nports;
 	uint16_t ports[XS_FIND_PORTS];	/* a sample of the ports involved */
 	struct xs_loss loss;
+	/* A victim network (carpet bombing): its prefix, e.g. "198.51.100.0/24",
+	 * and its busiest addresses. */
+	char dst_prefix[48];
+	const char *as_rule;	/* the host rule whose test the network's sums passed */
+	int ntopdst;
+	struct {
+		struct xs_addr a;
+		uint64_t n;
+	} topdst[XS_FIND_TOP];
 };
 
 void xs_finding_init(struct xs_finding *f, int rule);
@@ -77,6 +92,10 @@ void xs_alerts_set_cfg(struct xs_alert_mgr *m, const struct xs_alert_cfg *cfg);
 struct xs_alert_mgr *xs_alerts_new(const struct xs_alert_cfg *cfg, uint32_t limit,
 				   const char *ifname, xs_alert_fn fn, void *ctx);
 void xs_alerts_free(struct xs_alert_mgr *m);
+void xs_alerts_set_annotate(struct xs_alert_mgr *m, xs_alert_annotate_fn fn, void *ctx);
+/* Emits an update of the open alert id now, whatever the update interval
+ * (its evidence changed). Returns whether it is open. */
+bool xs_alerts_refresh(struct xs_alert_mgr *m, const char *id, double ts);
 
 /* A detector fired for f during the tick ending at ts. */
 void xs_alerts_report(struct xs_alert_mgr *m, const struct xs_finding *f, double ts);

@@ -30,7 +30,8 @@ static const uint8_t kind_bits[] = {
 };
 
 static const int flood_rules[] = { XS_R_SYN_FLOOD, XS_R_UDP_FLOOD, XS_R_ICMP_FLOOD,
-				   XS_R_VOLUMETRIC, XS_R_REFLECTION, XS_R_TRAFFIC_ANOMALY };
+				   XS_R_VOLUMETRIC, XS_R_REFLECTION, XS_R_TRAFFIC_ANOMALY,
+				   XS_R_SYNACK_FLOOD, XS_R_ACK_FLOOD, XS_R_CARPET_BOMBING };
 
 static inline bool refl_port(const struct xs_engine *e, uint16_t port)
 {
@@ -139,6 +140,8 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 		e->slab_free[i] = (uint32_t)(e->dst.limit - 1 - i);
 	e->nslab_free = (uint32_t)e->dst.limit;
 	e->lhead = UINT32_MAX;
+	if (xs_prefixes_init(e))
+		goto fail;
 	e->alerts = xs_alerts_new(&s->alerts, s->limits.alerts, o->ifname, o->on_alert, o->ctx);
 	if (!e->alerts)
 		goto fail;
@@ -182,6 +185,7 @@ void xs_engine_free(struct xs_engine *e)
 	if (!e)
 		return;
 	xs_alerts_free(e->alerts);
+	xs_prefixes_free(e);
 	xs_htab_free(&e->dst);
 	xs_htab_free(&e->pairs);
 	xs_htab_free(&e->scans);
@@ -398,6 +402,8 @@ static void process(struct xs_engine *e, const struct xs_prep *q)
 		if (ent)
 			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &q->k.src);
 	}
+	if (e->pfx.count)
+		xs_prefixes_event(e, &q->k.src, &q->k.dst);
 	if (q->kind == K_NONE)
 		return;
 	ent = xs_htab_insert(&e->pairs, &q->k, q->h, &created);
@@ -520,6 +526,7 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 {
 	struct xs_det_ctx c = { .e = e, .now = e->now };
 	double min_pkts = e->set.limits.track_min_pps * e->tick_s;
+	uint32_t slices[XS_SLICES * XS_B_MAX];
 	size_t i;
 	int j;
 
@@ -553,28 +560,18 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 		xs_ring_advance(dring(e, d), sizeof(struct xs_dslot), &e->dgeom, &d->head,
 				xs_wslot_id(&e->dgeom, e->now));
 		s = dring(e, d) + d->head % e->dgeom.nslots;
-		s->pkts += (uint32_t)a->v.pkts;
-		s->tcp += (uint32_t)a->v.tcp;
-		s->syn += (uint32_t)a->v.syn;
-		s->udp += (uint32_t)a->v.udp;
-		s->icmp += (uint32_t)a->v.icmp;
-		s->frag += (uint32_t)a->v.frag;
-		s->refl_pkts += (uint32_t)a->v.refl_pkts;
-		s->bytes += a->v.bytes;
-		s->udp_bytes += a->v.udp_bytes;
-		s->icmp_bytes += a->v.icmp_bytes;
-		s->frag_bytes += a->v.frag_bytes;
-		s->refl_bytes += a->v.refl_bytes;
-		for (j = 0; j < XS_HLL_REGS; j++) {
-			if (a->v.hll_src[j] > s->hll_src[j])
-				s->hll_src[j] = a->v.hll_src[j];
-			if (a->v.hll_dport[j] > s->hll_dport[j])
-				s->hll_dport[j] = a->v.hll_dport[j];
-		}
-		/* The victim's answers: SYN-ACKs it sent, seen as a source. */
+		xs_dslot_fold(s, &a->v);
+		for (j = 0; j < XS_SLICES * XS_B_MAX; j++)
+			slices[j] = a->v.burst[j];
+		xs_dslot_bursts(s, slices, t->slice_s, e->tick_s, &d->carry, e->now);
+		/* The victim's answers: SYN-ACKs it sent, seen as a source; and
+		 * whether its own traffic is seen at all (a mirror port). */
 		src = xs_det_tick_src(&c, &a->addr);
-		if (src)
+		if (src) {
 			s->synack_out += (uint32_t)src->synack;
+			s->f.syn_out += (uint32_t)src->syn;
+			s->f.pkts_out += (uint32_t)src->pkts;
+		}
 		if (a->v.dport_sample)
 			d->dport = a->v.dport_sample;
 		d->tick_pkts = a->v.pkts;
@@ -586,7 +583,7 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 static uint64_t engine_overflow(const struct xs_engine *e)
 {
 	return e->pairs.overflow + e->scans.overflow + e->sweeps.overflow + e->svcs.overflow +
-	       e->conns.overflow + e->dst.overflow;
+	       e->conns.overflow + e->dst.overflow + e->pfx.overflow + e->pfx_lost;
 }
 
 static void record_loss(struct xs_engine *e, const struct xs_tick *t)
@@ -752,6 +749,7 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 	e->ts = ts;
 	index_sources(e, t);
 	fold_destinations(e, t);
+	xs_prefixes_fold(e, t);
 	e->tick_pkts = t ? xs_global_total_pkts(&t->g) : 0;
 	e->tick_bytes = t ? xs_global_total_bytes(&t->g) : 0;
 	expire_pairs(e);
@@ -763,6 +761,7 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 			xs_detectors[i]->eval(&c);
 	learn_services(e);
 	learn_destinations(e);
+	xs_prefixes_expire(e);
 	xs_alerts_tick(e->alerts, ts);
 	e->tick = NULL;
 	e->ticks++;
@@ -782,7 +781,7 @@ static bool quiescent(const struct xs_engine *e)
 	void *ent;
 	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
 
-	if (e->pairs.count || e->conns.count || xs_alerts_open(e->alerts))
+	if (e->pairs.count || e->conns.count || e->pfx.count || xs_alerts_open(e->alerts))
 		return false;
 	for (ent = xs_htab_first((struct xs_htab *)&e->dst, &it); ent;
 	     ent = xs_htab_next((struct xs_htab *)&e->dst, &it)) {
@@ -900,37 +899,184 @@ uint32_t xs_det_window(const struct xs_det_ctx *c, int prof, int rule)
 	return c->e->win[prof][rule];
 }
 
-void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
-		    struct xs_dsum *s)
+/* Walks the destination's window: counts, and the sketches if hlls. */
+static void dst_window(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		       struct xs_dsum *s, bool counts, bool hlls)
 {
 	const struct xs_engine *e = c->e;
 	struct xs_dslot *ring = dring(e, d);
 	uint32_t id, last = xs_wslot_id(&e->dgeom, c->now);
 
-	memset(s, 0, sizeof(*s));
-	s->secs = nticks * e->tick_s;
+	if (counts) {
+		memset(s, 0, sizeof(*s));
+		s->secs = nticks * e->tick_s;
+	}
 	for (id = xs_wfirst_id(&e->dgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_dslot *sl =
 			xs_ring_slot(ring, sizeof(*ring), &e->dgeom, d->head, id);
 
 		if (!sl)
 			continue;
-		s->pkts += sl->pkts;
-		s->tcp += sl->tcp;
-		s->syn += sl->syn;
-		s->synack_out += sl->synack_out;
-		s->udp += sl->udp;
-		s->icmp += sl->icmp;
-		s->frag += sl->frag;
-		s->refl_pkts += sl->refl_pkts;
-		s->bytes += sl->bytes;
-		s->udp_bytes += sl->udp_bytes;
-		s->icmp_bytes += sl->icmp_bytes;
-		s->frag_bytes += sl->frag_bytes;
-		s->refl_bytes += sl->refl_bytes;
-		xs_hll_merge(s->hll_src, sl->hll_src);
-		xs_hll_merge(s->hll_dport, sl->hll_dport);
+		if (counts)
+			xs_dsum_add_counts(s, sl);
+		if (hlls)
+			xs_dsum_add_hlls(s, sl);
 	}
+}
+
+void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		    struct xs_dsum *s)
+{
+	dst_window(c, d, nticks, s, true, true);
+}
+
+void xs_det_dst_counts(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		       struct xs_dsum *s)
+{
+	dst_window(c, d, nticks, s, true, false);
+}
+
+void xs_det_dst_hlls(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		     struct xs_dsum *s)
+{
+	dst_window(c, d, nticks, s, false, true);
+}
+
+/* Majority votes merged the way the vote goes on: the same port adds up,
+ * different ports cancel out; the votes left bound the winner's packets. */
+static void uport_merge(uint16_t *port, uint64_t *votes, uint64_t *bits, uint16_t p2,
+			uint64_t v2, uint64_t b2)
+{
+	if (!v2)
+		return;
+	if (*port == p2 || !*votes) {
+		if (*port != p2)
+			*bits = 0;
+		*port = p2;
+		*votes += v2;
+		*bits |= b2;
+	} else if (v2 > *votes) {
+		*port = p2;
+		*votes = v2 - *votes;
+		*bits = b2;
+	} else {
+		*votes -= v2;
+	}
+}
+
+void xs_dslot_fold(struct xs_dslot *s, const struct xs_dst *v)
+{
+	uint64_t votes = s->f.uvotes;
+	int j;
+
+	s->pkts += (uint32_t)v->pkts;
+	s->tcp += (uint32_t)v->tcp;
+	s->syn += (uint32_t)v->syn;
+	s->udp += (uint32_t)v->udp;
+	s->icmp += (uint32_t)v->icmp;
+	s->frag += (uint32_t)v->frag;
+	s->refl_pkts += (uint32_t)v->refl_pkts;
+	s->bytes += v->bytes;
+	s->udp_bytes += v->udp_bytes;
+	s->icmp_bytes += v->icmp_bytes;
+	s->frag_bytes += v->frag_bytes;
+	s->refl_bytes += v->refl_bytes;
+	for (j = 0; j < XS_HLL_REGS; j++) {
+		if (v->hll_src[j] > s->hll_src[j])
+			s->hll_src[j] = v->hll_src[j];
+		if (v->hll_dport[j] > s->hll_dport[j])
+			s->hll_dport[j] = v->hll_dport[j];
+	}
+	s->f.synack += (uint32_t)v->synack;
+	s->f.rst += (uint32_t)v->rst;
+	s->f.ack += (uint32_t)v->ack;
+	s->f.ack_bytes += v->ack_bytes;
+	xs_hll_merge(s->f.hll_ack, v->hll_ack);
+	uport_merge(&s->f.uport, &votes, &s->f.usrc, v->uport, v->uvotes, v->usrc);
+	s->f.uvotes = (uint32_t)votes;
+}
+
+void xs_dslot_bursts(struct xs_dslot *s, const uint32_t *slices, const float *slice_s,
+		     double tick_s, struct xs_bcarry *carry, uint32_t now)
+{
+	double min_len = tick_s / XS_SLICES * XS_BURST_SLICES, prev_len = 0;
+	uint32_t prev[XS_B_MAX] = {};
+	int j, k;
+
+	if (carry->tick + 1 == now && carry->len > 0) {
+		memcpy(prev, carry->n, sizeof(prev));
+		prev_len = carry->len;
+	}
+	for (j = 0; j < XS_SLICES; j++) {
+		const uint32_t *n = slices + j * XS_B_MAX;
+		double len = slice_s[j] > 0 ? slice_s[j] : 0, w = len + prev_len;
+		uint32_t c[XS_BK_N];
+
+		/* This slice and the one before it. */
+		for (k = 0; k < XS_B_MAX; k++)
+			c[k] = (len > 0 ? n[k] : 0) + prev[k];
+		c[XS_BK_ALL] = c[XS_B_SYN] + c[XS_B_UDP] + c[XS_B_ICMP] + c[XS_B_OTHER];
+		c[XS_BK_NOT_OTHER] = c[XS_B_SYN] + c[XS_B_UDP] + c[XS_B_ICMP];
+		if (w > 0) {
+			if (w < min_len)
+				w = min_len;	/* never a rate over less than a window */
+			for (k = 0; k < XS_BK_N; k++)
+				if (c[k] / w > s->f.burst_pps[k]) {
+					s->f.burst_pps[k] = (float)(c[k] / w);
+					s->f.burst_pkts[k] = c[k];
+				}
+		}
+		for (k = 0; k < XS_B_MAX; k++)
+			prev[k] = len > 0 ? n[k] : 0;
+		prev_len = len;
+	}
+	memcpy(carry->n, prev, sizeof(prev));
+	carry->len = (float)prev_len;
+	carry->tick = now;
+}
+
+void xs_dsum_add_counts(struct xs_dsum *s, const struct xs_dslot *sl)
+{
+	int k;
+
+	s->pkts += sl->pkts;
+	s->tcp += sl->tcp;
+	s->syn += sl->syn;
+	s->synack_out += sl->synack_out;
+	s->udp += sl->udp;
+	s->icmp += sl->icmp;
+	s->frag += sl->frag;
+	s->refl_pkts += sl->refl_pkts;
+	s->bytes += sl->bytes;
+	s->udp_bytes += sl->udp_bytes;
+	s->icmp_bytes += sl->icmp_bytes;
+	s->frag_bytes += sl->frag_bytes;
+	s->refl_bytes += sl->refl_bytes;
+	s->synack += sl->f.synack;
+	s->rst += sl->f.rst;
+	s->ack += sl->f.ack;
+	s->ack_bytes += sl->f.ack_bytes;
+	s->syn_out += sl->f.syn_out;
+	s->pkts_out += sl->f.pkts_out;
+	uport_merge(&s->uport, &s->uport_pkts, &s->usrc, sl->f.uport, sl->f.uvotes, sl->f.usrc);
+	for (k = 0; k < XS_BK_N; k++)
+		if (sl->f.burst_pps[k] > s->burst_pps[k]) {
+			s->burst_pps[k] = sl->f.burst_pps[k];
+			s->burst_pkts[k] = sl->f.burst_pkts[k];
+		}
+}
+
+void xs_dsum_add_hlls(struct xs_dsum *s, const struct xs_dslot *sl)
+{
+	xs_hll_merge(s->hll_src, sl->hll_src);
+	xs_hll_merge(s->hll_dport, sl->hll_dport);
+	xs_hll_merge(s->hll_ack, sl->f.hll_ack);
+}
+
+void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl)
+{
+	xs_dsum_add_counts(s, sl);
+	xs_dsum_add_hlls(s, sl);
 }
 
 bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
@@ -1017,4 +1163,14 @@ void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_
 		f->loss.engine += l->l.engine;
 	}
 	xs_alerts_report(e->alerts, f, c->ts);
+}
+
+void xs_engine_set_annotate(struct xs_engine *e, xs_alert_annotate_fn fn, void *ctx)
+{
+	xs_alerts_set_annotate(e->alerts, fn, ctx);
+}
+
+bool xs_engine_alert_refresh(struct xs_engine *e, const char *id, double ts)
+{
+	return xs_alerts_refresh(e->alerts, id, ts);
 }

@@ -46,6 +46,10 @@ void xs_engine_idle(struct xs_engine *e, uint64_t n, double ts);
 double xs_engine_drain(struct xs_engine *e, double ts);
 /* Ends every open alert now (shutdown). */
 void xs_engine_close_alerts(struct xs_engine *e, double ts);
+/* The alerts' annotations (their fingerprint), and an update of alert id
+ * now (it was found). See alert.h. */
+void xs_engine_set_annotate(struct xs_engine *e, xs_alert_annotate_fn fn, void *ctx);
+bool xs_engine_alert_refresh(struct xs_engine *e, const char *id, double ts);
 
 struct xs_engine_stats {
 	uint64_t ticks;

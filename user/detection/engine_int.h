@@ -28,12 +28,45 @@
 /* Pseudo-protocol of the per-victim "distinct reflectors" service key. */
 #define XS_PROTO_REFL 255
 
+/* Burst kinds of the engine: the kernel's (enum xs_burst_kind), all
+ * packets, and all but the "other" kind (what is left once established
+ * TCP is set aside). */
+enum { XS_BK_ALL = XS_B_MAX, XS_BK_NOT_OTHER, XS_BK_N };
+
+/* The flood family's part of a slot: out-of-state TCP, the majority UDP
+ * source port, the peak rate of each burst kind over a sub-tick slice. */
+struct xs_dflood {
+	uint32_t synack, rst, ack, syn_out, pkts_out;	/* syn_out, pkts_out: the
+							 * victim's own, seen as a source */
+	uint16_t uport;		/* majority UDP source port */
+	uint16_t pad;
+	uint32_t uvotes;	/* its votes: a lower bound of its packets */
+	uint32_t pad2;
+	uint64_t usrc;		/* bitmap of the sources sending from it */
+	uint64_t ack_bytes;
+	uint8_t hll_ack[XS_HLL_REGS];
+	float burst_pps[XS_BK_N];	/* the peak slice's rate */
+	uint32_t burst_pkts[XS_BK_N];	/* and its packets */
+};
+
+/* Bursts are measured over XS_BURST_SLICES adjacent slices (tick / 8),
+ * sliding by one slice: a burst as short as one slice is seen whole in
+ * some window, a longer one at least half. The last slice of a tick
+ * pairs with the first of the next (the carry). */
+#define XS_BURST_SLICES 2
+struct xs_bcarry {
+	uint32_t n[XS_B_MAX];	/* the last slice's packets per kind */
+	float len;		/* its length, seconds */
+	uint32_t tick;		/* the tick it ended */
+};
+
 /* One tick (or slot) of a destination's counts. */
 struct xs_dslot {
 	uint32_t pkts, syn, synack_out, udp, icmp, frag, refl_pkts, tcp;
 	uint64_t bytes, udp_bytes, icmp_bytes, frag_bytes, refl_bytes;
 	uint8_t hll_src[XS_HLL_REGS];
 	uint8_t hll_dport[XS_HLL_REGS];
+	struct xs_dflood f;
 };
 
 struct xs_dtrack {
@@ -48,6 +81,7 @@ struct xs_dtrack {
 	uint64_t tick_pkts, tick_bytes;	/* this tick (0 if none) */
 	struct xs_ewma pps, bps;	/* baseline of the per-tick rates */
 	struct xs_topk top;	/* sources of its new flows */
+	struct xs_bcarry carry;	/* bursts across the tick's edge */
 };
 
 /* Window sums of a destination. */
@@ -57,6 +91,14 @@ struct xs_dsum {
 	uint64_t bytes, udp_bytes, icmp_bytes, frag_bytes, refl_bytes;
 	uint8_t hll_src[XS_HLL_REGS];
 	uint8_t hll_dport[XS_HLL_REGS];
+	/* The flood family: sums, and over the window: */
+	uint64_t synack, rst, ack, ack_bytes, syn_out, pkts_out;
+	uint8_t hll_ack[XS_HLL_REGS];
+	uint16_t uport;		/* the UDP source port with the most votes */
+	uint64_t uport_pkts;	/* its votes: a lower bound of its packets */
+	uint64_t usrc;		/* the sources seen sending from it */
+	float burst_pps[XS_BK_N];	/* the peak slice of each kind */
+	uint32_t burst_pkts[XS_BK_N];
 };
 
 struct xs_pkey {
@@ -147,6 +189,30 @@ struct xs_loss_slot {
 	uint64_t pkts, bytes;	/* all traffic */
 };
 
+/* A victim prefix (IPv4 /24, IPv6 /64: carpet bombing): a ring of the sums
+ * of its addresses' counts, and who sends to it. */
+struct xs_pslot {
+	struct xs_dslot d;
+	uint32_t hosts;		/* addresses with traffic, the most in one tick */
+	float top_share;	/* the busiest address's share of the packets, the
+				 * highest in one tick */
+};
+
+#define XS_PFX_TOP 4
+struct xs_ptrack {
+	uint32_t ring;		/* index of its ring in the prefix slab */
+	uint32_t head;
+	uint32_t last_active;
+	uint8_t prof;
+	uint8_t ntop;
+	uint16_t pad;
+	struct xs_topk top;	/* sources of its new flows */
+	struct xs_addr top_dst[XS_PFX_TOP];	/* its busiest addresses, last tick */
+	uint32_t top_dst_pkts[XS_PFX_TOP];
+	uint32_t slices[XS_SLICES * XS_B_MAX];	/* the tick being folded, per slice */
+	struct xs_bcarry carry;
+};
+
 struct xs_engine {
 	struct xs_settings set;		/* a copy; rules shared with the caller */
 	const struct xs_ruleset *rs;
@@ -179,6 +245,17 @@ struct xs_engine {
 	uint8_t total_anomalous;
 	uint64_t tick_pkts, tick_bytes;
 
+	/* Victim prefixes (user/detection/prefixes.c). */
+	struct xs_htab pfx;		/* prefix -> struct xs_ptrack */
+	struct xs_pslot *pslab;
+	uint32_t *pslab_free;
+	uint32_t npslab_free;
+	struct xs_htab pfx_tick;	/* this tick's prefixes: hosts and packets */
+	void **pfx_of;			/* each of the tick's destinations: its pfx_tick entry */
+	size_t pfx_of_cap;
+	uint64_t pfx_lost;		/* destinations worth a window whose prefix the
+					 * scratch table refused */
+
 	uint16_t refl_bitmap[4096];	/* reflector ports, 65536 bits */
 	struct xs_alert_mgr *alerts;
 	uint64_t events;
@@ -202,11 +279,45 @@ struct xs_detector {
 extern const struct xs_detector *const xs_detectors[];
 extern const int xs_ndetectors;
 
+/* Victim prefixes (prefixes.c), called by the engine. */
+int xs_prefixes_init(struct xs_engine *e);
+void xs_prefixes_free(struct xs_engine *e);
+/* Folds the tick's destinations into their prefixes. */
+void xs_prefixes_fold(struct xs_engine *e, const struct xs_tick *t);
+/* A new flow's source, for its destination's prefix. */
+void xs_prefixes_event(struct xs_engine *e, const struct xs_addr *src, const struct xs_addr *dst);
+/* Forgets prefixes idle past every window. */
+void xs_prefixes_expire(struct xs_engine *e);
+/* The prefix of an address: /24 for IPv4, /64 for IPv6 (host bits zero). */
+void xs_prefix_of(const struct xs_addr *a, struct xs_addr *out);
+
+/* Adds one slot to window sums (the flood family's parts too): counts,
+ * sketches, or both. */
+void xs_dsum_add(struct xs_dsum *s, const struct xs_dslot *sl);
+void xs_dsum_add_counts(struct xs_dsum *s, const struct xs_dslot *sl);
+void xs_dsum_add_hlls(struct xs_dsum *s, const struct xs_dslot *sl);
+/* Adds a tick's kernel counts for one destination to a slot. */
+void xs_dslot_fold(struct xs_dslot *s, const struct xs_dst *v);
+/* The slot's burst peaks from the tick's per-slice counts (XS_SLICES x
+ * kinds) and the slices' lengths, over windows of XS_BURST_SLICES slices
+ * (one never counts as shorter than nominal, tick / XS_SLICES each); the
+ * carry holds the last slice of the tick before (used if it is tick
+ * now - 1) and is set to this one's. */
+void xs_dslot_bursts(struct xs_dslot *s, const uint32_t *slices, const float *slice_s,
+		     double tick_s, struct xs_bcarry *carry, uint32_t now);
+
 /* Helpers for detectors. */
 const struct xs_rule_params *xs_det_params(const struct xs_det_ctx *c, int prof);
 uint32_t xs_det_window(const struct xs_det_ctx *c, int prof, int rule);
 void xs_det_dst_sum(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
 		    struct xs_dsum *s);
+/* The same in two steps, so that the sketches are merged only for the
+ * destinations whose counts could pass a rule (most cannot): counts (the
+ * HyperLogLogs left empty), then the HyperLogLogs into the same sums. */
+void xs_det_dst_counts(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		       struct xs_dsum *s);
+void xs_det_dst_hlls(const struct xs_det_ctx *c, const struct xs_dtrack *d, uint32_t nticks,
+		     struct xs_dsum *s);
 /* Fills the finding's common parts (window, loss, network) and reports it. */
 void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_t nticks);
 /* Adds the destination's top sources to the finding. */

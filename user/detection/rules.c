@@ -16,10 +16,15 @@ const char *const xs_rule_names[XS_R_MAX] = {
 	[XS_R_HOST_SWEEP] = "host_sweep",
 	[XS_R_BRUTE_FORCE] = "brute_force",
 	[XS_R_TRAFFIC_ANOMALY] = "traffic_anomaly",
+	[XS_R_SYNACK_FLOOD] = "synack_flood",
+	[XS_R_ACK_FLOOD] = "ack_flood",
+	[XS_R_CARPET_BOMBING] = "carpet_bombing",
 };
 
 const char *const xs_action_names[XS_ACT_MAX + 1] = {
-	[XS_ACT_NONE] = "none", [XS_ACT_BLOCK] = "block", [XS_ACT_RATE_LIMIT] = "rate_limit",
+	[XS_ACT_NONE] = "none",		[XS_ACT_BLOCK] = "block",
+	[XS_ACT_RATE_LIMIT] = "rate_limit", [XS_ACT_FILTER] = "filter",
+	[XS_ACT_FLOWSPEC] = "flowspec",	[XS_ACT_BLACKHOLE] = "blackhole",
 	[XS_ACT_MAX] = NULL,
 };
 
@@ -80,6 +85,7 @@ void xs_rule_params_default(struct xs_rule_params *p)
 					  5061 };
 	static const uint16_t web[] = { 80, 443, 8080, 8443 };
 	static const uint16_t client[] = { 53, 80, 123, 443, 853, 8080, 8443 };
+	static const uint16_t quic[] = { 443 };
 
 	memset(p, 0, sizeof(*p));
 	/* Mitigation is opt-in per rule (and needs mitigation.enforce). */
@@ -90,17 +96,41 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	p->syn.threshold_pps = 1000;
 	p->syn.min_sources = 16;
 	p->syn.max_ports = 8;
-	p->syn.max_answered_ratio = 0.5;
+	p->syn.min_answered_ratio = 0.5;
+	p->syn.min_completed_ratio = 0.5;
+	p->syn.burst_min_packets = 1000;
 
-	p->udp = (struct xs_p_flood){ true, 3, 50000, 500e6, 20000, 64 };
-	p->icmp = (struct xs_p_flood){ true, 3, 5000, 50e6, 0, 64 };
-	p->vol = (struct xs_p_flood){ true, 3, 100000, 1e9, 0, 64 };
+	p->udp = (struct xs_p_flood){ true, 3, 50000, 500e6, 20000, 64, 1000, 0 };
+	p->icmp = (struct xs_p_flood){ true, 3, 5000, 50e6, 0, 64, 1000, 0 };
+	p->vol = (struct xs_p_flood){ true, 3, 100000, 1e9, 0, 64, 1000, 16 };
 
 	p->refl.enabled = true;
 	p->refl.window_s = 10;
 	p->refl.threshold_pps = 50;
 	p->refl.threshold_bps = 0;
 	p->refl.min_reflectors = 20;
+	p->refl.any_port_threshold_pps = 1000;
+	ports_set(&p->refl.any_port_ignore, quic, sizeof(quic) / sizeof(quic[0]));
+	p->refl.burst_min_packets = 1000;
+
+	p->synack.enabled = true;
+	p->synack.window_s = 3;
+	p->synack.threshold_pps = 5000;
+	p->synack.min_sources = 16;
+	p->synack.min_share = 0.5;
+	p->synack.burst_min_packets = 1000;
+
+	p->ack.enabled = true;
+	p->ack.window_s = 3;
+	p->ack.threshold_pps = 5000;
+	p->ack.min_sources = 16;
+	p->ack.max_pkts_per_source = 2;
+	p->ack.burst_min_packets = 1000;
+
+	p->carpet.enabled = true;
+	p->carpet.window_s = 3;
+	p->carpet.min_hosts = 16;
+	p->carpet.max_host_share = 0.5;
 
 	p->scan.enabled = true;
 	p->scan.window_s = 60;
@@ -164,7 +194,9 @@ static const struct pdesc params[] = {
 	{ XS_R_SYN_FLOOD, "threshold_pps", P_DBL, OFF(syn.threshold_pps), 1, PPS_MAX },
 	{ XS_R_SYN_FLOOD, "min_sources", P_U32, OFF(syn.min_sources), 1, 1e9 },
 	{ XS_R_SYN_FLOOD, "max_ports", P_U32, OFF(syn.max_ports), 1, 65536 },
-	{ XS_R_SYN_FLOOD, "max_answered_ratio", P_DBL, OFF(syn.max_answered_ratio), 0, 1 },
+	{ XS_R_SYN_FLOOD, "min_answered_ratio", P_DBL, OFF(syn.min_answered_ratio), 0, 1 },
+	{ XS_R_SYN_FLOOD, "min_completed_ratio", P_DBL, OFF(syn.min_completed_ratio), 0, 100 },
+	{ XS_R_SYN_FLOOD, "burst_min_packets", P_U32, OFF(syn.burst_min_packets), 1, 1e9 },
 
 	{ XS_R_UDP_FLOOD, "enabled", P_BOOL, OFF(udp.enabled) },
 	{ XS_R_UDP_FLOOD, "window_s", P_DBL, OFF(udp.window_s), 0.001, 3600 },
@@ -172,6 +204,7 @@ static const struct pdesc params[] = {
 	{ XS_R_UDP_FLOOD, "threshold_bps", P_DBL, OFF(udp.threshold_bps), 0, BPS_MAX },
 	{ XS_R_UDP_FLOOD, "spread_threshold_pps", P_DBL, OFF(udp.spread_threshold_pps), 0, PPS_MAX },
 	{ XS_R_UDP_FLOOD, "min_sources", P_U32, OFF(udp.min_sources), 1, 1e9 },
+	{ XS_R_UDP_FLOOD, "burst_min_packets", P_U32, OFF(udp.burst_min_packets), 1, 1e9 },
 
 	{ XS_R_ICMP_FLOOD, "enabled", P_BOOL, OFF(icmp.enabled) },
 	{ XS_R_ICMP_FLOOD, "window_s", P_DBL, OFF(icmp.window_s), 0.001, 3600 },
@@ -179,6 +212,7 @@ static const struct pdesc params[] = {
 	{ XS_R_ICMP_FLOOD, "threshold_bps", P_DBL, OFF(icmp.threshold_bps), 0, BPS_MAX },
 	{ XS_R_ICMP_FLOOD, "spread_threshold_pps", P_DBL, OFF(icmp.spread_threshold_pps), 0, PPS_MAX },
 	{ XS_R_ICMP_FLOOD, "min_sources", P_U32, OFF(icmp.min_sources), 1, 1e9 },
+	{ XS_R_ICMP_FLOOD, "burst_min_packets", P_U32, OFF(icmp.burst_min_packets), 1, 1e9 },
 
 	{ XS_R_VOLUMETRIC, "enabled", P_BOOL, OFF(vol.enabled) },
 	{ XS_R_VOLUMETRIC, "window_s", P_DBL, OFF(vol.window_s), 0.001, 3600 },
@@ -186,12 +220,37 @@ static const struct pdesc params[] = {
 	{ XS_R_VOLUMETRIC, "threshold_bps", P_DBL, OFF(vol.threshold_bps), 0, BPS_MAX },
 	{ XS_R_VOLUMETRIC, "spread_threshold_pps", P_DBL, OFF(vol.spread_threshold_pps), 0, PPS_MAX },
 	{ XS_R_VOLUMETRIC, "min_sources", P_U32, OFF(vol.min_sources), 1, 1e9 },
+	{ XS_R_VOLUMETRIC, "burst_min_packets", P_U32, OFF(vol.burst_min_packets), 1, 1e9 },
+	{ XS_R_VOLUMETRIC, "transfer_max_sources", P_U32, OFF(vol.transfer_max_sources), 0, 1e9 },
 
 	{ XS_R_REFLECTION, "enabled", P_BOOL, OFF(refl.enabled) },
 	{ XS_R_REFLECTION, "window_s", P_DBL, OFF(refl.window_s), 0.001, 3600 },
 	{ XS_R_REFLECTION, "threshold_pps", P_DBL, OFF(refl.threshold_pps), 0, PPS_MAX },
 	{ XS_R_REFLECTION, "threshold_bps", P_DBL, OFF(refl.threshold_bps), 0, BPS_MAX },
 	{ XS_R_REFLECTION, "min_reflectors", P_U32, OFF(refl.min_reflectors), 1, 1e9 },
+	{ XS_R_REFLECTION, "any_port_threshold_pps", P_DBL, OFF(refl.any_port_threshold_pps), 0,
+	  PPS_MAX },
+	{ XS_R_REFLECTION, "any_port_ignore", P_PORTS, OFF(refl.any_port_ignore) },
+	{ XS_R_REFLECTION, "burst_min_packets", P_U32, OFF(refl.burst_min_packets), 1, 1e9 },
+
+	{ XS_R_SYNACK_FLOOD, "enabled", P_BOOL, OFF(synack.enabled) },
+	{ XS_R_SYNACK_FLOOD, "window_s", P_DBL, OFF(synack.window_s), 0.001, 3600 },
+	{ XS_R_SYNACK_FLOOD, "threshold_pps", P_DBL, OFF(synack.threshold_pps), 1, PPS_MAX },
+	{ XS_R_SYNACK_FLOOD, "min_sources", P_U32, OFF(synack.min_sources), 1, 1e9 },
+	{ XS_R_SYNACK_FLOOD, "min_share", P_DBL, OFF(synack.min_share), 0, 1 },
+	{ XS_R_SYNACK_FLOOD, "burst_min_packets", P_U32, OFF(synack.burst_min_packets), 1, 1e9 },
+
+	{ XS_R_ACK_FLOOD, "enabled", P_BOOL, OFF(ack.enabled) },
+	{ XS_R_ACK_FLOOD, "window_s", P_DBL, OFF(ack.window_s), 0.001, 3600 },
+	{ XS_R_ACK_FLOOD, "threshold_pps", P_DBL, OFF(ack.threshold_pps), 1, PPS_MAX },
+	{ XS_R_ACK_FLOOD, "min_sources", P_U32, OFF(ack.min_sources), 1, 1e9 },
+	{ XS_R_ACK_FLOOD, "max_pkts_per_source", P_DBL, OFF(ack.max_pkts_per_source), 1, 1e6 },
+	{ XS_R_ACK_FLOOD, "burst_min_packets", P_U32, OFF(ack.burst_min_packets), 1, 1e9 },
+
+	{ XS_R_CARPET_BOMBING, "enabled", P_BOOL, OFF(carpet.enabled) },
+	{ XS_R_CARPET_BOMBING, "window_s", P_DBL, OFF(carpet.window_s), 0.001, 3600 },
+	{ XS_R_CARPET_BOMBING, "min_hosts", P_U32, OFF(carpet.min_hosts), 2, 1e9 },
+	{ XS_R_CARPET_BOMBING, "max_host_share", P_DBL, OFF(carpet.max_host_share), 0.001, 1 },
 
 	{ XS_R_PORT_SCAN, "enabled", P_BOOL, OFF(scan.enabled) },
 	{ XS_R_PORT_SCAN, "window_s", P_DBL, OFF(scan.window_s), 0.001, 3600 },
@@ -247,21 +306,68 @@ static void read_ports(xs_node map, const char *key, struct xs_ports *out)
 	ports_set(out, tmp, n);
 }
 
-/* action, action_ttl_s and limit_pps: the same keys for every rule. */
+/* One action name of `action`, into *a (which the caller reset). */
+static void add_action(xs_node n, const char *name, int rule, struct xs_rule_action *a,
+		       bool alone)
+{
+	int act;
+
+	for (act = 0; act < XS_ACT_MAX; act++)
+		if (name && !strcmp(name, xs_action_names[act]))
+			break;
+	if (act == XS_ACT_MAX) {
+		xs_cfg_error(n, "expected one of none, block, rate_limit, filter, flowspec, "
+				"blackhole, got '%s'", name ? name : "");
+		return;
+	}
+	if (act == XS_ACT_NONE) {
+		if (!alone)
+			xs_cfg_error(n, "none stands alone: leave it out of a list");
+		return;
+	}
+	if (act != XS_ACT_BLOCK && !xs_rule_limitable(rule)) {
+		xs_cfg_error(n, "%s protects a flood's victim: it applies to syn_flood, udp_flood, "
+				"icmp_flood, volumetric and reflection", name);
+		return;
+	}
+	if (act == XS_ACT_BLOCK || act == XS_ACT_RATE_LIMIT) {
+		if (a->action != XS_ACT_NONE && a->action != act)
+			xs_cfg_error(n, "block and rate_limit exclude each other: choose one");
+		else
+			a->action = act;
+		return;
+	}
+	a->fp_actions |= 1u << act;
+}
+
+/* action (a name or a list of names), action_ttl_s, limit_pps and
+ * flowspec_rate_bytes_s: the same keys for every rule. */
 static void read_action(xs_node m, int rule, struct xs_rule_action *a)
 {
 	xs_node n = xs_cfg_get(m, "action");
-	int act = a->action;
+	struct xs_rule_action set = *a;
+	int i, len;
 
-	if (!xs_cfg_enum(m, "action", xs_action_names, &act)) {
-		if (act == XS_ACT_RATE_LIMIT && !xs_rule_limitable(rule))
-			xs_cfg_error(n, "rate_limit protects a flood's victim: it applies to "
-					"syn_flood, udp_flood, icmp_flood, volumetric and reflection");
-		else
-			a->action = act;
+	if (xs_node_present(n)) {
+		set.action = XS_ACT_NONE;
+		set.fp_actions = 0;
+		if (xs_node_is_seq(n)) {
+			len = xs_cfg_seq_len(n);
+			for (i = 0; i < len; i++) {
+				xs_node c = xs_cfg_seq_at(n, i);
+
+				add_action(c, xs_node_scalar(c), rule, &set, len == 1);
+			}
+		} else {
+			add_action(n, xs_node_scalar(n), rule, &set, true);
+		}
+		a->action = set.action;
+		a->fp_actions = set.fp_actions;
 	}
 	xs_cfg_double(m, "action_ttl_s", 1, 86400 * 30, &a->ttl_s);
 	xs_cfg_double(m, "limit_pps", 0, PPS_MAX, &a->limit_pps);
+	/* RFC 8955 traffic-rate-bytes: a 32-bit float of bytes/s. */
+	xs_cfg_double(m, "flowspec_rate_bytes_s", 0, 1e12, &a->flowspec_rate);
 }
 
 static void read_rule(xs_node m, int rule, struct xs_rule_params *p)
@@ -306,10 +412,13 @@ static void read_rules(xs_node rules, struct xs_rule_params *p)
 		int r = name ? xs_rule_by_name(name) : -1;
 
 		if (r < 0) {
-			xs_cfg_error(m,
-				     "unknown rule (one of syn_flood, udp_flood, icmp_flood, "
-				     "volumetric, reflection, port_scan, host_sweep, brute_force, "
-				     "traffic_anomaly)");
+			char all[512] = "";
+			int k;
+
+			for (k = 0; k < XS_R_MAX; k++)
+				snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
+					 k ? ", " : "", xs_rule_names[k]);
+			xs_cfg_error(m, "unknown rule (one of %s)", all);
 			continue;
 		}
 		if (xs_node_is_scalar(m) && !*xs_node_scalar(m))
@@ -418,6 +527,12 @@ double xs_rule_window_s(const struct xs_rule_params *p, int rule)
 		return p->brute.window_s;
 	case XS_R_TRAFFIC_ANOMALY:
 		return p->anom.window_s;
+	case XS_R_SYNACK_FLOOD:
+		return p->synack.window_s;
+	case XS_R_ACK_FLOOD:
+		return p->ack.window_s;
+	case XS_R_CARPET_BOMBING:
+		return p->carpet.window_s;
 	}
 	return 1;
 }
@@ -443,6 +558,12 @@ bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
 		return p->brute.enabled;
 	case XS_R_TRAFFIC_ANOMALY:
 		return p->anom.enabled;
+	case XS_R_SYNACK_FLOOD:
+		return p->synack.enabled;
+	case XS_R_ACK_FLOOD:
+		return p->ack.enabled;
+	case XS_R_CARPET_BOMBING:
+		return p->carpet.enabled;
 	}
 	return false;
 }
@@ -466,6 +587,10 @@ double xs_rule_threshold_pps(const struct xs_rule_params *p, int rule)
 		return p->vol.threshold_pps;
 	case XS_R_REFLECTION:
 		return p->refl.threshold_pps;
+	case XS_R_SYNACK_FLOOD:
+		return p->synack.threshold_pps;
+	case XS_R_ACK_FLOOD:
+		return p->ack.threshold_pps;
 	}
 	return 0;
 }

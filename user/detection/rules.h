@@ -27,6 +27,9 @@ enum xs_rule {
 	XS_R_HOST_SWEEP,
 	XS_R_BRUTE_FORCE,
 	XS_R_TRAFFIC_ANOMALY,
+	XS_R_SYNACK_FLOOD,
+	XS_R_ACK_FLOOD,
+	XS_R_CARPET_BOMBING,
 	XS_R_MAX
 };
 
@@ -48,6 +51,9 @@ struct xs_p_flood {
 	double threshold_bps;	/* 0 = not checked */
 	double spread_threshold_pps;	/* from min_sources sources or more; 0 = off */
 	uint32_t min_sources;
+	uint32_t burst_min_packets;	/* a slice's rate counts from this many packets */
+	uint32_t transfer_max_sources;	/* volumetric: established TCP from at most
+					 * this many sources is a transfer; 0 = off */
 };
 
 /* What enforce mode does when a rule's alert starts (and while it goes on). */
@@ -55,14 +61,25 @@ enum xs_action {
 	XS_ACT_NONE = 0,
 	XS_ACT_BLOCK,		/* drop the attacker (source.ip) */
 	XS_ACT_RATE_LIMIT,	/* token bucket on the victim's matching traffic */
+	XS_ACT_FILTER,		/* drop the attack's fingerprint in XDP, for the victim */
+	XS_ACT_FLOWSPEC,	/* announce the fingerprint as FlowSpec rules over BGP */
+	XS_ACT_BLACKHOLE,	/* announce the victim's host route with 65535:666 */
 	XS_ACT_MAX
 };
 extern const char *const xs_action_names[XS_ACT_MAX + 1];
 
+/* The fingerprint's actions (user/mitigation/fpolicy.c), as bits. */
+#define XS_FPACT_MASK (1u << XS_ACT_FILTER | 1u << XS_ACT_FLOWSPEC | 1u << XS_ACT_BLACKHOLE)
+
+/* `action: X` or `action: [X, Y]`: at most one of block and rate_limit
+ * (the kernel tables', user/mitigation/mpolicy.c), and any of filter,
+ * flowspec and blackhole (the fingerprint's). */
 struct xs_rule_action {
-	int action;		/* enum xs_action */
+	int action;		/* XS_ACT_NONE, XS_ACT_BLOCK or XS_ACT_RATE_LIMIT */
 	double ttl_s;		/* lifetime, renewed by each alert update */
 	double limit_pps;	/* rate_limit: packets/s let through (0: the threshold) */
+	uint32_t fp_actions;	/* 1 << XS_ACT_FILTER, _FLOWSPEC, _BLACKHOLE */
+	double flowspec_rate;	/* flowspec: 0 discards, else bytes/s let through */
 };
 
 struct xs_rule_params {
@@ -73,7 +90,13 @@ struct xs_rule_params {
 		double threshold_pps;	/* SYN/s */
 		uint32_t min_sources;	/* at least this many sources: a flood */
 		uint32_t max_ports;	/* fewer sources, at most this many ports: a flood */
-		double max_answered_ratio;	/* victim SYN-ACKs / SYNs above this: no flood */
+		/* A flash crowd, not a flood: handshakes complete (ACK segments
+		 * and their sources at least min_completed_ratio of the SYNs' and
+		 * their sources'), and, when the victim's SYN-ACKs are seen, it
+		 * answers at least min_answered_ratio of the SYNs. */
+		double min_answered_ratio;
+		double min_completed_ratio;
+		uint32_t burst_min_packets;
 	} syn;
 	struct xs_p_flood udp, icmp, vol;
 	struct {
@@ -82,7 +105,34 @@ struct xs_rule_params {
 		double threshold_pps;
 		double threshold_bps;
 		uint32_t min_reflectors;
+		/* Any source port: most of the victim's UDP from one port, from
+		 * min_reflectors sources or more, at this rate; not these ports. */
+		double any_port_threshold_pps;
+		struct xs_ports any_port_ignore;
+		uint32_t burst_min_packets;
 	} refl;
+	struct {
+		bool enabled;
+		double window_s;
+		double threshold_pps;	/* unsolicited SYN-ACKs/s */
+		uint32_t min_sources;
+		double min_share;	/* of the TCP segments with ACK received */
+		uint32_t burst_min_packets;
+	} synack;
+	struct {
+		bool enabled;
+		double window_s;
+		double threshold_pps;	/* ACK and RST segments/s */
+		uint32_t min_sources;
+		double max_pkts_per_source;	/* out of any connection: one or two each */
+		uint32_t burst_min_packets;
+	} ack;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t min_hosts;	/* addresses of the prefix the flood reaches */
+		double max_host_share;	/* the busiest address's share, at most */
+	} carpet;
 	struct {
 		bool enabled;
 		double window_s;

@@ -192,7 +192,7 @@ void xs_scn_usage(FILE *f)
 		"      --at S            start this segment S seconds after the first\n"
 		"\nScenarios:\n");
 	for (i = 0; i < xs_nscenarios; i++)
-		fprintf(f, "  %-16s %s\n", xs_scenarios[i].name, xs_scenarios[i].summary);
+		fprintf(f, "  %-17s %s\n", xs_scenarios[i].name, xs_scenarios[i].summary);
 }
 
 int xs_scn_segments(int argc, char **argv, int *start, int *len, int max)

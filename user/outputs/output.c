@@ -370,6 +370,12 @@ void xs_output_tick_timing(struct xs_outputs *o, double lag_s, double drain_s, u
 	o->dinfo.have_timing = true;
 }
 
+void xs_output_mitig_info(struct xs_outputs *o, const struct xs_mitig_info *mi)
+{
+	o->dinfo.mitig = *mi;
+	o->dinfo.have_mitig = true;
+}
+
 void xs_output_close(struct xs_outputs *o)
 {
 	const struct xs_sink_stats *st;

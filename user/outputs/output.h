@@ -80,5 +80,7 @@ void xs_output_run_info(struct xs_outputs *o, const struct xs_run_info *ri);
  * time spent reading the maps; missed: timer expirations beyond the first
  * (ticks folded into this one because the loop was late). */
 void xs_output_tick_timing(struct xs_outputs *o, double lag_s, double drain_s, uint64_t missed);
+/* Fingerprints and BGP, once per tick (the daemon). */
+void xs_output_mitig_info(struct xs_outputs *o, const struct xs_mitig_info *mi);
 
 #endif

@@ -143,6 +143,16 @@ int xs_collector_set_flags(struct xs_collector *c, __u32 flags)
 	return write_rt(c);
 }
 
+int xs_collector_set_slice(struct xs_collector *c, __u32 slice)
+{
+	if (slice >= XS_SLICES)
+		slice = XS_SLICES - 1;
+	if (slice == c->rt.slice)
+		return 0;
+	c->rt.slice = slice;
+	return write_rt(c);
+}
+
 int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports, size_t n)
 {
 	struct xs_port_bitmap *bm = calloc(1, sizeof(*bm));
@@ -261,6 +271,30 @@ static void merge_dst(struct xs_dst *acc, const struct xs_dst *v)
 		acc->dport_sample = v->dport_sample;
 	hll_merge(acc->hll_src, v->hll_src, XS_HLL_REGS);
 	hll_merge(acc->hll_dport, v->hll_dport, XS_HLL_REGS);
+	acc->ack += v->ack;
+	acc->ack_bytes += v->ack_bytes;
+	/* Majority votes merge as the vote itself goes on: the same port adds
+	 * up, different ports cancel out, and the votes left still bound the
+	 * winner's packets from below. */
+	if (acc->uport == v->uport || !acc->uvotes) {
+		if (acc->uport != v->uport)
+			acc->usrc = 0;
+		acc->uport = v->uport;
+		acc->uvotes += v->uvotes;
+		acc->usrc |= v->usrc;
+	} else if (v->uvotes > acc->uvotes) {
+		acc->uport = v->uport;
+		acc->uvotes = v->uvotes - acc->uvotes;
+		acc->usrc = v->usrc;
+	} else {
+		acc->uvotes -= v->uvotes;
+	}
+	hll_merge(acc->hll_ack, v->hll_ack, XS_HLL_REGS);
+	for (i = 0; i < XS_SLICES * XS_B_MAX; i++) {
+		__u32 n = (__u32)acc->burst[i] + v->burst[i];
+
+		acc->burst[i] = n > 0xffff ? 0xffff : (__u16)n;
+	}
 }
 
 static void merge_src(struct xs_src *acc, const struct xs_src *v)
@@ -491,6 +525,7 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 	int err;
 
 	c->rt.epoch = old + 1;
+	c->rt.slice = 0;	/* the new generation starts at its first slice */
 	err = write_rt(c);
 	if (err) {
 		c->rt.epoch = old;

@@ -29,6 +29,9 @@ struct xs_src_entry {
  * until the next flip. */
 struct xs_tick {
 	__u32 epoch;
+	/* How long each sub-tick slice lasted, in seconds (set by the
+	 * pipeline; 0: the slice was not used, or slices are off). */
+	float slice_s[XS_SLICES];
 	struct xs_global g;
 	struct xs_dst_entry *dst;
 	size_t ndst;
@@ -76,6 +79,9 @@ int xs_collector_set_flags(struct xs_collector *c, __u32 flags);
 /* Ticks a flow is remembered without being seen (0: until evicted). */
 int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks);
 int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports, size_t n);
+/* The sub-tick slice the kernel counts packets in from now on (bursts);
+ * a flip starts the next generation at slice 0. */
+int xs_collector_set_slice(struct xs_collector *c, __u32 slice);
 
 /* Deliver the events waiting in the ring buffer. Returns how many. */
 int xs_collector_poll_events(struct xs_collector *c);

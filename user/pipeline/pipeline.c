@@ -6,6 +6,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pipeline.h"
+#include "speaker.h"
 
 static void on_alert(void *ctx, const struct xs_alert_out *a)
 {
@@ -15,6 +16,8 @@ static void on_alert(void *ctx, const struct xs_alert_out *a)
 		xs_output_alert(p->out, a);
 	if (p->pol)
 		xs_mpolicy_on_alert(p->pol, a);
+	if (p->fpol)
+		xs_fpolicy_on_alert(p->fpol, a);
 	if (p->on_alert)
 		p->on_alert(p->ctx, a);
 }
@@ -73,16 +76,35 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 		return -XS_EXIT_FAIL;
 	p->collecting = true;
 	p->last_tick = xs_mono_s();
+	p->slice_clock = live ? XS_SLICE_LIVE : XS_SLICE_CAPTURE;
+	p->tick_t0 = p->slice_t0[0] = live ? p->last_tick : 0;
+	p->slice = 0;
 	if (xs_pipeline_knobs(&p->col, p->set, live ? (unsigned int)p->col.ncpus : 1)) {
 		xs_err("cannot configure the BPF program: %s", strerror(errno));
 		return -XS_EXIT_FAIL;
 	}
+	{
+		struct xs_fpolicy_opts fo = {
+			.settings = p->set,
+			.b = b,
+			.col = &p->col,
+			.live = live,
+			.ncpus = live ? p->col.ncpus : 1,
+		};
+
+		p->fpol = xs_fpolicy_new(&fo);
+		if (!p->fpol)
+			return -XS_EXIT_FAIL;
+		xs_fpolicy_attach(p->fpol, p->eng);
+	}
 	return 0;
 }
 
-int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m)
+int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
+	if (p->fpol)
+		xs_fpolicy_act(p->fpol, p->out, bgp);
 	return p->pol ? 0 : -XS_EXIT_FAIL;
 }
 
@@ -93,11 +115,49 @@ void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st)
 
 void xs_pipeline_free(struct xs_pipeline *p)
 {
+	/* Before the collector: its ring buffer set holds the samples'. */
+	xs_fpolicy_free(p->fpol);
 	if (p->collecting)
 		xs_collector_free(&p->col);
 	xs_mpolicy_free(p->pol);
 	xs_engine_free(p->eng);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Fingerprints and BGP for the metrics sink. */
+static void mitig_info(struct xs_pipeline *p)
+{
+	struct xs_mitig_info mi = {};
+	struct xs_fpolicy_stats fs;
+	struct xs_bgp_status bs;
+	int i;
+
+	xs_fpolicy_get_stats(p->fpol, &fs);
+	mi.victims = fs.watched;
+	mi.fp_found = fs.found;
+	mi.fp_changed = fs.changed;
+	mi.samples = fs.samples;
+	mi.filter_rules = fs.filters;
+	xs_bgp_get_status(&bs);
+	if (bs.state != XS_BGP_CLOSED) {
+		mi.bgp = 1;
+		mi.bgp_up = bs.state == XS_BGP_UP;
+		mi.bgp_state = xs_bgp_state_names[bs.state];
+		mi.routes_blackhole = bs.active_blackholes;
+		mi.routes_flowspec = bs.active_flowspec;
+		mi.announced = bs.announced;
+		mi.withdrawn = bs.withdrawn;
+		mi.nrefusals = XS_BGP_REF_MAX;
+		for (i = 0; i < XS_BGP_REF_MAX && i < XS_MITIG_REFUSALS; i++) {
+			mi.refusal_names[i] = xs_bgp_refusal_names[i];
+			mi.refused[i] = bs.refused[i];
+		}
+		mi.speaker_errors = bs.speaker_errors;
+		mi.speaker_starts = bs.speaker_starts;
+		mi.session_ups = bs.session_ups;
+		mi.session_downs = bs.session_downs;
+	}
+	xs_output_mitig_info(p->out, &mi);
 }
 
 /* What `status` and `top` read: the tick, its timing, the sinks' health. */
@@ -111,27 +171,86 @@ static void publish(struct xs_pipeline *p, double drained, double started)
 				   h.spooled);
 	xs_status_tick(p->status, &p->tick, drained - p->last_tick,
 		       (unsigned int)((drained - started) * 1e6), 0);
+	if (p->fpol) {
+		struct xs_fp_board b;
+
+		xs_fpolicy_board(p->fpol, &b);
+		xs_status_board(p->status, &b);
+	}
+}
+
+void xs_pipeline_slice(struct xs_pipeline *p, double now)
+{
+	double len = p->set->tick_ms / 1000.0 / XS_SLICES, k;
+	unsigned int j, to;
+
+	if (p->slice_clock == XS_SLICE_OFF || now <= p->tick_t0)
+		return;
+	k = (now - p->tick_t0) / len;
+	to = k >= XS_SLICES - 1 ? XS_SLICES - 1 : (unsigned int)k;
+	if (to <= p->slice)
+		return;
+	for (j = p->slice + 1; j <= to; j++)
+		p->slice_t0[j] = p->slice_clock == XS_SLICE_CAPTURE ? p->tick_t0 + j * len : now;
+	if (!xs_collector_set_slice(&p->col, to))
+		p->slice = to;
+}
+
+/* How long each slice of the tick ending at `end` lasted; the slices it
+ * never reached, 0. Capture time: exactly tick / XS_SLICES each (a slice
+ * is entered only by a frame that falls in it). */
+static void slice_lengths(struct xs_pipeline *p, double end, float *out)
+{
+	unsigned int j;
+
+	memset(out, 0, sizeof(float) * XS_SLICES);
+	if (p->slice_clock == XS_SLICE_OFF)
+		return;
+	for (j = 0; j <= p->slice; j++) {
+		double to = j < p->slice ? p->slice_t0[j + 1] : end;
+
+		if (p->slice_clock == XS_SLICE_CAPTURE)
+			out[j] = (float)(p->set->tick_ms / 1000.0 / XS_SLICES);
+		else
+			out[j] = to > p->slice_t0[j] ? (float)(to - p->slice_t0[j]) : 0;
+	}
+}
+
+void xs_pipeline_tick_start(struct xs_pipeline *p, double t0)
+{
+	p->slice = 0;
+	p->tick_t0 = p->slice_t0[0] = t0;
 }
 
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk)
 {
 	double tick_s = p->set->tick_ms / 1000.0, started = xs_mono_s(), drained;
+	float slice_s[XS_SLICES];
 	int err = 0;
 
 	memset(&p->tick, 0, sizeof(p->tick));
+	slice_lengths(p, p->slice_clock == XS_SLICE_LIVE ? started : ts, slice_s);
 	if (p->collecting)
 		err = xs_collector_flip(&p->col, &p->tick);
 	if (err)
 		return err;
+	memcpy(p->tick.slice_s, slice_s, sizeof(slice_s));
+	if (p->slice_clock != XS_SLICE_OFF)
+		xs_pipeline_tick_start(p, p->slice_clock == XS_SLICE_LIVE ? started : ts);
 	drained = xs_mono_s();
 	xs_engine_on_tick(p->eng, &p->tick, ts);
 	if (p->out)
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
 		xs_mpolicy_tick(p->pol, ts);
-	if (p->out && clk)
+	if (p->fpol)
+		xs_fpolicy_tick(p->fpol, &p->tick, ts);
+	if (p->out && clk) {
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);
+		if (p->fpol)
+			mitig_info(p);
+	}
 	if (p->status)
 		publish(p, drained, started);
 	p->last_tick = drained;
@@ -153,6 +272,8 @@ void xs_pipeline_idle(struct xs_pipeline *p, uint64_t n, double ts)
 		return;
 	xs_engine_idle(p->eng, n, ts);
 	p->ticks += n;
+	if (p->slice_clock == XS_SLICE_CAPTURE)
+		xs_pipeline_tick_start(p, ts);
 }
 
 void xs_pipeline_poll(struct xs_pipeline *p)
@@ -203,11 +324,15 @@ int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 		xs_engine_close_alerts(p->eng, xs_wall_s());
 		xs_engine_free(p->eng);
 		p->eng = e;
+		if (p->fpol)
+			xs_fpolicy_attach(p->fpol, e);
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
 	if (p->pol)
 		xs_mpolicy_configure(p->pol, s);
+	if (p->fpol)
+		xs_fpolicy_configure(p->fpol, s);
 	p->set = s;
 	return 0;
 }

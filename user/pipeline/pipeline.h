@@ -7,7 +7,9 @@
  *   each tick:  collector flip       the kernel writes the other epoch
  *               -> engine            windows, detectors, alert life cycle
  *               -> outputs           the tick's aggregates to the sinks
- *               -> mitigation        rules' actions, table changes reported
+ *               -> mitigation        rules' actions, table changes reported;
+ *                                    fingerprints of the flood alerts and
+ *                                    their actions (filter, FlowSpec, blackhole)
  *               -> status            what `status` and `top` read
  *   alerts:     engine -> outputs, mitigation policy, the caller's callback
  *
@@ -22,6 +24,7 @@
 
 #include "collector.h"
 #include "engine.h"
+#include "fpolicy.h"
 #include "mpolicy.h"
 #include "output.h"
 #include "settings.h"
@@ -46,13 +49,23 @@ struct xs_pipeline {
 	struct xs_engine *eng;
 	struct xs_outputs *out;
 	struct xs_mpolicy *pol;		/* NULL: no mitigation (replay) */
+	struct xs_fpolicy *fpol;	/* fingerprints; acting only in run */
 	struct xs_status_pub *status;	/* NULL: nothing published (replay) */
 	xs_alert_fn on_alert;
 	void *ctx;
 	uint64_t ticks, events;
 	double last_tick;		/* CLOCK_MONOTONIC end of the last tick */
 	struct xs_tick tick;		/* the tick just ended (valid until the next) */
+	/* Sub-tick slices (bursts): the slice being written and when each
+	 * began, on the live clock (CLOCK_MONOTONIC) or in capture time
+	 * (replay: slices are exactly tick / XS_SLICES long). */
+	int slice_clock;		/* XS_SLICE_OFF, _LIVE or _CAPTURE */
+	unsigned int slice;
+	double tick_t0;
+	double slice_t0[XS_SLICES];
 };
+
+enum { XS_SLICE_OFF = 0, XS_SLICE_LIVE, XS_SLICE_CAPTURE };
 
 /* When a live tick was due, for the outputs' timing metrics. */
 struct xs_tick_clock {
@@ -67,8 +80,9 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o);
  * runs after a flip; the event budget is shared by the CPUs); otherwise
  * one CPU runs every frame (replay) and gets the whole budget. */
 int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live);
-/* Applies the rules' actions to the kernel tables m (run). */
-int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m);
+/* Applies the rules' actions to the kernel tables m and, with bgp (the
+ * speaker is open), upstream (run). */
+int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp);
 /* Publishes each tick for `status` and `top` (run). */
 void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st);
 void xs_pipeline_free(struct xs_pipeline *p);
@@ -86,6 +100,13 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 void xs_pipeline_finish(struct xs_pipeline *p, double ts);
 /* n ticks without traffic (replay's gaps), the last ending at ts. */
 void xs_pipeline_idle(struct xs_pipeline *p, uint64_t n, double ts);
+/* Moves the kernel on to the sub-tick slice that time `now` falls in
+ * (CLOCK_MONOTONIC live, capture time in replay), if it is a later one.
+ * Live, call it at least every tick / XS_SLICES; replay, before each frame. */
+void xs_pipeline_slice(struct xs_pipeline *p, double now);
+/* The tick being filled started at t0 (same clock), at slice 0: replay
+ * says so for its first tick; every later one starts where the last ended. */
+void xs_pipeline_tick_start(struct xs_pipeline *p, double t0);
 /* Delivers the new-flow events waiting in the ring buffer. */
 void xs_pipeline_poll(struct xs_pipeline *p);
 

@@ -52,6 +52,17 @@ static double tick_end(const struct replay *r, uint64_t k)
 	return (double)(k + 1) * (double)r->tick_ns / 1e9;
 }
 
+/* Every alert goes to the caller; --enforce notes the floods'. */
+static void on_alert(void *ctx, const struct xs_alert_out *a)
+{
+	const struct xs_replay_opts *o = ctx;
+
+	if (o->enforce && !strcmp(a->action, "start"))
+		xs_enforce_add(o->enforce, a->event_id, a->rule, a->dst_ip);
+	if (o->on_alert)
+		o->on_alert(o->ctx, a);
+}
+
 /* Ends the tick being filled: the pipeline, as live, at capture time. */
 static int end_tick(struct replay *r)
 {
@@ -154,6 +165,7 @@ static int replay_loop(struct replay *r, pcap_t *p)
 			r->cur = k;
 			r->st->first_ts = ts;
 			max_ts = ts;
+			xs_pipeline_tick_start(&r->pipe, (double)k * (double)r->tick_ns / 1e9);
 		}
 		/* Earlier than the frame before: counted; time never goes back,
 		 * the frame counts in the current tick. */
@@ -167,6 +179,9 @@ static int replay_loop(struct replay *r, pcap_t *p)
 		err = advance_to(r, k);
 		if (err)
 			return err;
+		/* Bursts: the kernel counts the frame in its slice of the tick
+		 * (time never goes back: a late frame counts in the current). */
+		xs_pipeline_slice(&r->pipe, max_ts);
 		run_frame(r, h, data);
 		if (!r->dry && !((r->st->frames + 1) % POLL_EVERY)) {
 			xs_pipeline_poll(&r->pipe);
@@ -223,8 +238,8 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 	struct xs_pipeline_opts po = {
 		.settings = s,
 		.out = o->out,
-		.on_alert = o->on_alert,
-		.ctx = o->ctx,
+		.on_alert = on_alert,
+		.ctx = (void *)o,
 	};
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct replay r = { .o = o, .st = st };
@@ -271,6 +286,10 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 	}
 	st->totals = r.pipe.col.totals.g;
 	xs_engine_get_stats(r.pipe.eng, &st->eng);
+	if (o->enforce) {
+		o->enforce->path = o->path;
+		ret = xs_enforce_run(o->enforce, s);
+	}
 out:
 	st->ticks = r.pipe.ticks;
 	st->wall_s = xs_mono_s() - t0 - st->load_s;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "engine.h"
+#include "enforce.h"
 #include "output.h"
 #include "settings.h"
 
@@ -56,6 +57,7 @@ struct xs_replay_opts {
 	double speed;		/* 0: as fast as possible; 1: the capture's own
 				 * pace; 10: ten times faster (outputs are
 				 * serviced while waiting) */
+	struct xs_enforce *enforce;	/* --enforce: filled after the replay (NULL: off) */
 };
 
 /* Returns 0, or a negative xs_exit code with the reason logged as one

@@ -8,6 +8,9 @@
 
 #include "xdpstream.skel.h"
 #include "collector.h"
+#include "names.h"
+#include "rules.h"
+#include "speaker.h"
 #include "status.h"
 
 int xs_status_init(struct xs_status_pub *p, struct xs_bpf *b, const struct xs_sizes *sz,
@@ -16,6 +19,7 @@ int xs_status_init(struct xs_status_pub *p, struct xs_bpf *b, const struct xs_si
 	memset(p, 0, sizeof(*p));
 	p->status_fd = bpf_map__fd(b->skel->maps.xs_status);
 	p->top_fd = bpf_map__fd(b->skel->maps.xs_top);
+	p->board_fd = bpf_map__fd(b->skel->maps.xs_fp_board);
 	p->st.start_time = time(NULL);
 	p->st.pid = getpid();
 	p->st.tick_ms = tick_ms;
@@ -41,6 +45,13 @@ void xs_status_set_sink(struct xs_status_pub *p, int i, const char *name, int up
 	s->spooled = spooled;
 	if ((__u32)i >= p->st.nsinks)
 		p->st.nsinks = i + 1;
+}
+
+void xs_status_board(struct xs_status_pub *p, const struct xs_fp_board *b)
+{
+	__u32 zero = 0;
+
+	bpf_map_update_elem(p->board_fd, &zero, b, BPF_ANY);
 }
 
 /* Insertion into a small descending array: n is at most XS_TOP_N. */
@@ -99,4 +110,104 @@ void xs_status_tick(struct xs_status_pub *p, const struct xs_tick *t, double sec
 	xs_top_dst(t, p->top.dst, &p->top.ndst);
 	xs_top_src(t, p->top.src, &p->top.nsrc);
 	bpf_map_update_elem(p->top_fd, &zero, &p->top, BPF_ANY);
+}
+
+int xs_board_read(const char *pin_dir, struct xs_fp_board *b)
+{
+	char path[512];
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/xs_fp_board", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, b))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void actions(FILE *f, __u32 a, bool json)
+{
+	int i, n = 0;
+
+	for (i = XS_ACT_FILTER; i < XS_ACT_MAX; i++)
+		if (a & (1u << i))
+			fprintf(f, json ? "%s\"%s\"" : "%s%s", n++ ? (json ? "," : " ") : "",
+				xs_action_names[i]);
+	if (!n && !json)
+		fprintf(f, "none");
+}
+
+void xs_board_print(FILE *f, const struct xs_fp_board *b)
+{
+	char a[XS_ADDR_STRLEN];
+	__u32 i;
+
+	if (b->bgp_state)
+		fprintf(f, "bgp: %s, %u routes announced (%llu announced, %llu withdrawn, %llu refused "
+			   "in all)\n",
+			xs_bgp_state_names[b->bgp_state < 4 ? b->bgp_state : 0], b->bgp_active,
+			(unsigned long long)b->bgp_announced, (unsigned long long)b->bgp_withdrawn,
+			(unsigned long long)b->bgp_refused);
+	fprintf(f, "fingerprints: %u victims watched\n", b->watched);
+	for (i = 0; i < b->n && i < XS_FP_BOARD_N; i++) {
+		const struct xs_fp_board_entry *e = &b->e[i];
+
+		fprintf(f, "  %s %s %s: ", xs_addr_str(&e->victim, a), e->rule, e->alert_id);
+		if (!e->match[0]) {
+			fprintf(f, "sampling (%llu samples)\n", (unsigned long long)e->samples);
+			continue;
+		}
+		fprintf(f, "%s (covers %.1f%%, others %.1f%%; ", e->match, e->coverage_ppm / 1e4,
+			e->collateral_ppm / 1e4);
+		actions(f, e->actions, false);
+		fprintf(f, "; %u routes, %llu packets matched by its rules)\n", e->routes,
+			(unsigned long long)e->dropped);
+	}
+}
+
+/* A string for JSON: the board's own text, quotes and backslashes escaped. */
+static void jstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void xs_board_print_json(FILE *f, const struct xs_fp_board *b)
+{
+	char a[XS_ADDR_STRLEN];
+	__u32 i;
+
+	if (b->bgp_state)
+		fprintf(f, ",\"bgp\":{\"state\":\"%s\",\"active\":%u,\"announced\":%llu,"
+			   "\"withdrawn\":%llu,\"refused\":%llu}",
+			xs_bgp_state_names[b->bgp_state < 4 ? b->bgp_state : 0], b->bgp_active,
+			(unsigned long long)b->bgp_announced, (unsigned long long)b->bgp_withdrawn,
+			(unsigned long long)b->bgp_refused);
+	fprintf(f, ",\"victims_watched\":%u,\"fingerprints\":[", b->watched);
+	for (i = 0; i < b->n && i < XS_FP_BOARD_N; i++) {
+		const struct xs_fp_board_entry *e = &b->e[i];
+
+		fprintf(f, "%s{\"victim\":\"%s\",\"rule\":", i ? "," : "",
+			xs_addr_str(&e->victim, a));
+		jstr(f, e->rule);
+		fprintf(f, ",\"alert_id\":");
+		jstr(f, e->alert_id);
+		fprintf(f, ",\"match\":");
+		jstr(f, e->match);
+		fprintf(f, ",\"coverage\":%.4f,\"collateral\":%.4f,\"actions\":[",
+			e->coverage_ppm / 1e6, e->collateral_ppm / 1e6);
+		actions(f, e->actions, true);
+		fprintf(f, "],\"routes\":%u,\"samples\":%llu,\"packets_matched\":%llu}", e->routes,
+			(unsigned long long)e->samples, (unsigned long long)e->dropped);
+	}
+	fprintf(f, "]");
 }

@@ -50,6 +50,7 @@ const char *const xs_cnt_names[XS_N_MAX] = {
 	[XS_N_SRC_USED] = "src_slots_used",
 	[XS_N_BLOCKED] = "dropped_blocklist",
 	[XS_N_RATE_LIMITED] = "dropped_rate_limit",
+	[XS_N_FP_DROPPED] = "dropped_fingerprint",
 };
 
 static const __u8 v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * icmp_flood: ICMP packets/s or bits/s to one destination over the
- * thresholds across the window.
+ * thresholds across the window, or in a burst (flood_common.h).
  */
 #include "flood_common.h"
 #include "names.h"
@@ -20,9 +20,12 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->icmp.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_rate_maybe(&p->icmp, &s, s.icmp, s.icmp_bytes, XS_B_ICMP))
+			continue;
+		xs_det_dst_hlls(c, d, n, &s);
 		xs_flood_check(c, d, victim, &p->icmp, XS_R_ICMP_FLOOD,
-			       xs_addr_is_v4(victim) ? 1 : 58, s.icmp, s.icmp_bytes, &s, n);
+			       xs_addr_is_v4(victim) ? 1 : 58, s.icmp, s.icmp_bytes, &s, n, XS_B_ICMP);
 	}
 }
 

@@ -20,7 +20,8 @@
 
 #define FLOODS                                                                                 \
 	((1u << XS_R_SYN_FLOOD) | (1u << XS_R_UDP_FLOOD) | (1u << XS_R_ICMP_FLOOD) |            \
-	 (1u << XS_R_VOLUMETRIC) | (1u << XS_R_REFLECTION))
+	 (1u << XS_R_VOLUMETRIC) | (1u << XS_R_REFLECTION) | (1u << XS_R_SYNACK_FLOOD) |       \
+	 (1u << XS_R_ACK_FLOOD))
 
 static double sd(const struct xs_ewma *e)
 {
@@ -70,7 +71,7 @@ static void destinations(struct xs_det_ctx *c)
 		d->anomalous = 0;
 		if (!p->anom.enabled || !warm(c, p) || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
+		xs_det_dst_counts(c, d, n, &s);
 		xs_finding_init(&f, XS_R_TRAFFIC_ANOMALY);
 		hit = above(s.pkts / s.secs, &d->pps, p->anom.k, p->anom.dst_floor_pps, &f,
 			    "packets/s") ||
@@ -84,6 +85,7 @@ static void destinations(struct xs_det_ctx *c)
 		f.has_dst = true;
 		f.dst = *victim;
 		xs_det_top(c, d, &f);
+		xs_det_dst_hlls(c, d, n, &s);
 		xs_finding_detail(&f, "distinct_sources",
 				  round(xs_hll_estimate(s.hll_src, XS_HLL_REGS)));
 		xs_det_report(c, &f, d->prof, n);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * udp_flood: UDP packets/s or bits/s to one destination over the
- * thresholds across the window. UDP that is mostly replies from reflector
- * ports is the reflection rule's: while a reflection alert is open on the
- * victim, the attack is not reported twice. Runs after reflection.
+ * thresholds across the window, or in a burst (flood_common.h). UDP that is
+ * mostly replies from reflector ports, or from the one source port most of
+ * it comes from, is the reflection rule's: while a reflection alert is open
+ * on the victim, the attack is not reported twice. Runs after reflection.
  */
 #include "flood_common.h"
 
@@ -21,12 +22,15 @@ static void eval(struct xs_det_ctx *c)
 
 		if (!p->udp.enabled || d->last_active + n <= c->now)
 			continue;
-		xs_det_dst_sum(c, d, n, &s);
-		if (2 * s.refl_pkts >= s.udp &&
+		xs_det_dst_counts(c, d, n, &s);
+		if (!xs_rate_maybe(&p->udp, &s, s.udp, s.udp_bytes, XS_B_UDP))
+			continue;
+		xs_det_dst_hlls(c, d, n, &s);
+		if (2 * (s.refl_pkts > s.uport_pkts ? s.refl_pkts : s.uport_pkts) >= s.udp &&
 		    xs_alerts_victim_open(c->e->alerts, victim, 1u << XS_R_REFLECTION))
 			continue;
 		xs_flood_check(c, d, victim, &p->udp, XS_R_UDP_FLOOD, 17, s.udp, s.udp_bytes, &s,
-			       n);
+			       n, XS_B_UDP);
 	}
 }
 

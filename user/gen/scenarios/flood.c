@@ -4,6 +4,9 @@
  * address (and ports, sequence number) at random within the ranges, so a
  * flood has as many "attackers" as the range has addresses.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "exitcode.h"
 #include "names.h"
 #include "scn.h"
@@ -124,5 +127,123 @@ int xs_scn_icmp_flood(const struct xs_scn_params *p, struct xs_plan *pl)
 		return XS_EXIT_FAIL;
 	scn_timing(pl, p, 100000, 1.0, 0);
 	scn_label(pl, "icmp_flood", &f.src, f.victim, FLOOD_FORBID);
+	return 0;
+}
+
+/*
+ * SYN-ACK reflection: SYNs spoofed with the victim's address sent to many
+ * servers come back as SYN-ACKs from their service port (and their
+ * retries) to whatever source port the attacker put in the SYN.
+ */
+int xs_scn_synack_flood(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	struct scn_frame fr;
+	struct xs_pkt_spec s;
+	struct flood f;
+	int err;
+
+	err = flood_setup(p, pl, &f, (struct xs_ports){ 1024, 65535 }, (struct xs_ports){ 80, 80 });
+	if (err)
+		return err;
+	/* The reflectors, not random spoofed addresses. */
+	scn_range(&p->src, p->src_set, SCN_REFLECTORS4, SCN_REFLECTORS6, f.v4, &f.src);
+	scn_spec(p, &s, &f.src.base, &f.dst.base, IPPROTO_TCP, f.sport.lo, f.dport.lo);
+	s.tcp_flags = XS_TCP_SYN | XS_TCP_ACK;
+	s.ttl = 52;
+	s.window = 29200;
+	s.tcp_opt[0] = 2;	/* MSS 1460, as servers answer */
+	s.tcp_opt[1] = 4;
+	s.tcp_opt[2] = 1460 >> 8;
+	s.tcp_opt[3] = 1460 & 0xff;
+	s.tcp_optlen = 4;
+	if (scn_add(pl, "tcp_synack", &s, &fr) || xs_plan_push(pl, fr.kind) ||
+	    flood_vary(pl, &fr, &f, true) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)) ||
+	    scn_vary_l4(pl, 1, &fr, 8, 4, scn_rand(0, ST_SEQ + 10)))
+		return XS_EXIT_FAIL;
+	scn_timing(pl, p, 100000, 1.0, 0);
+	scn_label(pl, "synack_flood", &f.src, f.victim, FLOOD_FORBID ";syn_flood;volumetric");
+	return 0;
+}
+
+/* ACK segments outside any connection, each from a new spoofed address
+ * (hping3 -A --rand-source). */
+int xs_scn_ack_flood(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	struct scn_frame fr;
+	struct xs_pkt_spec s;
+	struct flood f;
+	int err;
+
+	err = flood_setup(p, pl, &f, (struct xs_ports){ 80, 80 }, (struct xs_ports){ 1024, 65535 });
+	if (err)
+		return err;
+	scn_spec(p, &s, &f.src.base, &f.dst.base, IPPROTO_TCP, f.sport.lo, f.dport.lo);
+	s.tcp_flags = XS_TCP_ACK;
+	s.ttl = 242;
+	s.payload = p->payload > 0 ? (uint16_t)p->payload : 0;
+	if (scn_add(pl, "tcp_ack", &s, &fr) || xs_plan_push(pl, fr.kind) ||
+	    flood_vary(pl, &fr, &f, true) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)) ||
+	    scn_vary_l4(pl, 1, &fr, 8, 4, scn_rand(0, ST_SEQ + 10)))
+		return XS_EXIT_FAIL;
+	scn_timing(pl, p, 100000, 1.0, 0);
+	scn_label(pl, "ack_flood", &f.src, f.victim, FLOOD_FORBID ";syn_flood;volumetric");
+	return 0;
+}
+
+/* A pulse: the UDP flood for 100 ms at 200,000 packets/s (20,000
+ * packets), diluted to 6,667/s over a 3 s window. */
+int xs_scn_udp_burst(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	int err = xs_scn_udp_flood(p, pl);
+
+	if (err)
+		return err;
+	scn_timing(pl, p, 200000, 0.1, 0);
+	snprintf(pl->label.forbid, sizeof(pl->label.forbid), "%s", FLOOD_FORBID ";volumetric");
+	return 0;
+}
+
+/* Carpet bombing: UDP from spoofed sources to every address of a block
+ * (a /24 by default, each address drawn at random per packet), each
+ * address far below any per-host bar. The victim is the block. */
+int xs_scn_carpet(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	struct scn_frame fr;
+	struct xs_pkt_spec s;
+	struct flood f;
+	uint32_t span;
+	int err;
+
+	f.v4 = scn_v4(p);
+	scn_range(&p->src, p->src_set, SCN_SPOOF4, SCN_SPOOF6, f.v4, &f.src);
+	scn_range(&p->dst, p->dst_set, SCN_SWEEP4, SCN_SWEEP6, f.v4, &f.dst);
+	if ((err = scn_same_family(&f.src, &f.dst, pl->scenario)))
+		return err;
+	span = xs_range_span(&f.dst);
+	if (span < 16 || (f.dst.v4 ? f.dst.prefix < 24 : f.dst.prefix < 64)) {
+		xs_err("--dst: carpet bombs one network, a /24 (IPv6 /64) or a part of it of 16 "
+		       "addresses or more");
+		return XS_EXIT_USAGE;
+	}
+	f.dport = p->port_set ? p->port : (struct xs_ports){ 53, 53 };
+	f.sport = p->sport_set ? p->sport : (struct xs_ports){ 1024, 65535 };
+	scn_spec(p, &s, &f.src.base, &f.dst.base, IPPROTO_UDP, f.sport.lo, f.dport.lo);
+	s.payload = p->payload >= 0 ? (uint16_t)p->payload : 64;
+	if (scn_add(pl, "udp", &s, &fr) || xs_plan_push(pl, fr.kind) ||
+	    flood_vary(pl, &fr, &f, true) ||
+	    scn_vary_addr(pl, 1u << fr.kind, &fr, false, scn_rand(span, ST_DPORT + 10)))
+		return XS_EXIT_FAIL;
+	scn_timing(pl, p, 100000, 1.0, 0);
+	{
+		struct xs_addr net = f.dst.base;
+
+		if (f.dst.v4)
+			net.a[15] = 0;
+		else
+			memset(&net.a[8], 0, 8);
+		xs_addr_str(&net, f.victim);
+	}
+	scn_label(pl, "carpet_bombing", &f.src, f.victim,
+		  FLOOD_FORBID ";udp_flood;volumetric;reflection");
 	return 0;
 }

@@ -130,6 +130,23 @@ void scn_snmp_response(uint8_t *b, int size)
 		b[i] = (uint8_t)(0x20 + i % 90);
 }
 
+void scn_bacnet_ack(uint8_t *b, int size)
+{
+	/* BVLC original-unicast (0x81 0x0a, length), NPDU version 1, then a
+	 * Complex-ACK (0x30) of ReadPropertyMultiple (service 14): the
+	 * property list a controller sends back, padded with its values. */
+	static const uint8_t head[] = { 0x81, 0x0a, 0, 0, 0x01, 0x00, 0x30, 0x01, 0x0e };
+	int i;
+
+	memset(b, 0, size);
+	if (size < (int)sizeof(head))
+		return;
+	memcpy(b, head, sizeof(head));
+	put16(b + 2, (uint16_t)size);
+	for (i = sizeof(head); i < size; i++)
+		b[i] = (uint8_t)(0x40 + i % 60);
+}
+
 void scn_tls_record(uint8_t *b, int size, uint8_t type, uint64_t seed)
 {
 	int i;

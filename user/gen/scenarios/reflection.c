@@ -14,8 +14,10 @@
 
 enum { ST_SRC = 1, ST_DPORT, ST_TXID };
 
-enum refl_kind { REFL_DNS, REFL_NTP, REFL_SNMP };
+enum refl_kind { REFL_DNS, REFL_NTP, REFL_SNMP, REFL_WSD, REFL_BACNET };
 
+/* WS-Discovery (3702) and BACnet/IP (47808) are not in the default
+ * reflector_ports: they test reflection recognised by its shape. */
 static const struct {
 	const char *name;
 	uint16_t port;
@@ -24,7 +26,17 @@ static const struct {
 	[REFL_DNS] = { "dns", 53, 3000 },
 	[REFL_NTP] = { "ntp", 123, 440 },
 	[REFL_SNMP] = { "snmp", 161, 2400 },
+	[REFL_WSD] = { "wsd", 3702, 2600 },
+	[REFL_BACNET] = { "bacnet", 47808, 1400 },
 };
+
+#define WSD_REPLY                                                                              \
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope "                           \
+	"xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\" "                                \
+	"xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "                        \
+	"xmlns:wsd=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\"><soap:Header>"           \
+	"<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</wsa:Action>" \
+	"</soap:Header><soap:Body><wsd:ProbeMatches><wsd:ProbeMatch>"
 
 #define DNS_NAME "isc.org"
 #define MAX_FRAGS 16
@@ -61,8 +73,12 @@ static int reflection(const struct xs_scn_params *p, struct xs_plan *pl, enum re
 		scn_dns_response(data, size, 0, DNS_NAME, 255 /* ANY */);
 	else if (rk == REFL_NTP)
 		scn_ntp_monlist(data, size);
-	else
+	else if (rk == REFL_SNMP)
 		scn_snmp_response(data, size);
+	else if (rk == REFL_WSD)
+		scn_text(data, size, WSD_REPLY);
+	else
+		scn_bacnet_ack(data, size);
 
 	scn_spec(p, &s, &src.base, &dst.base, IPPROTO_UDP, sport.lo, dport.lo);
 	s.payload = (uint16_t)size;
@@ -146,4 +162,14 @@ int xs_scn_ntp_reflection(const struct xs_scn_params *p, struct xs_plan *pl)
 int xs_scn_snmp_reflection(const struct xs_scn_params *p, struct xs_plan *pl)
 {
 	return reflection(p, pl, REFL_SNMP);
+}
+
+int xs_scn_wsd_reflection(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	return reflection(p, pl, REFL_WSD);
+}
+
+int xs_scn_bacnet_reflection(const struct xs_scn_params *p, struct xs_plan *pl)
+{
+	return reflection(p, pl, REFL_BACNET);
 }

@@ -13,6 +13,12 @@
 int xs_scn_syn_flood(const struct xs_scn_params *p, struct xs_plan *pl);
 int xs_scn_udp_flood(const struct xs_scn_params *p, struct xs_plan *pl);
 int xs_scn_icmp_flood(const struct xs_scn_params *p, struct xs_plan *pl);
+int xs_scn_synack_flood(const struct xs_scn_params *p, struct xs_plan *pl);
+int xs_scn_ack_flood(const struct xs_scn_params *p, struct xs_plan *pl);
+int xs_scn_udp_burst(const struct xs_scn_params *p, struct xs_plan *pl);
+int xs_scn_carpet(const struct xs_scn_params *p, struct xs_plan *pl);
+int xs_scn_wsd_reflection(const struct xs_scn_params *p, struct xs_plan *pl);
+int xs_scn_bacnet_reflection(const struct xs_scn_params *p, struct xs_plan *pl);
 int xs_scn_dns_reflection(const struct xs_scn_params *p, struct xs_plan *pl);
 int xs_scn_ntp_reflection(const struct xs_scn_params *p, struct xs_plan *pl);
 int xs_scn_snmp_reflection(const struct xs_scn_params *p, struct xs_plan *pl);
@@ -102,6 +108,7 @@ int scn_dns_response(uint8_t *b, int size, uint16_t txid, const char *name, uint
 int scn_dns_query_len(const char *name);
 void scn_ntp_monlist(uint8_t *b, int size);
 void scn_snmp_response(uint8_t *b, int size);
+void scn_bacnet_ack(uint8_t *b, int size);
 void scn_tls_record(uint8_t *b, int size, uint8_t type, uint64_t seed);
 void scn_text(uint8_t *b, int size, const char *text);
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "names.h"
-#include "speaker.h"
+#include "bgp_cfg.h"
 
 void xs_bgp_cfg_default(struct xs_bgp_cfg *c)
 {

@@ -587,6 +587,35 @@ static int add(int kind, const char *key, const char *announce, const char *with
 	return id_of(e);
 }
 
+static const struct xs_addr *next_hop(const struct xs_bgp_cfg *c, bool v4)
+{
+	if (v4)
+		return c->has_next_hop4 ? &c->next_hop4 :
+		       xs_addr_is_v4(&c->local_address) ? &c->local_address : NULL;
+	return c->has_next_hop6 ? &c->next_hop6 :
+	       !xs_addr_is_v4(&c->local_address) ? &c->local_address : NULL;
+}
+
+int xs_bgp_blackhole_str(const struct xs_bgp_cfg *c, const struct xs_prefix *victim, char *buf,
+			 size_t len)
+{
+	const struct xs_addr *nh = next_hop(c, xs_prefix_is_v4(victim));
+
+	if (!nh)
+		return -EAFNOSUPPORT;
+	return xs_exabgp_route(buf, len, victim, nh, c->bh_comm, c->nbh_comm);
+}
+
+int xs_bgp_flowspec_str(const struct xs_bgp_cfg *c, const struct xs_bgp_match *m,
+			const struct xs_bgp_action *a, char *buf, size_t len)
+{
+	char why[160];
+
+	if (xs_exabgp_match_check(m, a, why, sizeof(why)))
+		return -EINVAL;
+	return xs_exabgp_flow(buf, len, m, a, c->fs_comm, c->nfs_comm);
+}
+
 int xs_bgp_announce_blackhole(const struct xs_prefix *victim)
 {
 	char s[XS_PREFIX_STRLEN], key[128], ann[TEXT_MAX], wd[128];
@@ -607,12 +636,7 @@ int xs_bgp_announce_blackhole(const struct xs_prefix *victim)
 	err = check_scope(victim);
 	if (err)
 		return err;
-	if (v4)
-		nh = S.cfg.has_next_hop4 ? &S.cfg.next_hop4 :
-		     xs_addr_is_v4(&S.cfg.local_address) ? &S.cfg.local_address : NULL;
-	else
-		nh = S.cfg.has_next_hop6 ? &S.cfg.next_hop6 :
-		     !xs_addr_is_v4(&S.cfg.local_address) ? &S.cfg.local_address : NULL;
+	nh = next_hop(&S.cfg, v4);
 	if (!nh)
 		return refuse(XS_BGP_REF_INVALID, -EAFNOSUPPORT,
 			      "%s: no IPv%d next hop (mitigation.bgp.blackhole.next_hop%d)",

@@ -108,6 +108,7 @@ static const struct cnt_metric cnts[] = {
 	{ XS_N_FLOW_FULL, "xdpstream_map_full_packets_total", "map", "flow" },
 	{ XS_N_BLOCKED, "xdpstream_mitigation_dropped_packets_total", "reason", "blocklist" },
 	{ XS_N_RATE_LIMITED, "xdpstream_mitigation_dropped_packets_total", "reason", "rate_limit" },
+	{ XS_N_FP_DROPPED, "xdpstream_mitigation_dropped_packets_total", "reason", "fingerprint" },
 };
 
 static const char *cnt_help(const char *name)
@@ -126,7 +127,7 @@ static const char *cnt_help(const char *name)
 		{ "xdpstream_map_full_packets_total",
 		  "Packets not tracked in a map because it was full." },
 		{ "xdpstream_mitigation_dropped_packets_total",
-		  "Packets dropped by mitigation (blocklist, rate limit)." },
+		  "Packets dropped by mitigation (blocklist, rate limit, fingerprint rules)." },
 	};
 	size_t i;
 
@@ -150,6 +151,54 @@ static void sink_family(FILE *f, const struct xs_outputs *o, const char *name, c
 		label(f, s->name);
 		fprintf(f, "\",type=\"%s\"} %llu\n", s->ops->type, (unsigned long long)v);
 	}
+}
+
+/* Fingerprints, and BGP when a speaker is open. */
+static void mitig_families(FILE *f, const struct xs_mitig_info *mi)
+{
+	int i;
+
+	family(f, "xdpstream_fingerprint_victims", "gauge",
+	       "Victims of flood alerts watched in the kernel (sampled, fingerprinted).");
+	u64(f, "xdpstream_fingerprint_victims", mi->victims);
+	family(f, "xdpstream_fingerprints_total", "counter", "Fingerprints found, and replaced.");
+	u64_l(f, "xdpstream_fingerprints_total", "event", "found", mi->fp_found);
+	u64_l(f, "xdpstream_fingerprints_total", "event", "changed", mi->fp_changed);
+	family(f, "xdpstream_fingerprint_samples_total", "counter",
+	       "Packets of watched victims sampled by the kernel.");
+	u64(f, "xdpstream_fingerprint_samples_total", mi->samples);
+	family(f, "xdpstream_fingerprint_filter_rules", "gauge",
+	       "Fingerprint drop rules in the kernel (action filter).");
+	u64(f, "xdpstream_fingerprint_filter_rules", mi->filter_rules);
+	if (!mi->bgp)
+		return;
+	family(f, "xdpstream_bgp_session_up", "gauge",
+	       "1 when the BGP session with the router is established.");
+	fprintf(f, "xdpstream_bgp_session_up{state=\"");
+	label(f, mi->bgp_state ? mi->bgp_state : "");
+	fprintf(f, "\"} %d\n", mi->bgp_up);
+	family(f, "xdpstream_bgp_routes", "gauge", "Routes announced now, by kind.");
+	u64_l(f, "xdpstream_bgp_routes", "kind", "blackhole", mi->routes_blackhole);
+	u64_l(f, "xdpstream_bgp_routes", "kind", "flowspec", mi->routes_flowspec);
+	family(f, "xdpstream_bgp_announced_total", "counter", "Routes announced.");
+	u64(f, "xdpstream_bgp_announced_total", mi->announced);
+	family(f, "xdpstream_bgp_withdrawn_total", "counter", "Routes withdrawn.");
+	u64(f, "xdpstream_bgp_withdrawn_total", mi->withdrawn);
+	family(f, "xdpstream_bgp_refused_total", "counter",
+	       "Announcements refused by the safety rails, by reason.");
+	for (i = 0; i < mi->nrefusals && i < XS_MITIG_REFUSALS; i++)
+		u64_l(f, "xdpstream_bgp_refused_total", "reason",
+		      mi->refusal_names[i] ? mi->refusal_names[i] : "", mi->refused[i]);
+	family(f, "xdpstream_bgp_speaker_errors_total", "counter",
+	       "Commands the BGP speaker answered with an error.");
+	u64(f, "xdpstream_bgp_speaker_errors_total", mi->speaker_errors);
+	family(f, "xdpstream_bgp_speaker_starts_total", "counter",
+	       "Starts of the BGP speaker (1, plus its restarts).");
+	u64(f, "xdpstream_bgp_speaker_starts_total", mi->speaker_starts);
+	family(f, "xdpstream_bgp_session_changes_total", "counter",
+	       "BGP sessions established and lost.");
+	u64_l(f, "xdpstream_bgp_session_changes_total", "to", "up", mi->session_ups);
+	u64_l(f, "xdpstream_bgp_session_changes_total", "to", "down", mi->session_downs);
 }
 
 void xs_metrics_render(FILE *f, const struct xs_metrics_state *m)
@@ -237,6 +286,8 @@ void xs_metrics_render(FILE *f, const struct xs_metrics_state *m)
 #undef SF
 	sink_family(f, m->out, "xdpstream_sink_up", "gauge",
 		    "1 when an output is connected or serving, else 0.", 0, true);
+	if (di->have_mitig)
+		mitig_families(f, &di->mitig);
 	family(f, "xdpstream_start_time_seconds", "gauge", "When the outputs were opened.");
 	dbl(f, "xdpstream_start_time_seconds", di->start_time);
 }

@@ -29,4 +29,23 @@ struct xs_run_info {
 	double tick_s;		/* tick length */
 };
 
+/* Mitigation beyond the host (fingerprints, BGP), for the metrics sink:
+ * the daemon's pipeline fills it each tick. Names are the caller's. */
+#define XS_MITIG_REFUSALS 8
+struct xs_mitig_info {
+	int bgp;			/* 1: a speaker is open */
+	int bgp_up;			/* 1: its session is established */
+	const char *bgp_state;		/* closed, idle, up, restarting */
+	uint64_t routes_blackhole, routes_flowspec;	/* announced now */
+	uint64_t announced, withdrawn;	/* routes added to / removed from the table */
+	int nrefusals;
+	const char *refusal_names[XS_MITIG_REFUSALS];
+	uint64_t refused[XS_MITIG_REFUSALS];	/* by the safety rails, by reason */
+	uint64_t speaker_errors, speaker_starts, session_ups, session_downs;
+	uint64_t victims;		/* victims watched now */
+	uint64_t fp_found, fp_changed;	/* fingerprints found, replaced */
+	uint64_t samples;		/* samples received */
+	uint64_t filter_rules;		/* drop rules in the kernel now */
+};
+
 #endif

@@ -72,6 +72,8 @@ struct xs_daemon_info {
 	double tick_lag_s, tick_drain_s;
 	uint64_t ticks_missed;
 	uint64_t ticks, alerts;	/* seen by the output layer */
+	bool have_mitig;
+	struct xs_mitig_info mitig;
 	double start_time;	/* seconds since the epoch */
 };
 const struct xs_daemon_info *xs_out_daemon_info(const struct xs_outputs *o);
