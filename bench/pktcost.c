@@ -52,6 +52,12 @@ struct pclass {
 			 * second drops it */
 };
 
+static const char sip_register[] = "REGISTER sip:192.0.2.10 SIP/2.0\r\n"
+				   "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1\r\n"
+				   "From: <sip:1000@192.0.2.10>;tag=1\r\nTo: <sip:1000@192.0.2.10>\r\n"
+				   "Call-ID: 1@10.0.0.1\r\nCSeq: 1 REGISTER\r\n"
+				   "Content-Length: 0\r\n\r\n";
+
 static int build_classes(struct pclass *c)
 {
 	int n = 0;
@@ -78,6 +84,25 @@ static int build_classes(struct pclass *c)
 	c[n].name = "ipv6_tcp_established";
 	xs_pkt_spec_init(&c[n].s, "2001:db8::1", "2001:db8::10", IPPROTO_TCP, 40000, 443);
 	c[n++].s.tcp_flags = XS_TCP_ACK;
+
+	/* An established connection's pure ACK (no payload): one flow table
+	 * lookup tells it from an ACK probe (bpf/probe.h). */
+	c[n].name = "ipv4_tcp_pure_ack";
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
+	c[n++].s.tcp_flags = XS_TCP_ACK;
+
+	/* ACKs that no connection knows, each from a new source: an ACK
+	 * flood or scan, recorded and reported like SYNs. */
+	c[n].name = "ipv4_tcp_ack_probe_new";
+	c[n].new_flow = true;
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
+	c[n++].s.tcp_flags = XS_TCP_ACK;
+
+	/* A SIP REGISTER on 5060: the first word read (bpf/sip.h). */
+	c[n].name = "ipv4_udp_sip_register";
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_UDP, 5060, 5060);
+	c[n].s.payload = sizeof(sip_register) - 1;
+	c[n++].s.data = (const uint8_t *)sip_register;
 
 	c[n].name = "vlan_ipv4_udp";
 	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_UDP, 40000, 53);
@@ -285,7 +310,7 @@ int bench_pktcost(struct bench_ctx *bc)
 	struct xdp_bench_bpf *rnd = NULL;
 	struct xs_collector col = {};
 	struct xs_victims vic = {};
-	struct pclass cls[16] = {};
+	struct pclass cls[32] = {};	/* build_classes fills 17 */
 	struct xs_bpf b = {};
 	struct xs_sizes sz;
 	int n, i, err, zero = 0, pass_fd, full_fd, rnd_fd, next_fd;

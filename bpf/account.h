@@ -44,9 +44,10 @@ static __always_inline __u32 bucket_of(__u64 h, __u32 nb)
 /* Finds key's slot in this CPU's region of the table, or claims a free one
  * in its bucket: one cache line read (struct xs_tbucket) before the slot.
  * Only this CPU writes its region (XDP does not preempt itself), hence no
- * atomics. NULL when the bucket's XS_TABLE_WAYS slots hold other keys: the
- * region is too full there. */
-#define TABLE_LOOKUP(name, slot_t, tab, tags, list, nbuckets, used_cnt)                        \
+ * atomics. A claimed slot's value is zeroed up to `zero` bytes (a source's
+ * SIP part is zeroed lazily: struct xs_src). NULL when the bucket's
+ * XS_TABLE_WAYS slots hold other keys: the region is too full there. */
+#define TABLE_LOOKUP(name, slot_t, tab, tags, list, nbuckets, used_cnt, zero)                  \
 	static __always_inline slot_t *name(struct xs_global *g, __u32 region,                  \
 					    const struct xs_addr *key, __u64 h)                 \
 	{                                                                                      \
@@ -75,8 +76,9 @@ static __always_inline __u32 bucket_of(__u64 h, __u32 nb)
 		if (!s)                                                                        \
 			return NULL;                                                           \
 		s->key = *key;                                                                 \
-		/* All but the key: a source's last flow too. */                              \
-		__builtin_memset((char *)s + sizeof(s->key), 0, sizeof(*s) - sizeof(s->key));  \
+		/* After the key: a source's last flow too, then the value. */               \
+		__builtin_memset((char *)s + sizeof(s->key), 0,                                \
+				 __builtin_offsetof(slot_t, v) - sizeof(s->key) + (zero));      \
 		bk->fp[n] = fp;                                                                \
 		bk->n = n + 1;                                                                 \
 		g->cnt[used_cnt]++;                                                            \
@@ -96,9 +98,9 @@ static __always_inline __u32 bucket_of(__u64 h, __u32 nb)
 	}
 
 TABLE_LOOKUP(dst_slot, struct xs_dst_slot, xs_dtab, xs_dtags, xs_dlist, xs_dst_buckets,
-	     XS_N_DST_USED)
+	     XS_N_DST_USED, sizeof(struct xs_dst))
 TABLE_LOOKUP(src_slot, struct xs_src_slot, xs_stab, xs_stags, xs_slist, xs_src_buckets,
-	     XS_N_SRC_USED)
+	     XS_N_SRC_USED, XS_SRC_ZERO)
 
 /* The flow key's last word (ports, protocol): with the destination's hash,
  * what a source's slot remembers of its last flow. Never 0 for a packet
@@ -218,14 +220,17 @@ static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot 
 		xs_hll_add(d->hll_dport, xs_mix64(p->dport));
 }
 
-static __always_inline void account_src(struct xs_global *g, struct xs_src_slot *ss,
-					struct xs_pkt *p, __u64 len)
+/* probe: the packet can be a probe (bpf/probe.h); hdst: its destination's
+ * hash. Returns the source's counters (NULL: the table is full). */
+static __always_inline struct xs_src *account_src(struct xs_global *g, struct xs_src_slot *ss,
+						  struct xs_pkt *p, __u64 len, int probe,
+						  __u64 hdst)
 {
 	struct xs_src *s;
 
 	if (!ss) {
 		g->cnt[XS_N_SRC_FULL]++;
-		return;
+		return NULL;
 	}
 	s = &ss->v;
 	s->pkts++;
@@ -237,10 +242,18 @@ static __always_inline void account_src(struct xs_global *g, struct xs_src_slot 
 			s->synack++;
 		if (p->tcp_flags & XS_TCP_RST)
 			s->rst++;
+		/* What a login dialog is made of: the client's turns. */
+		if (p->pl_len)
+			s->tcp_data++;
 	} else if (p->l4 && ((p->icmp_type == ICMP_ECHO && p->proto == IPPROTO_ICMP) ||
 			     (p->icmp_type == ICMPV6_ECHO_REQUEST && p->proto == IPPROTO_ICMPV6))) {
 		s->icmp_echo++;
 	}
+	if (probe) {
+		s->probes++;
+		xs_hll_add(s->hll_dst, hdst);
+	}
+	return s;
 }
 
 #endif /* XS_BPF_ACCOUNT_H */

@@ -85,25 +85,39 @@ static __always_inline int flow_insert(struct xs_global *g, const struct xs_runt
 	return 1;
 }
 
-/* A packet that may start a flow, not one its source's slot knows: record
- * the flow (only the CPU that records it reports it) and send an event if
- * the tick's budget allows. Once the budget is spent the table is not even
- * looked up: such a packet counts as an event lost to the budget (a known
- * flow's among them), and a new flow is reported when it next shows in a
- * tick with budget left. */
-static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
-					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
-					 __u64 len, __u64 h)
+/* Whether the flow of hash h is recorded and live (read only: a miss
+ * records nothing). */
+static __always_inline int flow_known(const struct xs_runtime *rt, __u32 now, __u64 h)
+{
+	__u32 b = bucket_of(h, xs_flow_buckets), fp = h >> 32, ttl = rt->flow_ttl, i, seen;
+	struct xs_flow_bucket *bk = bpf_map_lookup_elem(&xs_flowtab, &b);
+	__u64 e;
+
+	if (!bk)
+		return 0;
+	for (i = 0; i < XS_FLOW_WAYS; i++) {
+		e = bk->e[i];
+		seen = (__u32)e;
+		if (!seen)
+			return 0;	/* never used: the flow cannot be further */
+		if ((__u32)(e >> 32) == fp)
+			return !(ttl && now - seen > ttl);
+	}
+	return 0;
+}
+
+/* A flow just recorded: send its event if the tick's budget allows. */
+static __always_inline void flow_report(struct xdp_md *ctx, struct xs_global *g,
+					const struct xs_runtime *rt, __u32 epoch,
+					struct xs_pkt *p, __u64 len)
 {
 	struct xs_flow_event *e;
 
+	g->cnt[XS_N_FLOW_NEW]++;
 	if (g->cnt[XS_N_EV_SENT] >= rt->ev_budget) {
 		g->cnt[XS_N_EV_BUDGET]++;
 		return;
 	}
-	if (!flow_insert(g, rt, epoch + 1, h))
-		return;
-	g->cnt[XS_N_FLOW_NEW]++;
 	e = bpf_ringbuf_reserve(&xs_events, sizeof(*e), 0);
 	if (!e) {
 		g->cnt[XS_N_EV_RINGFULL]++;
@@ -123,6 +137,25 @@ static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 	g->cnt[XS_N_EV_SENT]++;
+}
+
+/* A packet that may start a flow, not one its source's slot knows: record
+ * the flow of hash h (only the CPU that records it reports it) and send an
+ * event if the tick's budget allows. Once the budget is spent the table is
+ * not even looked up: such a packet counts as an event lost to the budget
+ * (a known flow's among them), and a new flow is reported when it next
+ * shows in a tick with budget left. (A bare ACK is looked up whatever the
+ * budget: bpf/probe.h needs the answer.) */
+static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
+					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
+					 __u64 len, __u64 h)
+{
+	if (g->cnt[XS_N_EV_SENT] >= rt->ev_budget) {
+		g->cnt[XS_N_EV_BUDGET]++;
+		return;
+	}
+	if (flow_insert(g, rt, epoch + 1, h))
+		flow_report(ctx, g, rt, epoch, p, len);
 }
 
 #endif /* XS_BPF_FLOWTAB_H */

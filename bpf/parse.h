@@ -58,6 +58,10 @@ struct xs_pkt {
 	__u8 l4;		/* 1 if an L4 header was parsed */
 	__u8 icmp_type;
 	__u8 pad;
+	__u16 l4_len;		/* bytes after the IP header(s), from its length field */
+	__u16 pl_off;		/* TCP/UDP payload: offset from the frame's start */
+	__u16 pl_len;		/* and length, from the IP length (padding excluded) */
+	__u16 pad2;
 };
 
 static __always_inline void addr_from_v4(struct xs_addr *a, __be32 v4)
@@ -116,6 +120,7 @@ static __always_inline int parse_iphdr(struct hdr_cursor *c, void *end, struct x
 
 	addr_from_v4(&p->src, iph->saddr);
 	addr_from_v4(&p->dst, iph->daddr);
+	p->l4_len = bpf_ntohs(iph->tot_len) - hlen;
 	c->pos += hlen;
 
 	frag = bpf_ntohs(iph->frag_off);
@@ -142,6 +147,8 @@ static __always_inline int parse_ipv6hdr(struct hdr_cursor *c, void *end, struct
 	__builtin_memcpy(p->dst.a, &ip6h->daddr, 16);
 	c->pos = ip6h + 1;
 	nexthdr = ip6h->nexthdr;
+	/* Less what the extension headers take, once walked (parse_packet). */
+	p->l4_len = bpf_ntohs(ip6h->payload_len);
 
 #pragma unroll
 	for (i = 0; i < XS_IPV6_EXT_MAX; i++) {
@@ -209,6 +216,8 @@ static __always_inline int parse_tcphdr(struct hdr_cursor *c, void *end, struct 
 	p->dport = th->dest;
 	/* Flags byte (offset 13): CWR ECE URG ACK PSH RST SYN FIN. */
 	p->tcp_flags = ((__u8 *)th)[13];
+	p->pl_len = p->l4_len > hlen ? p->l4_len - hlen : 0;
+	c->pos += hlen;
 	return 0;
 }
 
@@ -220,6 +229,8 @@ static __always_inline int parse_udphdr(struct hdr_cursor *c, void *end, struct 
 		return XS_ERR(XS_E_UDP_TRUNC);
 	p->sport = uh->source;
 	p->dport = uh->dest;
+	p->pl_len = p->l4_len > sizeof(*uh) ? p->l4_len - sizeof(*uh) : 0;
+	c->pos = uh + 1;
 	return 0;
 }
 
@@ -245,6 +256,7 @@ static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
 {
 	struct hdr_cursor c = { .pos = data };
 	int proto, ret;
+	__u64 ext;
 
 	proto = parse_ethhdr(&c, end, p);
 	if (proto < 0)
@@ -278,10 +290,15 @@ static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
 			return 0;
 		}
 	} else if (proto == ETH_P_IPV6) {
+		void *l3 = c.pos;
+
 		proto = parse_ipv6hdr(&c, end, p);
 		if (proto < 0)
 			return proto;
 		p->proto = proto;
+		/* The payload length covers the extension headers walked. */
+		ext = c.pos - l3 - sizeof(struct ipv6hdr);
+		p->l4_len = p->l4_len > ext ? p->l4_len - ext : 0;
 		if (p->frag == XS_FRAG_LATER) {
 			p->cls = XS_C_IPV6_FRAG;
 			return 0;
@@ -311,6 +328,8 @@ static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
 	if (ret < 0)
 		return ret;
 	p->l4 = 1;
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)
+		p->pl_off = (__u16)(c.pos - data);
 	return 0;
 }
 

@@ -17,6 +17,8 @@
 #include "mitigate.h"	/* blocklist, allowlist, rate limits */
 #include "account.h"	/* per-destination and per-source tables */
 #include "flowtab.h"	/* flow table, new-flow events */
+#include "probe.h"	/* what can be a probe; out-of-state ACKs */
+#include "sip.h"	/* SIP requests and failures on the SIP port */
 #include "filter.h"	/* watched victims: sampling, fingerprint rules */
 
 /* Counts the frame; its verdict, before mirror mode. */
@@ -29,10 +31,11 @@ static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 	struct xs_runtime *rt;
 	struct xs_global *g;
 	__u32 zero = 0, gen, region, epoch;
-	int ret, refl = 0, established, known;
+	int ret, refl = 0, established, known, probe;
 	__u64 hsrc, hdst, ports;
 	struct xs_dst_slot *ds;
 	struct xs_src_slot *ss;
+	struct xs_src *src;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
@@ -96,21 +99,31 @@ static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 		g->cnt[XS_N_REFLECT]++;
 	}
 
-	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	hsrc = xs_hash_addr(&p.src);
 	hdst = xs_hash_addr(&p.dst);
+	/* A bare ACK is a probe only if no connection knows it: asking the
+	 * flow table also records it (and reports it) as a new flow. */
+	probe = probe_kind(&p, refl);
+	if (probe == XS_PRB_ACK)
+		probe = !(rt->flags & XS_RT_FLOWS_OFF) &&
+			probe_ack(ctx, g, rt, epoch, &p, len, hsrc, hdst);
+
+	region = bpf_get_smp_processor_id() * XS_GENS + gen;
 	ds = dst_slot(g, region, &p.dst, hdst);
 	ss = src_slot(g, region, &p.src, hsrc);
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
-	 * flow table; it adds nothing to the sketches either. Nor does a
-	 * packet of the flow its source's slot remembers. */
+	 * flow table (bare ACKs went through probe_ack above); it adds nothing
+	 * to the sketches either. Nor does a packet of the flow its source's
+	 * slot remembers. */
 	established = p.l4 && p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK);
 	ports = p.l4 ? flow_ports(&p) : 0;
 	known = ports && ss && ss->flow_dst == hdst && ss->flow_ports == ports;
 	account_dst(g, ds, &p, len, refl, hsrc, !established && !known,
 		    *(volatile __u32 *)&rt->slice);
-	account_src(g, ss, &p, len);
+	src = account_src(g, ss, &p, len, probe, hdst);
+	if (src && sip_port(&p))
+		account_sip(ctx, src, &p, epoch + 1);
 	if (ports && !established && !known) {
 		if (!(rt->flags & XS_RT_FLOWS_OFF))
 			account_flow(ctx, g, rt, epoch, &p, len, flow_hash(hsrc, hdst, ports));

@@ -165,7 +165,32 @@ _Static_assert(sizeof(struct xs_dst) ==
 		       14 * 8 + 8 + 2 * XS_HLL_REGS + 4 * 8 + XS_HLL_REGS + 2 * XS_SLICES * XS_B_MAX,
 	       "xs_dst layout");
 
-/* Per-source aggregate for one generation (a slot of xs_stab). */
+/* SIP messages on a SIP port (bpf/sip.h): requests by the first word of
+ * the payload, failure answers by their status code. */
+enum xs_sip_req {
+	XS_SIP_REGISTER = 0,
+	XS_SIP_INVITE,
+	XS_SIP_OPTIONS,
+	XS_SIP_OTHER,		/* any other method (ACK, BYE, MESSAGE, ...) */
+	XS_SIP_REQ_MAX
+};
+
+enum xs_sip_fail {
+	XS_SIP_F_AUTH = 0,	/* 401, 407: credentials wanted or wrong */
+	XS_SIP_F_FORBIDDEN,	/* 403 */
+	XS_SIP_F_NOTFOUND,	/* 404: no such user or extension */
+	XS_SIP_F_OTHER,		/* any other 4xx, 5xx, 6xx */
+	XS_SIP_FAIL_MAX
+};
+
+/* Per-source aggregate for one generation (a slot of xs_stab). The __u64
+ * counters come first (userspace sums them over CPUs as one array), then
+ * what every probe touches, then the SIP part, which only SIP messages
+ * touch: a slot claimed for a new source zeroes the value up to sip_tag
+ * (XS_SRC_ZERO), and the SIP part is zeroed by its first message of the
+ * generation (sip_tag = the generation's tag, epoch + 1, then); userspace
+ * reads it as zero while sip_tag differs from that tag. A spoofed flood's new
+ * sources thus write two cache lines, not three. */
 struct xs_src {
 	__u64 pkts;
 	__u64 bytes;
@@ -173,8 +198,22 @@ struct xs_src {
 	__u64 synack;		/* SYN+ACK sent by this address */
 	__u64 rst;
 	__u64 icmp_echo;	/* ICMP/ICMPv6 echo requests sent */
+	__u64 tcp_data;		/* TCP segments with payload sent */
+	__u64 probes;		/* packets that can be a probe (bpf/probe.h) */
+	__u8 hll_dst[XS_HLL_REGS];	/* distinct destinations of its probes */
+	__u32 sip_tag;		/* the SIP part is this generation's when = epoch + 1 */
+	__u32 sip_peer_msgs;	/* of those below, sent to sip_peer since it became the peer */
+	__u32 sip_req[XS_SIP_REQ_MAX];	/* SIP requests sent, by method */
+	__u32 sip_fail[XS_SIP_FAIL_MAX];	/* SIP failure answers sent */
+	__u32 sip_peers;	/* times the peer changed (the first one included) */
+	__u32 pad;
+	struct xs_addr sip_peer;	/* where this address last sent a request or failure */
 };
-_Static_assert(sizeof(struct xs_src) == 6 * 8, "xs_src layout");
+_Static_assert(sizeof(struct xs_src) == 8 * 8 + XS_HLL_REGS + 4 * (XS_SIP_REQ_MAX +
+									 XS_SIP_FAIL_MAX + 4) +
+						 16,
+	       "xs_src layout");
+#define XS_SRC_ZERO __builtin_offsetof(struct xs_src, sip_tag)
 
 /*
  * Per-address tables: hash tables in mmapable ARRAYs, one region per CPU

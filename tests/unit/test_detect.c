@@ -737,79 +737,7 @@ static void test_host_sweep(void)
 	sweep_case(6, 80, 100, false, 1);
 }
 
-/* n connections from one source to dst:port within a tick or two, with
- * pkts packets of the source per connection. */
-static void brute_case(uint16_t port, uint32_t n, uint32_t pkts, int want)
-{
-	struct harness h;
-	uint32_t i;
-	const struct alert_ev *a;
-
-	h_init(&h, NULL);
-	for (i = 0; i < n; i++) {
-		h_event(&h, "147.32.80.40", "147.32.80.37", 6, (uint16_t)(40000 + i), port,
-			XS_TCP_SYN);
-		if (i == n / 2) {
-			h_src(&h, "147.32.80.40")->pkts = pkts * (i + 1);
-			h_tick(&h);
-		}
-	}
-	h_src(&h, "147.32.80.40")->pkts = pkts * (n - n / 2 - 1);
-	h_tick(&h);
-	h_free(&h);
-	CU_ASSERT_EQUAL(count(&h, "brute_force", "start"), want);
-	CU_ASSERT_EQUAL(count(&h, NULL, "start"), want);
-	a = first(&h, "brute_force", "start");
-	if (a) {
-		CU_ASSERT_STRING_EQUAL(a->src, "147.32.80.40");
-		CU_ASSERT_STRING_EQUAL(a->dst, "147.32.80.37");
-		CU_ASSERT_EQUAL(a->port, port);
-		/* The end carries the peak: every connection in one window. */
-		a = first(&h, "brute_force", "end");
-		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-		CU_ASSERT_DOUBLE_EQUAL(a->peak, n, 1e-9);
-	}
-}
-
-static void test_brute_force(void)
-{
-	brute_case(22, 19, 10, 0);	/* login port */
-	brute_case(22, 20, 10, 1);
-	brute_case(22, 60, 4, 0);	/* connect-and-close: 4 packets each */
-	brute_case(22, 60, 5, 1);	/* one more: the credentials */
-	brute_case(902, 39, 10, 0);	/* a login on a non-standard port */
-	brute_case(902, 40, 10, 1);
-	brute_case(443, 199, 10, 0);	/* web */
-	brute_case(443, 200, 10, 1);
-}
-
-/* Connections 61 ticks apart never share the 60-tick window. */
-static void test_brute_force_window(void)
-{
-	struct harness h;
-	uint32_t i;
-
-	h_init(&h, NULL);
-	for (i = 0; i < 10; i++)
-		h_event(&h, "192.168.56.1", "192.168.56.101", 6, (uint16_t)(50000 + i), 21,
-			XS_TCP_SYN);
-	h_src(&h, "192.168.56.1")->pkts = 100;
-	h_tick(&h);
-	h_idle(&h, 59);
-	for (i = 0; i < 10; i++)
-		h_event(&h, "192.168.56.1", "192.168.56.101", 6, (uint16_t)(51000 + i), 21,
-			XS_TCP_SYN);
-	h_src(&h, "192.168.56.1")->pkts = 100;
-	h_tick(&h);		/* tick 61: the first ten left the window */
-	CU_ASSERT_EQUAL(count(&h, NULL, NULL), 0);
-	for (i = 0; i < 10; i++)
-		h_event(&h, "192.168.56.1", "192.168.56.101", 6, (uint16_t)(52000 + i), 21,
-			XS_TCP_SYN);
-	h_src(&h, "192.168.56.1")->pkts = 100;
-	h_tick(&h);		/* ticks 61 and 62: 20 */
-	CU_ASSERT_EQUAL(count(&h, "brute_force", "start"), 1);
-	h_free(&h);
-}
+/* brute_force: tests/unit/test_probes.c (every scale, the evidence). */
 
 /* start, an update every 10 s while it goes on (peak and current), end
  * after 30 quiet seconds; then a new attack is a new alert. */
@@ -1073,8 +1001,6 @@ static const struct xs_test tests[] = {
 	{ "port_scan: threshold and window edge", test_port_scan },
 	{ "port_scan: answers do not count", test_port_scan_answers_do_not_count },
 	{ "host_sweep: echo, ports, client ports, IPv6", test_host_sweep },
-	{ "brute_force: port classes, packets per connection", test_brute_force },
-	{ "brute_force: window edge", test_brute_force_window },
 	{ "alert life cycle: start, updates, end, new id", test_lifecycle },
 	{ "per-network overrides, IPv4 and IPv6", test_network_overrides },
 	{ "traffic_anomaly: warm-up, floor, baseline", test_traffic_anomaly },

@@ -72,7 +72,7 @@ static void test_errors_with_lines(void)
 		"t.yaml:11: maps.ringbuf_bytes: must be a power of two (4096, 8192, ... 1073741824)",
 		"t.yaml:3: rules.syn_flod: unknown rule (one of syn_flood, udp_flood, icmp_flood, "
 		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly, "
-		"synack_flood, ack_flood, carpet_bombing)",
+		"synack_flood, ack_flood, carpet_bombing, credential_stuffing, sip_fraud)",
 		"t.yaml:6: rules.port_scan.window_s: expected a number, got 'abc'",
 		"t.yaml:5: rules.port_scan.threshhold: unknown key",
 		"t.yaml:9: networks[0].cidrs[0]: expected an address or CIDR like 10.0.0.0/8 or "
@@ -203,6 +203,68 @@ static void test_cidr(void)
 	CU_ASSERT_EQUAL(xs_prefix_parse("foo", &c), -1);
 }
 
+/* The multi-scale rules' `scales`: a network replaces the list, a
+ * threshold left out is off, and the mistakes one can make. */
+static void test_scales(void)
+{
+	static const char *yaml = "rules:\n"
+				  "  port_scan: {scales: [{window_s: 300, threshold: 150}]}\n"
+				  "networks:\n"
+				  "  - name: lab\n"
+				  "    cidrs: [10.0.0.0/8]\n"
+				  "    rules:\n"
+				  "      brute_force: {scales: [{window_s: 5, login_threshold: 6}]}\n"
+				  "      host_sweep: {scales: []}\n";
+	static const char *bad_scales =
+		"rules:\n"									/* 1 */
+		"  port_scan: {scales: [{window_s: 1}, {window_s: 2}, {window_s: 3}]}\n"	/* 2 */
+		"  host_sweep: {scales: [{threshold: 3}]}\n"					/* 3 */
+		"  brute_force: {scales: [{window_s: 9, client_threshold: 3}]}\n"		/* 4 */
+		"  credential_stuffing: {scales: 5}\n";					/* 5 */
+	static const char *const want[] = {
+		"t.yaml:2: rules.port_scan.scales: at most 2 scales besides the rule's own window",
+		"t.yaml:3: rules.host_sweep.scales[0]: a scale needs its window_s",
+		"t.yaml:4: rules.brute_force.scales[0].client_threshold: unknown key",
+		"t.yaml:5: rules.credential_stuffing.scales: unknown key",
+	};
+	struct xs_scale sc[XS_SCALES];
+	struct xs_settings s;
+	struct xs_cfg *cfg = load(yaml, &s);
+	const struct xs_ruleset *rs = s.rules;
+	int i, n;
+
+	CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 0);
+	n = xs_rule_scales(&rs->prof[0], XS_R_PORT_SCAN, sc);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_DOUBLE_EQUAL(sc[0].window_s, 60, 0);
+	CU_ASSERT_EQUAL(sc[0].threshold, 100);
+	CU_ASSERT_DOUBLE_EQUAL(sc[1].window_s, 300, 0);
+	CU_ASSERT_EQUAL(sc[1].threshold, 150);
+	n = xs_rule_scales(&rs->prof[1], XS_R_BRUTE_FORCE, sc);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_DOUBLE_EQUAL(sc[1].window_s, 5, 0);
+	CU_ASSERT_EQUAL(sc[1].login_threshold, 6);
+	CU_ASSERT_EQUAL(sc[1].threshold, 0);	/* left out: off */
+	CU_ASSERT_EQUAL(xs_rule_scales(&rs->prof[1], XS_R_HOST_SWEEP, sc), 1);
+	CU_ASSERT_EQUAL(xs_rule_scales(&rs->prof[0], XS_R_HOST_SWEEP, sc), 3);
+	CU_ASSERT_DOUBLE_EQUAL(xs_ruleset_max_window(rs, XS_R_HOST_SWEEP), 600, 0);
+	xs_cfg_free(cfg);
+	xs_settings_free(&s);
+
+	cfg = load(bad_scales, &s);
+	CU_ASSERT_EQUAL(xs_cfg_nerrors(cfg), 4);
+	for (i = 0; i < xs_cfg_nerrors(cfg) && i < 4; i++) {
+		if (strcmp(xs_cfg_error_at(cfg, i), want[i]))
+			printf("\n  got  %s\n  want %s", xs_cfg_error_at(cfg, i), want[i]);
+		CU_ASSERT_STRING_EQUAL(xs_cfg_error_at(cfg, i), want[i]);
+	}
+	/* The defaults stay where the value was refused. */
+	CU_ASSERT_EQUAL(xs_rule_scales(&s.rules->prof[0], XS_R_PORT_SCAN, sc), 2);
+	CU_ASSERT_DOUBLE_EQUAL(sc[1].window_s, 600, 0);
+	xs_cfg_free(cfg);
+	xs_settings_free(&s);
+}
+
 /* Actions: one or a list; the fingerprint's need what they use. */
 static void test_actions(void)
 {
@@ -282,6 +344,7 @@ static const struct xs_test tests[] = {
 	{ "the sample config holds the defaults", test_sample_is_defaults },
 	{ "errors name the key and the line", test_errors_with_lines },
 	{ "values, port lists and per-network overrides", test_values_and_overrides },
+	{ "scales of the multi-scale rules: values and errors", test_scales },
 	{ "CIDR parsing and matching", test_cidr },
 };
 

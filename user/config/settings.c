@@ -31,6 +31,9 @@ int xs_settings_init(struct xs_settings *s)
 		.alerts = 10000,
 		.prefixes = 4096,
 		.prefix_track_pps = 500,
+		.login_services = 8192,
+		.probers = 16384,
+		.sip_pairs = 8192,
 	};
 	s->alerts.update_interval_s = 10;
 	s->alerts.cooldown_s = 30;
@@ -201,6 +204,9 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(limits, "alerts", 16, 1 << 24, &s->limits.alerts);
 	read_u32(limits, "prefixes", 16, 1 << 22, &s->limits.prefixes);
 	read_u32(limits, "prefix_track_pps", 0, 1000000000, &s->limits.prefix_track_pps);
+	read_u32(limits, "login_services", 16, 1 << 24, &s->limits.login_services);
+	read_u32(limits, "probers", 16, 1 << 24, &s->limits.probers);
+	read_u32(limits, "sip_pairs", 16, 1 << 24, &s->limits.sip_pairs);
 	xs_cfg_check_unknown(limits);
 
 	alerts = xs_cfg_get_map(root, "alerts");

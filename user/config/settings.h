@@ -33,6 +33,9 @@ struct xs_limits {
 	uint32_t alerts;	/* alerts open at once */
 	uint32_t prefixes;	/* victim prefixes (/24, /64) with windows (carpet bombing) */
 	uint32_t prefix_track_pps;	/* a prefix gets a window from this rate on */
+	uint32_t login_services;	/* (destination, login port): sources, connections */
+	uint32_t probers;	/* sources whose probes reach many destinations */
+	uint32_t sip_pairs;	/* (SIP client, server): requests and failures */
 };
 
 struct xs_alert_cfg {

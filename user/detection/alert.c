@@ -60,6 +60,8 @@ static const char *const rule_category[XS_R_MAX] = {
 	[XS_R_SYNACK_FLOOD] = "denial_of_service",
 	[XS_R_ACK_FLOOD] = "denial_of_service",
 	[XS_R_CARPET_BOMBING] = "denial_of_service",
+	[XS_R_CREDENTIAL_STUFFING] = "credential_access",
+	[XS_R_SIP_FRAUD] = "credential_access",
 };
 
 static const char *const rule_desc[XS_R_MAX] = {
@@ -70,14 +72,16 @@ static const char *const rule_desc[XS_R_MAX] = {
 	[XS_R_REFLECTION] = "replies from many reflector ports (and their fragments) to one "
 			    "destination",
 	[XS_R_PORT_SCAN] = "one source reaching many ports of one destination",
-	[XS_R_HOST_SWEEP] = "one source reaching many destinations on one service",
-	[XS_R_BRUTE_FORCE] = "one source opening many connections to one service",
+	[XS_R_HOST_SWEEP] = "one source reaching many destinations",
+	[XS_R_BRUTE_FORCE] = "one source opening many connections to one login service",
 	[XS_R_TRAFFIC_ANOMALY] = "traffic far above its learned baseline",
 	[XS_R_SYNACK_FLOOD] = "SYN-ACKs the destination never asked for, from many sources "
 			      "(TCP reflection)",
 	[XS_R_ACK_FLOOD] = "TCP ACK or RST segments outside any connection, from many sources",
 	[XS_R_CARPET_BOMBING] = "a flood spread over the addresses of one network, each below "
 				"its own threshold",
+	[XS_R_CREDENTIAL_STUFFING] = "many sources, each with a few logins, at one login service",
+	[XS_R_SIP_FRAUD] = "SIP extension scanning or password guessing at one server",
 };
 
 /* ECS severity as Elastic's detection rules map it: low 21, medium 47,
@@ -337,6 +341,8 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 			set(o, f->details[i].name, num(f->details[i].v));
 		set(x, "details", o);
 	}
+	if (f->kind)
+		set(x, "kind", json_string(f->kind));
 	if (f->nports) {
 		o = json_array();
 		for (i = 0; i < f->nports; i++)

@@ -68,6 +68,7 @@ struct xs_finding {
 		const char *name;
 		double v;
 	} details[XS_FIND_DETAILS];
+	const char *kind;		/* what the attack is, within its rule; NULL: unsaid */
 	int nports;
 	uint16_t ports[XS_FIND_PORTS];	/* a sample of the ports involved */
 	struct xs_loss loss;

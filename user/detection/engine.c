@@ -21,13 +21,27 @@
 
 enum ev_kind { K_NONE = 0, K_SYN, K_PROBE, K_ECHO, K_REFL };
 
-static const uint8_t kind_bits[] = {
+static const uint16_t kind_bits[] = {
 	[K_NONE] = 0,
-	[K_SYN] = XS_IN_SCAN | XS_IN_SWEEP | XS_IN_SVC,
+	[K_SYN] = XS_IN_SCAN | XS_IN_SWEEP | XS_IN_SVC | XS_IN_LOGIN,
 	[K_PROBE] = XS_IN_SCAN | XS_IN_SWEEP,
 	[K_ECHO] = XS_IN_SWEEP,
 	[K_REFL] = XS_IN_SVC,
 };
+
+/* The multi-scale rules by XS_MS_* */
+static const int ms_rule[XS_MS_MAX] = { XS_R_PORT_SCAN, XS_R_HOST_SWEEP, XS_R_BRUTE_FORCE };
+
+/* A login service's connections and a prober's sketches are kept in rings
+ * of at most this many slots; SIP pairs in coarser ones (16). */
+#define LOGIN_SLOTS XS_WIN_SLOTS_MAX
+#define SIP_SLOTS 16
+/* A source enters the probers table when one tick's sketch says it probed
+ * at least this many destinations (fewer: what every client does). */
+#define PROBER_MIN 8
+/* Sources whose host_sweep findings one tick merges (more: reported one
+ * by one, still one alert each). */
+#define SWEEPERS_MAX 4096
 
 static const int flood_rules[] = { XS_R_SYN_FLOOD, XS_R_UDP_FLOOD, XS_R_ICMP_FLOOD,
 				   XS_R_VOLUMETRIC, XS_R_REFLECTION, XS_R_TRAFFIC_ANOMALY,
@@ -68,40 +82,103 @@ static void ewma_decay(struct xs_ewma *e, double alpha, uint64_t m)
 	e->mean = (float)(q * e->mean);
 }
 
-/* The windows (in ticks) of every profile and rule, and the ring
- * geometries they need. */
-static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][XS_R_MAX],
-		    uint32_t *max_win, struct xs_wgeom *dg, struct xs_wgeom *cg, struct xs_wgeom *lg)
+static uint32_t ticks_of(double secs, double tick_s)
 {
-	uint32_t flood_max = 1, brute_max = 1;
+	double w = secs / tick_s;
+
+	return w < 1 ? 1 : (uint32_t)llround(w);
+}
+
+/* Every geometry the engine's rings need, from the rules. */
+struct geoms {
+	struct xs_wgeom d, c, c_long, l, login, p, s;
+	uint32_t cfine_max;
+};
+
+/* The windows (in ticks) of every profile and rule, the scales of the
+ * multi-scale rules (sorted by window), and the ring geometries they need. */
+static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][XS_R_MAX],
+		    struct xs_mscale ms[][XS_MS_MAX], uint32_t *max_win, struct geoms *g)
+{
+	uint32_t flood_max = 1, brute_max = 1, brute_fine = 0, login_max = 1, sweep_max = 1;
+	uint32_t sip_max = 1;
+	struct xs_scale sc[XS_SCALES];
 	size_t i;
-	int p, r;
+	int p, r, k, j, n;
 
+	memset(g, 0, sizeof(*g));
 	*max_win = 0;
-	for (p = 0; p < rs->nprofiles; p++)
+	for (p = 0; p < rs->nprofiles; p++) {
 		for (r = 0; r < XS_R_MAX; r++) {
-			double w = xs_rule_window_s(&rs->prof[p], r) / tick_s;
-			uint32_t n = w < 1 ? 1 : (uint32_t)llround(w);
-
-			win[p][r] = n;
-			if (n > *max_win)
-				*max_win = n;
-			if (r == XS_R_BRUTE_FORCE && n > brute_max)
-				brute_max = n;
+			win[p][r] = ticks_of(xs_rule_window_s(&rs->prof[p], r), tick_s);
+			if (win[p][r] > *max_win)
+				*max_win = win[p][r];
 		}
-	for (p = 0; p < rs->nprofiles; p++)
+		for (k = 0; k < XS_MS_MAX; k++) {
+			struct xs_mscale *m = &ms[p][k];
+
+			n = xs_rule_scales(&rs->prof[p], ms_rule[k], sc);
+			memset(m, 0, sizeof(*m));
+			/* Insertion sort by window, shortest first. */
+			for (i = 0; i < (size_t)n; i++) {
+				uint32_t w = ticks_of(sc[i].window_s, tick_s);
+
+				for (j = (int)m->n; j > 0 && m->win[j - 1] > w; j--) {
+					m->win[j] = m->win[j - 1];
+					m->sc[j] = m->sc[j - 1];
+				}
+				m->win[j] = w;
+				m->sc[j] = sc[i];
+				m->n++;
+				if (w > *max_win)
+					*max_win = w;
+				if (k == XS_MS_BRUTE && w > brute_max)
+					brute_max = w;
+			}
+		}
+		if (win[p][XS_R_CREDENTIAL_STUFFING] > login_max)
+			login_max = win[p][XS_R_CREDENTIAL_STUFFING];
+		if (win[p][XS_R_HOST_SWEEP] > sweep_max)
+			sweep_max = win[p][XS_R_HOST_SWEEP];
+		if (win[p][XS_R_SIP_FRAUD] > sip_max)
+			sip_max = win[p][XS_R_SIP_FRAUD];
+	}
+	for (p = 0; p < rs->nprofiles; p++) {
 		for (i = 0; i < sizeof(flood_rules) / sizeof(flood_rules[0]); i++)
 			if (win[p][flood_rules[i]] > flood_max)
 				flood_max = win[p][flood_rules[i]];
-	xs_wgeom_init(dg, flood_max, XS_WIN_SLOTS_MAX);
-	xs_wgeom_init(cg, brute_max, XS_WIN_SLOTS_MAX);
-	xs_wgeom_init(lg, *max_win, XS_WIN_SLOTS_MAX);
+		for (j = 0; j < (int)ms[p][XS_MS_BRUTE].n; j++)
+			if (ms[p][XS_MS_BRUTE].win[j] < brute_max &&
+			    ms[p][XS_MS_BRUTE].win[j] > brute_fine)
+				brute_fine = ms[p][XS_MS_BRUTE].win[j];
+	}
+	xs_wgeom_init(&g->d, flood_max, XS_WIN_SLOTS_MAX);
+	/* Brute force: one ring for every window but the longest (one-tick
+	 * slots for the 10 s and 60 s ones at 1 s ticks), a coarse one for the
+	 * longest, so that a ten-minute window does not blur the short ones. */
+	if (!brute_fine)
+		brute_fine = brute_max;
+	xs_wgeom_init(&g->c, brute_fine, XS_WIN_SLOTS_MAX);
+	g->cfine_max = brute_fine;
+	if (brute_max > brute_fine)
+		xs_wgeom_init(&g->c_long, brute_max, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(&g->l, *max_win, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(&g->login, login_max, LOGIN_SLOTS);
+	xs_wgeom_init(&g->p, sweep_max, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(&g->s, sip_max, SIP_SLOTS);
+}
+
+static size_t conn_val_size(const struct xs_engine *e)
+{
+	return offsetof(struct xs_conn_val, ring) +
+	       (e->cgeom.nslots + e->cgeom_long.nslots) * sizeof(uint16_t);
 }
 
 struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 {
 	const struct xs_settings *s = o->settings;
 	struct xs_engine *e = calloc(1, sizeof(*e));
+	struct geoms g;
 	size_t i;
 
 	if (!e)
@@ -111,7 +188,15 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 	e->tick_s = s->tick_ms / 1000.0;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
 	e->now = 1;
-	windows(e->rs, e->tick_s, e->win, &e->max_win, &e->dgeom, &e->cgeom, &e->lgeom);
+	windows(e->rs, e->tick_s, e->win, e->ms, &e->max_win, &g);
+	e->dgeom = g.d;
+	e->cgeom = g.c;
+	e->cgeom_long = g.c_long;
+	e->cfine_max = g.cfine_max;
+	e->lgeom = g.l;
+	e->lgeom_login = g.login;
+	e->pgeom = g.p;
+	e->sgeom = g.s;
 	for (i = 0; i < (size_t)s->nrefl_ports; i++)
 		e->refl_bitmap[s->refl_ports[i] >> 4] |= 1u << (s->refl_ports[i] & 15);
 
@@ -125,9 +210,21 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 			 s->limits.sweep_keys) ||
 	    xs_htab_init(&e->svcs, sizeof(struct xs_svc_key), sizeof(struct xs_svc_val),
 			 s->limits.services) ||
-	    xs_htab_init(&e->conns, sizeof(struct xs_pkey),
-			 offsetof(struct xs_conn_val, ring) + e->cgeom.nslots * sizeof(uint16_t),
+	    xs_htab_init(&e->conns, sizeof(struct xs_pkey), conn_val_size(e),
 			 s->limits.connections) ||
+	    xs_htab_init(&e->logins, sizeof(struct xs_login_key),
+			 offsetof(struct xs_login_val, ring) +
+				 e->lgeom_login.nslots * sizeof(uint16_t),
+			 s->limits.login_services) ||
+	    xs_htab_init(&e->probers, sizeof(struct xs_addr),
+			 offsetof(struct xs_prober_val, hll) + e->pgeom.nslots * XS_HLL_REGS,
+			 s->limits.probers) ||
+	    xs_htab_init(&e->sips, sizeof(struct xs_sip_key),
+			 offsetof(struct xs_sip_val, ring) +
+				 e->sgeom.nslots * sizeof(struct xs_sip_slot),
+			 s->limits.sip_pairs) ||
+	    xs_htab_init(&e->sweepers, sizeof(struct xs_addr), sizeof(struct xs_sweeper),
+			 SWEEPERS_MAX) ||
 	    xs_htab_init(&e->srcidx, sizeof(struct xs_addr), sizeof(uint32_t),
 			 s->sizes.src_entries ? s->sizes.src_entries : 65536))
 		goto fail;
@@ -153,8 +250,9 @@ fail:
 
 int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s)
 {
+	struct xs_mscale ms[XS_PROFILES_MAX][XS_MS_MAX];
 	uint32_t win[XS_PROFILES_MAX][XS_R_MAX], max_win;
-	struct xs_wgeom dg, cg, lg;
+	struct geoms g;
 	size_t i;
 
 	if (s->tick_ms != e->set.tick_ms || memcmp(&s->limits, &e->set.limits, sizeof(s->limits)))
@@ -163,15 +261,28 @@ int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s)
 	if (s->rules->nprofiles != e->rs->nprofiles || s->rules->ncidrs != e->rs->ncidrs ||
 	    memcmp(s->rules->cidrs, e->rs->cidrs, sizeof(s->rules->cidrs[0]) * s->rules->ncidrs))
 		return -EAGAIN;
-	windows(s->rules, e->tick_s, win, &max_win, &dg, &cg, &lg);
+	windows(s->rules, e->tick_s, win, ms, &max_win, &g);
 	/* The rings keep their history only if their shape is unchanged. */
-	if (memcmp(&dg, &e->dgeom, sizeof(dg)) || memcmp(&cg, &e->cgeom, sizeof(cg)) ||
-	    memcmp(&lg, &e->lgeom, sizeof(lg)))
+	if (memcmp(&g.d, &e->dgeom, sizeof(g.d)) || memcmp(&g.c, &e->cgeom, sizeof(g.c)) ||
+	    memcmp(&g.c_long, &e->cgeom_long, sizeof(g.c_long)) || g.cfine_max != e->cfine_max ||
+	    memcmp(&g.l, &e->lgeom, sizeof(g.l)) ||
+	    memcmp(&g.login, &e->lgeom_login, sizeof(g.login)) ||
+	    memcmp(&g.p, &e->pgeom, sizeof(g.p)) || memcmp(&g.s, &e->sgeom, sizeof(g.s)))
 		return -EAGAIN;
+	/* Pairs remember which scale counts they are in: same scales only. */
+	for (i = 0; i < (size_t)s->rules->nprofiles; i++) {
+		int k;
+
+		for (k = 0; k < XS_MS_MAX; k++)
+			if (ms[i][k].n != e->ms[i][k].n ||
+			    memcmp(ms[i][k].win, e->ms[i][k].win, sizeof(ms[i][k].win)))
+				return -EAGAIN;
+	}
 	e->set = *s;
 	e->rs = s->rules;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
 	memcpy(e->win, win, sizeof(win));
+	memcpy(e->ms, ms, sizeof(ms));
 	e->max_win = max_win;
 	memset(e->refl_bitmap, 0, sizeof(e->refl_bitmap));
 	for (i = 0; i < (size_t)s->nrefl_ports; i++)
@@ -192,6 +303,10 @@ void xs_engine_free(struct xs_engine *e)
 	xs_htab_free(&e->sweeps);
 	xs_htab_free(&e->svcs);
 	xs_htab_free(&e->conns);
+	xs_htab_free(&e->logins);
+	xs_htab_free(&e->probers);
+	xs_htab_free(&e->sips);
+	xs_htab_free(&e->sweepers);
 	xs_htab_free(&e->srcidx);
 	free(e->slab);
 	free(e->slab_free);
@@ -206,14 +321,70 @@ double xs_engine_tick_s(const struct xs_engine *e)
 
 /* ---- events ---------------------------------------------------------- */
 
-static bool parent_add(struct xs_engine *e, int bit, const struct xs_prep *q,
+/* The thresholds of a scale for one service. */
+uint32_t xs_sweep_threshold(const struct xs_rule_params *p, const struct xs_scale *sc,
+			    uint8_t proto, uint16_t port)
+{
+	bool icmp = proto == 1 || proto == 58;
+
+	return !icmp && xs_ports_has(&p->sweep.client_ports, port) ? sc->client_threshold
+								   : sc->threshold;
+}
+
+uint32_t xs_brute_threshold(const struct xs_rule_params *p, const struct xs_scale *sc,
+			    uint16_t port)
+{
+	if (xs_ports_has(&p->brute.login_ports, port))
+		return sc->login_threshold;
+	if (xs_ports_has(&p->brute.web_ports, port))
+		return sc->web_threshold;
+	return sc->threshold;
+}
+
+/* The scales (XS_IN_*_AT bits) whose counts a pair joins. */
+static uint16_t scan_scales(const struct xs_engine *e, int prof)
+{
+	const struct xs_mscale *m = &e->ms[prof][XS_MS_SCAN];
+	uint16_t bits = 0;
+	uint32_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->sc[i].threshold)
+			bits |= XS_IN_SCAN_AT(i);
+	return bits;
+}
+
+static uint16_t sweep_scales(const struct xs_engine *e, int prof, uint8_t proto, uint16_t port)
+{
+	const struct xs_mscale *m = &e->ms[prof][XS_MS_SWEEP];
+	const struct xs_rule_params *p = params(e, prof);
+	uint16_t bits = 0;
+	uint32_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (xs_sweep_threshold(p, &m->sc[i], proto, port))
+			bits |= XS_IN_SWEEP_AT(i);
+	return bits;
+}
+
+static bool login_port(const struct xs_engine *e, int prof, uint16_t port)
+{
+	const struct xs_rule_params *p = params(e, prof);
+
+	return p->stuff.enabled && xs_ports_has(&p->stuff.ports, port);
+}
+
+/* Adds the pair to its parent's counts for the bits of one parent (scan,
+ * sweep, service or login); returns false when the parent cannot exist. */
+static bool parent_add(struct xs_engine *e, uint16_t bits, const struct xs_prep *q,
 		       const struct xs_pval *pv)
 {
 	const struct xs_pkey *k = &q->k;
 	bool created;
 	void *ent;
+	int i;
 
-	if (bit == XS_IN_SCAN) {
+	if (bits & XS_IN_SCAN) {
 		struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
 		struct xs_scan_val *v;
 
@@ -225,7 +396,17 @@ static bool parent_add(struct xs_engine *e, int bit, const struct xs_prep *q,
 			v->prof = pv->dprof;
 			v->first = e->now;
 		}
-		v->count++;
+		for (i = 0; i < XS_SCALES; i++)
+			if (bits & XS_IN_SCAN_AT(i)) {
+				v->count[i]++;
+				v->udp[i] += k->proto == 17;
+			}
+		v->last = e->now;
+		if (k->proto == 17 && (q->sport != v->udp_sport || !v->udp_sports)) {
+			v->udp_sport = q->sport;
+			if (v->udp_sports < UINT16_MAX)
+				v->udp_sports++;
+		}
 		if (v->nports < XS_FIND_PORTS) {
 			v->ports[v->nports++] = k->port;
 		} else {
@@ -234,7 +415,7 @@ static bool parent_add(struct xs_engine *e, int bit, const struct xs_prep *q,
 		}
 		return true;
 	}
-	if (bit == XS_IN_SWEEP) {
+	if (bits & XS_IN_SWEEP) {
 		struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
 		struct xs_sweep_val *v;
 
@@ -244,6 +425,25 @@ static bool parent_add(struct xs_engine *e, int bit, const struct xs_prep *q,
 		v = xs_htab_val(&e->sweeps, ent);
 		if (created)
 			v->prof = pv->sprof;
+		for (i = 0; i < XS_SCALES; i++)
+			if (bits & XS_IN_SWEEP_AT(i))
+				v->count[i]++;
+		v->last = e->now;
+		return true;
+	}
+	if (bits & XS_IN_LOGIN) {
+		struct xs_login_key lk = { .dst = k->dst, .port = k->port };
+		struct xs_login_val *v;
+
+		ent = xs_htab_insert(&e->logins, &lk, xs_hash(&lk, sizeof(lk)), &created);
+		if (!ent)
+			return false;
+		v = xs_htab_val(&e->logins, ent);
+		if (created) {
+			v->prof = pv->dprof;
+			v->first = e->now;
+			v->head = UINT32_MAX;
+		}
 		v->count++;
 		return true;
 	}
@@ -264,32 +464,59 @@ static bool parent_add(struct xs_engine *e, int bit, const struct xs_prep *q,
 	}
 }
 
-static void parent_remove(struct xs_engine *e, int bit, const struct xs_pkey *k)
+/* Takes the pair out of its parent's counts for bits (of one parent). */
+static void parent_remove(struct xs_engine *e, uint16_t bits, const struct xs_pkey *k)
 {
 	void *ent;
+	int i;
 
-	if (bit == XS_IN_SCAN) {
+	if (bits & XS_IN_SCAN) {
 		struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
 		uint64_t h = xs_hash(&sk, sizeof(sk));
 		struct xs_scan_val *v;
+		uint32_t left = 0;
 
 		ent = xs_htab_find(&e->scans, &sk, h);
 		if (!ent)
 			return;
 		v = xs_htab_val(&e->scans, ent);
-		if (--v->count == 0)
+		for (i = 0; i < XS_SCALES; i++) {
+			if ((bits & XS_IN_SCAN_AT(i)) && v->count[i]) {
+				v->count[i]--;
+				if (k->proto == 17 && v->udp[i])
+					v->udp[i]--;
+			}
+			left += v->count[i];
+		}
+		if (!left)
 			xs_htab_delete(&e->scans, &sk, h);
-	} else if (bit == XS_IN_SWEEP) {
+	} else if (bits & XS_IN_SWEEP) {
 		struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
 		uint64_t h = xs_hash(&wk, sizeof(wk));
 		struct xs_sweep_val *v;
+		uint32_t left = 0;
 
 		ent = xs_htab_find(&e->sweeps, &wk, h);
 		if (!ent)
 			return;
 		v = xs_htab_val(&e->sweeps, ent);
-		if (--v->count == 0)
+		for (i = 0; i < XS_SCALES; i++) {
+			if ((bits & XS_IN_SWEEP_AT(i)) && v->count[i])
+				v->count[i]--;
+			left += v->count[i];
+		}
+		if (!left)
 			xs_htab_delete(&e->sweeps, &wk, h);
+	} else if (bits & XS_IN_LOGIN) {
+		struct xs_login_key lk = { .dst = k->dst, .port = k->port };
+		struct xs_login_val *v;
+
+		ent = xs_htab_find(&e->logins, &lk, xs_hash(&lk, sizeof(lk)));
+		if (ent) {
+			v = xs_htab_val(&e->logins, ent);
+			if (v->count)
+				v->count--;	/* the baseline outlives it: deleted when idle */
+		}
 	} else {
 		struct xs_svc_key vk = { .dst = k->dst, .port = k->port, .proto = k->proto };
 		struct xs_svc_val *v;
@@ -301,6 +528,39 @@ static void parent_remove(struct xs_engine *e, int bit, const struct xs_pkey *k)
 		if (v->count)
 			v->count--;	/* the baseline outlives it: deleted when idle */
 	}
+}
+
+/* Adds one connection at tick `at` to both rings of a counter. */
+static void conn_ring_add(const struct xs_engine *e, struct xs_conn_val *c, uint32_t at)
+{
+	uint16_t *fine = c->ring, *coarse = c->ring + e->cgeom.nslots, *sl;
+	uint32_t id = xs_wslot_id(&e->cgeom, at);
+
+	xs_ring_advance(fine, sizeof(*fine), &e->cgeom, &c->head, id);
+	sl = xs_ring_slot(fine, sizeof(*fine), &e->cgeom, c->head, id);
+	if (sl && *sl < UINT16_MAX)
+		(*sl)++;
+	if (!e->cgeom_long.nslots)
+		return;
+	id = xs_wslot_id(&e->cgeom_long, at);
+	xs_ring_advance(coarse, sizeof(*coarse), &e->cgeom_long, &c->head_long, id);
+	sl = xs_ring_slot(coarse, sizeof(*coarse), &e->cgeom_long, c->head_long, id);
+	if (sl && *sl < UINT16_MAX)
+		(*sl)++;
+}
+
+static bool brute_on(const struct xs_engine *e, int prof, uint16_t port)
+{
+	const struct xs_mscale *m = &e->ms[prof][XS_MS_BRUTE];
+	const struct xs_rule_params *p = params(e, prof);
+	uint32_t i;
+
+	if (!p->brute.enabled)
+		return false;
+	for (i = 0; i < m->n; i++)
+		if (xs_brute_threshold(p, &m->sc[i], port))
+			return true;
+	return false;
 }
 
 static void count_conn(struct xs_engine *e, const struct xs_pkey *k, uint64_t h,
@@ -316,9 +576,7 @@ static void count_conn(struct xs_engine *e, const struct xs_pkey *k, uint64_t h,
 	ent = xs_htab_find(&e->conns, k, h);
 	if (ent) {
 		c = xs_htab_val(&e->conns, ent);
-		xs_ring_advance(c->ring, sizeof(c->ring[0]), &e->cgeom, &c->head,
-				xs_wslot_id(&e->cgeom, now));
-		c->ring[c->head % e->cgeom.nslots]++;
+		conn_ring_add(e, c, now);
 		c->conns++;
 	} else if (pv->conn_tick && now - pv->conn_tick < n) {
 		/* A second connection within the window: start counting. */
@@ -326,15 +584,11 @@ static void count_conn(struct xs_engine *e, const struct xs_pkey *k, uint64_t h,
 		if (!ent)
 			goto out;
 		c = xs_htab_val(&e->conns, ent);
-		c->head = UINT32_MAX;
+		c->head = c->head_long = UINT32_MAX;
 		c->prof = pv->dprof;
 		c->first = now;
-		xs_ring_advance(c->ring, sizeof(c->ring[0]), &e->cgeom, &c->head,
-				xs_wslot_id(&e->cgeom, pv->conn_tick));
-		c->ring[c->head % e->cgeom.nslots]++;
-		xs_ring_advance(c->ring, sizeof(c->ring[0]), &e->cgeom, &c->head,
-				xs_wslot_id(&e->cgeom, now));
-		c->ring[c->head % e->cgeom.nslots]++;
+		conn_ring_add(e, c, pv->conn_tick);
+		conn_ring_add(e, c, now);
 		/* Packets are counted from this tick on: so are connections. */
 		c->conns = pv->conn_tick == now ? 2 : 1;
 	}
@@ -342,7 +596,13 @@ out:
 	pv->conn_tick = now;
 }
 
-/* What an event means, and the hashes of the keys it touches. */
+/* What an event means, and the hashes of the keys it touches. A probe is
+ * what opens something: a connection attempt (SYN), a scanner's FIN, NULL
+ * or Xmas segment, an ACK that no connection knows (the kernel reports a
+ * bare ACK only then: ACK scans and ACK pings), an ICMP echo request, and
+ * UDP unless it is an answer: from a service's port (below 1024, or a
+ * reflector's) to a client's. Port order proves nothing between two
+ * unprivileged ports (nmap's top UDP ports include 65024): counted. */
 static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, struct xs_prep *q)
 {
 	uint16_t sport = ntohs(ev->sport), dport = ntohs(ev->dport);
@@ -352,15 +612,16 @@ static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, 
 	case 6:
 		if ((ev->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
 			kind = K_SYN;	/* a connection attempt */
-		else if (!(ev->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)))
-			kind = K_PROBE;	/* FIN, NULL, Xmas probes */
-		/* Anything else starts mid-connection or answers: not new. */
+		else if (!(ev->tcp_flags & (TCP_SYN | TCP_RST)))
+			kind = K_PROBE;	/* FIN, NULL, Xmas; an out-of-state ACK */
+		/* SYN-ACK and RST answer. */
 		break;
 	case 17:
 		if (refl_port(e, sport) && sport != dport)
 			kind = K_REFL;
-		else if (dport < sport)
-			kind = K_PROBE;	/* towards the lower, service-side port */
+		else if (!((sport < 1024 || refl_port(e, sport)) &&
+			   !(dport < 1024 || refl_port(e, dport))))
+			kind = K_PROBE;
 		break;
 	case 1:
 	case 58:
@@ -373,6 +634,7 @@ static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, 
 	}
 	memset(&q->k, 0, sizeof(q->k));
 	q->k.src = ev->src;
+	q->sport = sport;
 	q->k.dst = ev->dst;
 	q->kind = (uint8_t)kind;
 	if (kind == K_NONE)
@@ -389,12 +651,32 @@ static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, 
 	}
 }
 
+/* A connection to a login service: its ring and its top sources. */
+static void count_login(struct xs_engine *e, const struct xs_pkey *k)
+{
+	struct xs_login_key lk = { .dst = k->dst, .port = k->port };
+	struct xs_login_val *v;
+	void *ent = xs_htab_find(&e->logins, &lk, xs_hash(&lk, sizeof(lk)));
+
+	if (!ent)
+		return;
+	v = xs_htab_val(&e->logins, ent);
+	xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->lgeom_login, &v->head,
+			xs_wslot_id(&e->lgeom_login, e->now));
+	if (v->ring[v->head % e->lgeom_login.nslots] < UINT16_MAX)
+		v->ring[v->head % e->lgeom_login.nslots]++;
+	v->conns_tick++;
+	xs_topk_add(&v->top, &k->src);
+}
+
 static void process(struct xs_engine *e, const struct xs_prep *q)
 {
 	const struct xs_rule_params *dp, *sp;
+	static const uint16_t parents[] = { XS_IN_SCAN, XS_IN_SWEEP, XS_IN_SVC, XS_IN_LOGIN };
 	struct xs_pval *pv;
-	uint8_t want, bit;
+	uint16_t want, add;
 	bool created;
+	size_t i;
 	void *ent;
 
 	if (e->dst.count) {
@@ -420,13 +702,21 @@ static void process(struct xs_engine *e, const struct xs_prep *q)
 	want = kind_bits[q->kind];
 	if (!dp->scan.enabled || is_multicast(&q->k.dst))
 		want &= ~XS_IN_SCAN;
+	else
+		want &= ~XS_IN_SCAN | scan_scales(e, pv->dprof);
 	if (!sp->sweep.enabled || is_multicast(&q->k.dst))
 		want &= ~XS_IN_SWEEP;
+	else
+		want &= ~XS_IN_SWEEP | sweep_scales(e, pv->sprof, q->k.proto, q->k.port);
 	if (q->kind == K_REFL ? !dp->refl.enabled : !dp->anom.enabled)
 		want &= ~XS_IN_SVC;
-	for (bit = 1; bit <= XS_IN_SVC; bit <<= 1)
-		if ((want & bit) && !(pv->in & bit) && parent_add(e, bit, q, pv))
-			pv->in |= bit;
+	if (!login_port(e, pv->dprof, q->k.port))
+		want &= ~XS_IN_LOGIN;
+	for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
+		add = want & parents[i] & ~pv->in;
+		if (add && parent_add(e, add, q, pv))
+			pv->in |= add;
+	}
 	if (q->kind != K_SYN)
 		return;
 	if (pv->in & XS_IN_SVC) {
@@ -436,7 +726,9 @@ static void process(struct xs_engine *e, const struct xs_prep *q)
 		if (ent)
 			((struct xs_svc_val *)xs_htab_val(&e->svcs, ent))->conns_tick++;
 	}
-	if (dp->brute.enabled)
+	if (pv->in & XS_IN_LOGIN)
+		count_login(e, &q->k);
+	if (brute_on(e, pv->dprof, q->k.port))
 		count_conn(e, &q->k, q->h, pv, created);
 }
 
@@ -583,7 +875,8 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 static uint64_t engine_overflow(const struct xs_engine *e)
 {
 	return e->pairs.overflow + e->scans.overflow + e->sweeps.overflow + e->svcs.overflow +
-	       e->conns.overflow + e->dst.overflow + e->pfx.overflow + e->pfx_lost;
+	       e->conns.overflow + e->dst.overflow + e->logins.overflow + e->probers.overflow +
+	       e->sips.overflow + e->pfx.overflow + e->pfx_lost;
 }
 
 static void record_loss(struct xs_engine *e, const struct xs_tick *t)
@@ -607,6 +900,71 @@ static void record_loss(struct xs_engine *e, const struct xs_tick *t)
 	e->last_overflow = ov;
 }
 
+/* The least count at which a parent keeps its pairs in scale i past the
+ * window of scale i - 1: half of scale i's threshold pro rata. A parent
+ * below it cannot reach the threshold at the pace it has shown. */
+static uint32_t keep_floor(const struct xs_mscale *m, uint32_t i, uint32_t thr)
+{
+	double f = (double)thr * m->win[i - 1] / m->win[i] / 2;
+
+	return f < 2 ? 2 : (uint32_t)f;
+}
+
+/* One pair's scales of one parent (scan or sweep): those whose window it
+ * left, and those where its parent is too slow to keep it. */
+static void expire_scales(struct xs_engine *e, const struct xs_pkey *k, struct xs_pval *pv,
+			  int ms, uint32_t age)
+{
+	const struct xs_mscale *m = &e->ms[ms == XS_MS_SCAN ? pv->dprof : pv->sprof][ms];
+	const struct xs_rule_params *p = params(e, ms == XS_MS_SCAN ? pv->dprof : pv->sprof);
+	uint16_t leave = 0, check = 0, bit;
+	const uint32_t *count = NULL;
+	uint32_t i;
+
+	for (i = 0; i < m->n; i++) {
+		bit = ms == XS_MS_SCAN ? XS_IN_SCAN_AT(i) : XS_IN_SWEEP_AT(i);
+		if (!(pv->in & bit))
+			continue;
+		if (age >= m->win[i])
+			leave |= bit;
+		else if (i > 0 && age == m->win[i - 1])
+			check |= bit;
+	}
+	if (check) {
+		void *ent;
+
+		if (ms == XS_MS_SCAN) {
+			struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
+
+			ent = xs_htab_find(&e->scans, &sk, xs_hash(&sk, sizeof(sk)));
+			if (ent)
+				count = ((struct xs_scan_val *)xs_htab_val(&e->scans, ent))->count;
+		} else {
+			struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
+
+			ent = xs_htab_find(&e->sweeps, &wk, xs_hash(&wk, sizeof(wk)));
+			if (ent)
+				count = ((struct xs_sweep_val *)xs_htab_val(&e->sweeps, ent))->count;
+		}
+		for (i = 1; i < m->n; i++) {
+			bit = ms == XS_MS_SCAN ? XS_IN_SCAN_AT(i) : XS_IN_SWEEP_AT(i);
+			if (!(check & bit))
+				continue;
+			if (!count ||
+			    count[i] < keep_floor(m, i,
+						  ms == XS_MS_SCAN
+							  ? m->sc[i].threshold
+							  : xs_sweep_threshold(p, &m->sc[i], k->proto,
+									       k->port)))
+				leave |= bit;
+		}
+	}
+	if (leave) {
+		parent_remove(e, leave, k);
+		pv->in &= ~leave;
+	}
+}
+
 /* Removes pairs from the distinct counts whose window they left. */
 static void expire_pairs(struct xs_engine *e)
 {
@@ -620,22 +978,40 @@ static void expire_pairs(struct xs_engine *e)
 		uint32_t age = now - pv->last;
 		const uint32_t *dw = e->win[pv->dprof];
 
-		if ((pv->in & XS_IN_SCAN) && age >= dw[XS_R_PORT_SCAN]) {
-			parent_remove(e, XS_IN_SCAN, k);
-			pv->in &= ~XS_IN_SCAN;
-		}
-		if ((pv->in & XS_IN_SWEEP) && age >= e->win[pv->sprof][XS_R_HOST_SWEEP]) {
-			parent_remove(e, XS_IN_SWEEP, k);
-			pv->in &= ~XS_IN_SWEEP;
-		}
+		if (pv->in & XS_IN_SCAN)
+			expire_scales(e, k, pv, XS_MS_SCAN, age);
+		if (pv->in & XS_IN_SWEEP)
+			expire_scales(e, k, pv, XS_MS_SWEEP, age);
 		if ((pv->in & XS_IN_SVC) &&
 		    age >= dw[k->proto == XS_PROTO_REFL ? XS_R_REFLECTION : XS_R_TRAFFIC_ANOMALY]) {
 			parent_remove(e, XS_IN_SVC, k);
 			pv->in &= ~XS_IN_SVC;
 		}
+		if ((pv->in & XS_IN_LOGIN) && age >= dw[XS_R_CREDENTIAL_STUFFING]) {
+			parent_remove(e, XS_IN_LOGIN, k);
+			pv->in &= ~XS_IN_LOGIN;
+		}
 		if (!pv->in && (!pv->conn_tick || now - pv->conn_tick >= dw[XS_R_BRUTE_FORCE]))
 			xs_htab_iter_delete(&e->pairs, &it);
 	}
+}
+
+/* A connection counter's sum over the last n ticks, from the ring that
+ * serves that window. */
+static uint32_t conn_sum(const struct xs_engine *e, struct xs_conn_val *v, uint32_t n)
+{
+	bool fine = n <= e->cfine_max || !e->cgeom_long.nslots;
+	const struct xs_wgeom *g = fine ? &e->cgeom : &e->cgeom_long;
+	uint16_t *ring = fine ? v->ring : v->ring + e->cgeom.nslots;
+	uint32_t head = fine ? v->head : v->head_long, id, sum = 0;
+
+	for (id = xs_wfirst_id(g, e->now, n); id <= head && head != UINT32_MAX; id++) {
+		uint16_t *slot = xs_ring_slot(ring, sizeof(ring[0]), g, head, id);
+
+		if (slot)
+			sum += *slot;
+	}
+	return sum;
 }
 
 /* Slides the connection counters and adds the sources' packets. */
@@ -644,31 +1020,193 @@ static void slide_conns(struct xs_engine *e)
 	struct xs_det_ctx c = { .e = e, .now = e->now };
 	struct xs_htab_iter it;
 	void *ent;
-	uint32_t id;
 
 	for (ent = xs_htab_first(&e->conns, &it); ent; ent = xs_htab_next(&e->conns, &it)) {
 		const struct xs_pkey *k = ent;
 		struct xs_conn_val *v = xs_htab_val(&e->conns, ent);
-		uint32_t n = e->win[v->prof][XS_R_BRUTE_FORCE], sum = 0;
+		const struct xs_mscale *m = &e->ms[v->prof][XS_MS_BRUTE];
+		uint32_t i, any = 0;
 		const struct xs_src *s;
 
 		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->cgeom, &v->head,
 				xs_wslot_id(&e->cgeom, e->now));
-		for (id = xs_wfirst_id(&e->cgeom, e->now, n); id <= v->head; id++) {
-			uint16_t *slot = xs_ring_slot(v->ring, sizeof(v->ring[0]), &e->cgeom,
-						      v->head, id);
-
-			if (slot)
-				sum += *slot;
-		}
-		v->sum = sum;
-		if (!sum) {
+		if (e->cgeom_long.nslots)
+			xs_ring_advance(v->ring + e->cgeom.nslots, sizeof(v->ring[0]),
+					&e->cgeom_long, &v->head_long,
+					xs_wslot_id(&e->cgeom_long, e->now));
+		memset(v->sum, 0, sizeof(v->sum));
+		for (i = 0; i < m->n; i++)
+			any += v->sum[i] = conn_sum(e, v, m->win[i]);
+		if (!any) {
 			xs_htab_iter_delete(&e->conns, &it);
 			continue;
 		}
 		s = xs_det_tick_src(&c, &k->src);
-		if (s)
+		if (s) {
 			v->src_pkts += s->pkts;
+			v->src_data += s->tcp_data;
+		}
+	}
+}
+
+/* Login services: the fast EWMA (the rule's window) sees this tick now;
+ * the baseline learns after the detectors ran (learn_logins). */
+static void slide_logins(struct xs_engine *e)
+{
+	struct xs_htab_iter it;
+	void *ent;
+
+	for (ent = xs_htab_first(&e->logins, &it); ent; ent = xs_htab_next(&e->logins, &it)) {
+		struct xs_login_val *v = xs_htab_val(&e->logins, ent);
+
+		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->lgeom_login, &v->head,
+				xs_wslot_id(&e->lgeom_login, e->now));
+		xs_ewma_add(&v->fast, v->conns_tick / e->tick_s,
+			    1.0 / e->win[v->prof][XS_R_CREDENTIAL_STUFFING]);
+	}
+}
+
+static void learn_logins(struct xs_engine *e)
+{
+	struct xs_htab_iter it;
+	void *ent;
+
+	for (ent = xs_htab_first(&e->logins, &it); ent; ent = xs_htab_next(&e->logins, &it)) {
+		struct xs_login_val *v = xs_htab_val(&e->logins, ent);
+		double a = e->tick_s / params(e, v->prof)->stuff.baseline_s;
+
+		if (a > 1)
+			a = 1;
+		/* The baseline learns the window's rate (the fast mean), not
+		 * each tick's: its deviation is then that of what it is
+		 * compared with, and a burst does not widen it at once. */
+		if (!v->anomalous)
+			xs_ewma_add(&v->slow, v->fast.mean, a);
+		v->conns_tick = 0;
+		if (!v->count)
+			memset(&v->top, 0, sizeof(v->top));	/* its contributors are gone */
+		if (!v->count && v->fast.mean < 0.01f && v->slow.mean < 0.01f)
+			xs_htab_iter_delete(&e->logins, &it);
+	}
+}
+
+/* The kernel's sketch of each source's probed destinations: sources that
+ * probed PROBER_MIN or more in a tick get a ring of sketches, kept while
+ * they go on probing within host_sweep's window. */
+static void fold_probers(struct xs_engine *e, const struct xs_tick *t)
+{
+	struct xs_htab_iter it;
+	size_t i;
+	void *ent;
+
+	if (t)
+		for (i = 0; i < t->nsrc; i++) {
+			const struct xs_src_entry *a = &t->src[i];
+			uint64_t h = xs_hash(&a->addr, sizeof(a->addr));
+			struct xs_prober_val *v;
+			bool created;
+			int prof;
+
+			if (!a->v.probes)
+				continue;
+			ent = xs_htab_find(&e->probers, &a->addr, h);
+			if (!ent) {
+				prof = prof_of(e, &a->addr);
+				if (!params(e, prof)->sweep.enabled ||
+				    !params(e, prof)->sweep.any_threshold ||
+				    xs_hll_estimate(a->v.hll_dst, XS_HLL_REGS) < PROBER_MIN)
+					continue;
+				ent = xs_htab_insert(&e->probers, &a->addr, h, &created);
+				if (!ent)
+					continue;
+				v = xs_htab_val(&e->probers, ent);
+				v->head = UINT32_MAX;
+				v->prof = (uint8_t)prof;
+			}
+			v = xs_htab_val(&e->probers, ent);
+			xs_ring_advance(v->hll, XS_HLL_REGS, &e->pgeom, &v->head,
+					xs_wslot_id(&e->pgeom, e->now));
+			xs_hll_merge(v->hll[v->head % e->pgeom.nslots], a->v.hll_dst);
+			v->last = e->now;
+		}
+	for (ent = xs_htab_first(&e->probers, &it); ent; ent = xs_htab_next(&e->probers, &it)) {
+		struct xs_prober_val *v = xs_htab_val(&e->probers, ent);
+
+		if (e->now - v->last >= e->win[v->prof][XS_R_HOST_SWEEP])
+			xs_htab_iter_delete(&e->probers, &it);
+	}
+}
+
+/* One SIP pair's slot this tick. */
+static struct xs_sip_slot *sip_slot(struct xs_engine *e, const struct xs_addr *client,
+				    const struct xs_addr *server)
+{
+	struct xs_sip_key k = { .client = *client, .server = *server };
+	struct xs_sip_val *v;
+	bool created;
+	void *ent = xs_htab_insert(&e->sips, &k, xs_hash(&k, sizeof(k)), &created);
+
+	if (!ent)
+		return NULL;
+	v = xs_htab_val(&e->sips, ent);
+	if (created) {
+		v->head = UINT32_MAX;
+		v->first = e->now;
+		v->prof = (uint8_t)prof_of(e, server);
+	}
+	xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->sgeom, &v->head,
+			xs_wslot_id(&e->sgeom, e->now));
+	return &v->ring[v->head % e->sgeom.nslots];
+}
+
+static void sat_add(uint16_t *a, uint64_t n)
+{
+	*a = *a + n > UINT16_MAX ? UINT16_MAX : (uint16_t)(*a + n);
+}
+
+/* SIP messages of the tick, by pair: a source's requests go to its peer
+ * (the kernel names the last one, and how many went there), a server's
+ * failure answers to theirs. A source with many peers (a sweep) gives each
+ * pair too little to matter: only what went to the last one is counted. */
+static void fold_sips(struct xs_engine *e, const struct xs_tick *t)
+{
+	struct xs_htab_iter it;
+	size_t i;
+	void *ent;
+	int j;
+
+	if (t)
+		for (i = 0; i < t->nsrc; i++) {
+			const struct xs_src *v = &t->src[i].v;
+			uint64_t req = 0, fail = 0, n;
+			struct xs_sip_slot *sl;
+
+			for (j = 0; j < XS_SIP_REQ_MAX; j++)
+				req += v->sip_req[j];
+			for (j = 0; j < XS_SIP_FAIL_MAX; j++)
+				fail += v->sip_fail[j];
+			if (!req && !fail)
+				continue;
+			if (!params(e, prof_of(e, req ? &v->sip_peer : &t->src[i].addr))->sip.enabled)
+				continue;
+			sl = req >= fail ? sip_slot(e, &t->src[i].addr, &v->sip_peer)
+					 : sip_slot(e, &v->sip_peer, &t->src[i].addr);
+			if (!sl)
+				continue;
+			/* All of it when there was one peer, else its share. */
+			n = v->sip_peers <= 1 ? req + fail : v->sip_peer_msgs;
+			for (j = 0; j < XS_SIP_REQ_MAX; j++)
+				sat_add(&sl->req[j], v->sip_req[j] * n / (req + fail));
+			for (j = 0; j < XS_SIP_FAIL_MAX; j++)
+				sat_add(&sl->fail[j], v->sip_fail[j] * n / (req + fail));
+		}
+	for (ent = xs_htab_first(&e->sips, &it); ent; ent = xs_htab_next(&e->sips, &it)) {
+		struct xs_sip_val *v = xs_htab_val(&e->sips, ent);
+
+		/* Every slot stale: nothing left in any window. */
+		if (v->head == UINT32_MAX ||
+		    xs_wslot_id(&e->sgeom, e->now) - v->head >= e->sgeom.nslots)
+			xs_htab_iter_delete(&e->sips, &it);
 	}
 }
 
@@ -755,11 +1293,15 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 	expire_pairs(e);
 	slide_conns(e);
 	slide_services(e);
+	slide_logins(e);
+	fold_probers(e, t);
+	fold_sips(e, t);
 	record_loss(e, t);
 	for (i = 0; i < xs_ndetectors; i++)
 		if (xs_detectors[i]->eval)
 			xs_detectors[i]->eval(&c);
 	learn_services(e);
+	learn_logins(e);
 	learn_destinations(e);
 	xs_prefixes_expire(e);
 	xs_alerts_tick(e->alerts, ts);
@@ -775,14 +1317,44 @@ void xs_engine_on_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 
 /* Nothing left in any window and no alert open: idle ticks only decay
  * the baselines, which can be done for any number of them at once. */
+/* A pair whose next ticks can be skipped: it is only in scale counts it
+ * will leave when their window ends (its keep_floor check is behind it),
+ * so idle ticks change nothing but its age. With no alert open, no count
+ * can fire before traffic comes back: counts only fall, and a longer
+ * scale fires only while pairs join it. */
+static bool pair_settled(const struct xs_engine *e, const struct xs_pval *pv)
+{
+	uint32_t age = e->now - pv->last, i;
+	const struct xs_mscale *m;
+
+	if (pv->in & (XS_IN_SVC | XS_IN_LOGIN))
+		return false;
+	if (pv->conn_tick && e->now - pv->conn_tick < e->win[pv->dprof][XS_R_BRUTE_FORCE])
+		return false;
+	m = &e->ms[pv->dprof][XS_MS_SCAN];
+	for (i = 1; i < m->n; i++)
+		if ((pv->in & XS_IN_SCAN_AT(i)) && age <= m->win[i - 1])
+			return false;
+	m = &e->ms[pv->sprof][XS_MS_SWEEP];
+	for (i = 1; i < m->n; i++)
+		if ((pv->in & XS_IN_SWEEP_AT(i)) && age <= m->win[i - 1])
+			return false;
+	return true;
+}
+
 static bool quiescent(const struct xs_engine *e)
 {
 	struct xs_htab_iter it;
 	void *ent;
 	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
 
-	if (e->pairs.count || e->conns.count || e->pfx.count || xs_alerts_open(e->alerts))
+	if (e->conns.count || e->probers.count || e->sips.count || e->pfx.count ||
+	    xs_alerts_open(e->alerts))
 		return false;
+	for (ent = xs_htab_first((struct xs_htab *)&e->pairs, &it); ent;
+	     ent = xs_htab_next((struct xs_htab *)&e->pairs, &it))
+		if (!pair_settled(e, xs_htab_val(&e->pairs, ent)))
+			return false;
 	for (ent = xs_htab_first((struct xs_htab *)&e->dst, &it); ent;
 	     ent = xs_htab_next((struct xs_htab *)&e->dst, &it)) {
 		const struct xs_dtrack *d = xs_htab_val(&e->dst, ent);
@@ -813,12 +1385,34 @@ static void skip_idle(struct xs_engine *e, uint64_t m, double ts)
 		d->last_active = e->now + (uint32_t)m - hold;
 	}
 	e->lhead = UINT32_MAX;
+	/* Settled pairs age; those whose every window ends within the gap
+	 * leave now (tick numbers may wrap in a long one). */
+	for (ent = xs_htab_first(&e->pairs, &it); ent; ent = xs_htab_next(&e->pairs, &it)) {
+		const struct xs_pkey *k = ent;
+		struct xs_pval *pv = xs_htab_val(&e->pairs, ent);
+
+		if ((uint64_t)(e->now - pv->last) + m < e->max_win)
+			continue;
+		if (pv->in & XS_IN_SCAN)
+			parent_remove(e, pv->in & XS_IN_SCAN, k);
+		if (pv->in & XS_IN_SWEEP)
+			parent_remove(e, pv->in & XS_IN_SWEEP, k);
+		xs_htab_iter_delete(&e->pairs, &it);
+	}
 	for (ent = xs_htab_first(&e->svcs, &it); ent; ent = xs_htab_next(&e->svcs, &it)) {
 		struct xs_svc_val *v = xs_htab_val(&e->svcs, ent);
 
 		a = e->tick_s / params(e, v->prof)->anom.baseline_s;
 		ewma_decay(&v->slow, a > 1 ? 1 : a, m);
 		ewma_decay(&v->fast, 1.0 / e->win[v->prof][XS_R_TRAFFIC_ANOMALY], m);
+	}
+	for (ent = xs_htab_first(&e->logins, &it); ent; ent = xs_htab_next(&e->logins, &it)) {
+		struct xs_login_val *v = xs_htab_val(&e->logins, ent);
+
+		a = e->tick_s / params(e, v->prof)->stuff.baseline_s;
+		ewma_decay(&v->slow, a > 1 ? 1 : a, m);
+		ewma_decay(&v->fast, 1.0 / e->win[v->prof][XS_R_CREDENTIAL_STUFFING], m);
+		v->head = UINT32_MAX;	/* stale, and safe across a wrap */
 	}
 	a = e->tick_s / params(e, 0)->anom.baseline_s;
 	ewma_decay(&e->total_pps, a > 1 ? 1 : a, m);
@@ -884,6 +1478,9 @@ void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s)
 	s->overflow_services = e->svcs.overflow;
 	s->overflow_conns = e->conns.overflow;
 	s->overflow_dst = e->dst.overflow;
+	s->overflow_logins = e->logins.overflow;
+	s->overflow_probers = e->probers.overflow;
+	s->overflow_sips = e->sips.overflow;
 	s->overflow_alerts = as.overflow;
 }
 

@@ -58,6 +58,7 @@ struct xs_engine_stats {
 	uint64_t alert_events;		/* start + update + end */
 	uint64_t overflow_pairs, overflow_scan, overflow_sweep, overflow_services;
 	uint64_t overflow_conns, overflow_dst, overflow_alerts;
+	uint64_t overflow_logins, overflow_probers, overflow_sips;
 };
 void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s);
 double xs_engine_tick_s(const struct xs_engine *e);

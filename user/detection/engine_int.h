@@ -13,8 +13,18 @@
  *   svcs   (dst, proto, port)    -> distinct sources, new connections/s
  *          (traffic_anomaly; proto XS_PROTO_REFL: distinct reflectors)
  *   conns  (src, dst, TCP, port) -> connections per tick   (brute_force)
+ *   logins (dst, TCP port)       -> distinct sources, connections, top
+ *          sources and baseline (credential_stuffing, login ports)
+ * From the sources' kernel counters:
+ *   probers src                  -> distinct destinations of its probes,
+ *          the kernel's sketch per tick (host_sweep, any service)
+ *   sips   (client, server)      -> SIP requests and failures (sip_fraud)
  * A pair leaves a distinct count when the count's window no longer holds
- * its last tick; the sweep at each tick does that exactly.
+ * its last tick; the sweep at each tick does that exactly. port_scan and
+ * host_sweep count on each of their scales (XS_SCALES windows); a pair
+ * stays in a scale longer than the one below it only while its parent
+ * keeps pace with that scale's threshold (keep_floor), so that slow
+ * windows hold suspects, not every client's every pair.
  */
 #ifndef XS_ENGINE_INT_H
 #define XS_ENGINE_INT_H
@@ -108,16 +118,21 @@ struct xs_pkey {
 	uint8_t pad;
 };
 
-#define XS_IN_SCAN 1
-#define XS_IN_SWEEP 2
-#define XS_IN_SVC 4
+/* Which distinct counts a pair is in: port_scan and host_sweep once per
+ * scale (bit << scale), the service's sources (traffic_anomaly or
+ * reflection), a login service's sources (credential_stuffing). */
+#define XS_IN_SCAN 0x0007
+#define XS_IN_SWEEP 0x0038
+#define XS_IN_SVC 0x0040
+#define XS_IN_LOGIN 0x0080
+#define XS_IN_SCAN_AT(sc) (1u << (sc))
+#define XS_IN_SWEEP_AT(sc) (8u << (sc))
 
 struct xs_pval {
 	uint32_t last;		/* last tick seen */
 	uint32_t conn_tick;	/* tick of its last connection attempt, 0: none */
 	uint8_t dprof, sprof;
-	uint8_t in;		/* XS_IN_*: the distinct counts it is in */
-	uint8_t pad;
+	uint16_t in;		/* XS_IN_*: the distinct counts it is in */
 };
 
 struct xs_scan_key {
@@ -125,8 +140,12 @@ struct xs_scan_key {
 };
 
 struct xs_scan_val {
-	uint32_t count;		/* distinct ports in the window */
+	uint32_t count[XS_SCALES];	/* distinct ports in each scale's window */
+	uint32_t udp[XS_SCALES];	/* of them, UDP */
 	uint32_t first;		/* tick it was created */
+	uint32_t last;		/* tick a port last joined */
+	uint16_t udp_sport;	/* the source port of the last UDP port joined */
+	uint16_t udp_sports;	/* times it changed (saturating) */
 	uint8_t prof;
 	uint8_t nports;
 	uint16_t ports[XS_FIND_PORTS];	/* the last new ports */
@@ -140,9 +159,69 @@ struct xs_sweep_key {
 };
 
 struct xs_sweep_val {
-	uint32_t count;		/* distinct destinations in the window */
+	uint32_t count[XS_SCALES];	/* distinct destinations in each window */
+	uint32_t last;		/* tick a destination last joined */
 	uint8_t prof;
 	uint8_t pad[3];
+};
+
+/* A login service (credential_stuffing). */
+struct xs_login_key {
+	struct xs_addr dst;
+	uint16_t port;
+	uint16_t pad;
+};
+
+struct xs_login_val {
+	uint32_t count;		/* distinct sources in the window */
+	uint32_t head;		/* newest slot of ring */
+	uint32_t conns_tick;	/* connections this tick */
+	uint32_t first;		/* tick it was created */
+	uint8_t prof;
+	uint8_t anomalous;
+	uint16_t pad;
+	struct xs_ewma fast, slow;	/* connections/s: over the window, over baseline_s */
+	struct xs_topk top;	/* sources by connections */
+	uint16_t ring[];	/* connections per slot (lgeom) */
+};
+
+/* A source whose probes reach many destinations (kernel sketch). */
+struct xs_prober_val {
+	uint32_t head;
+	uint32_t last;		/* last tick with probes */
+	uint8_t prof;
+	uint8_t pad[7];
+	uint8_t hll[][XS_HLL_REGS];	/* a sketch per slot (pgeom) */
+};
+
+struct xs_sip_key {
+	struct xs_addr client, server;
+};
+
+/* One slot of a SIP pair's ring. */
+struct xs_sip_slot {
+	uint16_t req[XS_SIP_REQ_MAX];
+	uint16_t fail[XS_SIP_FAIL_MAX];
+};
+
+struct xs_sip_val {
+	uint32_t head;
+	uint32_t first;
+	uint8_t prof;
+	uint8_t pad[7];
+	struct xs_sip_slot ring[];	/* (sgeom) */
+};
+
+/* A source's host_sweep findings of one tick, merged: one alert per
+ * sweeping source, whatever the services. */
+struct xs_sweeper {
+	double value, threshold, window_s;
+	uint8_t prof;
+	uint8_t proto;		/* 0: several */
+	uint8_t nports;
+	uint8_t any;		/* the kernel's sketch fired */
+	int port;		/* -1: several or none */
+	uint16_t ports[XS_FIND_PORTS];
 };
 
 struct xs_svc_key {
@@ -163,21 +242,26 @@ struct xs_svc_val {
 	struct xs_ewma slow;	/* over baseline_s: "normal" */
 };
 
+/* Connections per slot in two rings: a fine one (cgeom) for the windows
+ * it spans, a coarse one (cgeom_long) for longer windows. */
 struct xs_conn_val {
-	uint32_t head;		/* newest slot id */
-	uint32_t sum;		/* connections in the window */
+	uint32_t head;		/* newest slot id, fine ring */
+	uint32_t head_long;	/* newest slot id, coarse ring */
+	uint32_t sum[XS_SCALES];	/* connections in each scale's window */
 	uint32_t conns;		/* connections since it was created */
 	uint32_t first;
 	uint64_t src_pkts;	/* packets of the source since it was created */
+	uint64_t src_data;	/* its TCP segments with payload since then */
 	uint8_t prof;
 	uint8_t pad[7];
-	uint16_t ring[XS_WIN_SLOTS_MAX];
+	uint16_t ring[];	/* fine slots, then coarse slots */
 };
 
 /* An event waiting in the engine's queue: its pair key and hashes. */
 struct xs_prep {
 	struct xs_pkey k;
 	uint8_t kind;
+	uint16_t sport;		/* host order */
 	uint64_t h, h_scan, h_sweep;
 };
 
@@ -213,6 +297,15 @@ struct xs_ptrack {
 	struct xs_bcarry carry;
 };
 
+/* The multi-scale rules, their scales sorted by window (shortest first). */
+enum { XS_MS_SCAN = 0, XS_MS_SWEEP, XS_MS_BRUTE, XS_MS_MAX };
+
+struct xs_mscale {
+	uint32_t n;		/* scales in use */
+	uint32_t win[XS_SCALES];	/* in ticks */
+	struct xs_scale sc[XS_SCALES];	/* thresholds (window_s as configured) */
+};
+
 struct xs_engine {
 	struct xs_settings set;		/* a copy; rules shared with the caller */
 	const struct xs_ruleset *rs;
@@ -221,6 +314,7 @@ struct xs_engine {
 	uint64_t ticks;			/* ticks ended */
 	double ts;			/* end of the last tick */
 	uint32_t win[XS_PROFILES_MAX][XS_R_MAX];	/* window per profile and rule, in ticks */
+	struct xs_mscale ms[XS_PROFILES_MAX][XS_MS_MAX];
 	uint32_t max_win;		/* longest window of any rule */
 	bool any_profiles;		/* network groups exist */
 
@@ -231,7 +325,17 @@ struct xs_engine {
 	uint32_t nslab_free;
 
 	struct xs_htab pairs, scans, sweeps, svcs, conns;
-	struct xs_wgeom cgeom;		/* connection rings */
+	struct xs_wgeom cgeom;		/* connection rings: the fine one */
+	struct xs_wgeom cgeom_long;	/* and the coarse one (nslots 0: none) */
+	uint32_t cfine_max;		/* longest window the fine ring serves */
+
+	struct xs_htab logins;		/* credential_stuffing */
+	struct xs_wgeom lgeom_login;
+	struct xs_htab probers;		/* host_sweep, the kernel's sketch */
+	struct xs_wgeom pgeom;
+	struct xs_htab sips;		/* sip_fraud */
+	struct xs_wgeom sgeom;
+	struct xs_htab sweepers;	/* this tick's sweeping sources */
 
 	struct xs_htab srcidx;		/* this tick's sources: addr -> index */
 	const struct xs_tick *tick;	/* the tick being ended (NULL: idle) */
@@ -335,5 +439,15 @@ void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkt
 		      uint64_t *bytes);
 /* A source's counters in this tick (NULL if absent). */
 const struct xs_src *xs_det_tick_src(const struct xs_det_ctx *c, const struct xs_addr *a);
+/* The threshold of scale sc for a service: host_sweep's client or other,
+ * brute_force's login, web or other (0: off). */
+uint32_t xs_sweep_threshold(const struct xs_rule_params *p, const struct xs_scale *sc,
+			    uint8_t proto, uint16_t port);
+uint32_t xs_brute_threshold(const struct xs_rule_params *p, const struct xs_scale *sc,
+			    uint16_t port);
+/* Whether a login service meets credential_stuffing's floors (enough
+ * sources and connections in its window): the class is stuffing, and
+ * traffic_anomaly leaves it to that rule. */
+bool xs_stuffing_floors(const struct xs_det_ctx *c, const struct xs_addr *dst, uint16_t port);
 
 #endif

@@ -19,6 +19,8 @@ const char *const xs_rule_names[XS_R_MAX] = {
 	[XS_R_SYNACK_FLOOD] = "synack_flood",
 	[XS_R_ACK_FLOOD] = "ack_flood",
 	[XS_R_CARPET_BOMBING] = "carpet_bombing",
+	[XS_R_CREDENTIAL_STUFFING] = "credential_stuffing",
+	[XS_R_SIP_FRAUD] = "sip_fraud",
 };
 
 const char *const xs_action_names[XS_ACT_MAX + 1] = {
@@ -85,6 +87,7 @@ void xs_rule_params_default(struct xs_rule_params *p)
 					  5061 };
 	static const uint16_t web[] = { 80, 443, 8080, 8443 };
 	static const uint16_t client[] = { 53, 80, 123, 443, 853, 8080, 8443 };
+	static const uint16_t stuff[] = { 21, 22, 23, 110, 143, 465, 587, 993, 995, 3389 };
 	static const uint16_t quic[] = { 443 };
 
 	memset(p, 0, sizeof(*p));
@@ -135,21 +138,34 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	p->scan.enabled = true;
 	p->scan.window_s = 60;
 	p->scan.threshold = 100;
+	p->scan.udp_threshold = 50;
+	p->scan.nscales = 1;
+	p->scan.scales[0] = (struct xs_scale){ .window_s = 600, .threshold = 200 };
 
 	p->sweep.enabled = true;
 	p->sweep.window_s = 10;
 	p->sweep.threshold = 32;
 	p->sweep.client_threshold = 100;
+	p->sweep.any_threshold = 128;
 	ports_set(&p->sweep.client_ports, client, sizeof(client) / sizeof(client[0]));
+	p->sweep.nscales = 2;
+	p->sweep.scales[0] = (struct xs_scale){ .window_s = 60, .threshold = 64 };
+	p->sweep.scales[1] = (struct xs_scale){ .window_s = 600, .threshold = 128 };
 
 	p->brute.enabled = true;
 	p->brute.window_s = 60;
 	p->brute.threshold = 40;
 	p->brute.login_threshold = 20;
-	p->brute.web_threshold = 200;
+	p->brute.web_threshold = 0;
 	p->brute.min_pkts_per_conn = 4.5;
+	p->brute.min_data_per_conn = 0.5;
 	ports_set(&p->brute.login_ports, login, sizeof(login) / sizeof(login[0]));
 	ports_set(&p->brute.web_ports, web, sizeof(web) / sizeof(web[0]));
+	p->brute.nscales = 2;
+	p->brute.scales[0] =
+		(struct xs_scale){ .window_s = 10, .threshold = 20, .login_threshold = 10 };
+	p->brute.scales[1] =
+		(struct xs_scale){ .window_s = 600, .threshold = 50, .login_threshold = 25 };
 
 	p->anom.enabled = true;
 	p->anom.window_s = 5;
@@ -162,6 +178,21 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	p->anom.total_floor_bps = 200e6;
 	p->anom.service_floor_cps = 5;
 	p->anom.service_min_sources = 10;
+
+	p->stuff.enabled = true;
+	p->stuff.window_s = 60;
+	p->stuff.min_sources = 32;
+	p->stuff.min_connections = 64;
+	p->stuff.min_pkts_per_conn = 4.5;
+	p->stuff.k = 4;
+	p->stuff.baseline_s = 600;
+	p->stuff.warmup_s = 600;
+	ports_set(&p->stuff.ports, stuff, sizeof(stuff) / sizeof(stuff[0]));
+
+	p->sip.enabled = true;
+	p->sip.window_s = 60;
+	p->sip.request_threshold = 100;
+	p->sip.failure_threshold = 20;
 }
 
 void xs_ruleset_default(struct xs_ruleset *rs)
@@ -174,7 +205,7 @@ void xs_ruleset_default(struct xs_ruleset *rs)
 
 /* One table describes every parameter: the parser, the overrides and
  * `check-config` all go through it. */
-enum ptype { P_BOOL, P_DBL, P_U32, P_PORTS };
+enum ptype { P_BOOL, P_DBL, P_U32, P_PORTS, P_SCALES };
 
 struct pdesc {
 	int rule;
@@ -255,21 +286,27 @@ static const struct pdesc params[] = {
 	{ XS_R_PORT_SCAN, "enabled", P_BOOL, OFF(scan.enabled) },
 	{ XS_R_PORT_SCAN, "window_s", P_DBL, OFF(scan.window_s), 0.001, 3600 },
 	{ XS_R_PORT_SCAN, "threshold", P_U32, OFF(scan.threshold), 2, 65536 },
+	{ XS_R_PORT_SCAN, "udp_threshold", P_U32, OFF(scan.udp_threshold), 0, 65536 },
+	{ XS_R_PORT_SCAN, "scales", P_SCALES, OFF(scan.nscales) },
 
 	{ XS_R_HOST_SWEEP, "enabled", P_BOOL, OFF(sweep.enabled) },
 	{ XS_R_HOST_SWEEP, "window_s", P_DBL, OFF(sweep.window_s), 0.001, 3600 },
 	{ XS_R_HOST_SWEEP, "threshold", P_U32, OFF(sweep.threshold), 2, 1e9 },
 	{ XS_R_HOST_SWEEP, "client_threshold", P_U32, OFF(sweep.client_threshold), 2, 1e9 },
 	{ XS_R_HOST_SWEEP, "client_ports", P_PORTS, OFF(sweep.client_ports) },
+	{ XS_R_HOST_SWEEP, "any_threshold", P_U32, OFF(sweep.any_threshold), 0, 1e9 },
+	{ XS_R_HOST_SWEEP, "scales", P_SCALES, OFF(sweep.nscales) },
 
 	{ XS_R_BRUTE_FORCE, "enabled", P_BOOL, OFF(brute.enabled) },
 	{ XS_R_BRUTE_FORCE, "window_s", P_DBL, OFF(brute.window_s), 0.001, 3600 },
 	{ XS_R_BRUTE_FORCE, "threshold", P_U32, OFF(brute.threshold), 2, 1e9 },
 	{ XS_R_BRUTE_FORCE, "login_threshold", P_U32, OFF(brute.login_threshold), 2, 1e9 },
-	{ XS_R_BRUTE_FORCE, "web_threshold", P_U32, OFF(brute.web_threshold), 2, 1e9 },
+	{ XS_R_BRUTE_FORCE, "web_threshold", P_U32, OFF(brute.web_threshold), 0, 1e9 },
 	{ XS_R_BRUTE_FORCE, "min_pkts_per_conn", P_DBL, OFF(brute.min_pkts_per_conn), 0, 1e6 },
+	{ XS_R_BRUTE_FORCE, "min_data_per_conn", P_DBL, OFF(brute.min_data_per_conn), 0, 1e6 },
 	{ XS_R_BRUTE_FORCE, "login_ports", P_PORTS, OFF(brute.login_ports) },
 	{ XS_R_BRUTE_FORCE, "web_ports", P_PORTS, OFF(brute.web_ports) },
+	{ XS_R_BRUTE_FORCE, "scales", P_SCALES, OFF(brute.nscales) },
 
 	{ XS_R_TRAFFIC_ANOMALY, "enabled", P_BOOL, OFF(anom.enabled) },
 	{ XS_R_TRAFFIC_ANOMALY, "window_s", P_DBL, OFF(anom.window_s), 0.001, 3600 },
@@ -283,7 +320,75 @@ static const struct pdesc params[] = {
 	{ XS_R_TRAFFIC_ANOMALY, "service_floor_cps", P_DBL, OFF(anom.service_floor_cps), 0, 1e9 },
 	{ XS_R_TRAFFIC_ANOMALY, "service_min_sources", P_U32, OFF(anom.service_min_sources), 1,
 	  1e9 },
+
+	{ XS_R_CREDENTIAL_STUFFING, "enabled", P_BOOL, OFF(stuff.enabled) },
+	{ XS_R_CREDENTIAL_STUFFING, "window_s", P_DBL, OFF(stuff.window_s), 0.001, 3600 },
+	{ XS_R_CREDENTIAL_STUFFING, "min_sources", P_U32, OFF(stuff.min_sources), 2, 1e9 },
+	{ XS_R_CREDENTIAL_STUFFING, "min_connections", P_U32, OFF(stuff.min_connections), 2, 1e9 },
+	{ XS_R_CREDENTIAL_STUFFING, "min_pkts_per_conn", P_DBL, OFF(stuff.min_pkts_per_conn), 0,
+	  1e6 },
+	{ XS_R_CREDENTIAL_STUFFING, "k", P_DBL, OFF(stuff.k), 0.5, 100 },
+	{ XS_R_CREDENTIAL_STUFFING, "baseline_s", P_DBL, OFF(stuff.baseline_s), 1, 86400 * 7 },
+	{ XS_R_CREDENTIAL_STUFFING, "warmup_s", P_DBL, OFF(stuff.warmup_s), 0, 86400 * 7 },
+	{ XS_R_CREDENTIAL_STUFFING, "ports", P_PORTS, OFF(stuff.ports) },
+
+	{ XS_R_SIP_FRAUD, "enabled", P_BOOL, OFF(sip.enabled) },
+	{ XS_R_SIP_FRAUD, "window_s", P_DBL, OFF(sip.window_s), 0.001, 3600 },
+	{ XS_R_SIP_FRAUD, "request_threshold", P_U32, OFF(sip.request_threshold), 0, 1e9 },
+	{ XS_R_SIP_FRAUD, "failure_threshold", P_U32, OFF(sip.failure_threshold), 0, 1e9 },
 };
+
+/* `scales`: a list of {window_s, thresholds...}, each with the threshold
+ * keys its rule takes; a threshold left out is 0: off. */
+static void read_scales(xs_node map, const char *key, int rule, struct xs_rule_params *p)
+{
+	xs_node seq = xs_cfg_get_seq(map, key);
+	int i, n = xs_cfg_seq_len(seq);
+	struct xs_scale *sc, v;
+	uint32_t *nscales;
+
+	if (!xs_node_present(seq))
+		return;
+	if (n > XS_SCALES_EXTRA) {
+		xs_cfg_error(seq, "at most %d scales besides the rule's own window", XS_SCALES_EXTRA);
+		return;
+	}
+	switch (rule) {
+	case XS_R_PORT_SCAN:
+		sc = p->scan.scales, nscales = &p->scan.nscales;
+		break;
+	case XS_R_HOST_SWEEP:
+		sc = p->sweep.scales, nscales = &p->sweep.nscales;
+		break;
+	default:
+		sc = p->brute.scales, nscales = &p->brute.nscales;
+		break;
+	}
+	for (i = 0; i < n; i++) {
+		xs_node m = xs_cfg_seq_at(seq, i);
+
+		memset(&v, 0, sizeof(v));
+		if (!xs_node_is_map(m)) {
+			xs_cfg_error(m, "expected a mapping like {window_s: 600, threshold: 200}");
+			return;
+		}
+		if (!xs_node_present(xs_cfg_get(m, "window_s"))) {
+			xs_cfg_error(m, "a scale needs its window_s");
+			return;
+		}
+		xs_cfg_double(m, "window_s", 0.001, 86400, &v.window_s);
+		xs_cfg_u32(m, "threshold", 0, 1000000000, &v.threshold);
+		if (rule == XS_R_HOST_SWEEP)
+			xs_cfg_u32(m, "client_threshold", 0, 1000000000, &v.client_threshold);
+		if (rule == XS_R_BRUTE_FORCE) {
+			xs_cfg_u32(m, "login_threshold", 0, 1000000000, &v.login_threshold);
+			xs_cfg_u32(m, "web_threshold", 0, 1000000000, &v.web_threshold);
+		}
+		xs_cfg_check_unknown(m);
+		sc[i] = v;
+	}
+	*nscales = (uint32_t)n;
+}
 
 static void read_ports(xs_node map, const char *key, struct xs_ports *out)
 {
@@ -395,6 +500,9 @@ static void read_rule(xs_node m, int rule, struct xs_rule_params *p)
 			break;
 		case P_PORTS:
 			read_ports(m, d->key, f);
+			break;
+		case P_SCALES:
+			read_scales(m, d->key, rule, p);
 			break;
 		}
 	}
@@ -533,8 +641,44 @@ double xs_rule_window_s(const struct xs_rule_params *p, int rule)
 		return p->ack.window_s;
 	case XS_R_CARPET_BOMBING:
 		return p->carpet.window_s;
+	case XS_R_CREDENTIAL_STUFFING:
+		return p->stuff.window_s;
+	case XS_R_SIP_FRAUD:
+		return p->sip.window_s;
 	}
 	return 1;
+}
+
+int xs_rule_scales(const struct xs_rule_params *p, int rule, struct xs_scale sc[XS_SCALES])
+{
+	const struct xs_scale *extra = NULL;
+	uint32_t i, n = 0;
+
+	memset(sc, 0, sizeof(*sc) * XS_SCALES);
+	sc[0].window_s = xs_rule_window_s(p, rule);
+	switch (rule) {
+	case XS_R_PORT_SCAN:
+		sc[0].threshold = p->scan.threshold;
+		extra = p->scan.scales;
+		n = p->scan.nscales;
+		break;
+	case XS_R_HOST_SWEEP:
+		sc[0].threshold = p->sweep.threshold;
+		sc[0].client_threshold = p->sweep.client_threshold;
+		extra = p->sweep.scales;
+		n = p->sweep.nscales;
+		break;
+	case XS_R_BRUTE_FORCE:
+		sc[0].threshold = p->brute.threshold;
+		sc[0].login_threshold = p->brute.login_threshold;
+		sc[0].web_threshold = p->brute.web_threshold;
+		extra = p->brute.scales;
+		n = p->brute.nscales;
+		break;
+	}
+	for (i = 0; i < n && i < XS_SCALES_EXTRA; i++)
+		sc[1 + i] = extra[i];
+	return 1 + (int)i;
 }
 
 bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
@@ -564,6 +708,10 @@ bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
 		return p->ack.enabled;
 	case XS_R_CARPET_BOMBING:
 		return p->carpet.enabled;
+	case XS_R_CREDENTIAL_STUFFING:
+		return p->stuff.enabled;
+	case XS_R_SIP_FRAUD:
+		return p->sip.enabled;
 	}
 	return false;
 }
@@ -597,11 +745,15 @@ double xs_rule_threshold_pps(const struct xs_rule_params *p, int rule)
 
 double xs_ruleset_max_window(const struct xs_ruleset *rs, int rule)
 {
+	struct xs_scale sc[XS_SCALES];
 	double m = 0;
-	int i;
+	int i, j, n;
 
-	for (i = 0; i < rs->nprofiles; i++)
-		if (xs_rule_window_s(&rs->prof[i], rule) > m)
-			m = xs_rule_window_s(&rs->prof[i], rule);
+	for (i = 0; i < rs->nprofiles; i++) {
+		n = xs_rule_scales(&rs->prof[i], rule, sc);
+		for (j = 0; j < n; j++)
+			if (sc[j].window_s > m)
+				m = sc[j].window_s;
+	}
 	return m;
 }

@@ -30,6 +30,8 @@ enum xs_rule {
 	XS_R_SYNACK_FLOOD,
 	XS_R_ACK_FLOOD,
 	XS_R_CARPET_BOMBING,
+	XS_R_CREDENTIAL_STUFFING,
+	XS_R_SIP_FRAUD,
 	XS_R_MAX
 };
 
@@ -80,6 +82,21 @@ struct xs_rule_action {
 	double limit_pps;	/* rate_limit: packets/s let through (0: the threshold) */
 	uint32_t fp_actions;	/* 1 << XS_ACT_FILTER, _FLOWSPEC, _BLACKHOLE */
 	double flowspec_rate;	/* flowspec: 0 discards, else bytes/s let through */
+};
+
+/* port_scan, host_sweep and brute_force run on several time scales at
+ * once: their own window (window_s and the thresholds beside it) and up
+ * to XS_SCALES_EXTRA more (`scales`), each with its thresholds; a
+ * threshold of 0 turns that scale off for its kind of service. */
+#define XS_SCALES_EXTRA 2
+#define XS_SCALES (1 + XS_SCALES_EXTRA)
+
+struct xs_scale {
+	double window_s;
+	uint32_t threshold;	/* port_scan, host_sweep: any service; brute_force: other ports */
+	uint32_t client_threshold;	/* host_sweep: client ports */
+	uint32_t login_threshold;	/* brute_force: login ports */
+	uint32_t web_threshold;	/* brute_force: web ports */
 };
 
 struct xs_rule_params {
@@ -137,13 +154,19 @@ struct xs_rule_params {
 		bool enabled;
 		double window_s;
 		uint32_t threshold;	/* distinct ports of one destination */
+		uint32_t udp_threshold;	/* UDP ones from few source ports (window_s) */
+		uint32_t nscales;	/* extra scales in use */
+		struct xs_scale scales[XS_SCALES_EXTRA];
 	} scan;
 	struct {
 		bool enabled;
 		double window_s;
 		uint32_t threshold;	/* distinct destinations, one service */
 		uint32_t client_threshold;	/* the same, on client_ports */
+		uint32_t any_threshold;	/* distinct destinations of any probe (kernel sketch) */
 		struct xs_ports client_ports;
+		uint32_t nscales;
+		struct xs_scale scales[XS_SCALES_EXTRA];
 	} sweep;
 	struct {
 		bool enabled;
@@ -152,7 +175,10 @@ struct xs_rule_params {
 		uint32_t login_threshold;
 		uint32_t web_threshold;
 		double min_pkts_per_conn;
+		double min_data_per_conn;	/* the source's TCP segments with payload */
 		struct xs_ports login_ports, web_ports;
+		uint32_t nscales;
+		struct xs_scale scales[XS_SCALES_EXTRA];
 	} brute;
 	struct {
 		bool enabled;
@@ -165,6 +191,21 @@ struct xs_rule_params {
 		double service_floor_cps;	/* new connections/s to one service */
 		uint32_t service_min_sources;
 	} anom;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t min_sources;	/* distinct sources connecting */
+		uint32_t min_connections;	/* connections from all of them */
+		double min_pkts_per_conn;	/* the service's packets per SYN */
+		double k, baseline_s, warmup_s;	/* above the service's own normal, once learnt */
+		struct xs_ports ports;	/* login services */
+	} stuff;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t request_threshold;	/* requests from one source to one server */
+		uint32_t failure_threshold;	/* failure answers from the server to it */
+	} sip;
 };
 
 #define XS_PROFILES_MAX 64
@@ -202,5 +243,9 @@ double xs_rule_threshold_pps(const struct xs_rule_params *p, int rule);
 /* Can the rule rate-limit its victim (a flood with one traffic class)? */
 bool xs_rule_limitable(int rule);
 bool xs_rule_enabled(const struct xs_rule_params *p, int rule);
+/* The scales of a multi-scale rule (port_scan, host_sweep, brute_force):
+ * fills sc[0] (the rule's own window) and the extra ones; returns how many
+ * (1 for any other rule, sc[0].window_s its window). */
+int xs_rule_scales(const struct xs_rule_params *p, int rule, struct xs_scale sc[XS_SCALES]);
 
 #endif

@@ -297,14 +297,40 @@ static void merge_dst(struct xs_dst *acc, const struct xs_dst *v)
 	}
 }
 
-static void merge_src(struct xs_src *acc, const struct xs_src *v)
+/* A source slot's SIP part is the generation's only when its sip_tag is
+ * the generation's tag, epoch + 1 (see struct xs_src): otherwise it reads
+ * as zero. */
+static void first_src(struct xs_src *v, __u32 tag)
+{
+	if (v->sip_tag != tag) {
+		memset(&v->sip_tag, 0, sizeof(*v) - XS_SRC_ZERO);
+		v->sip_tag = tag;
+	}
+}
+
+static void merge_src(struct xs_src *acc, const struct xs_src *v, __u32 tag)
 {
 	const __u64 *s = (const __u64 *)v;
 	__u64 *d = (__u64 *)acc;
 	size_t i;
 
-	for (i = 0; i < sizeof(*v) / sizeof(__u64); i++)
+	/* The leading counters are all __u64. */
+	for (i = 0; i < offsetof(struct xs_src, hll_dst) / sizeof(__u64); i++)
 		d[i] += s[i];
+	hll_merge(acc->hll_dst, v->hll_dst, XS_HLL_REGS);
+	if (v->sip_tag != tag)
+		return;
+	for (i = 0; i < XS_SIP_REQ_MAX; i++)
+		acc->sip_req[i] += v->sip_req[i];
+	for (i = 0; i < XS_SIP_FAIL_MAX; i++)
+		acc->sip_fail[i] += v->sip_fail[i];
+	/* One peer per source: the CPU that sent it the most (a flow stays
+	 * on one CPU, so this is the whole count when it has one peer). */
+	if (v->sip_peer_msgs > acc->sip_peer_msgs) {
+		acc->sip_peer = v->sip_peer;
+		acc->sip_peer_msgs = v->sip_peer_msgs;
+	}
+	acc->sip_peers += v->sip_peers;
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t esize)
@@ -331,7 +357,8 @@ struct table_desc {
 	int used_cnt;		/* XS_N_DST_USED / XS_N_SRC_USED */
 	void **entries;		/* &c->dst or &c->src */
 	size_t *cap, esize;
-	void (*merge)(void *acc, const void *v);
+	void (*first)(void *val, __u32 tag);	/* a new entry's value; may be NULL */
+	void (*merge)(void *acc, const void *v, __u32 tag);
 };
 
 #define AHEAD 16	/* listed buckets whose lines are prefetched ahead */
@@ -368,7 +395,7 @@ static void prefetch_slots(struct xs_collector *c, const struct table_desc *d, _
  * The same key falls in the same bucket on every CPU, so the keys to
  * compare are the few taken from this bucket already, by fingerprint. */
 static void merge_bucket(struct xs_collector *c, const struct table_desc *d, __u32 gen, int cpu0,
-			 __u64 b, size_t *n)
+			 __u64 b, __u32 tag, size_t *n)
 {
 	__u32 *fps = c->fps;
 	size_t first = *n, j, m = 0;
@@ -392,13 +419,15 @@ static void merge_bucket(struct xs_collector *c, const struct table_desc *d, __u
 					break;
 				}
 			if (e) {
-				d->merge(e + sizeof(struct xs_addr), slot + d->val_off);
+				d->merge(e + sizeof(struct xs_addr), slot + d->val_off, tag);
 				continue;
 			}
 			e = ents + *n * d->esize;
 			memcpy(e, slot, sizeof(struct xs_addr));
 			memcpy(e + sizeof(struct xs_addr), slot + d->val_off,
 			       d->esize - sizeof(struct xs_addr));
+			if (d->first)
+				d->first(e + sizeof(struct xs_addr), tag);
 			fps[m++] = bk->fp[i];
 			(*n)++;
 		}
@@ -422,7 +451,8 @@ static int room(struct xs_collector *c, const struct table_desc *d, size_t n)
  * prefetches); otherwise each CPU's list of the buckets it used is walked,
  * prefetching ahead, and a bucket that an earlier CPU listed too is found
  * emptied already. */
-static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32 gen, size_t *nout)
+static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32 gen, __u32 tag,
+		       size_t *nout)
 {
 	size_t n = 0, total = 0, listed = 0, k, b;
 	int cpu, err;
@@ -446,7 +476,7 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 					continue;
 				if ((err = room(c, d, n)))
 					return err;
-				merge_bucket(c, d, gen, cpu, b, &n);
+				merge_bucket(c, d, gen, cpu, b, tag, &n);
 				break;
 			}
 		}
@@ -472,7 +502,7 @@ static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32
 				continue;
 			if ((err = room(c, d, n)))
 				return err;
-			merge_bucket(c, d, gen, cpu, b, &n);
+			merge_bucket(c, d, gen, cpu, b, tag, &n);
 		}
 		l[0] = 0;
 	}
@@ -496,14 +526,19 @@ static void clear_gen(struct xs_collector *c, __u32 gen)
 	}
 }
 
-static void merge_dst_v(void *acc, const void *v)
+static void merge_dst_v(void *acc, const void *v, __u32 tag)
 {
 	merge_dst(acc, v);
 }
 
-static void merge_src_v(void *acc, const void *v)
+static void first_src_v(void *v, __u32 tag)
 {
-	merge_src(acc, v);
+	first_src(v, tag);
+}
+
+static void merge_src_v(void *acc, const void *v, __u32 tag)
+{
+	merge_src(acc, v, tag);
 }
 
 int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
@@ -519,7 +554,8 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 		.tab = (const char *)c->stab, .tags = c->stags, .list = c->slist,
 		.slot_size = sizeof(*c->stab), .val_off = offsetof(struct xs_src_slot, v),
 		.buckets = c->sbuckets, .used_cnt = XS_N_SRC_USED, .entries = (void **)&c->src,
-		.cap = &c->src_cap, .esize = sizeof(*c->src), .merge = merge_src_v,
+		.cap = &c->src_cap, .esize = sizeof(*c->src), .first = first_src_v,
+		.merge = merge_src_v,
 	};
 
 	int err;
@@ -545,9 +581,9 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 	t->epoch = old;
 	err = drain_global(c, gen, &t->g);
 	if (!err)
-		err = drain_table(c, &dd, gen, &t->ndst);
+		err = drain_table(c, &dd, gen, old + 1, &t->ndst);
 	if (!err)
-		err = drain_table(c, &sd, gen, &t->nsrc);
+		err = drain_table(c, &sd, gen, old + 1, &t->nsrc);
 	if (err)
 		return err;
 	/* Slot bookkeeping, not traffic: ndst/nsrc say the same, merged. */

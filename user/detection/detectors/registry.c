@@ -8,7 +8,7 @@
 extern const struct xs_detector xs_det_syn_flood, xs_det_reflection, xs_det_udp_flood,
 	xs_det_icmp_flood, xs_det_volumetric, xs_det_port_scan, xs_det_host_sweep,
 	xs_det_brute_force, xs_det_traffic_anomaly, xs_det_synack_flood, xs_det_ack_flood,
-	xs_det_carpet_bombing;
+	xs_det_carpet_bombing, xs_det_credential_stuffing, xs_det_sip_fraud;
 
 const struct xs_detector *const xs_detectors[] = {
 	&xs_det_syn_flood,
@@ -22,6 +22,8 @@ const struct xs_detector *const xs_detectors[] = {
 	&xs_det_port_scan,
 	&xs_det_host_sweep,
 	&xs_det_brute_force,
+	&xs_det_credential_stuffing,
+	&xs_det_sip_fraud,
 	&xs_det_traffic_anomaly,
 };
 

@@ -10,7 +10,9 @@
  *   - each service's (destination, TCP port) new connections/s, from at
  *     least service_min_sources distinct sources (service_floor_cps): the
  *     distributed form of password guessing, many sources with a few
- *     attempts each, that per-source counts miss.
+ *     attempts each, that per-source counts miss. A login service over
+ *     credential_stuffing's floors is that rule's (one attack, one alert;
+ *     whichever names it first keeps it).
  * A baseline does not learn while it is anomalous, so an attack does not
  * become normal. A victim already under a flood alert is not reported
  * again here.
@@ -128,13 +130,20 @@ static void services(struct xs_det_ctx *c)
 		v->anomalous = 0;
 		if (k->proto == XS_PROTO_REFL || !p->anom.enabled || !warm(c, p))
 			continue;
+		/* Many sources logging in: credential_stuffing's to judge
+		 * (against the same kind of baseline). */
+		if (k->proto == 6 && xs_stuffing_floors(c, &k->dst, k->port))
+			continue;
 		xs_finding_init(&f, XS_R_TRAFFIC_ANOMALY);
 		if (v->count < p->anom.service_min_sources ||
 		    !above(v->fast.mean, &v->slow, p->anom.k, p->anom.service_floor_cps, &f,
 			   "connections/s"))
 			continue;
 		v->anomalous = 1;
-		if (xs_alerts_victim_open(c->e->alerts, &k->dst, FLOODS))
+		/* A flood, or credential stuffing (the same guessing, named by
+		 * its own rule), has the victim already. */
+		if (xs_alerts_victim_open(c->e->alerts, &k->dst,
+					  FLOODS | 1u << XS_R_CREDENTIAL_STUFFING))
 			continue;
 		f.has_dst = true;
 		f.dst = k->dst;
