@@ -53,7 +53,7 @@ FUZZ_OUT     := $(OUT)/fuzz
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		$(INCLUDES)
 FUZZ_SECONDS ?= 120
-FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_capture
+FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_capture $(FUZZ_OUT)/fuzz_headers
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
@@ -65,7 +65,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/integ/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS)
-.PHONY: fleet fleet-test install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
+.PHONY: fleet fleet-test fleet-demo install-systemd fuzz fuzz-build all deps test test-unit test-bpf test-integ bench demo install clean format lint
 all: $(BIN) $(BENCH) $(TEST_BINS) $(OUT)/xdpstream_reject.bpf.o $(FUZZ_TARGETS)
 
 deps:
@@ -117,6 +117,12 @@ $(FUZZ_OUT)/fuzz_capture: fuzz/fuzz_capture.c $(LIB_SRCS) $(SKELS) $(wildcard ma
 	$(CLANG) $(FUZZ_FLAGS) -Wno-unused-command-line-argument -o $@ fuzz/fuzz_capture.c \
 		$(LIB_SRCS) $(LDLIBS)
 
+# Crafted header chains and fragments through the XDP program (root).
+$(FUZZ_OUT)/fuzz_headers: fuzz/fuzz_headers.c $(LIB_SRCS) $(SKELS) $(wildcard maps/*.h loader/*.h) $(USER_HDRS)
+	@mkdir -p $(FUZZ_OUT)
+	$(CLANG) $(FUZZ_FLAGS) -Wno-unused-command-line-argument -o $@ fuzz/fuzz_headers.c \
+		$(LIB_SRCS) $(LDLIBS)
+
 fuzz-build: $(FUZZ_TARGETS)
 
 fuzz: deps fuzz-build
@@ -136,8 +142,10 @@ fleet:
 	@rm -rf $(OUT)/fleet/lib
 	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet -DskipTests package
 
+# No JVM perf data (/tmp/hsperfdata_*): a test leaves nothing behind.
 fleet-test:
-	@cd fleet && $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet test
+	@cd fleet && MAVEN_OPTS="$$MAVEN_OPTS -XX:-UsePerfData" $(MVN) -Dfleet.out=$(abspath $(OUT))/fleet \
+		-DargLine=-XX:-UsePerfData test
 
 # The test suite needs root and the kernel's BPF; it installs what it needs.
 test: deps
@@ -149,6 +157,11 @@ bench: deps all
 
 demo: deps all
 	@scripts/demo.sh $(OUT)
+
+# Three sensors, a Kafka broker and the fleet application: the alert no
+# single sensor raises (scripts/fleet-demo.sh).
+fleet-demo: deps all fleet
+	@scripts/fleet-demo.sh $(OUT)
 
 # The binary, the documentation and a man page per command (block's page
 # also answers for the other mitigation commands).
@@ -167,11 +180,15 @@ install: all
 	for a in $(MAN_ALIASES); do ln -sf xdpstream-block.8 $(DESTDIR)$(MANDIR)/xdpstream-$$a.8; done
 
 
-# The unit, and the sample configuration if none is there yet.
+# The unit, its user, and the sample configuration if none is there yet
+# (root's, readable by the daemon's group only: it may hold secrets).
 install-systemd: install
 	install -D -m 0644 packaging/xdpstream.service $(DESTDIR)/etc/systemd/system/xdpstream.service
+	id xdpstream >/dev/null 2>&1 || useradd --system --no-create-home \
+		--shell /usr/sbin/nologin --home-dir /var/lib/xdpstream xdpstream
 	test -e $(DESTDIR)/etc/xdpstream/xdpstream.yaml || \
-		install -D -m 0600 config/xdpstream.yaml $(DESTDIR)/etc/xdpstream/xdpstream.yaml
+		install -D -m 0640 -g xdpstream config/xdpstream.yaml \
+		$(DESTDIR)/etc/xdpstream/xdpstream.yaml
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

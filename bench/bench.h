@@ -29,5 +29,7 @@ void bench_value(struct bench_ctx *bc, const char *name, double v, const char *u
 int bench_pktcost(struct bench_ctx *bc);
 int bench_drain(struct bench_ctx *bc);
 int bench_engine(struct bench_ctx *bc);
+int bench_collide(struct bench_ctx *bc);
+int bench_fleet_tick(struct bench_ctx *bc);
 
 #endif

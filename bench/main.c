@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * xdpstream-bench [--quick] [--out FILE] [SECTION...]
- * Sections: pktcost, drain, engine (default: all). Prints a table and writes the
+ * Sections: pktcost, drain (and fleet: the fleet part of a tick), engine,
+ * collide (default: all). Prints a table and writes the
  * figures (min/median/max and their baselines) as JSON.
  */
 #include <stdio.h>
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
 {
 	struct bench_ctx bc = { .repeat = 1000000, .runs = 7 };
 	const char *out = NULL;
-	bool want_pkt = false, want_drain = false, want_engine = false, any = false;
+	bool want_pkt = false, want_drain = false, want_engine = false, want_collide = false;
+	bool want_fleet = false, any = false;
 	int i, err = 0;
 
 	xs_log_init(XS_LOG_WARN);
@@ -62,22 +64,30 @@ int main(int argc, char **argv)
 			want_drain = any = true;
 		} else if (!strcmp(argv[i], "engine")) {
 			want_engine = any = true;
+		} else if (!strcmp(argv[i], "collide")) {
+			want_collide = any = true;
+		} else if (!strcmp(argv[i], "fleet")) {
+			want_fleet = any = true;	/* drain runs it too */
 		} else {
 			fprintf(stderr, "usage: xdpstream-bench [--quick] [--out FILE] "
-					"[pktcost] [drain] [engine]\n");
+					"[pktcost] [drain] [engine] [collide] [fleet]\n");
 			return 2;
 		}
 	}
 	if (!any)
-		want_pkt = want_drain = want_engine = true;
+		want_pkt = want_drain = want_engine = want_collide = true;
 	bc.root = json_object();
 	machine(bc.root);
 	if (want_pkt && !err)
 		err = bench_pktcost(&bc);
 	if (want_drain && !err)
 		err = bench_drain(&bc);
+	if ((want_drain || want_fleet) && !err)
+		err = bench_fleet_tick(&bc);
 	if (want_engine && !err)
 		err = bench_engine(&bc);
+	if (want_collide && !err)
+		err = bench_collide(&bc);
 	if (err)
 		fprintf(stderr, "xdpstream-bench: failed: %s\n", strerror(-err));
 	if (out && json_dump_file(bc.root, out, JSON_INDENT(2) | JSON_SORT_KEYS))

@@ -264,6 +264,120 @@ static int cold_regions(struct xs_collector *col, struct xs_bpf *b, int cpu, str
 	return 0;
 }
 
+/* The fleet's sketch (bpf/fleet.h): what a packet pays with a fleet key,
+ * next to xdp_pass in the same run. One victim is watched; packets go to
+ * it (from one source: not hashed again; from a new source each: SipHash
+ * and a register), to another destination, and to one an attacker picked
+ * for sharing the watched victim's filter bit (the address compares). */
+static int fleet_ctl(struct xs_bpf *b, const char *victim)
+{
+	struct xs_fleet_ctl c = { .k0 = 0x0706050403020100ULL, .k1 = 0x0f0e0d0c0b0a0908ULL };
+	struct xs_addr v;
+	__u32 zero = 0;
+	int g;
+
+	if (victim) {
+		xs_addr_parse(victim, &v);
+		for (g = 0; g < XS_GENS; g++) {
+			c.gen[g].addr[0] = v;
+			c.gen[g].on[0] = 1;
+			c.gen[g].filter = 1ULL << XS_FLEET_BUCKET(&v);
+		}
+	}
+	return bpf_map_update_elem(bpf_map__fd(b->skel->maps.xs_fleet_ctl), &zero, &c, BPF_ANY);
+}
+
+/* An address in 198.18.0.0/16 other than victim with the same filter bit. */
+static void same_bucket(const char *victim, char *out, size_t n)
+{
+	struct xs_addr v, a;
+	__u32 i;
+
+	xs_addr_parse(victim, &v);
+	for (i = 1; i < 65536; i++) {
+		snprintf(out, n, "198.18.%u.%u", i >> 8, i & 255);
+		xs_addr_parse(out, &a);
+		if (memcmp(&a, &v, sizeof(a)) && XS_FLEET_BUCKET(&a) == XS_FLEET_BUCKET(&v))
+			return;
+	}
+}
+
+static int bench_fleet(struct bench_ctx *bc, int pass_fd, struct xdp_bench_bpf *rnd)
+{
+	static const char *const victim = "192.0.2.10";
+	struct {
+		const char *name, *dst;
+		bool watch, new_flow;
+		uint8_t proto;
+	} rows[] = {
+		{ "udp_fleet_key_nothing_watched", victim, false, false, IPPROTO_UDP },
+		{ "udp_to_unwatched_destination", "192.0.2.77", true, false, IPPROTO_UDP },
+		{ "udp_to_same_filter_bit", NULL, true, false, IPPROTO_UDP },
+		{ "udp_to_watched_one_source", victim, true, false, IPPROTO_UDP },
+		{ "syn_flood_unwatched_victim", victim, false, true, IPPROTO_TCP },
+		{ "syn_flood_watched_victim", victim, true, true, IPPROTO_TCP },
+	};
+	int rnd_fd = bpf_program__fd(rnd->progs.xdp_bench_rand);
+	int next_fd = bpf_map__fd(rnd->maps.xs_bench_next), full_fd, err, zero = 0;
+	struct bench_stat st, base;
+	struct xs_collector col = {};
+	struct xs_bpf b = {};
+	struct xs_sizes sz;
+	char collide[32];
+	size_t i;
+
+	xs_sizes_default(&sz);
+	sz.fleet_watch = XS_FLEET_WATCH;
+	err = xs_bpf_load(&b, &sz);
+	if (err)
+		return err;
+	err = xs_collector_init(&col, &b, false, NULL, NULL);
+	if (err)
+		goto out;
+	xs_collector_set_budget(&col, 200000 / col.ncpus);
+	xs_collector_set_flags(&col, XS_RT_FLEET);
+	full_fd = xs_bpf_prog_fd(&b);
+	same_bucket(victim, collide, sizeof(collide));
+	bench_section(bc, "fleet_per_packet_ns", "Fleet HyperLogLog, test runs (ns/packet)");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct xs_pkt_spec s;
+		uint8_t frame[XS_PKT_MAX];
+		struct xs_tick t;
+		int len;
+
+		xs_pkt_spec_init(&s, "10.0.0.1", rows[i].dst ? rows[i].dst : collide, rows[i].proto,
+				 40000, 80);
+		if (rows[i].proto == IPPROTO_TCP)
+			s.tcp_flags = XS_TCP_SYN;
+		else
+			s.payload = 18;
+		len = xs_pkt_build(&s, frame, sizeof(frame));
+		err = fleet_ctl(&b, rows[i].watch ? victim : NULL);
+		if (err)
+			goto out;
+		xs_collector_flip(&col, &t);
+		xs_collector_flip(&col, &t);
+		if (rows[i].new_flow) {
+			bpf_map_update_elem(next_fd, &zero, &pass_fd, BPF_ANY);
+			measure(rnd_fd, frame, len, bc->repeat, bc->runs, &base);
+			bpf_map_update_elem(next_fd, &zero, &full_fd, BPF_ANY);
+			err = measure(rnd_fd, frame, len, bc->repeat, bc->runs, &st);
+		} else {
+			measure(pass_fd, frame, len, bc->repeat, bc->runs, &base);
+			err = measure(full_fd, frame, len, bc->repeat, bc->runs, &st);
+		}
+		if (err)
+			goto out;
+		bench_row(bc, rows[i].name, &st, &base, "ns");
+		xs_collector_poll_events(&col);
+	}
+	bench_section_end(bc);
+out:
+	xs_collector_free(&col);
+	xs_bpf_close(&b);
+	return err;
+}
+
 static const char *const victims[] = { "192.0.2.20", "198.51.100.99" };
 
 /* Watches the victim of the fingerprint classes: a reflection's replies
@@ -404,6 +518,7 @@ int bench_pktcost(struct bench_ctx *bc)
 			unwatch(&vic);
 	}
 	bench_section_end(bc);
+	err = bench_fleet(bc, pass_fd, rnd);
 out:
 	if (flow_map != MAP_FAILED)
 		munmap(flow_map, flow_len);

@@ -174,6 +174,9 @@ static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot 
 		d->burst[b]++;
 	if (hll)
 		xs_hll_add(d->hll_src, hsrc);
+	/* Malformed: its addresses count, its L4 header could not be read. */
+	if (p->cls == XS_C_MALFORMED)
+		return;
 	if (p->frag == XS_FRAG_LATER) {
 		d->frag++;
 		d->frag_bytes += len;
@@ -215,9 +218,11 @@ static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot 
 	default:
 		return;
 	}
+	if (!p->ports)
+		return;	/* a tiny fragment without them */
 	d->dport_sample = bpf_ntohs(p->dport);
 	if (hll)
-		xs_hll_add(d->hll_dport, xs_mix64(p->dport));
+		xs_hll_add(d->hll_dport, xs_hash_port(p->dport));
 }
 
 /* probe: the packet can be a probe (bpf/probe.h); hdst: its destination's
@@ -235,6 +240,8 @@ static __always_inline struct xs_src *account_src(struct xs_global *g, struct xs
 	s = &ss->v;
 	s->pkts++;
 	s->bytes += len;
+	if (p->tiny || p->overlap)
+		s->frag_evasion++;
 	if (p->proto == IPPROTO_TCP && p->l4) {
 		if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
 			s->syn++;

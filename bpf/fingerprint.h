@@ -34,7 +34,11 @@ static __always_inline int victim_facts(void *data, void *end, const struct xs_p
 	if (vlans > XS_VLAN_MAX_DEPTH)	/* bound for the verifier */
 		return -1;
 	l3 = data + sizeof(struct ethhdr) + vlans * sizeof(struct vlan_hdr);
-	if (p->cls <= XS_C_IPV4_FRAG) {
+	/* By the version, not the class: a packet malformed after its
+	 * addresses is watched too (class XS_C_MALFORMED). */
+	if (l3 + 1 > end)
+		return -1;
+	if ((*(__u8 *)l3 >> 4) == 4) {
 		struct iphdr *iph = l3;
 
 		if ((void *)(iph + 1) > end)

@@ -13,13 +13,6 @@
 #include "sketch.h"
 #include "account.h"
 
-/* A flow's hash, from its addresses' hashes (computed for the address
- * tables already) and the key's last word (ports, protocol). */
-static __always_inline __u64 flow_hash(__u64 hsrc, __u64 hdst, __u64 ports)
-{
-	return xs_mix64(hsrc ^ ((hdst << 32) | (hdst >> 32)) ^ xs_mix64(ports));
-}
-
 /* Looks the flow up in its bucket (one cache line), refreshing it; or
  * records it in the bucket's first empty or expired entry, else in its
  * oldest (evicting a live flow). Returns 1 if the flow is new and this
@@ -134,7 +127,8 @@ static __always_inline void flow_report(struct xdp_md *ctx, struct xs_global *g,
 	e->epoch = epoch;
 	e->ifindex = ctx->ingress_ifindex;
 	e->len = len;
-	e->pad = 0;
+	e->flags = p->tiny ? XS_EV_F_TINY_FRAG : 0;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	bpf_ringbuf_submit(e, 0);
 	g->cnt[XS_N_EV_SENT]++;
 }

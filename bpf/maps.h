@@ -37,6 +37,22 @@ struct {
 	__type(value, struct xs_port_bitmap);
 } xs_refl_ports SEC(".maps");
 
+/* The program's SipHash key (maps/xs_hash.h): random per instance, set by
+ * the loader before load and kept in xs_secret for a daemon that adopts
+ * the program. Every table bucket, fingerprint and sketch register is
+ * drawn from it, so no one without it can aim at a bucket. */
+const volatile __u64 xs_hkey0 = 0;
+const volatile __u64 xs_hkey1 = 0;
+
+/* Where the secret is kept (see struct xs_secret); the program never
+ * reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_secret);
+} xs_secret SEC(".maps");
+
 /* Per-address tables (see maps/xs_abi.h): buckets per region, set by the
  * loader; the maps hold possible CPUs * XS_GENS regions. */
 const volatile __u32 xs_dst_buckets = 5462;
@@ -146,7 +162,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 4096);
+	__uint(max_entries, XS_BLOCKLIST_MAX);
 	__type(key, struct xs_lpm_key);
 	__type(value, struct xs_block);
 } xs_blocklist SEC(".maps");
@@ -176,6 +192,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xs_limit_state);
 } xs_limit_state SEC(".maps");
+
+/* Evidence counters of watched service pairs (see struct xs_watch_key);
+ * keys are inserted and removed by userspace only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, XS_WATCH_MAX);
+	__type(key, struct xs_watch_key);
+	__type(value, struct xs_watch_val);
+} xs_watch SEC(".maps");
+
+/* Sources with a watched key: bit (keyed hash & 0xffff) of the source. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_port_bitmap);
+} xs_watch_srcs SEC(".maps");
 
 /* Victims under a flood or reflection alert: sampling and drop rules
  * (bpf/fingerprint.h, bpf/filter.h). Looked up per packet only while

@@ -4,6 +4,14 @@
  * bounds check before every read (the shape of xdp-tools'
  * parsing_helpers.h). Functions return the next protocol (>= 0) or
  * XS_ERR(reason) (< 0); only the entry point turns that into a class.
+ *
+ * Hostile input (issue 13): the addresses are kept as soon as they are
+ * read, so that an error further in (an L4 header cut short, an extension
+ * header chain run past the frame) still leaves the packet to mitigation
+ * and per-address accounting (p->addrs); the IPv6 extension header walk
+ * goes as deep as the frame; and a first fragment too short for its L4
+ * header (reassembly evasion: `nmap -f`) is told apart from a truncated
+ * frame by the IP length, and parsed as far as it goes.
  */
 #ifndef XS_PARSE_H
 #define XS_PARSE_H
@@ -37,11 +45,20 @@
 
 #define XS_ERR(reason) (-(int)(reason) - 1)
 #define XS_ERR_REASON(ret) ((__u32)(-(ret) - 1))
+/* parse_ipv6hdr: the header chain runs past a first fragment's end. */
+#define XS_CHAIN_SPLIT (-1000)
 
 enum xs_frag { XS_FRAG_NONE = 0, XS_FRAG_FIRST, XS_FRAG_LATER };
 
+/* pos and off move together: pos for reads (checked against the frame's
+ * end), off for arithmetic on lengths. ip_end: offset where the IP
+ * packet ends by its own length (beyond the frame when the frame is cut;
+ * before it when Ethernet padding follows). */
 struct hdr_cursor {
 	void *pos;
+	__u32 off;
+	__u32 ip_end;
+	__u32 len;		/* the frame's length */
 };
 
 /* What the parser learnt about one packet. */
@@ -55,14 +72,31 @@ struct xs_pkt {
 	__u8 vlans;
 	__u8 tcp_flags;
 	__u8 frag;		/* enum xs_frag */
-	__u8 l4;		/* 1 if an L4 header was parsed */
+	__u8 l4;		/* 1 if the L4 header (ports, TCP flags) was read */
 	__u8 icmp_type;
-	__u8 pad;
-	__u16 l4_len;		/* bytes after the IP header(s), from its length field */
+	__u8 addrs;		/* 1 once the IP addresses are read */
+	__u8 ports;		/* 1 if sport/dport were read (l4, or a tiny fragment) */
+	__u8 tiny;		/* a first fragment too short for its L4 header */
+	__u8 overlap;		/* a later fragment overwriting the TCP header */
+	__u8 data;		/* TCP segment with payload */
+	__u8 refl;		/* UDP from a reflector port (set by the entry point) */
+	__u8 pad[3];
+	__u32 len;		/* the frame's length */
 	__u16 pl_off;		/* TCP/UDP payload: offset from the frame's start */
-	__u16 pl_len;		/* and length, from the IP length (padding excluded) */
-	__u16 pad2;
+	__u16 pl_len;		/* and length, by the IP length (padding excluded) */
 };
+
+static __always_inline void cur_skip(struct hdr_cursor *c, __u32 n)
+{
+	c->pos += n;
+	c->off += n;
+}
+
+/* Bytes of the IP packet left from the cursor, by the IP length. */
+static __always_inline __u32 ip_left(const struct hdr_cursor *c)
+{
+	return c->ip_end > c->off ? c->ip_end - c->off : 0;
+}
 
 static __always_inline void addr_from_v4(struct xs_addr *a, __be32 v4)
 {
@@ -80,7 +114,7 @@ static __always_inline int parse_ethhdr(struct hdr_cursor *c, void *end, struct 
 
 	if ((void *)(eth + 1) > end)
 		return XS_ERR(XS_E_ETH_TRUNC);
-	c->pos = eth + 1;
+	cur_skip(c, sizeof(*eth));
 	proto = bpf_ntohs(eth->h_proto);
 
 	/* Named bound: at most XS_VLAN_MAX_DEPTH tags (802.1Q or 802.1ad). */
@@ -93,7 +127,7 @@ static __always_inline int parse_ethhdr(struct hdr_cursor *c, void *end, struct 
 		if ((void *)(vh + 1) > end)
 			return XS_ERR(XS_E_VLAN_TRUNC);
 		proto = bpf_ntohs(vh->h_vlan_encapsulated_proto);
-		c->pos = vh + 1;
+		cur_skip(c, sizeof(*vh));
 		p->vlans++;
 	}
 	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD)
@@ -104,7 +138,7 @@ static __always_inline int parse_ethhdr(struct hdr_cursor *c, void *end, struct 
 static __always_inline int parse_iphdr(struct hdr_cursor *c, void *end, struct xs_pkt *p)
 {
 	struct iphdr *iph = c->pos;
-	__u32 hlen;
+	__u32 hlen, tot;
 	__u16 frag;
 
 	if ((void *)(iph + 1) > end)
@@ -115,122 +149,232 @@ static __always_inline int parse_iphdr(struct hdr_cursor *c, void *end, struct x
 	/* Options: the whole IHL must be in the frame. */
 	if (c->pos + hlen > end)
 		return XS_ERR(XS_E_IPV4_TRUNC);
-	if (bpf_ntohs(iph->tot_len) < hlen)
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < hlen)
 		return XS_ERR(XS_E_IPV4_HDR);
 
 	addr_from_v4(&p->src, iph->saddr);
 	addr_from_v4(&p->dst, iph->daddr);
-	p->l4_len = bpf_ntohs(iph->tot_len) - hlen;
-	c->pos += hlen;
+	p->addrs = 1;
+	c->ip_end = c->off + tot;
+	cur_skip(c, hlen);
 
 	frag = bpf_ntohs(iph->frag_off);
-	if (frag & IP_OFFSET)
+	if (frag & IP_OFFSET) {
 		p->frag = XS_FRAG_LATER;
-	else if (frag & IP_MF)
+		/* Offset 8 of a TCP packet: rewrites the first fragment's
+		 * flags and more (RFC 1858, section 3.2). */
+		p->overlap = (frag & IP_OFFSET) == 1 && iph->protocol == IPPROTO_TCP;
+	} else if (frag & IP_MF) {
 		p->frag = XS_FRAG_FIRST;
+	}
 	return iph->protocol;
 }
 
-/* Walks up to XS_IPV6_EXT_MAX extension headers; returns the upper-layer
- * protocol, or the fragment header's next header for a later fragment. */
-static __always_inline int parse_ipv6hdr(struct hdr_cursor *c, void *end, struct xs_pkt *p)
+static __always_inline int is_ext_hdr(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH || nexthdr == IPPROTO_FRAGMENT;
+}
+
+/* The state of an IPv6 extension header walk (bpf_loop's context). */
+struct ext_walk {
+	struct xdp_md *ctx;
+	__u32 off;		/* the next header, from the frame's start */
+	__u32 end;		/* where the headers must end: frame or IP length */
+	__u8 nexthdr;
+	__u8 frag;		/* enum xs_frag */
+	__u8 overlap;
+	__u8 done;		/* 1: nexthdr is the upper layer */
+	int err;		/* XS_ERR(...) or 0 */
+};
+
+/* One extension header; returns 1 to stop the walk. */
+static long ext_step(__u32 i, void *arg)
+{
+	struct ext_walk *w = arg;
+	void *data = (void *)(long)w->ctx->data;
+	void *end = (void *)(long)w->ctx->data_end;
+	__u32 off = w->off;
+	struct ipv6_opt_hdr *oh;
+	struct frag_hdr *fh;
+	__u16 fo;
+
+	if (!is_ext_hdr(w->nexthdr)) {
+		w->done = 1;
+		return 1;
+	}
+	/* Bound for the verifier: no frame is longer. */
+	if (off > XS_FRAME_MAX) {
+		w->err = XS_ERR(XS_E_IPV6_EXT_TRUNC);
+		return 1;
+	}
+	oh = data + off;
+	fh = data + off;
+	if ((void *)(oh + 1) > end || off + sizeof(*oh) > w->end) {
+		w->err = XS_ERR(XS_E_IPV6_EXT_TRUNC);
+		return 1;
+	}
+	switch (w->nexthdr) {
+	case IPPROTO_FRAGMENT:
+		if ((void *)(fh + 1) > end || off + sizeof(*fh) > w->end) {
+			w->err = XS_ERR(XS_E_IPV6_EXT_TRUNC);
+			return 1;
+		}
+		w->nexthdr = fh->nexthdr;
+		w->off = off + sizeof(*fh);
+		fo = bpf_ntohs(fh->frag_off);
+		if (fo & 0xFFF8) {
+			/* A later fragment: what follows is payload. */
+			w->frag = XS_FRAG_LATER;
+			w->overlap = (fo >> 3) == 1 && fh->nexthdr == IPPROTO_TCP;
+			w->done = 1;
+			return 1;
+		}
+		if (fo & 1)	/* M: more fragments */
+			w->frag = XS_FRAG_FIRST;
+		return 0;
+	case IPPROTO_AH:
+		w->nexthdr = oh->nexthdr;
+		w->off = off + (oh->hdrlen + 2) * 4;
+		break;
+	default:	/* hop-by-hop, routing, destination options */
+		w->nexthdr = oh->nexthdr;
+		w->off = off + (oh->hdrlen + 1) * 8;
+		break;
+	}
+	/* Its length runs past the frame (or the IP packet): what follows
+	 * cannot be read. */
+	if (w->off > w->end) {
+		w->err = XS_ERR(XS_E_IPV6_EXT_TRUNC);
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int is_v4mapped(const struct in6_addr *a)
+{
+	return !a->in6_u.u6_addr32[0] && !a->in6_u.u6_addr32[1] &&
+	       a->in6_u.u6_addr32[2] == bpf_htonl(0xffff);
+}
+
+/* Walks the extension headers as deep as the frame goes; returns the
+ * upper-layer protocol (or the fragment header's next header for a later
+ * fragment). */
+static __always_inline int parse_ipv6hdr(struct xdp_md *ctx, struct hdr_cursor *c, void *end,
+					 struct xs_pkt *p)
 {
 	struct ipv6hdr *ip6h = c->pos;
-	__u8 nexthdr;
-	int i;
+	struct ext_walk w = {};
+	__u32 plen;
 
 	if ((void *)(ip6h + 1) > end)
 		return XS_ERR(XS_E_IPV6_TRUNC);
 	if (ip6h->version != 6)
 		return XS_ERR(XS_E_IPV6_HDR);
+	/* Would be counted against the IPv4 host of the same number. */
+	if (is_v4mapped(&ip6h->saddr) || is_v4mapped(&ip6h->daddr))
+		return XS_ERR(XS_E_IPV6_V4MAPPED);
 	__builtin_memcpy(p->src.a, &ip6h->saddr, 16);
 	__builtin_memcpy(p->dst.a, &ip6h->daddr, 16);
-	c->pos = ip6h + 1;
-	nexthdr = ip6h->nexthdr;
-	/* Less what the extension headers take, once walked (parse_packet). */
-	p->l4_len = bpf_ntohs(ip6h->payload_len);
+	p->addrs = 1;
+	plen = bpf_ntohs(ip6h->payload_len);
+	/* 0: a jumbogram (RFC 2675), as long as the frame. */
+	c->ip_end = c->off + sizeof(*ip6h) + (plen ? plen : 0xffff);
+	cur_skip(c, sizeof(*ip6h));
+	if (!is_ext_hdr(ip6h->nexthdr))
+		return ip6h->nexthdr;	/* the common case: no loop at all */
 
-#pragma unroll
-	for (i = 0; i < XS_IPV6_EXT_MAX; i++) {
-		struct ipv6_opt_hdr *oh = c->pos;
-		struct frag_hdr *fh = c->pos;
-
-		switch (nexthdr) {
-		case IPPROTO_HOPOPTS:
-		case IPPROTO_ROUTING:
-		case IPPROTO_DSTOPTS:
-			if ((void *)(oh + 1) > end)
-				return XS_ERR(XS_E_IPV6_EXT_TRUNC);
-			nexthdr = oh->nexthdr;
-			c->pos += (oh->hdrlen + 1) * 8;
-			if (c->pos > end)	/* its length runs past the frame */
-				return XS_ERR(XS_E_IPV6_EXT_TRUNC);
-			break;
-		case IPPROTO_AH:
-			if ((void *)(oh + 1) > end)
-				return XS_ERR(XS_E_IPV6_EXT_TRUNC);
-			nexthdr = oh->nexthdr;
-			c->pos += (oh->hdrlen + 2) * 4;
-			if (c->pos > end)
-				return XS_ERR(XS_E_IPV6_EXT_TRUNC);
-			break;
-		case IPPROTO_FRAGMENT:
-			if ((void *)(fh + 1) > end)
-				return XS_ERR(XS_E_IPV6_EXT_TRUNC);
-			nexthdr = fh->nexthdr;
-			c->pos = fh + 1;
-			if (bpf_ntohs(fh->frag_off) & 0xFFF8) {
-				p->frag = XS_FRAG_LATER;
-				return nexthdr;
-			}
-			p->frag = XS_FRAG_FIRST;
-			break;
-		default:
-			return nexthdr;
+	w.ctx = ctx;
+	w.off = c->off;
+	w.end = c->ip_end < c->len ? c->ip_end : c->len;
+	w.nexthdr = ip6h->nexthdr;
+	bpf_loop(XS_IPV6_EXT_MAX, ext_step, &w, 0);
+	p->frag = w.frag;
+	p->overlap = w.overlap;
+	if (w.err) {
+		/* The chain runs past the end of a first fragment that the
+		 * frame holds whole: split across fragments (RFC 7112 forbids
+		 * it; evasion), not cut short. */
+		if (w.frag == XS_FRAG_FIRST && c->ip_end <= c->len) {
+			p->tiny = 1;
+			p->proto = w.nexthdr;
+			return XS_CHAIN_SPLIT;
 		}
+		return w.err;
 	}
-	switch (nexthdr) {
-	case IPPROTO_HOPOPTS:
-	case IPPROTO_ROUTING:
-	case IPPROTO_DSTOPTS:
-	case IPPROTO_AH:
-	case IPPROTO_FRAGMENT:
+	if (!w.done)	/* more headers than fit in any frame */
 		return XS_ERR(XS_E_IPV6_EXT_DEPTH);
+	/* Bound for the verifier: the walk stopped inside the frame. */
+	if (w.off > XS_FRAME_MAX)
+		return XS_ERR(XS_E_IPV6_EXT_TRUNC);
+	c->pos = (void *)(long)ctx->data + w.off;
+	c->off = w.off;
+	return w.nexthdr;
+}
+
+/* A first fragment that cannot hold the L4 header's minimum (min): a
+ * reassembly evasion (RFC 1858, RFC 3128). What it carries is read: the
+ * ports from 4 bytes on, TCP flags from 14. */
+static __always_inline int parse_tiny(struct hdr_cursor *c, void *end, struct xs_pkt *p,
+				      __u32 avail)
+{
+	__u8 *h = c->pos;
+
+	p->tiny = 1;
+	if (avail >= 4 && (void *)(h + 4) <= end) {
+		__builtin_memcpy(&p->sport, h, 2);
+		__builtin_memcpy(&p->dport, h + 2, 2);
+		p->ports = 1;
 	}
-	return nexthdr;
+	if (p->proto == IPPROTO_TCP && avail >= 14 && (void *)(h + 14) <= end) {
+		p->tcp_flags = h[13];
+		p->l4 = 1;	/* ports and flags: what the rest needs */
+	}
+	return 0;
 }
 
 static __always_inline int parse_tcphdr(struct hdr_cursor *c, void *end, struct xs_pkt *p)
 {
 	struct tcphdr *th = c->pos;
-	__u32 hlen;
+	__u32 avail = ip_left(c), hlen;
 
-	if ((void *)(th + 1) > end)
+	if (p->frag == XS_FRAG_FIRST && avail < sizeof(*th))
+		return parse_tiny(c, end, p, avail);
+	if ((void *)(th + 1) > end || avail < sizeof(*th))
 		return XS_ERR(XS_E_TCP_TRUNC);
 	if (th->doff < 5)
 		return XS_ERR(XS_E_TCP_HDR);
 	hlen = th->doff * 4;
-	if (c->pos + hlen > end)
+	/* A first fragment's options may go on in the next fragment. */
+	if (p->frag != XS_FRAG_FIRST && (c->pos + hlen > end || avail < hlen))
 		return XS_ERR(XS_E_TCP_TRUNC);
 	p->sport = th->source;
 	p->dport = th->dest;
 	/* Flags byte (offset 13): CWR ECE URG ACK PSH RST SYN FIN. */
 	p->tcp_flags = ((__u8 *)th)[13];
-	p->pl_len = p->l4_len > hlen ? p->l4_len - hlen : 0;
-	c->pos += hlen;
+	p->data = avail > hlen;
+	p->ports = 1;
+	/* The payload by the IP length: a first fragment's is what it holds. */
+	p->pl_off = (__u16)(c->off + hlen);
+	p->pl_len = avail > hlen ? (__u16)(avail - hlen) : 0;
 	return 0;
 }
 
 static __always_inline int parse_udphdr(struct hdr_cursor *c, void *end, struct xs_pkt *p)
 {
 	struct udphdr *uh = c->pos;
+	__u32 avail = ip_left(c);
 
-	if ((void *)(uh + 1) > end)
+	if (p->frag == XS_FRAG_FIRST && avail < sizeof(*uh))
+		return parse_tiny(c, end, p, avail);
+	if ((void *)(uh + 1) > end || avail < sizeof(*uh))
 		return XS_ERR(XS_E_UDP_TRUNC);
 	p->sport = uh->source;
 	p->dport = uh->dest;
-	p->pl_len = p->l4_len > sizeof(*uh) ? p->l4_len - sizeof(*uh) : 0;
-	c->pos = uh + 1;
+	p->ports = 1;
+	p->pl_off = (__u16)(c->off + sizeof(*uh));
+	p->pl_len = (__u16)(avail - sizeof(*uh));
 	return 0;
 }
 
@@ -240,23 +384,30 @@ static __always_inline int parse_icmp(struct hdr_cursor *c, void *end, struct xs
 				      __u8 echo_req, __u8 echo_rep, int trunc_err)
 {
 	__u8 *h = c->pos;
+	__u32 avail = ip_left(c);
 
-	if ((void *)(h + 8) > end)
+	if (p->frag == XS_FRAG_FIRST && avail < 8) {
+		p->tiny = 1;
+		return 0;
+	}
+	if ((void *)(h + 8) > end || avail < 8)
 		return trunc_err;
 	p->icmp_type = h[0];
 	p->sport = bpf_htons((__u16)h[0] << 8 | h[1]);
 	if (h[0] == echo_req || h[0] == echo_rep)
 		p->dport = *(__be16 *)(h + 4);
+	p->ports = 1;
 	return 0;
 }
 
 /* The whole packet: sets p->cls (and p->l4 when the transport header was
- * read). Returns 0 or XS_ERR(reason). */
-static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
+ * read, p->addrs once the addresses were). Returns 0 or XS_ERR(reason);
+ * with p->addrs set, an error still leaves the addresses to account. */
+static __always_inline int parse_packet(struct xdp_md *ctx, void *data, void *end,
+					struct xs_pkt *p)
 {
-	struct hdr_cursor c = { .pos = data };
+	struct hdr_cursor c = { .pos = data, .len = end - data };
 	int proto, ret;
-	__u64 ext;
 
 	proto = parse_ethhdr(&c, end, p);
 	if (proto < 0)
@@ -290,15 +441,16 @@ static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
 			return 0;
 		}
 	} else if (proto == ETH_P_IPV6) {
-		void *l3 = c.pos;
-
-		proto = parse_ipv6hdr(&c, end, p);
+		proto = parse_ipv6hdr(ctx, &c, end, p);
+		if (proto == XS_CHAIN_SPLIT) {
+			/* A header chain split across fragments: an IPv6
+			 * packet of unknown upper layer, and a tiny fragment. */
+			p->cls = XS_C_IPV6_OTHER;
+			return 0;
+		}
 		if (proto < 0)
 			return proto;
 		p->proto = proto;
-		/* The payload length covers the extension headers walked. */
-		ext = c.pos - l3 - sizeof(struct ipv6hdr);
-		p->l4_len = p->l4_len > ext ? p->l4_len - ext : 0;
 		if (p->frag == XS_FRAG_LATER) {
 			p->cls = XS_C_IPV6_FRAG;
 			return 0;
@@ -327,9 +479,8 @@ static __always_inline int parse_packet(void *data, void *end, struct xs_pkt *p)
 	}
 	if (ret < 0)
 		return ret;
-	p->l4 = 1;
-	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)
-		p->pl_off = (__u16)(c.pos - data);
+	if (!p->tiny)
+		p->l4 = 1;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "parse.h"
 #include "account.h"
 #include "flowtab.h"
+#include "mitigate.h"
 
 enum { XS_PRB_NONE = 0, XS_PRB_YES, XS_PRB_ACK };
 
@@ -74,7 +75,7 @@ static __always_inline int probe_ack(struct xdp_md *ctx, struct xs_global *g,
 	__u64 rports = (__u64)p->dport | (__u64)p->sport << 16 | (__u64)p->proto << 32;
 
 	/* Known (refreshed), or another CPU is recording it right now. */
-	if (!flow_insert(g, rt, epoch + 1, flow_hash(hsrc, hdst, flow_ports(p))))
+	if (!flow_insert(g, rt, epoch + 1, xs_hash_flow(hsrc, hdst, flow_ports(p))))
 		return 0;
 	/* New this way: the answer side of a connection seen the other way
 	 * is now recorded too, so that its next ACKs stop here above. Only
@@ -82,7 +83,11 @@ static __always_inline int probe_ack(struct xdp_md *ctx, struct xs_global *g,
 	 * from a client's port): the other half of an ACK flood or scan does
 	 * not pay for the second lookup. */
 	if (bpf_ntohs(p->sport) < bpf_ntohs(p->dport) &&
-	    flow_known(rt, epoch + 1, flow_hash(hdst, hsrc, rports)))
+	    (flow_known(rt, epoch + 1, xs_hash_flow(hdst, hsrc, rports)) ||
+	     /* A blocked client's segments are dropped before the flow
+	      * table sees them: what answers it is no probe (enforce mode
+	      * would otherwise block the server it attacked). */
+	     blocked_addr(&p->dst)))
 		return 0;
 	flow_report(ctx, g, rt, epoch, p, len);
 	return 1;

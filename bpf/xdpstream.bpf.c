@@ -19,7 +19,137 @@
 #include "flowtab.h"	/* flow table, new-flow events */
 #include "probe.h"	/* what can be a probe; out-of-state ACKs */
 #include "sip.h"	/* SIP requests and failures on the SIP port */
+#include "evidence.h"	/* watched sources: handshakes and data */
 #include "filter.h"	/* watched victims: sampling, fingerprint rules */
+#include "fleet.h"	/* fleet HyperLogLog of watched victims */
+
+/*
+ * The program is four global functions and the entry point that calls
+ * them. The verifier checks a global function once, whatever its caller's
+ * state: every outcome of the parser (classes, fragments, errors with or
+ * without addresses, VLAN depths) would otherwise be verified again
+ * through mitigation and accounting, and the product outgrew its limit.
+ */
+
+/* Fills *p from the frame; 0 or XS_ERR(reason). */
+__noinline int xs_parse(struct xdp_md *ctx, struct xs_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!p)
+		return XS_ERR(XS_E_ETH_TRUNC);
+#ifdef XS_TEST_VERIFIER_REJECT
+	/* A read without a bounds check, on purpose: the verifier must refuse
+	 * this build (tests/integ: the rejection is reported). */
+	if (*(volatile __u8 *)(data + 64))
+		return 0;
+#endif
+	return parse_packet(ctx, data, data_end, p);
+}
+
+/* Enforce mode: XDP_DROP or XDP_PASS for a packet whose addresses were
+ * read. */
+__noinline int xs_mitigate(struct xs_pkt *p, __u32 gen, __u32 flags)
+{
+	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+
+	if (!p || !g)
+		return XDP_PASS;
+	return mitigate(g, p, p->len, p->refl, flags);
+}
+
+/* Everything a passed packet with addresses is counted in: counters, the
+ * address tables, evidence of watched sources, the flow table. */
+__noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
+{
+	__u32 zero = 0, gen = epoch & 1, region;
+	struct xs_runtime *rt = bpf_map_lookup_elem(&xs_rt, &zero);
+	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+	int established, known, probe;
+	__u64 hsrc, hdst, ports;
+	struct xs_dst_slot *ds;
+	struct xs_src_slot *ss;
+	struct xs_src *src;
+
+	if (!p || !rt || !g)
+		return 0;
+	if (p->frag == XS_FRAG_FIRST)
+		g->cnt[XS_N_IP_FRAG_FIRST]++;
+	if (p->tiny)
+		g->cnt[XS_N_FRAG_TINY]++;
+	if (p->overlap)
+		g->cnt[XS_N_FRAG_OVERLAP]++;
+	if (p->l4 && p->proto == IPPROTO_TCP) {
+		if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
+			g->cnt[XS_N_TCP_SYN]++;
+		else if ((p->tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == (XS_TCP_SYN | XS_TCP_ACK))
+			g->cnt[XS_N_TCP_SYNACK]++;
+		if (p->tcp_flags & XS_TCP_RST)
+			g->cnt[XS_N_TCP_RST]++;
+		if (p->tcp_flags & XS_TCP_FIN)
+			g->cnt[XS_N_TCP_FIN]++;
+	} else if (p->refl) {
+		g->cnt[XS_N_REFLECT]++;
+	}
+
+	/* Keyed hashes (bpf/sketch.h): each picks its bucket with its low
+	 * half and is remembered there by its high half. */
+	hsrc = xs_hash_addr(&p->src);
+	hdst = xs_hash_addr(&p->dst);
+	/* What can be a probe needs the L4 header (a malformed packet has
+	 * none: p->l4 is 0). A bare ACK is a probe only if no connection
+	 * knows it: asking the flow table also records it (and reports it)
+	 * as a new flow. */
+	probe = probe_kind(p, p->refl);
+	if (probe == XS_PRB_ACK)
+		probe = !(rt->flags & XS_RT_FLOWS_OFF) &&
+			probe_ack(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
+
+	region = bpf_get_smp_processor_id() * XS_GENS + gen;
+	ds = dst_slot(g, region, &p->dst, hdst);
+	ss = src_slot(g, region, &p->src, hsrc);
+	/* A TCP segment with ACK belongs to a connection whose first segment
+	 * (SYN, or a scanner's flagless/FIN probe) already went through the
+	 * flow table (bare ACKs went through probe_ack above); it adds nothing
+	 * to the sketches either. Nor does a packet of the flow its source's
+	 * slot remembers. A tiny first fragment starts a flow as far as it is
+	 * known (keyed without the ports it did not carry); a malformed
+	 * packet, whose L4 header could not be read, starts none. */
+	established = p->l4 && p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK);
+	ports = p->l4 || p->tiny ? flow_ports(p) : 0;
+	known = ports && ss && ss->flow_dst == hdst && ss->flow_ports == ports;
+	account_dst(g, ds, p, p->len, p->refl, hsrc, !established && !known,
+		    *(volatile __u32 *)&rt->slice);
+	src = account_src(g, ss, p, p->len, probe, hdst);
+	if (src && sip_port(p))
+		account_sip(ctx, src, p, epoch + 1);
+	if (rt->flags & XS_RT_FLEET)
+		fleet_account(p, region, gen);
+	account_evidence(p, p->len, rt->flags, hsrc);
+	if (ports && !established && !known) {
+		if (!(rt->flags & XS_RT_FLOWS_OFF))
+			account_flow(ctx, g, rt, epoch, p, p->len, xs_hash_flow(hsrc, hdst, ports));
+		if (ss) {
+			ss->flow_dst = hdst;
+			ss->flow_ports = ports;
+		}
+	}
+	return 0;
+}
+
+/* A packet to a victim under attack (only while some are watched): its
+ * sampling and fingerprint rules; XDP_DROP or XDP_PASS. */
+__noinline int xs_victim(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
+{
+	__u32 zero = 0, gen = epoch & 1;
+	struct xs_runtime *rt = bpf_map_lookup_elem(&xs_rt, &zero);
+	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+
+	if (!p || !rt || !g)
+		return XDP_PASS;
+	return watch_victim(ctx, g, rt, epoch, p, p->len, p->refl);
+}
 
 /* Counts the frame; its verdict, before mirror mode. */
 static __always_inline int xdpstream_frame(struct xdp_md *ctx)
@@ -30,12 +160,8 @@ static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 	struct xs_pkt p = {};
 	struct xs_runtime *rt;
 	struct xs_global *g;
-	__u32 zero = 0, gen, region, epoch;
-	int ret, refl = 0, established, known, probe;
-	__u64 hsrc, hdst, ports;
-	struct xs_dst_slot *ds;
-	struct xs_src_slot *ss;
-	struct xs_src *src;
+	__u32 zero = 0, gen, epoch;
+	int ret;
 
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
@@ -49,93 +175,42 @@ static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 	if (!g)
 		return XDP_PASS;
 
-#ifdef XS_TEST_VERIFIER_REJECT
-	/* A read without a bounds check, on purpose: the verifier must refuse
-	 * this build (tests/integ: the rejection is reported). */
-	if (*(volatile __u8 *)(data + 64))
-		return XDP_PASS;
-#endif
-	ret = parse_packet(data, data_end, &p);
+	ret = xs_parse(ctx, &p);
 	if (ret < 0) {
 		__u32 reason = XS_ERR_REASON(ret);
 
 		/* Bound for the verifier: reason indexes g->err. */
 		if (reason < XS_E_MAX)
 			g->err[reason]++;
-		g->pkts[XS_C_MALFORMED]++;
-		g->bytes[XS_C_MALFORMED] += len;
-		return XDP_PASS;
+		p.cls = XS_C_MALFORMED;
+		p.l4 = p.ports = 0;
+		p.pl_len = 0;
 	}
 	/* Bound for the verifier: cls indexes the per-class arrays. */
 	if (p.cls >= XS_C_MAX)
 		return XDP_PASS;
 	g->pkts[p.cls]++;
 	g->bytes[p.cls] += len;
-	if (p.vlans)
+	if (p.vlans && p.cls != XS_C_MALFORMED)
 		g->cnt[XS_N_VLAN]++;
 
-	if (p.cls >= XS_C_ARP)
-		return XDP_PASS;	/* not IP: no addresses to aggregate */
-
-	if (p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport))
-		refl = 1;
+	/* Not IP, or malformed before the addresses: nothing to mitigate or
+	 * aggregate by address. From here on, whatever followed the
+	 * addresses, the packet is mitigated and accounted to them: a header
+	 * the parser refuses must not hide a source (issue 13). */
+	if (!p.addrs)
+		return XDP_PASS;
+	p.len = len;
+	p.refl = p.l4 && p.proto == IPPROTO_UDP && is_reflector_port(p.sport);
 	/* Mitigation first: what is dropped is counted above (it arrived)
 	 * but aggregated nowhere else. */
-	if (mitigate(g, &p, len, refl) == XDP_DROP)
+	if (xs_mitigate(&p, gen, rt->flags) == XDP_DROP)
 		return XDP_DROP;
-
-	if (p.frag == XS_FRAG_FIRST)
-		g->cnt[XS_N_IP_FRAG_FIRST]++;
-	if (p.l4 && p.proto == IPPROTO_TCP) {
-		if ((p.tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == XS_TCP_SYN)
-			g->cnt[XS_N_TCP_SYN]++;
-		else if ((p.tcp_flags & (XS_TCP_SYN | XS_TCP_ACK)) == (XS_TCP_SYN | XS_TCP_ACK))
-			g->cnt[XS_N_TCP_SYNACK]++;
-		if (p.tcp_flags & XS_TCP_RST)
-			g->cnt[XS_N_TCP_RST]++;
-		if (p.tcp_flags & XS_TCP_FIN)
-			g->cnt[XS_N_TCP_FIN]++;
-	} else if (refl) {
-		g->cnt[XS_N_REFLECT]++;
-	}
-
-	hsrc = xs_hash_addr(&p.src);
-	hdst = xs_hash_addr(&p.dst);
-	/* A bare ACK is a probe only if no connection knows it: asking the
-	 * flow table also records it (and reports it) as a new flow. */
-	probe = probe_kind(&p, refl);
-	if (probe == XS_PRB_ACK)
-		probe = !(rt->flags & XS_RT_FLOWS_OFF) &&
-			probe_ack(ctx, g, rt, epoch, &p, len, hsrc, hdst);
-
-	region = bpf_get_smp_processor_id() * XS_GENS + gen;
-	ds = dst_slot(g, region, &p.dst, hdst);
-	ss = src_slot(g, region, &p.src, hsrc);
-	/* A TCP segment with ACK belongs to a connection whose first segment
-	 * (SYN, or a scanner's flagless/FIN probe) already went through the
-	 * flow table (bare ACKs went through probe_ack above); it adds nothing
-	 * to the sketches either. Nor does a packet of the flow its source's
-	 * slot remembers. */
-	established = p.l4 && p.proto == IPPROTO_TCP && (p.tcp_flags & XS_TCP_ACK);
-	ports = p.l4 ? flow_ports(&p) : 0;
-	known = ports && ss && ss->flow_dst == hdst && ss->flow_ports == ports;
-	account_dst(g, ds, &p, len, refl, hsrc, !established && !known,
-		    *(volatile __u32 *)&rt->slice);
-	src = account_src(g, ss, &p, len, probe, hdst);
-	if (src && sip_port(&p))
-		account_sip(ctx, src, &p, epoch + 1);
-	if (ports && !established && !known) {
-		if (!(rt->flags & XS_RT_FLOWS_OFF))
-			account_flow(ctx, g, rt, epoch, &p, len, flow_hash(hsrc, hdst, ports));
-		if (ss) {
-			ss->flow_dst = hdst;
-			ss->flow_ports = ports;
-		}
-	}
+	xs_account(ctx, &p, epoch);
 	/* Victims under attack, last: what their rules drop is aggregated
 	 * above as if it had passed, so the alert sees the attack go on. */
 	if (rt->flags & XS_RT_VICTIMS)
-		return watch_victim(ctx, g, rt, epoch, &p, len, refl);
+		return xs_victim(ctx, &p, epoch);
 	return XDP_PASS;
 }
 

@@ -21,7 +21,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (xs_settings_init(&set))
 		abort();
 	/* Small engine tables: fast iterations, same code paths. */
-	set.limits = (struct xs_limits){ 64, 0, 64, 64, 64, 64, 64, 64 };
+	set.limits = (struct xs_limits){ .destinations = 64, .pairs = 64, .scan_keys = 64,
+					 .sweep_keys = 64, .services = 64, .connections = 64,
+					 .alerts = 64, .frag_sources = 64,
+					 .prefixes = 64 };
 	set.tick_ms = 100;
 	return 0;
 }

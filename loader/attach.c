@@ -172,6 +172,10 @@ int xs_bpf_attach(struct xs_bpf *b, const char *ifname, enum xs_attach_mode mode
 	ifc->mode = xs_mode_from_xdp(xdp_program__is_attached(b->prog, ifindex));
 	ifc->attached = true;
 	ifc->dispatcher = uses_dispatcher(ifindex);
+	/* Loaded by the first attach: keep the secret for an adopter (on
+	 * failure the caller detaches, as from any failed setup). */
+	if (b->nifaces == 1 && xs_bpf_store_secret(b))
+		return -XS_EXIT_FAIL;
 	return 0;
 }
 

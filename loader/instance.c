@@ -16,6 +16,7 @@
 #include "instance.h"
 #include "loader_int.h"
 #include "log.h"
+#include "siphash.h"
 
 /* One instance per pin directory: a lock on the directory itself, held
  * for the daemon's life. Scoped to that bpffs (a namespace's own bpffs is
@@ -153,6 +154,23 @@ int xs_bpf_adopt(struct xs_bpf *b, const struct xs_sizes *sz, const char *pin_di
 		       pin_dir, strerror(-err));
 		goto fail;
 	}
+	/* The running program hashes under the secret it was loaded with;
+	 * the daemon's tables take that instance's half too. */
+	{
+		struct xs_secret sec = {};
+		__u32 zero = 0;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.xs_secret), &zero, &sec) ||
+		    !(sec.k[0] | sec.k[1] | sec.k[2] | sec.k[3])) {
+			xs_warn("the adopted program (id %u) kept no hashing secret (an older "
+				"xdpstream?): its tables stay unkeyed until 'xdpstream detach' and "
+				"a new start",
+				inst->prog_id);
+		} else {
+			b->secret = sec;
+			xs_hash_set_key(sec.k[2], sec.k[3]);
+		}
+	}
 	b->prog = xdp_program__from_id(inst->prog_id);
 	err = libxdp_get_error(b->prog);
 	if (err) {
@@ -236,5 +254,26 @@ int xs_instance_detach(const struct xs_instance *inst, const char *pin_dir)
 		xdp_program__close(p);
 	if (!err)
 		xs_unpin_dir(pin_dir);
+	return err;
+}
+
+int xs_pins_chown(const char *pin_dir, uid_t uid, gid_t gid)
+{
+	struct dirent *d;
+	char path[512];
+	DIR *dir = opendir(pin_dir);
+	int err = 0;
+
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)))
+		if (!strncmp(d->d_name, "xs_", 3)) {
+			snprintf(path, sizeof(path), "%s/%s", pin_dir, d->d_name);
+			if (chown(path, uid, gid) && !err)
+				err = -errno;
+		}
+	closedir(dir);
+	if (chown(pin_dir, uid, gid) && !err)
+		err = -errno;
 	return err;
 }

@@ -8,6 +8,7 @@
 #define XS_INSTANCE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <net/if.h>
 
 #include "loader.h"
@@ -52,5 +53,9 @@ void xs_unpin_dir(const char *pin_dir);
 
 /* Detaches every program of the instance and removes its pins. */
 int xs_instance_detach(const struct xs_instance *inst, const char *pin_dir);
+
+/* Hands the pin directory and its pins to uid:gid (a daemon that runs
+ * as its own user unpins them at exit). */
+int xs_pins_chown(const char *pin_dir, uid_t uid, gid_t gid);
 
 #endif

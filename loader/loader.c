@@ -21,6 +21,7 @@
 #include "xs_abi.h"
 #include "loader_int.h"
 #include "log.h"
+#include "siphash.h"
 
 static int size_maps(struct xdpstream_bpf *skel, const struct xs_sizes *sz)
 {
@@ -51,11 +52,55 @@ static int size_maps(struct xdpstream_bpf *skel, const struct xs_sizes *sz)
 	}
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);
+	/* 16 KiB per watched victim, CPU and generation: only with a fleet key. */
+	if (!err && sz->fleet_watch)
+		err = bpf_map__set_max_entries(skel->maps.xs_fleet_hll, regions * XS_FLEET_WATCH);
 	return err;
 }
 
 static const char *obj_file;
 static void *obj_buf;
+static struct xs_secret fixed_secret;
+static bool have_fixed_secret;
+
+void xs_bpf_set_secret(const struct xs_secret *s)
+{
+	have_fixed_secret = s != NULL;
+	if (s)
+		fixed_secret = *s;
+}
+
+/* A random secret (or the fixed one) into b and the program's read-only
+ * data; the daemon's tables take the other half. */
+static int make_secret(struct xs_bpf *b)
+{
+	int err = 0;
+
+	if (have_fixed_secret)
+		b->secret = fixed_secret;
+	else
+		err = xs_random_bytes(&b->secret, sizeof(b->secret));
+	if (err) {
+		xs_err("cannot draw the hashing secret: %s", strerror(-err));
+		return err;
+	}
+	b->skel->rodata->xs_hkey0 = b->secret.k[0];
+	b->skel->rodata->xs_hkey1 = b->secret.k[1];
+	xs_hash_set_key(b->secret.k[2], b->secret.k[3]);
+	return 0;
+}
+
+int xs_bpf_store_secret(struct xs_bpf *b)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.xs_secret), &zero, &b->secret,
+				BPF_ANY)) {
+		xs_err("cannot store the hashing secret: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
 
 void xs_bpf_set_object_file(const char *path)
 {
@@ -118,8 +163,11 @@ int xs_bpf_open(struct xs_bpf *b, const struct xs_sizes *sz)
 		return err;
 	}
 	err = size_maps(b->skel, sz);
-	if (err) {
+	if (err)
 		xs_err("invalid map size in configuration: %s", strerror(-err));
+	else
+		err = make_secret(b);
+	if (err) {
 		xdpstream_bpf__destroy(b->skel);
 		b->skel = NULL;
 	}
@@ -145,6 +193,12 @@ int xs_bpf_load(struct xs_bpf *b, const struct xs_sizes *sz)
 	err = xdpstream_bpf__load(b->skel);
 	if (err) {
 		xs_report_load_failure(err);
+		xdpstream_bpf__destroy(b->skel);
+		b->skel = NULL;
+		return err;
+	}
+	err = xs_bpf_store_secret(b);
+	if (err) {
 		xdpstream_bpf__destroy(b->skel);
 		b->skel = NULL;
 	}

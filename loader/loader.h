@@ -15,6 +15,7 @@
 
 #include "exitcode.h"
 #include "sizes.h"
+#include "xs_abi.h"
 
 #define XS_MAX_IFACES 16
 #define XS_PIN_DIR_DEFAULT "/sys/fs/bpf/xdpstream"
@@ -45,6 +46,7 @@ struct xs_bpf {
 	int nifaces;
 	char pin_dir[256];		/* empty when not pinned */
 	bool keep;			/* on close: stay attached, keep the pins */
+	struct xs_secret secret;	/* the instance's hashing secret */
 };
 
 /* Open the object, size the maps, load it (no attach): replay and tests.
@@ -58,6 +60,13 @@ int xs_bpf_open(struct xs_bpf *b, const struct xs_sizes *sz);
 /* Use the ELF object at path instead of the built-in program (same maps
  * and program names), for every later xs_bpf_open(). */
 void xs_bpf_set_object_file(const char *path);
+
+/* The hashing secret (struct xs_secret) of the next xs_bpf_open() or
+ * xs_bpf_load(), instead of a random one: replay derives it from the
+ * capture so that its output is the same on every run. NULL: random
+ * again. xs_bpf_open() also keys the daemon's own tables with it
+ * (siphash.h), and xs_bpf_adopt() with the adopted program's. */
+void xs_bpf_set_secret(const struct xs_secret *s);
 
 /* Attach to one interface. force: replace a foreign XDP program.
  * Returns 0 or a negative xs_exit code (-XS_EXIT_*), with the error

@@ -8,6 +8,10 @@
 /* The kernel refused the program: says why, with the verifier log's tail. */
 void xs_report_load_failure(int err);
 
+/* Writes b->secret into the loaded program's xs_secret map, for a daemon
+ * that adopts it later. */
+int xs_bpf_store_secret(struct xs_bpf *b);
+
 /* libxdp's enum xdp_attach_mode <-> ours, as ints so that this header
  * needs no libxdp. */
 int xs_mode_to_xdp(enum xs_attach_mode mode);

@@ -11,6 +11,7 @@ struct xs_sizes {
 	__u32 src_entries;	/* sources per CPU per tick (rounded up to 2^n) */
 	__u32 flow_entries;
 	__u32 ringbuf_bytes;	/* power of two, >= page size */
+	__u32 fleet_watch;	/* victims with a fleet sketch (0: none, no memory for them) */
 };
 
 void xs_sizes_default(struct xs_sizes *s);

@@ -21,7 +21,12 @@
 #define XS_GENS 2
 
 #define XS_VLAN_MAX_DEPTH 2	/* 802.1Q / 802.1ad tags followed */
-#define XS_IPV6_EXT_MAX 6	/* IPv6 extension headers walked */
+/* IPv6 extension headers walked: as many as fit in the largest frame XDP
+ * sees in one piece (a 4 KiB page, less Ethernet and IPv6 headers, 8
+ * bytes each), so the walk goes as deep as the kernel's own and only the
+ * frame's end stops it (bpf_loop: one verified iteration, any count). */
+#define XS_FRAME_MAX 4096
+#define XS_IPV6_EXT_MAX ((XS_FRAME_MAX - 14 - 40) / 8)
 
 /* HyperLogLog registers kept per destination (distinct sources, distinct
  * destination ports). 32 registers: ~18% standard error, enough to tell
@@ -77,6 +82,8 @@ enum xs_err {
 	XS_E_UDP_TRUNC,
 	XS_E_ICMP_TRUNC,
 	XS_E_ICMP6_TRUNC,
+	XS_E_IPV6_V4MAPPED,	/* IPv4-mapped address in an IPv6 header (RFC 4291
+				 * 2.5.5.2: never on the wire; Linux drops it) */
 	XS_E_MAX
 };
 
@@ -101,6 +108,12 @@ enum xs_cnt {
 	XS_N_BLOCKED,		/* dropped: source on the blocklist (enforce mode) */
 	XS_N_RATE_LIMITED,	/* dropped: over a destination's rate limit */
 	XS_N_FP_DROPPED,	/* dropped: a victim's fingerprint rule (action filter) */
+	XS_N_FRAG_TINY,		/* first fragments too short for their L4 header
+				 * (TCP < 20 bytes, UDP/ICMP < 8, or an IPv6
+				 * header chain cut): reassembly evasion */
+	XS_N_FRAG_OVERLAP,	/* TCP fragments at offset 8 that overwrite the
+				 * TCP header of the first (RFC 1858) */
+	XS_N_FRAG_DROPPED,	/* dropped: tiny or overlapping fragment (policy) */
 	XS_N_MAX
 };
 
@@ -198,6 +211,7 @@ struct xs_src {
 	__u64 synack;		/* SYN+ACK sent by this address */
 	__u64 rst;
 	__u64 icmp_echo;	/* ICMP/ICMPv6 echo requests sent */
+	__u64 frag_evasion;	/* tiny first and overlapping fragments sent */
 	__u64 tcp_data;		/* TCP segments with payload sent */
 	__u64 probes;		/* packets that can be a probe (bpf/probe.h) */
 	__u8 hll_dst[XS_HLL_REGS];	/* distinct destinations of its probes */
@@ -209,7 +223,7 @@ struct xs_src {
 	__u32 pad;
 	struct xs_addr sip_peer;	/* where this address last sent a request or failure */
 };
-_Static_assert(sizeof(struct xs_src) == 8 * 8 + XS_HLL_REGS + 4 * (XS_SIP_REQ_MAX +
+_Static_assert(sizeof(struct xs_src) == 9 * 8 + XS_HLL_REGS + 4 * (XS_SIP_REQ_MAX +
 									 XS_SIP_FAIL_MAX + 4) +
 						 16,
 	       "xs_src layout");
@@ -298,9 +312,15 @@ struct xs_flow_event {
 	__u32 epoch;
 	__u32 ifindex;
 	__u32 len;		/* frame length */
-	__u32 pad;
+	__u8 flags;		/* XS_EV_F_* */
+	__u8 pad[3];
 };
 _Static_assert(sizeof(struct xs_flow_event) == 56, "xs_flow_event size");
+
+/* The flow's first packet was a tiny first fragment: its ports are 0
+ * when the fragment did not carry them, its TCP flags 0 when it did not
+ * carry them (a reassembling host sees a whole segment there). */
+#define XS_EV_F_TINY_FRAG (1u << 0)
 
 /* Run-time knobs (ARRAY, one entry), written by userspace. */
 struct xs_runtime {
@@ -316,9 +336,20 @@ _Static_assert(sizeof(struct xs_runtime) == 24, "xs_runtime size");
 #define XS_RT_FLOWS_OFF (1u << 0)	/* skip flow tracking and events */
 #define XS_RT_VICTIMS (1u << 1)		/* xs_victims is not empty: look destinations up */
 #define XS_RT_FP_HEADERS (1u << 2)	/* samples carry the packet's first bytes (pcaps) */
+#define XS_RT_DROP_FRAG_EVASION (1u << 3)	/* enforce: drop tiny/overlapping fragments */
+/* Which shapes of xs_watch keys exist (the program looks up only those). */
+#define XS_RT_WATCH_EXACT (1u << 4)	/* (src, dst, dport, proto) */
+#define XS_RT_WATCH_PAIR (1u << 5)	/* (src, dst, 0, 0) */
+#define XS_RT_WATCH_SVC (1u << 6)	/* (src, ::, dport, proto) */
+#define XS_RT_WATCH_ANY (XS_RT_WATCH_EXACT | XS_RT_WATCH_PAIR | XS_RT_WATCH_SVC)
+/* Bits 8-15: the prefix length IPv6 sources are watched under (the
+ * engine counts them per /64 by default); 0 or 128: the address itself. */
+#define XS_RT_SRC6_SHIFT 8
+#define XS_RT_SRC6_MASK (0xffu << XS_RT_SRC6_SHIFT)
+#define XS_RT_FLEET (1u << 7)		/* fleet sketches (bpf/fleet.h) may watch victims */
 /* Mirror mode (run --mirror): the frames are copies from a SPAN or TAP port;
- * each is counted, then dropped (XDP_DROP), so no skb is built. A bit far
- * from the others: the run-time flags grow from bit 1 up. */
+ * each is counted, then dropped (XDP_DROP), so no skb is built. Above
+ * the IPv6 prefix length's bits 8-15. */
 #define XS_RT_MIRROR (1u << 16)
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
@@ -342,8 +373,11 @@ struct xs_block {
 };
 _Static_assert(sizeof(struct xs_block) == 40, "xs_block size");
 
+#define XS_BLOCKLIST_MAX 4096	/* xs_blocklist entries */
+
 #define XS_BLOCK_BY_USER 0	/* xdpstream block */
 #define XS_BLOCK_BY_RULE 1	/* an alert's block action */
+#define XS_BLOCK_BY_FLEET 2	/* a request of the fleet application (fleet_mitigation) */
 
 /* What a rate limit applies to. */
 enum xs_limit_match {
@@ -455,6 +489,45 @@ struct xs_top {
 	struct xs_top_entry dst[XS_TOP_N];
 	struct xs_top_entry src[XS_TOP_N];
 };
+
+/*
+ * Evidence that a source is real before a rule blocks it (issue 13): what
+ * it sends in the flows of an alert, counted only for keys userspace
+ * watches (PERCPU_HASH xs_watch, at most XS_WATCH_MAX keys), and only for
+ * sources whose bit is set in xs_watch_srcs (bit = the source's keyed
+ * hash & 0xffff), so that other traffic pays one array lookup. A spoofer
+ * sends SYNs; a real client completes handshakes (ACK without SYN or
+ * RST) and sends data. Counters are cumulative; userspace takes deltas.
+ */
+#define XS_WATCH_MAX 1024
+struct xs_watch_key {
+	struct xs_addr src;
+	struct xs_addr dst;	/* all zero: any destination (XS_RT_WATCH_SVC) */
+	__be16 dport;		/* 0 with proto 0: any port (XS_RT_WATCH_PAIR) */
+	__u8 proto;
+	__u8 pad;
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct xs_watch_key) == 40, "xs_watch_key size");
+
+struct xs_watch_val {
+	__u64 pkts;
+	__u64 bytes;
+	__u64 syn;		/* SYN without ACK */
+	__u64 ack;		/* TCP with ACK, without SYN or RST */
+	__u64 data;		/* TCP segments with payload */
+};
+_Static_assert(sizeof(struct xs_watch_val) == 40, "xs_watch_val size");
+
+/* The instance's hashing secret (ARRAY, one entry, pinned with the other
+ * maps; userspace only). k[0], k[1] key the program's hashes (the loader
+ * copies them into its read-only data before load); k[2], k[3] the
+ * daemon's own tables. A daemon that adopts a running program reads the
+ * secret back from here. */
+struct xs_secret {
+	__u64 k[4];
+};
+_Static_assert(sizeof(struct xs_secret) == 32, "xs_secret size");
 
 /*
  * Fingerprints and per-victim drop rules (bpf/fingerprint.h, bpf/filter.h).
@@ -583,5 +656,50 @@ struct xs_fp_board {
 #define XS_TCP_RST 0x04
 #define XS_TCP_PSH 0x08
 #define XS_TCP_ACK 0x10
+
+/*
+ * Fleet HyperLogLog (docs/fleet.md): for the few victims userspace watches
+ * (the top destinations by packets of the last tick), the source of every
+ * packet goes into a sketch of 2^XS_FLEET_P registers, hashed with
+ * SipHash-2-4 under the fleet's key so that the sketches of every sensor
+ * merge. Unwatched destinations cost one load and a bit test.
+ */
+#define XS_FLEET_P 14
+#define XS_FLEET_REGS (1 << XS_FLEET_P)
+#define XS_FLEET_WATCH 8	/* victims watched at once */
+#define XS_FLEET_BUCKET(ad)	/* a watched address's bit in the filter */                       \
+	((((__u32)(ad)->a[12] << 24 | (__u32)(ad)->a[13] << 16 | (__u32)(ad)->a[14] << 8 |          \
+	   (__u32)(ad)->a[15]) * 0x9e3779b1u) >> 26)
+
+/* One generation's watch list. Userspace fills a slot (addr, then on, then
+ * the filter bit) only while the slot is off, and clears slots only in the
+ * generation it has just drained. */
+struct xs_fleet_watch {
+	__u64 filter;		/* bit XS_FLEET_BUCKET(addr) of every slot on; 0: none */
+	__u8 on[XS_FLEET_WATCH];	/* slot i watches addr[i] */
+	struct xs_addr addr[XS_FLEET_WATCH];
+};
+_Static_assert(sizeof(struct xs_fleet_watch) == 16 + 16 * XS_FLEET_WATCH, "xs_fleet_watch layout");
+
+/* The fleet's control (ARRAY, one entry, mmapable). */
+struct xs_fleet_ctl {
+	__u64 k0, k1;		/* SipHash key (fleet_hll_key, little-endian halves) */
+	struct xs_fleet_watch gen[XS_GENS];
+	/* Userspace only, for a daemon that adopts a kept program: */
+	__u64 last_flip_us;	/* wall clock of the last flip: the next tick's start */
+	__u64 last_seq;		/* tick.seq of the last tick sent */
+};
+_Static_assert(sizeof(struct xs_fleet_ctl) == 16 + XS_GENS * sizeof(struct xs_fleet_watch) + 16,
+	       "xs_fleet_ctl layout");
+
+/* A watched victim's sketch on one CPU in one generation (xs_fleet_hll:
+ * an ARRAY, mmapable, slot (cpu * XS_GENS + gen) * XS_FLEET_WATCH + i). */
+struct xs_fleet_hll {
+	__u32 have_last;	/* last is set */
+	__u32 pad;
+	struct xs_addr last;	/* the source added last: not hashed again */
+	__u8 reg[XS_FLEET_REGS];
+};
+_Static_assert(sizeof(struct xs_fleet_hll) == 24 + XS_FLEET_REGS, "xs_fleet_hll layout");
 
 #endif /* XS_ABI_H */

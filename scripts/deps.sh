@@ -15,6 +15,9 @@ PKGS=(
 	libpcap-dev librdkafka-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	# tests
 	libcunit1-dev iproute2 ethtool xdp-tools tcpdump python3 python3-jsonschema
+	# hostile-input tests: which system calls the daemon makes (strace), the
+	# systemd unit's sandbox (systemd-analyze), a YAML bomb's parse (timeout)
+	strace systemd coreutils
 	# the man pages: rendered and checked against --help
 	man-db groff-base
 	util-linux coreutils

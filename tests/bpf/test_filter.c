@@ -188,6 +188,54 @@ static void test_sample_facts(void)
 	CU_ASSERT_EQUAL(fx.col.rt.flags & XS_RT_VICTIMS, 0);
 }
 
+/* A packet malformed after its addresses (a TCP header cut short) still
+ * reaches its victim's counters and rules (issue 13), with the facts of
+ * its own IP version: its class says "malformed", not which. */
+static void test_malformed_watched(void)
+{
+	struct xs_addr v4 = addr("198.18.0.10"), v6 = addr("2001:db8:18::10");
+	uint8_t frame[XS_PKT_MAX];
+	struct xs_pkt_spec s;
+	struct xs_vstats vs;
+	int slot, slot6;
+
+	slot = xs_victims_watch(&vic, &v4, 1, 1000);
+	slot6 = xs_victims_watch(&vic, &v6, 1, 1000);
+	CU_ASSERT_FATAL(slot >= 0 && slot6 >= 0);
+	nsamples = 0;
+	/* IPv4: 10 of TCP's 20 bytes, the IP length saying so. */
+	xs_pkt_spec_init(&s, "203.0.113.5", "198.18.0.10", IPPROTO_TCP, 33000, 443);
+	s.tcp_flags = XS_TCP_SYN;
+	s.ttl = 52;
+	CU_ASSERT_FATAL(xs_pkt_build(&s, frame, XS_PKT_MAX) > 14 + 30);
+	frame[14 + 2] = 0;
+	frame[14 + 3] = 30;
+	CU_ASSERT_EQUAL(xs_run_frame(&fx, frame, 14 + 30), XDP_PASS);
+	/* IPv6: 4 of UDP's 8 bytes. */
+	xs_pkt_spec_init(&s, "2001:db8:99::1", "2001:db8:18::10", IPPROTO_UDP, 123, 5000);
+	s.ttl = 57;
+	CU_ASSERT_FATAL(xs_pkt_build(&s, frame, XS_PKT_MAX) > 14 + 44);
+	frame[14 + 4] = 0;
+	frame[14 + 5] = 4;
+	CU_ASSERT_EQUAL(xs_run_frame(&fx, frame, 14 + 44), XDP_PASS);
+	drain();
+	CU_ASSERT_EQUAL_FATAL(nsamples, 2);
+	CU_ASSERT_EQUAL(samples[0].proto, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(samples[0].l4, 0);
+	CU_ASSERT_EQUAL(samples[0].ttl, 52);
+	CU_ASSERT_EQUAL(samples[0].ip_len, 30);
+	CU_ASSERT_EQUAL(samples[0].cls_bits, 1u << XS_LIM_ALL);
+	CU_ASSERT_EQUAL(samples[1].ttl, 57);
+	CU_ASSERT_EQUAL(samples[1].ip_len, 4);
+	CU_ASSERT_EQUAL(samples[1].l4, 0);
+	CU_ASSERT(!memcmp(&samples[1].victim, &v6, sizeof(v6)));
+	CU_ASSERT_EQUAL(xs_victims_stats(&vic, slot, &vs), 0);
+	CU_ASSERT_EQUAL(vs.pkts[XS_LIM_ALL], 1);
+	CU_ASSERT_EQUAL(vs.pkts[XS_LIM_SYN], 0);
+	CU_ASSERT_EQUAL(xs_victims_unwatch(&vic, &v6), 0);
+	CU_ASSERT_EQUAL(xs_victims_unwatch(&vic, &v4), 0);
+}
+
 /* One in `every`, the same packets on every run, at most the budget per
  * tick (a new tick starts again). */
 static void test_sampling(void)
@@ -433,6 +481,7 @@ static const struct xs_test tests[] = {
 	{ "load", test_setup },
 	{ "an empty table: nothing looked up", test_empty },
 	{ "samples carry the facts", test_sample_facts },
+	{ "a packet malformed after its addresses is watched too", test_malformed_watched },
 	{ "deterministic sampling within the budget", test_sampling },
 	{ "rules count, drop, expire, spare the allowlist", test_rules },
 	{ "userspace and kernel matchers agree", test_matchers_agree },

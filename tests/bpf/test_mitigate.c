@@ -189,6 +189,139 @@ static void test_rate_limit_refill(void)
 	CU_ASSERT_EQUAL(xs_mitig_unlimit(&mt, &p), 0);
 }
 
+/* A frame from src to dst: a TCP SYN behind ext IPv6 Destination Options
+ * headers, or cut to cut bytes, or the 8-byte first fragment of one. */
+static int run_crafted(const char *src, int ext, int cut, bool tiny)
+{
+	uint8_t b[XS_PKT_MAX], f[XS_PKT_MAX];
+	struct xs_pkt_spec s;
+	int n, v6 = strchr(src, ':') != NULL;
+
+	xs_pkt_spec_init(&s, src, v6 ? "2001:db8::2" : "192.0.2.1", IPPROTO_TCP, 1234, 22);
+	s.tcp_flags = XS_TCP_SYN;
+	s.payload = 16;
+	for (s.nipv6_ext = 0; s.nipv6_ext < ext; s.nipv6_ext++)
+		s.ipv6_ext[s.nipv6_ext] = 60;
+	n = xs_pkt_build(&s, b, sizeof(b));
+	if (tiny) {
+		n = xs_pkt_fragment(b, n, 14, (v6 ? 48 : 20) + 8, 0, 7, f, sizeof(f));
+		return xs_run_frame(&fx, f, n);
+	}
+	return xs_run_frame(&fx, b, cut ? cut : n);
+}
+
+/* Issue 13: a header the parser refuses or must walk far must not hide a
+ * blocked source. */
+static void test_block_behind_headers(void)
+{
+	struct xs_prefix p6 = pfx("2001:db8:bad::66"), p4 = pfx("203.0.113.66");
+	struct xs_tick t;
+
+	xs_flip(&fx, &t);
+	CU_ASSERT_EQUAL_FATAL(xs_mitig_block(&mt, &p6, 0, XS_BLOCK_BY_USER), 0);
+	CU_ASSERT_EQUAL_FATAL(xs_mitig_block(&mt, &p4, 0, XS_BLOCK_BY_USER), 0);
+	CU_ASSERT_EQUAL(run_crafted("2001:db8:bad::66", 0, 0, false), XDP_DROP);
+	CU_ASSERT_EQUAL(run_crafted("2001:db8:bad::66", 7, 0, false), XDP_DROP);
+	CU_ASSERT_EQUAL(run_crafted("2001:db8:bad::66", 8, 0, false), XDP_DROP);
+	/* Cut inside the TCP header, or a tiny first fragment. */
+	CU_ASSERT_EQUAL(run_crafted("2001:db8:bad::66", 7, 14 + 40 + 56 + 10, false), XDP_DROP);
+	CU_ASSERT_EQUAL(run_crafted("2001:db8:bad::66", 0, 0, true), XDP_DROP);
+	CU_ASSERT_EQUAL(run_crafted("203.0.113.66", 0, 14 + 20 + 10, false), XDP_DROP);
+	CU_ASSERT_EQUAL(run_crafted("203.0.113.66", 0, 0, true), XDP_DROP);
+	/* Another source behind the same headers passes. */
+	CU_ASSERT_EQUAL(run_crafted("2001:db8:bad::67", 7, 0, false), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(&fx, &t), 0);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_BLOCKED], 7);
+	CU_ASSERT_EQUAL(t.g.pkts[XS_C_MALFORMED], 2);
+	CU_ASSERT_EQUAL(xs_mitig_unblock(&mt, &p6), 0);
+	CU_ASSERT_EQUAL(xs_mitig_unblock(&mt, &p4), 0);
+}
+
+/* Enforce mode's fragment policy: off by default, then tiny first
+ * fragments and TCP fragments at offset 8 are dropped, counted, and an
+ * allowlisted source is spared. */
+static void test_frag_policy(void)
+{
+	struct xs_prefix ok = pfx("198.51.100.99");
+	struct xs_tick t;
+
+	xs_flip(&fx, &t);
+	CU_ASSERT_EQUAL(run_crafted("198.51.100.1", 0, 0, true), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_collector_set_flags(&fx.col, XS_RT_DROP_FRAG_EVASION), 0);
+	CU_ASSERT_EQUAL(run_crafted("198.51.100.1", 0, 0, true), XDP_DROP);
+	CU_ASSERT_EQUAL(run_crafted("2001:db8:5::1", 0, 0, true), XDP_DROP);
+	CU_ASSERT_EQUAL(run_crafted("198.51.100.1", 0, 0, false), XDP_PASS);
+	{
+		uint8_t b[XS_PKT_MAX], f[XS_PKT_MAX];
+		struct xs_pkt_spec s;
+		int n;
+
+		xs_pkt_spec_init(&s, "198.51.100.1", "192.0.2.1", IPPROTO_TCP, 1234, 22);
+		s.payload = 32;
+		n = xs_pkt_build(&s, b, sizeof(b));
+		n = xs_pkt_fragment(b, n, 14, 28, 1, 9, f, sizeof(f));	/* offset 8 */
+		CU_ASSERT_EQUAL(xs_run_frame(&fx, f, n), XDP_DROP);
+		n = xs_pkt_fragment(b, xs_pkt_build(&s, b, sizeof(b)), 14, 28, 2, 9, f, sizeof(f));
+		CU_ASSERT_EQUAL(xs_run_frame(&fx, f, n), XDP_PASS);	/* offset 16 */
+	}
+	CU_ASSERT_EQUAL_FATAL(xs_mitig_allow(&mt, &ok), 0);
+	CU_ASSERT_EQUAL(run_crafted("198.51.100.99", 0, 0, true), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_collector_set_flags(&fx.col, 0), 0);
+	CU_ASSERT_EQUAL(run_crafted("198.51.100.1", 0, 0, true), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(&fx, &t), 0);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FRAG_DROPPED], 3);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FRAG_TINY], 3);	/* the ones that passed */
+}
+
+/* The allowlist protects from rate limits too. */
+static void test_allowlist_rate_limit(void)
+{
+	struct xs_prefix p = pfx("192.0.2.60/32"), ok = pfx("198.51.100.99");
+	int i, passed = 0, allowed = 0;
+
+	CU_ASSERT_EQUAL_FATAL(xs_mitig_allow(&mt, &ok), 0);
+	CU_ASSERT_EQUAL_FATAL(xs_mitig_limit(&mt, &p, 1, 1, XS_LIM_ALL, 0), 0);
+	for (i = 0; i < 20; i++) {
+		passed += pkt("198.51.100.1", "192.0.2.60", IPPROTO_UDP, 0) == XDP_PASS;
+		allowed += pkt("198.51.100.99", "192.0.2.60", IPPROTO_UDP, 0) == XDP_PASS;
+	}
+	CU_ASSERT_EQUAL(passed, 1);
+	CU_ASSERT_EQUAL(allowed, 20);
+	CU_ASSERT_EQUAL(xs_mitig_unlimit(&mt, &p), 0);
+}
+
+/* A token bucket at 1.84e9 packets/s per CPU, idle for 10 s: elapsed x
+ * rate is 2^64 + 6.3e9, which wrapped to 6 packets' worth (issue 13). A
+ * full bucket is due, whatever the rate. */
+static void test_rate_limit_no_overflow(void)
+{
+	struct xs_prefix p = pfx("192.0.2.61/32");
+	struct xs_limit_info *li;
+	struct xs_limit_state *st = calloc(mt.ncpus, sizeof(*st));
+	int i, n, passed = 0;
+	__u32 slot;
+
+	CU_ASSERT_FATAL(st != NULL);
+	CU_ASSERT_EQUAL_FATAL(xs_mitig_limit(&mt, &p, 1000, 1000, XS_LIM_ALL, 0), 0);
+	n = xs_mitig_list_limits(&mt, &li);
+	CU_ASSERT_FATAL(n >= 1);
+	slot = li[0].v.slot;
+	for (i = 0; i < n; i++)
+		if (li[i].prefix.len == p.len && !memcmp(&li[i].prefix.addr, &p.addr, 16))
+			slot = li[i].v.slot;
+	free(li);
+	for (i = 0; i < mt.ncpus; i++) {
+		st[i].rate_pps = st[i].burst = 1844674408ULL;
+		st[i].last_ns = xs_mono_ns() - 100000000000ULL;	/* idle 100 s: 10 s counted */
+	}
+	CU_ASSERT_FATAL(bpf_map_update_elem(mt.state_fd, &slot, st, BPF_ANY) == 0);
+	for (i = 0; i < 20; i++)
+		passed += pkt("198.51.100.1", "192.0.2.61", IPPROTO_UDP, 0) == XDP_PASS;
+	CU_ASSERT_EQUAL(passed, 20);
+	CU_ASSERT_EQUAL(xs_mitig_unlimit(&mt, &p), 0);
+	free(st);
+}
+
 static void test_teardown(void)
 {
 	xs_fixture_teardown(&fx);
@@ -202,6 +335,10 @@ static const struct xs_test tests[] = {
 	{ "ipv6 block with a ttl; expiry", test_block_ipv6_and_ttl },
 	{ "rate limit: exactly the burst passes", test_rate_limit },
 	{ "rate limit: the bucket refills", test_rate_limit_refill },
+	{ "a blocked source behind extension headers, cut headers, fragments", test_block_behind_headers },
+	{ "fragment policy: tiny and overlapping fragments dropped", test_frag_policy },
+	{ "allowlisted sources are never rate-limited", test_allowlist_rate_limit },
+	{ "token bucket: no overflow at high rates", test_rate_limit_no_overflow },
 	{ "unload", test_teardown },
 };
 

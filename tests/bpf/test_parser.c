@@ -84,6 +84,7 @@ static void run_check(const struct xs_pkt_spec *s, const struct expect *e, struc
 	check_global(&t->g, e, len, what);
 }
 
+/* A frame refused before its addresses: counted, aggregated nowhere. */
 static void run_raw_check(const void *frame, size_t len, const struct expect *e,
 			  const char *what)
 {
@@ -96,6 +97,37 @@ static void run_raw_check(const void *frame, size_t len, const struct expect *e,
 	check_global(&t.g, e, (int)len, what);
 	CU_ASSERT_EQUAL(t.ndst, 0);
 	CU_ASSERT_EQUAL(t.nsrc, 0);
+}
+
+/* A frame refused after its addresses: malformed, and still accounted to
+ * its source and destination (one packet, its bytes, nothing from the
+ * header that could not be read), with no flow. */
+static void run_addr_check(const void *frame, size_t len, const struct expect *e,
+			   const char *src, const char *dst, const char *what)
+{
+	struct xs_fixture *f = fix();
+	const struct xs_dst_entry *d;
+	const struct xs_src_entry *sr;
+	struct xs_tick t;
+
+	xs_flip(f, &t);
+	f->nevents = 0;
+	CU_ASSERT_EQUAL(xs_run_frame(f, frame, len), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(f, &t), 0);
+	check_global(&t.g, e, (int)len, what);
+	CU_ASSERT_EQUAL(t.ndst, 1);
+	CU_ASSERT_EQUAL(t.nsrc, 1);
+	d = xs_find_dst(&t, dst);
+	sr = xs_find_src(&t, src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sr);
+	CU_ASSERT_EQUAL(d->v.pkts, 1);
+	CU_ASSERT_EQUAL(d->v.bytes, len);
+	CU_ASSERT_EQUAL(d->v.tcp + d->v.udp + d->v.icmp + d->v.syn + d->v.dport_sample, 0);
+	CU_ASSERT_EQUAL(sr->v.pkts, 1);
+	CU_ASSERT_EQUAL(sr->v.bytes, len);
+	CU_ASSERT_EQUAL(sr->v.syn, 0);
+	CU_ASSERT_EQUAL(f->nevents, 0);
 }
 
 static void spec(struct xs_pkt_spec *s, const char *src, const char *dst, int proto, int sport,
@@ -421,25 +453,77 @@ static void test_ipv6_udp_later_fragment(void)
 	run_check(&s, &u, &t, "ipv6 udp");
 }
 
+/* An IPv6 TCP SYN behind n Destination Options headers of 8 bytes. */
+static int deep_frame(uint8_t *b, int n)
+{
+	struct xs_pkt_spec s;
+	int len, i, l3 = 14, tcp = 14 + 40 + 8 * n;
+
+	xs_pkt_spec_init(&s, "2001:db8::1", "2001:db8::2", IPPROTO_TCP, 4444, 22);
+	s.tcp_flags = XS_TCP_SYN;
+	len = xs_pkt_build(&s, b + 8 * n, XS_PKT_MAX - 8 * n);
+	if (len < 0)
+		return -1;
+	/* Move the Ethernet and IPv6 headers to the front, headers between. */
+	memmove(b, b + 8 * n, l3 + 40);
+	for (i = 0; i < n; i++) {
+		uint8_t *h = b + l3 + 40 + 8 * i;
+
+		memset(h, 0, 8);
+		h[0] = i + 1 < n ? 60 : IPPROTO_TCP;
+		h[2] = 1;	/* PadN */
+		h[3] = 4;
+	}
+	b[l3 + 6] = 60;
+	b[l3 + 4] = (uint8_t)((len - l3 - 40 + 8 * n) >> 8);
+	b[l3 + 5] = (uint8_t)(len - l3 - 40 + 8 * n);
+	(void)tcp;
+	return len + 8 * n;
+}
+
 static void test_ipv6_ext_depth(void)
 {
+	uint8_t b[XS_PKT_MAX];
 	struct xs_pkt_spec s;
 	struct xs_tick t;
 	struct expect ok = { .cls = XS_C_IPV6_UDP, NO_ERR, .cnt = { NEWFLOW } };
-	struct expect deep = { .cls = XS_C_MALFORMED, .err = XS_E_IPV6_EXT_DEPTH };
-	int i;
+	struct expect syn = { .cls = XS_C_IPV6_TCP, NO_ERR, .cnt = { [XS_N_TCP_SYN] = 1, NEWFLOW } };
+	struct expect trunc = { .cls = XS_C_MALFORMED, .err = XS_E_IPV6_EXT_TRUNC };
+	static const int depths[] = { 6, 7, 8, 100, 400 };
+	size_t k;
+	int i, n;
 
-	/* Exactly XS_IPV6_EXT_MAX headers parse. */
+	/* Seven headers (issue 13: six was the limit, and a SYN flood behind
+	 * seven went unseen) and eight: parsed like any. */
 	spec(&s, "2001:db8::1", "2001:db8::2", IPPROTO_UDP, 1, 2);
-	for (i = 0; i < XS_IPV6_EXT_MAX; i++)
+	for (i = 0; i < 8; i++)
 		s.ipv6_ext[i] = 60;
-	s.nipv6_ext = XS_IPV6_EXT_MAX;
-	run_check(&s, &ok, &t, "six extension headers");
-	/* One more is refused. */
-	s.ipv6_ext[XS_IPV6_EXT_MAX] = 60;
-	s.nipv6_ext = XS_IPV6_EXT_MAX + 1;
-	run_check(&s, &deep, &t, "seven extension headers");
-	CU_ASSERT_EQUAL(t.ndst, 0);
+	s.nipv6_ext = 7;
+	run_check(&s, &ok, &t, "seven extension headers");
+	s.nipv6_ext = 8;
+	s.sport = 3;	/* another flow */
+	run_check(&s, &ok, &t, "eight extension headers");
+	/* As deep as the frame goes: 400 headers are 3,200 bytes. */
+	for (k = 0; k < sizeof(depths) / sizeof(depths[0]); k++) {
+		n = deep_frame(b, depths[k]);
+		CU_ASSERT_FATAL(n > 0);
+		b[n - 20 + 1] = (uint8_t)k;	/* source port 4352 + k: a new flow each */
+		fix()->nevents = 0;
+		xs_flip(fix(), &t);
+		CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+		CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+		check_global(&t.g, &syn, n, "deep header chain");
+		CU_ASSERT_EQUAL_FATAL(fx.nevents, 1);
+		CU_ASSERT_EQUAL(ntohs(fx.events[0].sport), 4352 + k);
+		CU_ASSERT_EQUAL(ntohs(fx.events[0].dport), 22);
+		CU_ASSERT_EQUAL(xs_find_dst(&t, "2001:db8::2")->v.syn, 1);
+	}
+	/* The last of 100 headers claims more than the frame holds: the
+	 * chain is cut (malformed), and the addresses still count. */
+	n = deep_frame(b, 100);
+	b[14 + 40 + 8 * 99 + 1] = 255;
+	run_addr_check(b, n, &trunc, "2001:db8::1", "2001:db8::2", "header past the frame");
+	CU_ASSERT_EQUAL(XS_IPV6_EXT_MAX, (4096 - 14 - 40) / 8);
 }
 
 static void test_other_protocols(void)
@@ -517,22 +601,31 @@ static void test_malformed(void)
 	e.err = XS_E_IPV4_TRUNC;
 	run_raw_check(b, 14 + 40, &e, "ipv4 options beyond the frame");
 
+	/* From here on the addresses were read: the packet is malformed and
+	 * still accounted to them (issue 13). */
 	e.err = XS_E_TCP_TRUNC;
-	run_raw_check(b, frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_TCP, 14 + 20 + 19), &e,
-		      "tcp trunc");
+	run_addr_check(b, frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_TCP, 14 + 20 + 19), &e,
+		       "192.0.2.1", "192.0.2.2", "tcp trunc");
 	n = frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_TCP, 0);
 	b[14 + 20 + 12] = 0xf0;	/* data offset 15: options beyond the frame */
-	run_raw_check(b, n, &e, "tcp options beyond the frame");
+	run_addr_check(b, n, &e, "192.0.2.1", "192.0.2.2", "tcp options beyond the frame");
 	b[14 + 20 + 12] = 0x40;	/* data offset 4 */
 	e.err = XS_E_TCP_HDR;
-	run_raw_check(b, n, &e, "tcp doff < 5");
+	run_addr_check(b, n, &e, "192.0.2.1", "192.0.2.2", "tcp doff < 5");
+	/* The IP length leaves no room for the TCP header: the bytes after
+	 * it (Ethernet padding) are not read as one. */
+	n = frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_TCP, 0);
+	b[16] = 0;
+	b[17] = 30;	/* total length: 10 bytes of TCP */
+	e.err = XS_E_TCP_TRUNC;
+	run_addr_check(b, n, &e, "192.0.2.1", "192.0.2.2", "tcp beyond the ip length");
 
 	e.err = XS_E_UDP_TRUNC;
-	run_raw_check(b, frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_UDP, 14 + 20 + 7), &e,
-		      "udp trunc");
+	run_addr_check(b, frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_UDP, 14 + 20 + 7), &e,
+		       "192.0.2.1", "192.0.2.2", "udp trunc");
 	e.err = XS_E_ICMP_TRUNC;
-	run_raw_check(b, frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_ICMP, 14 + 20 + 7), &e,
-		      "icmp trunc");
+	run_addr_check(b, frame(b, "192.0.2.1", "192.0.2.2", IPPROTO_ICMP, 14 + 20 + 7), &e,
+		       "192.0.2.1", "192.0.2.2", "icmp trunc");
 
 	e.err = XS_E_IPV6_TRUNC;
 	run_raw_check(b, frame(b, "2001:db8::1", "2001:db8::2", IPPROTO_TCP, 14 + 39), &e,
@@ -542,11 +635,19 @@ static void test_malformed(void)
 	e.err = XS_E_IPV6_HDR;
 	run_raw_check(b, n, &e, "ipv6 bad version");
 	e.err = XS_E_ICMP6_TRUNC;
-	run_raw_check(b, frame(b, "2001:db8::1", "2001:db8::2", IPPROTO_ICMPV6, 14 + 40 + 7), &e,
-		      "icmp6 trunc");
+	run_addr_check(b, frame(b, "2001:db8::1", "2001:db8::2", IPPROTO_ICMPV6, 14 + 40 + 7), &e,
+		       "2001:db8::1", "2001:db8::2", "icmp6 trunc");
 	e.err = XS_E_TCP_TRUNC;
-	run_raw_check(b, frame(b, "2001:db8::1", "2001:db8::2", IPPROTO_TCP, 14 + 40 + 10), &e,
-		      "ipv6 tcp trunc");
+	run_addr_check(b, frame(b, "2001:db8::1", "2001:db8::2", IPPROTO_TCP, 14 + 40 + 10), &e,
+		       "2001:db8::1", "2001:db8::2", "ipv6 tcp trunc");
+	/* An IPv4-mapped address in an IPv6 header never reaches a host
+	 * (RFC 4291 2.5.5.2): malformed, and never counted against the IPv4
+	 * host of the same number. */
+	e.err = XS_E_IPV6_V4MAPPED;
+	run_raw_check(b, frame(b, "::ffff:192.0.2.1", "2001:db8::2", IPPROTO_TCP, 0), &e,
+		      "ipv4-mapped ipv6 source");
+	run_raw_check(b, frame(b, "2001:db8::1", "::ffff:192.0.2.2", IPPROTO_TCP, 0), &e,
+		      "ipv4-mapped ipv6 destination");
 }
 
 static void test_ipv6_ext_trunc(void)
@@ -562,14 +663,163 @@ static void test_ipv6_ext_trunc(void)
 	n = xs_pkt_build(&s, b, sizeof(b));
 	CU_ASSERT_FATAL(n > 0);
 	/* Cut inside the hop-by-hop header. */
-	run_raw_check(b, 14 + 40 + 1, &e, "ipv6 hop-by-hop trunc");
+	run_addr_check(b, 14 + 40 + 1, &e, "2001:db8::1", "2001:db8::2", "ipv6 hop-by-hop trunc");
 	/* A hop-by-hop length that runs past the frame: the next header read
 	 * is beyond the end, so it is truncated, not misread. */
 	b[14 + 40 + 1] = 200;
-	run_raw_check(b, n, &e, "ipv6 hop-by-hop length beyond frame");
+	run_addr_check(b, n, &e, "2001:db8::1", "2001:db8::2",
+		       "ipv6 hop-by-hop length beyond frame");
 	s.ipv6_ext[0] = 44;
 	n = xs_pkt_build(&s, b, sizeof(b));
-	run_raw_check(b, 14 + 40 + 7, &e, "ipv6 fragment header trunc");
+	run_addr_check(b, 14 + 40 + 7, &e, "2001:db8::1", "2001:db8::2",
+		       "ipv6 fragment header trunc");
+}
+
+/* Fragment i of a TCP SYN (or UDP) cut into pieces of per bytes of IP
+ * payload, as `nmap -f` (8) and `-ff` (16) cut it. */
+static int piece(uint8_t *out, const char *src, const char *dst, int proto, int per, int i,
+		 uint8_t flags)
+{
+	uint8_t whole[XS_PKT_MAX];
+	struct xs_pkt_spec s;
+	int n, v6 = strchr(src, ':') != NULL;
+
+	xs_pkt_spec_init(&s, src, dst, proto, 50123, 443);
+	s.tcp_flags = flags;
+	s.payload = 32;
+	n = xs_pkt_build(&s, whole, sizeof(whole));
+	return xs_pkt_fragment(whole, n, 14, (v6 ? 48 : 20) + per, i, 0x4242, out, XS_PKT_MAX);
+}
+
+static void test_tiny_fragments(void)
+{
+	uint8_t b[XS_PKT_MAX];
+	struct xs_tick t;
+	const struct xs_src_entry *sr;
+	const struct xs_dst_entry *d;
+	struct expect tiny = { .cls = XS_C_IPV4_TCP, NO_ERR,
+			       .cnt = { [XS_N_IP_FRAG_FIRST] = 1, [XS_N_FRAG_TINY] = 1, NEWFLOW } };
+	struct expect tiny_syn = { .cls = XS_C_IPV4_TCP, NO_ERR,
+				   .cnt = { [XS_N_IP_FRAG_FIRST] = 1, [XS_N_FRAG_TINY] = 1,
+					    [XS_N_TCP_SYN] = 1, NEWFLOW } };
+	struct expect later = { .cls = XS_C_IPV4_FRAG, NO_ERR };
+	struct expect overlap = { .cls = XS_C_IPV4_FRAG, NO_ERR, .cnt = { [XS_N_FRAG_OVERLAP] = 1 } };
+	struct expect udp = { .cls = XS_C_IPV4_UDP, NO_ERR,
+			      .cnt = { [XS_N_IP_FRAG_FIRST] = 1, [XS_N_FRAG_TINY] = 1, NEWFLOW } };
+	struct expect tiny6 = { .cls = XS_C_IPV6_TCP, NO_ERR,
+				.cnt = { [XS_N_IP_FRAG_FIRST] = 1, [XS_N_FRAG_TINY] = 1, NEWFLOW } };
+	struct expect split6 = { .cls = XS_C_IPV6_OTHER, NO_ERR,
+				 .cnt = { [XS_N_IP_FRAG_FIRST] = 1, [XS_N_FRAG_TINY] = 1, NEWFLOW } };
+	int n;
+
+	/* nmap -f: 8 bytes of TCP, the ports and the sequence number; the
+	 * flags come in the next fragment. Not malformed (a host reassembles
+	 * it): a TCP packet, a flow keyed by its ports, flags unknown. */
+	n = piece(b, "203.0.113.66", "198.18.0.10", IPPROTO_TCP, 8, 0, XS_TCP_SYN);
+	CU_ASSERT_EQUAL_FATAL(n, 14 + 20 + 8);
+	fix()->nevents = 0;
+	xs_flip(fix(), &t);
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &tiny, n, "8-byte first fragment");
+	CU_ASSERT_EQUAL_FATAL(fx.nevents, 1);
+	CU_ASSERT_EQUAL(ntohs(fx.events[0].sport), 50123);
+	CU_ASSERT_EQUAL(ntohs(fx.events[0].dport), 443);
+	CU_ASSERT_EQUAL(fx.events[0].tcp_flags, 0);
+	CU_ASSERT_EQUAL(fx.events[0].flags, XS_EV_F_TINY_FRAG);
+	sr = xs_find_src(&t, "203.0.113.66");
+	d = xs_find_dst(&t, "198.18.0.10");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL(sr->v.frag_evasion, 1);
+	CU_ASSERT_EQUAL(d->v.tcp, 1);
+	CU_ASSERT_EQUAL(d->v.syn, 0);
+	CU_ASSERT_EQUAL(d->v.dport_sample, 443);
+	/* The same 42 bytes padded to Ethernet's 60 with bytes that look like
+	 * the rest of a SYN: the IP length says where the packet ends. */
+	memset(b + n, 0, 60 - n);
+	b[n + 5] = XS_TCP_SYN;
+	b[n + 4] = 0x50;
+	b[14 + 20 + 3] ^= 1;	/* another flow: port 442 */
+	fix()->nevents = 0;
+	xs_flip(fix(), &t);
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, 60), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &tiny, 60, "padded 8-byte first fragment");
+	/* The next two fragments: offset 8 overwrites nothing of a header
+	 * that was never whole; no flow, no ports. */
+	n = piece(b, "203.0.113.66", "198.18.0.10", IPPROTO_TCP, 8, 1, XS_TCP_SYN);
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &overlap, n, "tcp fragment at offset 8");
+	CU_ASSERT_EQUAL(xs_find_src(&t, "203.0.113.66")->v.frag_evasion, 1);
+	n = piece(b, "203.0.113.66", "198.18.0.10", IPPROTO_TCP, 8, 2, XS_TCP_SYN);
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &later, n, "tcp fragment at offset 16");
+	CU_ASSERT_EQUAL(xs_find_src(&t, "203.0.113.66")->v.frag_evasion, 0);
+
+	/* nmap -ff: 16 bytes carry the flags: a SYN, and still tiny. */
+	n = piece(b, "203.0.113.67", "198.18.0.10", IPPROTO_TCP, 16, 0, XS_TCP_SYN);
+	fix()->nevents = 0;
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &tiny_syn, n, "16-byte first fragment");
+	CU_ASSERT_EQUAL_FATAL(fx.nevents, 1);
+	CU_ASSERT_EQUAL(fx.events[0].tcp_flags, XS_TCP_SYN);
+	CU_ASSERT_EQUAL(xs_find_dst(&t, "198.18.0.10")->v.syn, 1);
+
+
+	/* 24 bytes hold the whole TCP header: a first fragment like any. */
+	n = piece(b, "203.0.113.68", "198.18.0.10", IPPROTO_TCP, 24, 0, XS_TCP_SYN);
+	{
+		struct expect whole = { .cls = XS_C_IPV4_TCP, NO_ERR,
+					.cnt = { [XS_N_IP_FRAG_FIRST] = 1, [XS_N_TCP_SYN] = 1,
+						 NEWFLOW } };
+
+		CU_ASSERT_EQUAL_FATAL(n, 14 + 20 + 24);
+		CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+		CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+		check_global(&t.g, &whole, n, "24-byte first fragment");
+		CU_ASSERT_EQUAL(xs_find_src(&t, "203.0.113.68")->v.frag_evasion, 0);
+	}
+	/* UDP at offset 8 overwrites no TCP header. */
+	n = piece(b, "203.0.113.68", "198.18.0.10", IPPROTO_UDP, 8, 1, 0);
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &later, n, "udp fragment at offset 8");
+
+	/* UDP with 8 bytes carries its header; fewer cannot be cut (8-byte
+	 * multiples), so a tiny UDP first fragment is made by hand: 4 bytes. */
+	n = piece(b, "203.0.113.69", "198.18.0.10", IPPROTO_UDP, 8, 0, 0);
+	b[14 + 3] = 24;	/* total length: 20 + 4 */
+	fix()->nevents = 0;
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, 14 + 24), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &udp, 14 + 24, "4-byte udp first fragment");
+	CU_ASSERT_EQUAL_FATAL(fx.nevents, 1);
+	CU_ASSERT_EQUAL(ntohs(fx.events[0].dport), 443);
+
+	/* IPv6: 8 bytes of TCP after the fragment header. */
+	n = piece(b, "2001:db8:bad::66", "2001:db8:18::10", IPPROTO_TCP, 8, 0, XS_TCP_SYN);
+	CU_ASSERT_EQUAL_FATAL(n, 14 + 40 + 8 + 8);
+	fix()->nevents = 0;
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &tiny6, n, "ipv6 8-byte first fragment");
+	CU_ASSERT_EQUAL(xs_find_src(&t, "2001:db8:bad::66")->v.frag_evasion, 1);
+	/* The header chain split across fragments (RFC 7112): a
+	 * Destination Options header of 16 bytes, 8 of them in this one. */
+	b[14 + 40 + 0] = 60;	/* fragment header's next: dstopts */
+	b[14 + 40 + 8 + 0] = IPPROTO_TCP;
+	b[14 + 40 + 8 + 1] = 1;	/* 16 bytes */
+	fix()->nevents = 0;
+	CU_ASSERT_EQUAL(xs_run_frame(fix(), b, n), XDP_PASS);
+	CU_ASSERT_EQUAL_FATAL(xs_flip(fix(), &t), 0);
+	check_global(&t.g, &split6, n, "ipv6 header chain split");
+	CU_ASSERT_EQUAL_FATAL(fx.nevents, 1);
+	CU_ASSERT_EQUAL(fx.events[0].sport, 0);
+	CU_ASSERT_EQUAL(fx.events[0].flags, XS_EV_F_TINY_FRAG);
 }
 
 static void test_cleanup(void)
@@ -591,7 +841,8 @@ static const struct xs_test tests[] = {
 	{ "ipv4 first and later fragments", test_ipv4_fragments },
 	{ "ipv6 hop-by-hop + routing + dstopts + fragment", test_ipv6_ext_headers },
 	{ "ipv6 later fragment", test_ipv6_udp_later_fragment },
-	{ "ipv6 extension header depth", test_ipv6_ext_depth },
+	{ "ipv6 extension headers as deep as the frame", test_ipv6_ext_depth },
+	{ "tiny first fragments and overlapping fragments", test_tiny_fragments },
 	{ "other ip protocols and ethertypes", test_other_protocols },
 	{ "malformed: every truncation and bad header", test_malformed },
 	{ "malformed: ipv6 extension header truncation", test_ipv6_ext_trunc },

@@ -239,7 +239,11 @@ static void test_ipv6_scan(void)
 	CU_ASSERT_EQUAL_FATAL(replay(path, NULL, &o, &st), 0);
 	CU_ASSERT_EQUAL(st.frames, 400);
 	CU_ASSERT_EQUAL(count(&o, "port_scan", "start"), 1);
-	CU_ASSERT_EQUAL(o.n > 0 && strstr(o.json[0], "\"source\":{\"ip\":\"2001:db8::bad\"}") != NULL,
+	/* IPv6 sources count per /64 (ipv6_source_prefix): the alert names
+	 * the prefix. */
+	CU_ASSERT_EQUAL(o.n > 0 && strstr(o.json[0], "\"source\":{\"ip\":\"2001:db8::\"}") != NULL,
+			1);
+	CU_ASSERT_EQUAL(o.n > 0 && strstr(o.json[0], "\"source_prefix\":\"2001:db8::/64\"") != NULL,
 			1);
 	CU_ASSERT_EQUAL(count(&o, "port_scan", "end"), 1);
 	CU_ASSERT_EQUAL(st.eng.alerts[XS_R_PORT_SCAN], 1);

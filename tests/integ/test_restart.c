@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "gen.h"
 #include "loader.h"
@@ -65,6 +66,25 @@ static pid_t start_daemon(const char *extra)
 	return pid;
 }
 
+/* The instance's hashing secret as pinned (zeros if it cannot be read). */
+static struct xs_secret pinned_secret(void)
+{
+	struct xs_secret sec = {};
+	char path[160];
+	__u32 zero = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/xs_secret", pins);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &zero, &sec);
+		close(fd);
+	}
+	return sec;
+}
+
+static struct xs_secret first_secret;
+
 static void test_setup(void)
 {
 	CU_ASSERT_FATAL(xs_have_bpf());
@@ -87,6 +107,8 @@ static void test_keep_and_adopt(void)
 	CU_ASSERT_FATAL(xs_lab_wait_xdp(&lab, true, 10000) == 0);
 	id = xdp_id();
 	send_frames(IPPROTO_TCP, 100000);
+	first_secret = pinned_secret();
+	CU_ASSERT(first_secret.k[0] | first_secret.k[1] | first_secret.k[2] | first_secret.k[3]);
 	CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
 	/* Still attached, still counting with no daemon. */
 	CU_ASSERT_EQUAL(xdp_id(), id);
@@ -101,6 +123,12 @@ static void test_keep_and_adopt(void)
 	send_frames(IPPROTO_ICMP, 30000);
 	usleep(300000);
 	CU_ASSERT_EQUAL(xdp_id(), id);	/* the same program all along */
+	/* ...hashing under the secret it was loaded with, kept for adopters. */
+	{
+		struct xs_secret now = pinned_secret();
+
+		CU_ASSERT_EQUAL(memcmp(&now, &first_secret, sizeof(now)), 0);
+	}
 	snprintf(args, sizeof(args), "stats --json -p %s", pins);
 	CU_ASSERT_EQUAL(xs(args), 0);
 	CU_ASSERT_EQUAL(xs_json_num(out, "packets"), 180000);
@@ -127,8 +155,13 @@ static void test_keep_and_adopt(void)
 static void test_plain_stop_detaches(void)
 {
 	pid_t pid = start_daemon("");
+	struct xs_secret sec;
 
 	CU_ASSERT_FATAL(xs_lab_wait_xdp(&lab, true, 10000) == 0);
+	/* A new instance: a new secret. */
+	sec = pinned_secret();
+	CU_ASSERT(sec.k[0] | sec.k[1]);
+	CU_ASSERT_NOT_EQUAL(memcmp(&sec, &first_secret, sizeof(sec)), 0);
 	CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
 	CU_ASSERT_EQUAL(xdp_id(), 0);
 	CU_ASSERT_NOT_EQUAL(xs_sh("test -e %s/xs_rt", pins), 0);

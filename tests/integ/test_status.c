@@ -95,8 +95,38 @@ static void test_status_and_top(void)
 	xs_lab_down(&lab);
 }
 
+/* A sink's name is the configuration's: quotes and backslashes in it must
+ * not break `status --json` (issue 13). */
+static void test_status_json_escaped(void)
+{
+	char args[512], cfg[256], alerts[256], cmd[600];
+	FILE *f;
+
+	CU_ASSERT_FATAL(xs_have_bpf());
+	CU_ASSERT_FATAL(xs_lab_up(&lab, "s") == 0);
+	snprintf(cfg, sizeof(cfg), "%s/status.yaml", xs_tmpdir());
+	snprintf(alerts, sizeof(alerts), "%s/status.jsonl", xs_tmpdir());
+	f = fopen(cfg, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "outputs:\n  - type: file\n    name: 'a\"},\\x\t'\n    path: %s\n", alerts);
+	fclose(f);
+	snprintf(args, sizeof(args), "run -i %s -t 200 -q -c %s", lab.if_s, cfg);
+	pid = xs_lab_spawn(&lab, args, "/dev/null");
+	CU_ASSERT_FATAL(xs_lab_wait_xdp(&lab, true, 10000) == 0);
+	usleep(600000);
+	CU_ASSERT_EQUAL(in_daemon("status --json"), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys; d=json.loads(sys.argv[1]); "
+		 "sys.exit(d[\"sinks\"][0][\"name\"] != \"a\\\"},\\\\x\\t\")' '%s'",
+		 out);
+	CU_ASSERT_EQUAL(xs_sh("%s", cmd), 0);
+	CU_ASSERT_EQUAL(xs_lab_stop(pid, SIGTERM, 10000), 0);
+	xs_lab_down(&lab);
+}
+
 static const struct xs_test tests[] = {
 	{ "status and top report the last tick", test_status_and_top },
+	{ "status --json escapes names", test_status_json_escaped },
 };
 
 XS_RUN_SUITE("status and top", tests)

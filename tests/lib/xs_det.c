@@ -219,10 +219,30 @@ void det_event(struct det *h, struct xs_addr src, struct xs_addr dst, uint8_t pr
 	xs_engine_on_event(h->e, &ev);
 }
 
+void det_pair(struct det *h, struct xs_addr src, struct xs_addr dst, uint16_t port, uint64_t pkts,
+	      uint64_t data)
+{
+	size_t i;
+
+	for (i = 0; i < h->nw; i++) {
+		const struct xs_watch_key *k = &h->wk[i];
+
+		if (memcmp(&k->src, &src, sizeof(src)))
+			continue;
+		if ((k->dport && (k->proto != 6 || ntohs(k->dport) != port)) ||
+		    (!xs_addr_is_zero(&k->dst) && memcmp(&k->dst, &dst, sizeof(dst))))
+			continue;
+		h->wv[i].pkts += pkts;
+		h->wv[i].data += data;
+	}
+}
+
 void det_tick(struct det *h)
 {
+	struct xs_watch_key keys[XS_WATCH_MAX];
+	struct xs_watch_val vals[XS_WATCH_MAX];
 	struct xs_tick t = {};
-	size_t i;
+	size_t i, j, n;
 
 	for (i = 0; i < h->ndst; i++) {
 		h->g.pkts[XS_C_IPV4_TCP] += h->dst[i].v.pkts;
@@ -234,9 +254,22 @@ void det_tick(struct det *h)
 	t.src = h->src;
 	t.nsrc = h->nsrc;
 	h->ts += h->tick_s;
+	for (i = 0; i < h->nw; i++)
+		xs_engine_watch_counts(h->e, &h->wk[i], &h->wv[i]);
 	xs_engine_on_tick(h->e, &t, h->ts);
 	h->ndst = h->nsrc = 0;
 	memset(&h->g, 0, sizeof(h->g));
+	n = xs_engine_watch_keys(h->e, keys, XS_WATCH_MAX);
+	for (i = 0; i < n; i++) {
+		memset(&vals[i], 0, sizeof(vals[i]));
+		for (j = 0; j < h->nw; j++)
+			if (!memcmp(&keys[i], &h->wk[j], sizeof(keys[i])))
+				vals[i] = h->wv[j];
+	}
+	memcpy(h->wk, keys, n * sizeof(keys[0]));
+	memcpy(h->wv, vals, n * sizeof(vals[0]));
+	h->nw = n;
+	xs_engine_watch_synced(h->e, keys, n);
 }
 
 void det_idle(struct det *h, uint64_t n)

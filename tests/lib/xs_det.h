@@ -39,6 +39,11 @@ struct det {
 	struct xs_global g;
 	struct det_alert *ev; /* every alert event so far */
 	int nev, cap;
+	/* The "kernel's" watched keys (user/detection/evidence.c) and what
+	 * it counted in their flows since they were given to it. */
+	struct xs_watch_key wk[XS_WATCH_MAX];
+	struct xs_watch_val wv[XS_WATCH_MAX];
+	size_t nw;
 };
 
 /* Opens the file every harness appends its alerts to (once per suite). */
@@ -68,7 +73,12 @@ void det_hll(uint8_t *regs, uint32_t base, uint32_t n);
 
 void det_event(struct det *h, struct xs_addr src, struct xs_addr dst, uint8_t proto, uint16_t sport,
 	       uint16_t dport, uint8_t tcp_flags);
-/* Ends the tick with what was built, then clears it. */
+/* The source's packets and segments with payload in its TCP flows to
+ * dst:port, counted as the program counts them: only in keys it watches. */
+void det_pair(struct det *h, struct xs_addr src, struct xs_addr dst, uint16_t port, uint64_t pkts,
+	      uint64_t data);
+/* Ends the tick with what was built, then clears it; the engine's
+ * watched keys go to the "kernel" (kept counts for kept keys). */
 void det_tick(struct det *h);
 /* n ticks without traffic. */
 void det_idle(struct det *h, uint64_t n);

@@ -62,6 +62,9 @@ LANES=${XS_TOOLS_LANES:-3}
 source tests/sh/lib/tools.sh
 
 ATK=192.0.2.1 ATK6=2001:db8:ffff::1
+# Per-source rules count an IPv6 source per /64 (ipv6_source_prefix): their
+# alerts name ATK6's /64.
+ATK6_64=2001:db8:ffff::
 VIC=192.0.2.2 VIC6=2001:db8:ffff::2 # scan and flood target (every server listens there)
 SSH=192.0.2.3 SIP=192.0.2.4 WEB=192.0.2.5 DNS=192.0.2.6 IPERF=192.0.2.7
 NET=198.51.100.0/24 NET6=2001:db8:1::/120 # routed; 5 (3) live hosts
@@ -90,7 +93,7 @@ case_nmap_syn_scan() {
 	atk 120 nmap -n -sS -T4 "$VIC"
 }
 
-tcase nmap_syn_scan_v6 2 light "port_scan:$ATK6>$VIC6" "nmap -6 -sS -T4, top 1000 TCP ports, IPv6"
+tcase nmap_syn_scan_v6 2 light "port_scan:$ATK6_64>$VIC6" "nmap -6 -sS -T4, top 1000 TCP ports, IPv6"
 case_nmap_syn_scan_v6() {
 	NEED=(packets_ipv6_tcp\>=1000)
 	atk 120 nmap -6 -n -sS -T4 "$VIC6"
@@ -126,7 +129,7 @@ case_nmap_ack_sweep() {
 	atk 120 nmap -n -sn -PA "$NET" && grep -q '(5 hosts up)' "$CASE_DIR/tool.out"
 }
 
-tcase nmap_echo_sweep_v6 3 light "host_sweep:$ATK6>*" "nmap -6 -sn -PE: ICMPv6 echo sweep of a routed /120 (3 hosts up)"
+tcase nmap_echo_sweep_v6 3 light "host_sweep:$ATK6_64>*" "nmap -6 -sn -PE: ICMPv6 echo sweep of a routed /120 (3 hosts up)"
 case_nmap_echo_sweep_v6() {
 	NEED=(packets_ipv6_icmp\>=256)
 	atk 120 nmap -6 -n -sn -PE "$NET6" && grep -q '(3 hosts up)' "$CASE_DIR/tool.out"
@@ -223,8 +226,13 @@ case_hydra_ssh() {
 		seq -f 'guess%03g' 1 150
 		echo "$XS_TOOLS_SSH_PASSWORD"
 	} >"$CASE_DIR/passwords"
+	# hydra exits 1 when a worker's last connection fails after the password
+	# was found (sshd cutting a stalled task, more often under load): its
+	# job is the password, found last after all 150 wrong ones.
+	local rc=0
 	atk 600 hydra -l "$XS_TOOLS_SSH_USER" -P "$CASE_DIR/passwords" -t 4 -I -o "$CASE_DIR/found" \
-		"ssh://$SSH" || return 1
+		"ssh://$SSH" || rc=$?
+	((rc == 0 || rc == 1)) || return 1
 	grep -q "password: $XS_TOOLS_SSH_PASSWORD" "$CASE_DIR/found" || return 1
 	NOTE="$(($(sshd_failed) - before)) failed logins in sshd's log"
 }
@@ -333,7 +341,27 @@ if [[ ${1:-} == --list ]]; then
 	exit 0
 fi
 selected=("$@")
-((${#selected[@]})) || selected=("${CASES[@]}")
+# The sanitizer pass (make test SANITIZE=1, BUILD_DIR build-san) looks for
+# memory errors in the daemon, not for detection: it leaves out the two
+# cases whose length is the attack's pace (nmap -T2, 400 s; hydra against a
+# default sshd, 230 s), which run no code the others do not, and saves CI
+# five minutes. The normal pass runs every case; XS_TOOLS_ALL=1 runs them
+# all under the sanitizers too.
+SLOW_CASES=(nmap_slow_scan hydra_ssh)
+if ((${#selected[@]} == 0)); then
+	selected=("${CASES[@]}")
+	if [[ $(basename "$OUT") == build-san && ${XS_TOOLS_ALL:-0} != 1 ]]; then
+		kept=()
+		for c in "${selected[@]}"; do
+			if [[ " ${SLOW_CASES[*]} " == *" $c "* ]]; then
+				echo "skip: $c under the sanitizers (its length is the attack's pace; XS_TOOLS_ALL=1 runs it)"
+			else
+				kept+=("$c")
+			fi
+		done
+		selected=("${kept[@]}")
+	fi
+fi
 for c in "${selected[@]}"; do
 	[[ -n ${EST[$c]:-} ]] || {
 		echo "live_tools: no case '$c' (--list shows them)" >&2

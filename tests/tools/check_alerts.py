@@ -15,9 +15,13 @@ end (unblock, unlimit, unfilter, flowspec_withdraw, blackhole_withdraw),
 last.
 A truth row's `expect` items are RULE:ATTACKER>VICTIM ('*' = any, or
 absent); `forbid` lists rule names that must not appear ('*' = none at all).
+An IPv6 attacker (an address or a block) is also found in an alert that
+names the prefix holding it (xdpstream.source_prefix: per-source rules
+count IPv6 sources per /64 by default).
 Prints what is wrong and exits 1, or prints a one-line summary and exits 0.
 """
 import argparse
+import ipaddress
 import json
 import sys
 
@@ -36,6 +40,20 @@ def load_truth(path, capture):
                 forbid = [r for r in cols[2].split(';') if r]
                 return expect, forbid
     raise SystemExit('%s: no row for %s' % (path, capture))
+
+
+def names_attacker(d, attacker):
+    """The alert names the attacker: its address, or a prefix holding it."""
+    if attacker == '*' or d.get('source', {}).get('ip') == attacker:
+        return True
+    pfx = d.get('xdpstream', {}).get('source_prefix')
+    if not pfx:
+        return False
+    try:
+        want = ipaddress.ip_network(attacker, strict=False)
+        return want.version == 6 and want.subnet_of(ipaddress.ip_network(pfx))
+    except ValueError:
+        return False
 
 
 def parse_expect(item):
@@ -119,7 +137,7 @@ def main():
         for item in expect:
             rule, attacker, victim = parse_expect(item)
             found = [d for d in starts if d['rule']['name'] == rule
-                     and (attacker == '*' or d.get('source', {}).get('ip') == attacker)
+                     and names_attacker(d, attacker)
                      and (victim == '*' or d.get('destination', {}).get('ip') == victim)]
             if not found:
                 errors.append('%s: expected alert %s not raised' % (a.capture, item))

@@ -108,10 +108,43 @@ static void test_syntax_error(void)
 				    "file or directory");
 }
 
+/* YAML aliases (issue 13): `outputs: &a [*a, *a]` is a list inside
+ * itself, which every walk of the document followed forever; a billion
+ * laughs shares nodes exponentially. Both are refused at once, naming the
+ * line; so is any alias (the configuration has no use for them). */
+static void test_aliases_refused(void)
+{
+	static const char *const docs[] = {
+		"outputs: &a [*a, *a]\n",
+		"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+		"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+		"e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+		"tick_ms: &t 100\nevent_budget: *t\n",
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct xs_cfg *cfg = xs_cfg_load_string("a.yaml", docs[i], err, sizeof(err));
+
+		CU_ASSERT_PTR_NULL(cfg);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "a.yaml:1: YAML aliases (*name) are not supported"));
+		xs_cfg_free(cfg);
+	}
+	/* An anchor alone is harmless. */
+	{
+		struct xs_cfg *cfg = xs_cfg_load_string("a.yaml", "tick_ms: &t 100\n", err, sizeof(err));
+
+		CU_ASSERT_PTR_NOT_NULL(cfg);
+		xs_cfg_free(cfg);
+	}
+}
+
 static const struct xs_test tests[] = {
 	{ "typed getters, unknown keys, ranges, lines", test_getters_and_errors },
 	{ "bad values name key and line", test_bad_values },
 	{ "syntax error and unreadable file", test_syntax_error },
+	{ "YAML aliases are refused at once", test_aliases_refused },
 };
 
 XS_RUN_SUITE("config core", tests)

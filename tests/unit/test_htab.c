@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "htab.h"
+#include "siphash.h"
 #include "window.h"
 #include "xs_test.h"
 
@@ -126,6 +127,165 @@ static void test_against_reference(void)
 	xs_htab_free(&t);
 }
 
+/* ---- hash-collision floods (issue 13) ---- */
+
+static uint64_t rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t inv_mul(uint64_t a)
+{
+	uint64_t x = a;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		x *= 2 - a * x;
+	return x;
+}
+
+/* The engine's old, public hash of a 16-byte key inverted: the second word
+ * that gives the output out, for a fixed first word w0. */
+static uint64_t old_hash_preimage(uint64_t w0, uint64_t out)
+{
+	const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
+	uint64_t h0 = 0x9e3779b97f4a7c15ULL ^ 16, h1, h2 = out;
+
+	h1 = rotl(h0 ^ (w0 * c1), 31) * c2;
+	/* undo mix64 */
+	h2 ^= h2 >> 33;
+	h2 *= inv_mul(0xc4ceb9fe1a85ec53ULL);
+	h2 ^= h2 >> 33;
+	h2 *= inv_mul(0xff51afd7ed558ccdULL);
+	h2 ^= h2 >> 33;
+	/* h2 = rotl(h1 ^ w1 * c1, 31) * c2 */
+	return (rotl(h2 * inv_mul(c2), 33) ^ h1) * inv_mul(c1);
+}
+
+/* 20,000 addresses that shared one bucket of every engine table under
+ * the old hash (an IPv6 /64, the low word chosen): keyed, they spread. */
+static void test_crafted_keys_spread(void)
+{
+	struct xs_htab t;
+	uint64_t k[2];
+	bool created;
+	int i, ok = 0;
+
+	CU_ASSERT_EQUAL_FATAL(xs_htab_init(&t, 16, 8, 32768), 0);
+	k[0] = 0x0000ad0bb80d0120ULL;
+	for (i = 0; i < 20000; i++) {
+		k[1] = old_hash_preimage(k[0], 0xbeef | ((uint64_t)(i + 1) << 20));
+		ok += xs_htab_insert(&t, k, xs_hash(k, 16), &created) != NULL;
+	}
+	printf("\n  20,000 keys crafted for the old hash: longest probe %u", t.longest);
+	CU_ASSERT_EQUAL(ok, 20000);
+	CU_ASSERT_EQUAL(t.overflow, 0);
+	CU_ASSERT(t.longest < 64);
+	xs_htab_free(&t);
+}
+
+/* With the key known (a test can know it; an attacker cannot), keys aimed
+ * at one bucket: the first XS_HTAB_PROBE_MAX fill the cluster, the rest
+ * are refused and counted, and no lookup walks further than the bound. */
+static void test_probe_bound(void)
+{
+	struct xs_htab t;
+	uint64_t (*keys)[2] = calloc(700, sizeof(*keys)), k[2] = { 7, 0 };
+	bool created;
+	int n = 0, i, inserted = 0, found = 0;
+
+	xs_hash_set_key(0x1111, 0x2222);
+	CU_ASSERT_EQUAL_FATAL(xs_htab_init(&t, 16, 8, 1536), 0);
+	for (k[1] = 0; n < 700; k[1]++)
+		if ((xs_hash(k, 16) & t.mask) == 99) {
+			keys[n][0] = k[0];
+			keys[n][1] = k[1];
+			n++;
+		}
+	for (i = 0; i < n; i++)
+		inserted += xs_htab_insert(&t, keys[i], xs_hash(keys[i], 16), &created) != NULL;
+	CU_ASSERT_EQUAL(inserted, XS_HTAB_PROBE_MAX);
+	CU_ASSERT_EQUAL(t.overflow, 700 - XS_HTAB_PROBE_MAX);
+	CU_ASSERT_EQUAL(t.probe_refused, 700 - XS_HTAB_PROBE_MAX);
+	CU_ASSERT_EQUAL(t.longest, XS_HTAB_PROBE_MAX - 1);
+	for (i = 0; i < n; i++)
+		found += xs_htab_find(&t, keys[i], xs_hash(keys[i], 16)) != NULL;
+	CU_ASSERT_EQUAL(found, XS_HTAB_PROBE_MAX);
+	/* Deleting from the cluster keeps every other entry findable. */
+	for (i = 0; i < XS_HTAB_PROBE_MAX; i += 2)
+		CU_ASSERT_EQUAL(xs_htab_delete(&t, keys[i], xs_hash(keys[i], 16)), 0);
+	for (i = found = 0; i < XS_HTAB_PROBE_MAX; i++)
+		found += xs_htab_find(&t, keys[i], xs_hash(keys[i], 16)) != NULL;
+	CU_ASSERT_EQUAL(found, XS_HTAB_PROBE_MAX / 2);
+	xs_htab_free(&t);
+	free(keys);
+}
+
+/* Random keys at the limit's 3/4 load never come near the bound: the
+ * longest probe of a million inserts, measured. */
+static void test_probe_bound_margin(void)
+{
+	struct xs_htab t;
+	uint64_t k[2] = { 0, 0 };
+	bool created;
+	uint32_t i;
+
+	CU_ASSERT_EQUAL_FATAL(xs_htab_init(&t, 16, 8, 786431), 0);	/* 3/4 of 2^20 slots */
+	for (i = 0; i < t.limit; i++) {
+		k[1] = i;
+		xs_htab_insert(&t, k, xs_hash(k, 16), &created);
+	}
+	printf("\n  %zu random keys at load %.2f: longest probe %u", t.count,
+	       (double)t.count / (t.mask + 1), t.longest);
+	CU_ASSERT_EQUAL(t.overflow, 0);
+	CU_ASSERT(t.longest < XS_HTAB_PROBE_MAX / 2);
+	xs_htab_free(&t);
+}
+
+static void test_siphash_vectors(void)
+{
+	/* SipHash-1-3 with the zero key is what CPython 3.11 hashes bytes
+	 * with when PYTHONHASHSEED=0 (sys.hash_info: siphash13): these are
+	 * hash(bytes(range(n))) for n = 1, 8, 15, 16. */
+	static const struct {
+		int n;
+		uint64_t h;
+	} py[] = {
+		{ 1, 0x68a914128e01e473ULL },
+		{ 8, 0xead411e67ebe2eeaULL },
+		{ 15, 0xf30eb725bb91c9eaULL },
+		{ 16, 0x8972188433a5c5b7ULL },
+	};
+	struct xs_sipkey zero = { 0, 0 }, key = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	struct xs_sip st;
+	uint8_t msg[16];
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		msg[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(py) / sizeof(py[0]); i++)
+		CU_ASSERT_EQUAL(xs_siphash13(&zero, msg, py[i].n), py[i].h);
+	/* The rounds themselves, as SipHash-2-4, against the reference
+	 * vector for key 00..0f and the empty message. */
+	xs_sip_init(&st, key.k0, key.k1);
+	st.v3 ^= 0;
+	xs_sip_round(&st);
+	xs_sip_round(&st);
+	st.v0 ^= 0;
+	st.v2 ^= 0xff;
+	for (i = 0; i < 4; i++)
+		xs_sip_round(&st);
+	CU_ASSERT_EQUAL(st.v0 ^ st.v1 ^ st.v2 ^ st.v3, 0x726fdb47dd0e0e31ULL);
+	/* The word forms (the program's) agree with the byte form. */
+	{
+		uint64_t w[2];
+
+		memcpy(w, msg, 16);
+		CU_ASSERT_EQUAL(xs_sip_2w(key.k0, key.k1, w[0], w[1]), xs_siphash13(&key, msg, 16));
+		CU_ASSERT_EQUAL(xs_sip_1w(key.k0, key.k1, w[0]), xs_siphash13(&key, msg, 8));
+	}
+}
+
 static void test_ring_window(void)
 {
 	struct xs_wgeom g;
@@ -199,6 +359,10 @@ static const struct xs_test tests[] = {
 	{ "insert, find, delete", test_insert_find_delete },
 	{ "limit: refused and counted", test_limit_overflow },
 	{ "random operations against a reference", test_against_reference },
+	{ "keys crafted for the old hash spread", test_crafted_keys_spread },
+	{ "the probe bound: refused, counted, lookups bounded", test_probe_bound },
+	{ "the probe bound is far from random keys' probes", test_probe_bound_margin },
+	{ "siphash-1-3 vectors", test_siphash_vectors },
 	{ "ring windows slide by whole ticks", test_ring_window },
 	{ "space-saving top-k and EWMA", test_topk_and_ewma },
 };

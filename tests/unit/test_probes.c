@@ -356,15 +356,22 @@ static int brute_run(const struct conn_spec *c, const char *yaml, double *window
 	det_init(&h, yaml);
 	for (i = 0; i < c->n; i++) {
 		struct xs_src *s = det_src(&h, A("147.32.80.40"));
+		uint32_t data = c->data2 / 2 + (i % 2 ? c->data2 % 2 : 0);
 
 		det_event(&h, A("147.32.80.40"), A("147.32.80.37"), 6, (uint16_t)(40000 + i),
 			  c->port, SYN);
 		s->pkts += c->pkts;
-		s->tcp_data += c->data2 / 2 + (i % 2 ? c->data2 % 2 : 0);
+		s->tcp_data += data;
+		/* The same, in the pair's flows: what the evidence reads. */
+		det_pair(&h, A("147.32.80.40"), A("147.32.80.37"), c->port, c->pkts, data);
 		if (c->every) {
 			det_tick(&h);
 			if (c->every > 1)
 				det_idle(&h, c->every - 1);
+		} else if (i == c->n / 2) {
+			/* "One tick": two, so that the kernel counts the
+			 * second half in the candidate's flows. */
+			det_tick(&h);
 		}
 	}
 	if (!c->every)
@@ -512,6 +519,7 @@ static void test_brute_force_window(void)
 				  (uint16_t)(50000 + 100 * b + i), 21, SYN);
 		s->pkts = 100;
 		s->tcp_data = 20;
+		det_pair(&h, A("192.168.56.1"), A("192.168.56.101"), 21, 100, 20);
 		det_tick(&h); /* ticks 1, 61, 62 */
 		if (!b)
 			det_idle(&h, 59);
@@ -543,6 +551,7 @@ static int stuff_run(uint32_t nsrc, uint32_t per, uint16_t port, uint32_t ratio,
 				  port, SYN);
 			det_src(h, det_an(i, false))->pkts += 20;
 			det_src(h, det_an(i, false))->tcp_data += 2;
+			det_pair(h, det_an(i, false), A("192.0.2.3"), port, 20, 2);
 		}
 		if (ratio) {
 			struct xs_dst *d = det_dst(h, A("192.0.2.3"));

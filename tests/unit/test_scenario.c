@@ -135,6 +135,41 @@ static void test_syn_flood(void)
 	xs_plan_free(&p);
 }
 
+/* --order: every source of --src once per pass, so any run of |src|
+ * packets holds each exactly once (the fleet's ground truth). */
+static void test_flood_order(void)
+{
+	static uint8_t seen[4096];
+	struct xs_plan p;
+	uint64_t n, start, in_order = 0;
+	const char *orders[] = { "random", "seq" };
+	int o;
+
+	for (o = 0; o < 2; o++) {
+		char args[160];
+
+		snprintf(args, sizeof(args), "-n 20000 -s 10.0.16.0/20 -t 198.18.0.20 -S 3 --order %s",
+			 orders[o]);
+		CU_ASSERT_FATAL(xs_plan_of("syn_flood", args, &p) == 0);
+		for (start = 0; start < 20000 - 4096; start += 3001) {
+			uint64_t distinct = 0;
+
+			memset(seen, 0, sizeof(seen));
+			for (n = start; n < start + 4096; n++) {
+				struct xs_dec d = dec(&p, n);
+				uint32_t a = xs_dec_low32(&d.src);
+
+				CU_ASSERT((a >> 12) == (0x0a001000u >> 12));
+				distinct += !seen[a & 4095]++;
+				in_order += o == 1 && n && (a & 4095) == n % 4096;
+			}
+			CU_ASSERT_EQUAL(distinct, 4096);
+		}
+		xs_plan_free(&p);
+	}
+	CU_ASSERT(in_order > 4 * 4000);	/* seq: ascending, wrapping */
+}
+
 static void test_udp_icmp_floods(void)
 {
 	struct xs_plan p;
@@ -634,6 +669,7 @@ static void test_cli_errors(void)
 
 static const struct xs_test tests[] = {
 	{ "syn_flood: spoofed sources in range, one victim port, rate", test_syn_flood },
+	{ "floods with --order: each source once per pass", test_flood_order },
 	{ "udp and icmp floods, IPv6, VLAN", test_udp_icmp_floods },
 	{ "dns_reflection: fragments without UDP header reassemble", test_dns_reflection },
 	{ "ntp and snmp reflection", test_ntp_snmp_reflection },

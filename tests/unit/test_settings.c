@@ -46,6 +46,12 @@ static void test_sample_is_defaults(void)
 	CU_ASSERT_EQUAL(s.rules->nprofiles, 1);
 	CU_ASSERT_EQUAL(memcmp(&s.rules->prof[0], &def.rules->prof[0], sizeof(s.rules->prof[0])),
 			0);
+	CU_ASSERT(!s.fleet.have_key && !s.fleet.mitigation && !s.fleet.aggregates);
+	CU_ASSERT_EQUAL(s.fleet.p, def.fleet.p);
+	CU_ASSERT_EQUAL(s.fleet.items_max, def.fleet.items_max);
+	CU_ASSERT_EQUAL(s.fleet.top_sources, def.fleet.top_sources);
+	CU_ASSERT_EQUAL(s.fleet.watch, def.fleet.watch);
+	CU_ASSERT_STRING_EQUAL(s.fleet.mitigation_topic, def.fleet.mitigation_topic);
 	xs_cfg_free(cfg);
 	xs_settings_free(&s);
 	xs_settings_free(&def);
@@ -72,7 +78,8 @@ static void test_errors_with_lines(void)
 		"t.yaml:11: maps.ringbuf_bytes: must be a power of two (4096, 8192, ... 1073741824)",
 		"t.yaml:3: rules.syn_flod: unknown rule (one of syn_flood, udp_flood, icmp_flood, "
 		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly, "
-		"synack_flood, ack_flood, carpet_bombing, credential_stuffing, sip_fraud)",
+		"synack_flood, ack_flood, carpet_bombing, credential_stuffing, sip_fraud, "
+		"frag_evasion)",
 		"t.yaml:6: rules.port_scan.window_s: expected a number, got 'abc'",
 		"t.yaml:5: rules.port_scan.threshhold: unknown key",
 		"t.yaml:9: networks[0].cidrs[0]: expected an address or CIDR like 10.0.0.0/8 or "

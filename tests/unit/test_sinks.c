@@ -18,6 +18,7 @@
 #include "sinks/aggregates.h"
 #include "sinks/metrics.h"
 #include "sinks/msgq.h"
+#include "sinks/sink.h"
 #include "sinks/spool.h"
 #include "sinks/syslog_fmt.h"
 #include "xs_test.h"
@@ -433,6 +434,79 @@ static void test_file_sink_reopen(void)
 	unlink(moved);
 }
 
+/* A reload (issue 13): the new outputs open before the old close; one
+ * that cannot open leaves the running ones untouched (they go on
+ * delivering); an unchanged one is kept; the set's descriptor stays. */
+static void test_reload_outputs(void)
+{
+	char a_path[64], b_path[64], yaml[512], err[256];
+	struct xs_alert_out a = sample("start", 50);
+	struct xs_outputs *out = xs_output_new();
+	struct xs_cfg *c1, *c2, *c3;
+	const struct xs_sink *kept;
+	int efd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	xs_log_init(XS_LOG_ERROR);
+	snprintf(a_path, sizeof(a_path), "/tmp/xs-reload-a-%d.jsonl", getpid());
+	snprintf(b_path, sizeof(b_path), "/tmp/xs-reload-b-%d.jsonl", getpid());
+	unlink(a_path);
+	unlink(b_path);
+	snprintf(yaml, sizeof(yaml),
+		 "outputs:\n  - type: file\n    path: %s\n  - type: file\n    name: keep\n"
+		 "    path: %s.keep\n",
+		 a_path, a_path);
+	c1 = xs_cfg_load_string("1.yaml", yaml, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c1);
+	CU_ASSERT_EQUAL(xs_output_configure(out, xs_cfg_root(c1)), 0);
+	CU_ASSERT_EQUAL_FATAL(xs_output_open(out), 0);
+	efd = xs_output_fd(out);
+	kept = xs_out_sink(out, 1);
+	xs_output_alert(out, &a);
+
+	/* A new file output in a directory that does not exist: refused. */
+	snprintf(yaml, sizeof(yaml),
+		 "outputs:\n  - type: file\n    path: /nonexistent-xs/x.jsonl\n  - type: file\n"
+		 "    name: keep\n    path: %s.keep\n",
+		 a_path);
+	c2 = xs_cfg_load_string("2.yaml", yaml, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	CU_ASSERT_NOT_EQUAL(xs_output_replace(out, xs_cfg_root(c2)), 0);
+	CU_ASSERT_EQUAL(xs_output_fd(out), efd);
+	CU_ASSERT_EQUAL(xs_out_nsinks(out), 2);
+	xs_output_alert(out, &a);	/* the running outputs still deliver */
+	CU_ASSERT_EQUAL(count_lines(a_path), 2);
+
+	/* A good one: b replaces a; "keep" is unchanged and kept. */
+	snprintf(yaml, sizeof(yaml),
+		 "outputs:\n  - type: file\n    path: %s\n  - type: file\n    name: keep\n"
+		 "    path: %s.keep\n",
+		 b_path, a_path);
+	c3 = xs_cfg_load_string("3.yaml", yaml, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c3);
+	CU_ASSERT_EQUAL(xs_output_replace(out, xs_cfg_root(c3)), 0);
+	CU_ASSERT_EQUAL(xs_output_fd(out), efd);
+	CU_ASSERT_PTR_EQUAL(xs_out_sink(out, 1), kept);
+	xs_output_alert(out, &a);
+	xs_output_service(out);	/* the old one held nothing: closed */
+	xs_output_close(out);
+	CU_ASSERT_EQUAL(count_lines(a_path), 2);
+	CU_ASSERT_EQUAL(count_lines(b_path), 1);
+	{
+		char keep[80];
+
+		snprintf(keep, sizeof(keep), "%s.keep", a_path);
+		CU_ASSERT_EQUAL(count_lines(keep), 3);
+		unlink(keep);
+	}
+	xs_output_free(out);
+	xs_cfg_free(c1);
+	xs_cfg_free(c2);
+	xs_cfg_free(c3);
+	unlink(a_path);
+	unlink(b_path);
+}
+
 static void test_metrics_text(void)
 {
 	struct xs_metrics_state m = {};
@@ -600,6 +674,7 @@ static const struct xs_test tests[] = {
 	{ "spool: append, sorted load, remove, torn line, bound, transaction markers", test_spool },
 	{ "bounded message queue", test_msgq },
 	{ "file sink: JSON lines, reopen after logrotate moves the file", test_file_sink_reopen },
+	{ "reload: new outputs first, a failing one changes nothing", test_reload_outputs },
 	{ "metrics text: values, labels, escaping", test_metrics_text },
 	{ "bad sink configs: one line naming file, line and key", test_config_errors },
 	{ "several sinks at once, TLS/SASL and properties pass through", test_config_good },

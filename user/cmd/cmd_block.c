@@ -247,7 +247,7 @@ static int do_list(const struct block_opts *o)
 			printf("%s{\"prefix\":\"%s\",\"hits\":%llu,\"bytes\":%llu,\"by\":\"%s\",",
 			       i ? "," : "", xs_prefix_str(&b[i].prefix, buf),
 			       (unsigned long long)b[i].v.hits, (unsigned long long)b[i].v.bytes,
-			       b[i].v.rule == XS_BLOCK_BY_RULE ? "rule" : "user");
+			       xs_block_by_name(b[i].v.rule));
 			print_left(b[i].v.expires_ns, now, true);
 			printf("}");
 		}
@@ -270,7 +270,7 @@ static int do_list(const struct block_opts *o)
 			printf("%-44s %12llu %14llu ", xs_prefix_str(&b[i].prefix, buf),
 			       (unsigned long long)b[i].v.hits, (unsigned long long)b[i].v.bytes);
 			print_left(b[i].v.expires_ns, now, false);
-			printf("  %s\n", b[i].v.rule == XS_BLOCK_BY_RULE ? "rule" : "user");
+			printf("  %s\n", xs_block_by_name(b[i].v.rule));
 		}
 		printf("\n%-44s %8s %10s %12s %12s %11s\n", "rate-limited destination", "match",
 		       "pps", "passed", "dropped", "time left");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* xdpstream run: attach, count, print a line per second, detach on exit. */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <ifaddrs.h>
@@ -43,6 +44,7 @@ struct run_opts {
 	unsigned long long duration_s;	/* 0 = until a signal */
 	const char *pin_dir;
 	const char *config;
+	const char *user;	/* run as this user after setup */
 	struct xs_sizes sizes;
 	/* which of the above came from a flag (they win over the file) */
 	bool set_tick, set_budget, set_dst, set_src, set_flow;
@@ -78,6 +80,10 @@ static void run_usage(FILE *f)
 		"      --dst-entries N     destinations per CPU per tick (default: 65536)\n"
 		"      --src-entries N     sources per CPU per tick (default: 65536)\n"
 		"      --flow-entries N    flows remembered; the oldest go first (default: 262144)\n"
+		"  -u, --user USER         after attaching, run as USER keeping only what\n"
+		"                          detaching needs (CAP_NET_ADMIN); outputs open as\n"
+		"                          USER (files, keys and certificates must be\n"
+		"                          readable by it)\n"
 		"      --bpf-obj FILE      load the XDP program from FILE (developers)\n"
 		"  -q, --quiet             no per-second lines\n"
 		"  -v, --verbose           debug logging, libbpf and libxdp included\n"
@@ -102,6 +108,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "bpf-obj", required_argument, NULL, 4 },
 		{ "mirror", no_argument, NULL, 5 },
 		{ "keep-attached", no_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -117,7 +124,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->pin_dir = XS_PIN_DIR_DEFAULT;
 	xs_sizes_default(&o->sizes);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:c:kqvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:ft:b:d:p:c:u:kqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (o->nifaces >= XS_MAX_IFACES) {
@@ -154,6 +161,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'c':
 			o->config = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
 			break;
 		case 1:
 		case 2:
@@ -369,6 +379,46 @@ static int setup_bpf(struct xs_bpf *b, const struct run_opts *o)
 	return 0;
 }
 
+/* Set up: from here the daemon reads and writes its maps through the
+ * descriptors it holds (no capability needed) and needs CAP_NET_ADMIN to
+ * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher); its
+ * sinks need nothing (sockets, ports above 1024); with BGP, what starting
+ * the speaker again takes (its user, its files, a signal). Done while the
+ * process has one thread, so that every thread started later has only
+ * these. */
+static int drop_privileges(struct xs_bpf *b, const struct run_opts *o)
+{
+	uint64_t keep = 1ULL << CAP_NET_ADMIN |
+			(xs_bpf_uses_dispatcher(b) ? 1ULL << CAP_SYS_ADMIN : 0) |
+			(xs_bgp_fd() >= 0 ? 1ULL << CAP_SETUID | 1ULL << CAP_SETGID |
+						    1ULL << CAP_CHOWN | 1ULL << CAP_KILL :
+					    0);
+	int err;
+
+	if (o->user) {
+		struct passwd *pw = getpwnam(o->user);
+
+		if (!pw) {
+			xs_err("--user: no user '%s' on this host", o->user);
+			return XS_EXIT_USAGE;
+		}
+		/* The pins are its to remove at exit. */
+		if (b->pin_dir[0] && xs_pins_chown(b->pin_dir, pw->pw_uid, pw->pw_gid))
+			xs_warn("cannot hand %s to %s: the pins stay at exit", b->pin_dir,
+				o->user);
+		err = xs_caps_become(o->user, keep);
+		if (err) {
+			xs_err("cannot become user %s: %s", o->user, strerror(-err));
+			return XS_EXIT_PERM;
+		}
+		xs_info("running as %s", o->user);
+		return 0;
+	}
+	if (xs_caps_limit(keep))
+		xs_warn("could not drop capabilities: %s", strerror(errno));
+	return 0;
+}
+
 /* What the event loop works with. */
 struct run_ctx {
 	struct xs_pipeline pipe;
@@ -503,7 +553,7 @@ static int event_loop(struct run_ctx *rc)
 	struct epoll_event evs[8];
 	struct xs_global acc = {};
 	double start = xs_mono_s(), last_print = start, due = start;
-	int efd = -1, tfd = -1, sfd = -1, slfd = -1, ofd, bfd, ret = 0, n, i;
+	int efd = -1, tfd = -1, sfd = -1, slfd = -1, ofd, bfd, mfd, ret = 0, n, i;
 	sigset_t mask;
 	bool stop = false;
 
@@ -524,6 +574,7 @@ static int event_loop(struct run_ctx *rc)
 	watch(efd, xs_collector_events_fd(&rc->pipe.col));
 	watch(efd, ofd = xs_output_fd(rc->out));
 	watch(efd, bfd = xs_bgp_fd());
+	watch(efd, mfd = xs_pipeline_fd(&rc->pipe));	/* fleet_mitigation's requests */
 
 	while (!stop) {
 		xs_output_service(rc->out);
@@ -545,10 +596,19 @@ static int event_loop(struct run_ctx *rc)
 					continue;
 				if (si.ssi_signo == SIGHUP) {
 					reload(rc);
-					/* New outputs come with a new fd. */
-					if (xs_output_fd(rc->out) != ofd)
+					/* A reload keeps the outputs' descriptor; should
+					 * it ever change, the old one leaves the set and
+					 * the new one joins it (a number can be reused). */
+					if (xs_output_fd(rc->out) != ofd) {
+						if (ofd >= 0)
+							epoll_ctl(efd, EPOLL_CTL_DEL, ofd, NULL);
 						watch(efd, ofd = xs_output_fd(rc->out));
-	watch(efd, bfd = xs_bgp_fd());
+					}
+					if (xs_bgp_fd() != bfd) {
+						if (bfd >= 0)
+							epoll_ctl(efd, EPOLL_CTL_DEL, bfd, NULL);
+						watch(efd, bfd = xs_bgp_fd());
+					}
 					continue;
 				}
 				if (si.ssi_signo == SIGUSR2)
@@ -588,6 +648,8 @@ static int event_loop(struct run_ctx *rc)
 					xs_pipeline_slice(&rc->pipe, xs_mono_s());
 			} else if (fd == bfd && bfd >= 0) {
 				xs_bgp_poll();
+			} else if (fd == mfd && mfd >= 0) {
+				xs_pipeline_service(&rc->pipe);
 			} else if (fd != ofd) {
 				xs_pipeline_poll(&rc->pipe);
 			}
@@ -667,10 +729,6 @@ int cmd_run(int argc, char **argv)
 		xs_output_configure(rc.out, rc.set->root);
 		xs_output_run_info(rc.out, &ri);
 	}
-	if (xs_output_open(rc.out)) {
-		ret = XS_EXIT_ENV;
-		goto out;
-	}
 
 	ret = setup_bpf(&b, &o);
 	if (ret)
@@ -692,22 +750,23 @@ int cmd_run(int argc, char **argv)
 		ret = XS_EXIT_ENV;
 		goto out;
 	}
-	/* Set up: from here the daemon needs BPF map access, CAP_NET_ADMIN to
-	 * detach at exit (CAP_SYS_ADMIN too through libxdp's dispatcher), and
-	 * nothing for its sinks (sockets, ports above 1024); with BGP, what
-	 * starting the speaker again takes (its user, its files, a signal). */
-	if (xs_caps_limit(1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
-			  (xs_bpf_uses_dispatcher(&b) ? 1ULL << CAP_SYS_ADMIN : 0) |
-			  (xs_bgp_fd() >= 0 ? 1ULL << CAP_SETUID | 1ULL << CAP_SETGID |
-						      1ULL << CAP_CHOWN | 1ULL << CAP_KILL :
-					      0)))
-		xs_warn("could not drop capabilities: %s", strerror(errno));
+	ret = drop_privileges(&b, &o);
+	if (ret)
+		goto out;
+	/* Outputs last: librdkafka starts threads, and a thread keeps the
+	 * credentials and capabilities it was born with (issue 13: the
+	 * threads that parse broker, TLS and SASL traffic kept full root). */
+	if (xs_output_open(rc.out)) {
+		ret = XS_EXIT_ENV;
+		goto out;
+	}
 	xs_mitig_from_bpf(&mit, &b);
 	ret = -xs_pipeline_mitigate(&rc.pipe, &mit, xs_bgp_fd() >= 0);
 	if (ret)
 		goto out;
 	xs_status_init(&stp, &b, &o.sizes, o.tick_ms);
 	xs_pipeline_publish(&rc.pipe, &stp);
+	xs_pipeline_resume(&rc.pipe);
 	ret = -event_loop(&rc);
 	xs_pipeline_finish(&rc.pipe, xs_wall_s());
 	b.keep = o.keep_attached;

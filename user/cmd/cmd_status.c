@@ -23,6 +23,27 @@ static void duration(__u64 s, char *buf, size_t n)
 		snprintf(buf, n, "%llum%02llus", s / 60, s % 60);
 }
 
+/* A JSON string: a sink's name comes from the configuration and an
+ * interface's from the system; neither may break the document (issue 13).
+ * Bytes outside ASCII are written as \u00XX: valid JSON whatever they are. */
+static void json_str(const char *v, size_t max)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < max && v[i]; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -90,9 +111,11 @@ int cmd_status(int argc, char **argv)
 		       "\"program_id\":%u,\"interfaces\":[",
 		       st.pid, (unsigned long long)(time(NULL) - st.start_time), st.tick_ms,
 		       (unsigned long long)st.ticks, st.tick_lag_us, inst.prog_id);
-		for (i = 0; i < inst.nifaces; i++)
-			printf("%s{\"name\":\"%s\",\"mode\":\"%s\"}", i ? "," : "", inst.ifaces[i].name,
-			       xs_mode_name(inst.ifaces[i].mode));
+		for (i = 0; i < inst.nifaces; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(inst.ifaces[i].name, sizeof(inst.ifaces[i].name));
+			printf(",\"mode\":\"%s\"}", xs_mode_name(inst.ifaces[i].mode));
+		}
 		printf("],\"pps\":%.0f,\"bps\":%.0f,\"malformed_ps\":%.0f,\"dst_entries\":%llu,"
 		       "\"dst_capacity\":%llu,\"src_entries\":%llu,\"src_capacity\":%llu,"
 		       "\"flow_capacity\":%llu,\"events_ps\":%.0f,\"events_lost_ps\":%.0f,"
@@ -102,14 +125,17 @@ int cmd_status(int argc, char **argv)
 		       (unsigned long long)st.src_entries, (unsigned long long)st.src_capacity,
 		       (unsigned long long)st.flow_capacity, st.last.cnt[XS_N_EV_SENT] / secs,
 		       lost / secs, (unsigned long long)st.alerts_active);
-		for (i = 0; i < (int)st.nsinks && i < XS_STATUS_SINKS; i++)
-			printf("%s{\"name\":\"%s\",\"up\":%s,\"sent\":%llu,\"failed\":%llu,"
+		for (i = 0; i < (int)st.nsinks && i < XS_STATUS_SINKS; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(st.sinks[i].name, sizeof(st.sinks[i].name));
+			printf(",\"up\":%s,\"sent\":%llu,\"failed\":%llu,"
 			       "\"queued\":%llu,\"spooled\":%llu}",
-			       i ? "," : "", st.sinks[i].name, st.sinks[i].up ? "true" : "false",
+			       st.sinks[i].up ? "true" : "false",
 			       (unsigned long long)st.sinks[i].sent,
 			       (unsigned long long)st.sinks[i].failed,
 			       (unsigned long long)st.sinks[i].queued,
 			       (unsigned long long)st.sinks[i].spooled);
+		}
 		printf("]");
 		if (have_board)
 			xs_board_print_json(stdout, &board);

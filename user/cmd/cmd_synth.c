@@ -17,6 +17,7 @@
 #include "log.h"
 #include "parse.h"
 #include "pcapio.h"
+#include "pktbuild.h"
 #include "scenario.h"
 
 #define SYNTH_SEGMENTS_MAX 32
@@ -28,6 +29,7 @@ struct segment {
 	struct xs_plan plan;
 	uint64_t start_ns;	/* after the capture's first instant */
 	uint64_t n;		/* frames written */
+	int frag;		/* bytes of IP payload per fragment, 0: none */
 	bool built;
 };
 
@@ -49,6 +51,9 @@ static void synth_usage(FILE *f)
 		"  -o, --output FILE     the capture to write (replaced)\n"
 		"      --start SECONDS   Unix time of the first frame (default %llu,\n"
 		"                        2024-01-01T00:00:00Z)\n"
+		"      --frag BYTES      cut every IP packet of this segment into fragments\n"
+		"                        of BYTES bytes of payload (a multiple of 8; 8 is\n"
+		"                        what 'nmap -f' sends: the TCP header split in 3)\n"
 		"  -j, --json            print the summary as one JSON object\n"
 		"  -q, --quiet           print nothing\n"
 		"  -h, --help            this text\n\n",
@@ -63,6 +68,7 @@ static int parse_segment(int argc, char **argv, struct synth_opts *o, struct seg
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "start", required_argument, NULL, 1 },
+		{ "frag", required_argument, NULL, 2 },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -82,6 +88,18 @@ static int parse_segment(int argc, char **argv, struct synth_opts *o, struct seg
 			if (xs_parse_u64("--start", optarg, 0, 1ULL << 33, &o->start))
 				return -1;
 			break;
+		case 2: {
+			unsigned long long v;
+
+			if (xs_parse_u64("--frag", optarg, 8, 1480, &v))
+				return -1;
+			if (v % 8) {
+				xs_err("--frag: fragments carry multiples of 8 bytes, got %llu", v);
+				return -1;
+			}
+			s->frag = (int)v;
+			break;
+		}
 		case 'j':
 			o->json = true;
 			break;
@@ -117,16 +135,49 @@ static int parse_segment(int argc, char **argv, struct synth_opts *o, struct seg
 	return 0;
 }
 
+/* Writes a frame, or its fragments of frag bytes each (the first keeps
+ * the datagram's IPv4 identification; IPv6 gets one per datagram). */
+static uint64_t write_frame(struct xs_pcap_out *out, uint64_t ts, const uint8_t *buf, int len,
+			    int frag, uint64_t *bytes)
+{
+	static uint8_t piece[XS_GEN_FRAME_MAX];
+	static uint32_t id6 = 0x1000;
+	int l3 = 14, n, i, v, mtu;
+	uint32_t id;
+
+	while (frag && len >= l3 + 4 && ((buf[l3 - 2] == 0x81 || buf[l3 - 2] == 0x88) &&
+					 (buf[l3 - 1] == 0x00 || buf[l3 - 1] == 0xa8)))
+		l3 += 4;	/* 802.1Q / 802.1ad tags */
+	v = len > l3 ? buf[l3] >> 4 : 0;
+	mtu = (v == 4 ? 20 : 48) + frag;
+	n = frag && (v == 4 || v == 6) ? xs_pkt_frag_count(buf, len, l3, mtu) : 1;
+	if (n <= 1) {
+		xs_pcap_out_write(out, ts, buf, (uint32_t)len);
+		*bytes += (uint64_t)len;
+		return 1;
+	}
+	id = v == 4 ? (uint32_t)(buf[l3 + 4] << 8 | buf[l3 + 5]) : id6++;
+	for (i = 0; i < n; i++) {
+		int plen = xs_pkt_fragment(buf, len, l3, mtu, i, id, piece, sizeof(piece));
+
+		if (plen < 0)
+			return i;
+		xs_pcap_out_write(out, ts, piece, (uint32_t)plen);
+		*bytes += (uint64_t)plen;
+	}
+	return (uint64_t)n;
+}
+
 /* Frames of all segments in time order (ties: the earlier segment). */
 static int write_pcap(const char *path, struct segment *seg, int nseg, uint64_t start_s,
-		      uint64_t *frames)
+		      uint64_t *frames, uint64_t *bytes)
 {
 	static uint8_t buf[XS_GEN_FRAME_MAX];
 	struct xs_pcap_out *out;
 	char tmp[4096], err[256];
 	int i, ret = 0;
 
-	*frames = 0;
+	*frames = *bytes = 0;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	out = xs_pcap_out_open(tmp, err, sizeof(err));
 	if (!out) {
@@ -149,8 +200,8 @@ static int write_pcap(const char *path, struct segment *seg, int nseg, uint64_t 
 		if (best < 0)
 			break;
 		len = xs_plan_frame(&seg[best].plan, seg[best].n++, buf);
-		xs_pcap_out_write(out, start_s * 1000000000ULL + best_t, buf, (uint32_t)len);
-		(*frames)++;
+		*frames += write_frame(out, start_s * 1000000000ULL + best_t, buf, len,
+				       seg[best].frag, bytes);
 	}
 	if (xs_pcap_out_close(out)) {
 		xs_err("cannot write %s: %s", tmp, strerror(errno));
@@ -166,13 +217,10 @@ static int write_pcap(const char *path, struct segment *seg, int nseg, uint64_t 
 }
 
 static void print_summary(const struct synth_opts *o, struct segment *seg, int nseg,
-			  uint64_t frames, uint64_t end_ns)
+			  uint64_t frames, uint64_t bytes, uint64_t end_ns)
 {
-	uint64_t bytes = 0;
 	int i;
 
-	for (i = 0; i < nseg; i++)
-		bytes += xs_plan_bytes(&seg[i].plan, seg[i].plan.count);
 	if (o->json) {
 		json_t *root = json_object(), *arr = json_array();
 
@@ -209,7 +257,7 @@ static void print_summary(const struct synth_opts *o, struct segment *seg, int n
 		       (unsigned long long)p->count,
 		       (unsigned long long)((p->count + p->cfg.unit - 1) / p->cfg.unit),
 		       p->unit_name, (unsigned long long)p->rate, (unsigned long long)p->cfg.seed);
-		printf("      frames: %s\n", kinds);
+		printf("      frames: %s%s\n", kinds, seg[i].frag ? " (each IP packet in fragments)" : "");
 		printf("      truth:  %s", xs_label_str(&p->label, truth, sizeof(truth)));
 		if (p->label.forbid[0])
 			printf("  (silent: %s)", p->label.forbid);
@@ -222,7 +270,7 @@ int cmd_synth(int argc, char **argv)
 	static struct segment seg[SYNTH_SEGMENTS_MAX];
 	int start[SYNTH_SEGMENTS_MAX], len[SYNTH_SEGMENTS_MAX], nseg, i, ret = XS_EXIT_USAGE;
 	struct synth_opts o = { .start = SYNTH_START_DEFAULT };
-	uint64_t frames, end_ns = 0, prev_end = 0;
+	uint64_t frames, bytes, end_ns = 0, prev_end = 0;
 
 	nseg = xs_scn_segments(argc - 1, argv + 1, start, len, SYNTH_SEGMENTS_MAX);
 	if (nseg <= 0) {
@@ -260,9 +308,9 @@ int cmd_synth(int argc, char **argv)
 		if (prev_end > end_ns)
 			end_ns = prev_end;
 	}
-	ret = write_pcap(o.output, seg, nseg, o.start, &frames);
+	ret = write_pcap(o.output, seg, nseg, o.start, &frames, &bytes);
 	if (!ret && !o.quiet)
-		print_summary(&o, seg, nseg, frames, end_ns);
+		print_summary(&o, seg, nseg, frames, bytes, end_ns);
 out:
 	for (i = 0; i < nseg; i++)
 		if (seg[i].built)

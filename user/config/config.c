@@ -22,6 +22,51 @@ struct xs_cfg {
 	int nerrors;
 };
 
+/* libyaml resolves an alias (*name) to the anchored node itself: a node
+ * reached twice is an alias, and one inside itself makes a cycle that no
+ * walk ends (issue 13: `outputs: &a [*a, *a]` hung the daemon). The
+ * configuration has no use for them: refused, with the anchor's line. */
+static int aliased(struct xs_cfg *cfg, char *err, size_t errlen)
+{
+	unsigned char *seen = calloc(cfg->nnodes + 1, 1);
+	yaml_node_t *n;
+	int i, bad = 0;
+
+	if (!seen) {
+		snprintf(err, errlen, "%s: out of memory", cfg->name);
+		return -1;
+	}
+#define REF(idx)                                                                               \
+	do {                                                                                   \
+		int r_ = (idx);                                                                \
+		if (r_ > 0 && r_ <= cfg->nnodes && seen[r_]++ && !bad)                         \
+			bad = r_;                                                              \
+	} while (0)
+	for (i = 1; i <= cfg->nnodes && !bad; i++) {
+		yaml_node_item_t *it;
+		yaml_node_pair_t *pr;
+
+		n = yaml_document_get_node(&cfg->doc, i);
+		if (n->type == YAML_SEQUENCE_NODE)
+			for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+				REF(*it);
+		else if (n->type == YAML_MAPPING_NODE)
+			for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+				REF(pr->key);
+				REF(pr->value);
+			}
+	}
+#undef REF
+	free(seen);
+	if (!bad)
+		return 0;
+	n = yaml_document_get_node(&cfg->doc, bad);
+	snprintf(err, errlen,
+		 "%s:%zu: YAML aliases (*name) are not supported: write the value out in full",
+		 cfg->name, n->start_mark.line + 1);
+	return -1;
+}
+
 static struct xs_cfg *load(yaml_parser_t *p, const char *name, char *err, size_t errlen)
 {
 	struct xs_cfg *cfg = calloc(1, sizeof(*cfg));
@@ -43,6 +88,10 @@ static struct xs_cfg *load(yaml_parser_t *p, const char *name, char *err, size_t
 	if (!cfg->read) {
 		xs_cfg_free(cfg);
 		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	if (aliased(cfg, err, errlen)) {
+		xs_cfg_free(cfg);
 		return NULL;
 	}
 	return cfg;
@@ -261,6 +310,17 @@ const char *xs_cfg_map_key(xs_node map, int i)
 		return NULL;
 	k = yaml_document_get_node(&map.cfg->doc, m->data.mapping.pairs.start[i].key);
 	return k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
+}
+
+xs_node xs_cfg_map_peek(xs_node map, int i)
+{
+	yaml_node_t *m = node(map);
+	xs_node n = { .cfg = map.cfg };
+
+	if (!xs_cfg_map_key(map, i))
+		return n;
+	n.idx = m->data.mapping.pairs.start[i].value;
+	return n;
 }
 
 xs_node xs_cfg_map_val(xs_node map, int i)

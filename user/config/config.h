@@ -46,6 +46,8 @@ xs_node xs_cfg_get_seq(xs_node map, const char *key);
  * and over a sequence. */
 int xs_cfg_map_len(xs_node map);
 const char *xs_cfg_map_key(xs_node map, int i);
+/* The i-th value of a mapping, without marking its key as read. */
+xs_node xs_cfg_map_peek(xs_node map, int i);
 xs_node xs_cfg_map_val(xs_node map, int i);	/* marks key i as read */
 int xs_cfg_seq_len(xs_node seq);
 xs_node xs_cfg_seq_at(xs_node seq, int i);

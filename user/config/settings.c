@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "fleet_hll.h"
 #include "log.h"
 #include "output.h"
 #include "settings.h"
@@ -34,16 +36,28 @@ int xs_settings_init(struct xs_settings *s)
 		.login_services = 8192,
 		.probers = 16384,
 		.sip_pairs = 8192,
+		.frag_sources = 4096,
 	};
+	s->ipv6_source_prefix = 64;
 	s->alerts.update_interval_s = 10;
 	s->alerts.cooldown_s = 30;
 	s->alerts.top_sources = 5;
+	s->fleet.p = 14;
+	s->fleet.items_max = 256;
+	s->fleet.top_sources = 8;
+	s->fleet.watch = XS_FLEET_WATCH;
+	snprintf(s->fleet.mitigation_topic, sizeof(s->fleet.mitigation_topic),
+		 "xdpstream.fleet.mitigations");
 	s->rules = malloc(sizeof(*s->rules));
 	s->mitigation = calloc(1, sizeof(*s->mitigation));
 	if (!s->rules || !s->mitigation) {
 		xs_settings_free(s);
 		return -ENOMEM;
 	}
+	s->mitigation->require_evidence = true;
+	s->mitigation->exempt_local = true;
+	s->mitigation->rule_blocks_max = 3072;
+	s->mitigation->rule_blocks_per_minute = 60;
 	xs_ruleset_default(s->rules);
 	s->mitigation->fp = (struct xs_fp_cfg){
 		.enabled = true,
@@ -93,6 +107,12 @@ static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
 	int i, len = xs_cfg_seq_len(allow);
 
 	xs_cfg_bool(n, "enforce", &m->enforce);
+	xs_cfg_bool(n, "drop_fragment_evasion", &m->drop_fragment_evasion);
+	xs_cfg_bool(n, "require_evidence", &m->require_evidence);
+	xs_cfg_bool(n, "exempt_local", &m->exempt_local);
+	/* The blocklist holds XS_BLOCKLIST_MAX: the rest is the users'. */
+	xs_cfg_u32(n, "rule_blocks_max", 0, XS_BLOCKLIST_MAX, &m->rule_blocks_max);
+	xs_cfg_u32(n, "rule_blocks_per_minute", 0, 100000, &m->rule_blocks_per_minute);
 	if (xs_node_present(allow)) {
 		m->nallow = 0;
 		for (i = 0; i < len; i++) {
@@ -118,6 +138,66 @@ static void read_mitigation(struct xs_mitig_cfg *m, xs_node n)
 	m->bgp.nallow = m->nallow;
 	memcpy(m->bgp.allow, m->allow, m->nallow * sizeof(m->allow[0]));
 	xs_cfg_check_unknown(n);
+}
+
+/* The first kafka output that sends aggregates (aggregates_topic absent
+ * means the default topic), read without recording anything: the output
+ * layer checks its keys. */
+static xs_node aggregates_output(xs_node root)
+{
+	xs_node outs = xs_cfg_get_seq(root, "outputs");
+	int i;
+
+	for (i = 0; i < xs_cfg_seq_len(outs); i++) {
+		xs_node o = xs_cfg_seq_at(outs, i), t, a;
+		const char *v;
+
+		if (!xs_node_is_map(o))
+			continue;
+		t = xs_cfg_get(o, "type");
+		a = xs_cfg_get(o, "aggregates_topic");
+		if (!xs_node_scalar(t) || strcmp(xs_node_scalar(t), "kafka"))
+			continue;
+		v = xs_node_scalar(a);
+		if (!xs_node_present(a) || (v && v[0]))
+			return o;
+	}
+	return (xs_node){ 0 };
+}
+
+/* Top-level fleet_* keys (config/xdpstream.yaml says why each). */
+static void read_fleet(struct xs_settings *s, xs_node root)
+{
+	struct xs_fleet_set *f = &s->fleet;
+	char key[40] = "";
+
+	if (!xs_cfg_str(root, "fleet_hll_key", key, sizeof(key)) && key[0]) {
+		if (xs_sipkey_parse(key, &f->key))
+			xs_cfg_error(xs_cfg_get(root, "fleet_hll_key"),
+				     "expected 32 hex digits (16 bytes), the same on every sensor of "
+				     "the fleet (e.g. from 'openssl rand -hex 16')");
+		else
+			f->have_key = true;
+	}
+	if (f->have_key)
+		xs_sipkey_id(&f->key, f->key_id);
+	read_u32(root, "fleet_hll_p", XS_FHLL_P_MIN, XS_FLEET_P, &f->p);
+	read_u32(root, "fleet_items_max", 1, 4096, &f->items_max);
+	read_u32(root, "fleet_top_sources", 0, 64, &f->top_sources);
+	read_u32(root, "fleet_watch", 0, XS_FLEET_WATCH, &f->watch);
+	xs_cfg_bool(root, "fleet_mitigation", &f->mitigation);
+	xs_cfg_str(root, "fleet_mitigation_topic", f->mitigation_topic,
+		   sizeof(f->mitigation_topic));
+	if (!f->mitigation_topic[0])
+		xs_cfg_error(xs_cfg_get(root, "fleet_mitigation_topic"), "expected a topic name");
+	f->kafka = aggregates_output(root);
+	f->aggregates = xs_node_present(f->kafka);
+	if (f->mitigation && !f->aggregates)
+		xs_cfg_error(xs_cfg_get(root, "fleet_mitigation"),
+			     "needs a kafka output (in outputs:) that sends aggregates: its brokers "
+			     "and sensor_name are the consumer's");
+	/* Kernel memory for the sketches only when they are sent. */
+	s->sizes.fleet_watch = f->aggregates && f->have_key ? f->watch : 0;
 }
 
 /* Actions that need what is not configured: said once, at the rules. */
@@ -160,6 +240,7 @@ static void configure(struct xs_settings *s, xs_node root)
 		return;
 	}
 	read_u32(root, "tick_ms", 10, 60000, &s->tick_ms);
+	read_u32(root, "ipv6_source_prefix", 1, 128, &s->ipv6_source_prefix);
 	xs_cfg_u64(root, "event_budget", 0, 100000000, &s->event_budget);
 	xs_cfg_bool(root, "mirror", &s->mirror);
 
@@ -207,6 +288,7 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(limits, "login_services", 16, 1 << 24, &s->limits.login_services);
 	read_u32(limits, "probers", 16, 1 << 24, &s->limits.probers);
 	read_u32(limits, "sip_pairs", 16, 1 << 24, &s->limits.sip_pairs);
+	read_u32(limits, "frag_sources", 16, 1 << 24, &s->limits.frag_sources);
 	xs_cfg_check_unknown(limits);
 
 	alerts = xs_cfg_get_map(root, "alerts");
@@ -223,6 +305,7 @@ static void configure(struct xs_settings *s, xs_node root)
 	 * it is only checked, so that one pass reports every error. */
 	xs_cfg_get(root, "outputs");
 	xs_output_check(root);
+	read_fleet(s, root);
 	xs_cfg_check_unknown(root);
 	s->root = root;
 }
@@ -250,17 +333,73 @@ static int finish(struct xs_settings *s, struct xs_cfg *cfg)
 	return 0;
 }
 
+/* A key that holds a secret: passwords, tokens, private keys' passphrases. */
+static bool secret_key(const char *k)
+{
+	return strstr(k, "password") || strstr(k, "secret") || strstr(k, "token") ||
+	       !strcmp(k, "sasl.password") || !strcmp(k, "ssl.key.password");
+}
+
+/* The first key of n's subtree holding a non-empty secret, or NULL. */
+static const char *find_secret(xs_node n, int depth)
+{
+	int i, len;
+
+	if (depth > 16)
+		return NULL;
+	if (xs_node_is_map(n)) {
+		for (i = 0, len = xs_cfg_map_len(n); i < len; i++) {
+			const char *k = xs_cfg_map_key(n, i), *r;
+			/* Peek without marking the key read. */
+			xs_node v = { .cfg = n.cfg, .idx = 0 };
+
+			v = xs_cfg_map_peek(n, i);
+			if (k && secret_key(k) && xs_node_scalar(v) && *xs_node_scalar(v) &&
+			    !strstr(k, "_file"))
+				return k;
+			if ((r = find_secret(v, depth + 1)))
+				return r;
+		}
+	} else if (xs_node_is_seq(n)) {
+		for (i = 0, len = xs_cfg_seq_len(n); i < len; i++) {
+			const char *r = find_secret(xs_cfg_seq_at(n, i), depth + 1);
+
+			if (r)
+				return r;
+		}
+	}
+	return NULL;
+}
+
+/* A configuration that holds a secret must not be readable by everyone
+ * (issue 13): said once, at load. */
+static void warn_exposed(const char *path, struct xs_cfg *cfg)
+{
+	struct stat st;
+	const char *k;
+
+	if (stat(path, &st) || !(st.st_mode & S_IROTH))
+		return;
+	k = find_secret(xs_cfg_root(cfg), 0);
+	if (k)
+		xs_warn("%s holds a secret (%s) and every user can read it: chmod o-r %s", path, k,
+			path);
+}
+
 int xs_settings_load(struct xs_settings *s, const char *path)
 {
 	char err[512];
 	struct xs_cfg *cfg = xs_cfg_load_file(path, err, sizeof(err));
+	int n;
 
 	if (!cfg) {
 		xs_err("%s", err);
 		return -1;
 	}
 	configure(s, xs_cfg_root(cfg));
-	return finish(s, cfg);
+	warn_exposed(path, cfg);
+	n = finish(s, cfg);
+	return n;
 }
 
 int xs_settings_load_string(struct xs_settings *s, const char *name, const char *yaml)

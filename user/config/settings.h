@@ -17,6 +17,7 @@
 #include "sizes.h"
 #include "prefix.h"
 #include "rules.h"
+#include "siphash.h"
 
 #define XS_REFL_PORTS_MAX 256
 
@@ -36,6 +37,7 @@ struct xs_limits {
 	uint32_t login_services;	/* (destination, login port): sources, connections */
 	uint32_t probers;	/* sources whose probes reach many destinations */
 	uint32_t sip_pairs;	/* (SIP client, server): requests and failures */
+	uint32_t frag_sources;	/* sources of tiny/overlapping fragments (frag_evasion) */
 };
 
 struct xs_alert_cfg {
@@ -61,14 +63,36 @@ struct xs_fp_cfg {
 /* Enforce mode: off, rules' actions are only reported (as not enforced). */
 struct xs_mitig_cfg {
 	bool enforce;
+	bool drop_fragment_evasion;	/* enforce: drop tiny/overlapping fragments */
+	bool require_evidence;		/* rules block only sources seen to be real */
+	bool exempt_local;		/* never block the sensor's own networks */
+	uint32_t rule_blocks_max;	/* blocklist entries rules may hold */
+	uint32_t rule_blocks_per_minute;	/* new rule-made blocks per minute */
 	int nallow;
 	struct xs_prefix allow[XS_ALLOWLIST_MAX];	/* never dropped */
 	struct xs_fp_cfg fp;
 	struct xs_bgp_cfg bgp;		/* enabled: mitigation.bgp is there */
 };
 
+/* The fleet (docs/fleet.md): what the aggregates carry for the fleet
+ * application, and whether its mitigations apply here. */
+struct xs_fleet_set {
+	bool aggregates;	/* a kafka output sends aggregates: build their fleet part */
+	bool have_key;		/* fleet_hll_key set: HyperLogLog registers */
+	struct xs_sipkey key;
+	char key_id[17];
+	uint32_t p;		/* fleet_hll_p: registers 2^p */
+	uint32_t items_max;	/* entries per list */
+	uint32_t top_sources;	/* per victim */
+	uint32_t watch;		/* victims with a kernel sketch */
+	bool mitigation;	/* consume the fleet's mitigations */
+	char mitigation_topic[250];
+	xs_node kafka;		/* the kafka output whose brokers the consumer uses */
+};
+
 struct xs_settings {
 	uint32_t tick_ms;
+	uint32_t ipv6_source_prefix;	/* per-source rules count IPv6 sources per /N */
 	uint64_t event_budget;	/* new-flow events per second, all CPUs */
 	bool mirror;		/* count, then drop every frame (a SPAN/TAP port) */
 	uint16_t refl_ports[XS_REFL_PORTS_MAX];
@@ -78,6 +102,7 @@ struct xs_settings {
 	struct xs_alert_cfg alerts;
 	struct xs_mitig_cfg *mitigation;	/* owned */
 	struct xs_ruleset *rules;	/* owned */
+	struct xs_fleet_set fleet;
 	/* The document the settings came from, for the sections the caller
 	 * applies itself (xs_output_configure(out, s->root)). Absent (all
 	 * zero) with the defaults. */

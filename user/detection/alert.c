@@ -62,6 +62,7 @@ static const char *const rule_category[XS_R_MAX] = {
 	[XS_R_CARPET_BOMBING] = "denial_of_service",
 	[XS_R_CREDENTIAL_STUFFING] = "credential_access",
 	[XS_R_SIP_FRAUD] = "credential_access",
+	[XS_R_FRAG_EVASION] = "defense_evasion",
 };
 
 static const char *const rule_desc[XS_R_MAX] = {
@@ -82,6 +83,8 @@ static const char *const rule_desc[XS_R_MAX] = {
 				"its own threshold",
 	[XS_R_CREDENTIAL_STUFFING] = "many sources, each with a few logins, at one login service",
 	[XS_R_SIP_FRAUD] = "SIP extension scanning or password guessing at one server",
+	[XS_R_FRAG_EVASION] = "one source sending first fragments too short for their transport "
+			      "header, or fragments overwriting one (reassembly evasion)",
 };
 
 /* ECS severity as Elastic's detection rules map it: low 21, medium 47,
@@ -279,6 +282,12 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 		o = json_object();
 		set(o, "ip", json_string(xs_addr_str(&f->src, a)));
 		set(doc, "source", o);
+		if (f->src_plen) {
+			char pfx[XS_ADDR_STRLEN + 4];
+
+			snprintf(pfx, sizeof(pfx), "%s/%u", a, f->src_plen);
+			set(x, "source_prefix", json_string(pfx));
+		}
 	}
 	if (f->has_dst || f->dport >= 0) {
 		o = json_object();
@@ -434,6 +443,8 @@ static void emit(struct xs_alert_mgr *m, struct astate *s, const char *action, d
 	out.src_ip = f->has_src ? xs_addr_str(&f->src, src) : NULL;
 	out.dst_ip = f->has_dst ? xs_addr_str(&f->dst, dst) : NULL;
 	out.dst_port = f->dport;
+	out.proto = f->proto;
+	out.src_plen = f->has_src ? f->src_plen : 0;
 	out.severity = s->severity;
 	out.ts = ts;
 	m->stats.events++;

@@ -44,6 +44,8 @@ struct xs_finding {
 	int rule;			/* enum xs_rule */
 	bool has_src, has_dst;
 	struct xs_addr src, dst;	/* attacker, victim */
+	uint8_t src_plen;		/* src stands for src/src_plen (IPv6 sources
+					 * counted per prefix); 0: the address */
 	bool src_in_key;		/* the attacker is part of the alert's identity
 					 * (scans, brute force); a flood is the victim's:
 					 * its attacker is the one named at its start */

@@ -14,6 +14,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "names.h"
 
 #define TCP_SYN XS_TCP_SYN
 #define TCP_ACK XS_TCP_ACK
@@ -91,9 +92,21 @@ static uint32_t ticks_of(double secs, double tick_s)
 
 /* Every geometry the engine's rings need, from the rules. */
 struct geoms {
-	struct xs_wgeom d, c, c_long, l, login, p, s;
+	struct xs_wgeom d, c, c_long, l, login, p, s, f;
 	uint32_t cfine_max;
 };
+
+static uint32_t xs_wgeom_max_gran(const struct geoms *g)
+{
+	const struct xs_wgeom *all[] = { &g->d, &g->c, &g->c_long, &g->login, &g->p, &g->s, &g->f };
+	uint32_t m = 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->gran > m)
+			m = all[i]->gran;
+	return m;
+}
 
 /* The windows (in ticks) of every profile and rule, the scales of the
  * multi-scale rules (sorted by window), and the ring geometries they need. */
@@ -101,7 +114,7 @@ static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][X
 		    struct xs_mscale ms[][XS_MS_MAX], uint32_t *max_win, struct geoms *g)
 {
 	uint32_t flood_max = 1, brute_max = 1, brute_fine = 0, login_max = 1, sweep_max = 1;
-	uint32_t sip_max = 1;
+	uint32_t sip_max = 1, frag_max = 1, l_max;
 	struct xs_scale sc[XS_SCALES];
 	size_t i;
 	int p, r, k, j, n;
@@ -142,6 +155,8 @@ static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][X
 			sweep_max = win[p][XS_R_HOST_SWEEP];
 		if (win[p][XS_R_SIP_FRAUD] > sip_max)
 			sip_max = win[p][XS_R_SIP_FRAUD];
+		if (win[p][XS_R_FRAG_EVASION] > frag_max)
+			frag_max = win[p][XS_R_FRAG_EVASION];
 	}
 	for (p = 0; p < rs->nprofiles; p++) {
 		for (i = 0; i < sizeof(flood_rules) / sizeof(flood_rules[0]); i++)
@@ -162,10 +177,17 @@ static void windows(const struct xs_ruleset *rs, double tick_s, uint32_t win[][X
 	g->cfine_max = brute_fine;
 	if (brute_max > brute_fine)
 		xs_wgeom_init(&g->c_long, brute_max, XS_WIN_SLOTS_MAX);
-	xs_wgeom_init(&g->l, *max_win, XS_WIN_SLOTS_MAX);
+	xs_wgeom_init(&g->f, frag_max, XS_WIN_SLOTS_MAX);
 	xs_wgeom_init(&g->login, login_max, LOGIN_SLOTS);
 	xs_wgeom_init(&g->p, sweep_max, XS_WIN_SLOTS_MAX);
 	xs_wgeom_init(&g->s, sip_max, SIP_SLOTS);
+	/* One ring for the engine: one-tick slots, so that a stall's extra
+	 * seconds (late_s) stay with the tick they were late in. A window
+	 * summed over a coarser ring reaches back to its oldest slot's first
+	 * tick, up to gran - 1 ticks before the window: the ring holds those
+	 * too (xs_det_window_secs). */
+	l_max = *max_win + xs_wgeom_max_gran(g) - 1;
+	xs_wgeom_init(&g->l, l_max, l_max + 1 > XS_WIN_SLOTS_MAX ? l_max + 1 : XS_WIN_SLOTS_MAX);
 }
 
 static size_t conn_val_size(const struct xs_engine *e)
@@ -186,14 +208,17 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 	e->set = *s;
 	e->rs = s->rules;
 	e->tick_s = s->tick_ms / 1000.0;
+	e->tick_secs = e->tick_s;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
 	e->now = 1;
+	e->rng = 0x9e3779b97f4a7c15ULL;
 	windows(e->rs, e->tick_s, e->win, e->ms, &e->max_win, &g);
 	e->dgeom = g.d;
 	e->cgeom = g.c;
 	e->cgeom_long = g.c_long;
 	e->cfine_max = g.cfine_max;
 	e->lgeom = g.l;
+	e->fgeom = g.f;
 	e->lgeom_login = g.login;
 	e->pgeom = g.p;
 	e->sgeom = g.s;
@@ -212,6 +237,11 @@ struct xs_engine *xs_engine_new(const struct xs_engine_opts *o)
 			 s->limits.services) ||
 	    xs_htab_init(&e->conns, sizeof(struct xs_pkey), conn_val_size(e),
 			 s->limits.connections) ||
+	    xs_htab_init(&e->frags, sizeof(struct xs_addr),
+			 offsetof(struct xs_frag_val, ring) + e->fgeom.nslots * sizeof(uint32_t),
+			 s->limits.frag_sources) ||
+	    xs_htab_init(&e->evid, sizeof(struct xs_watch_key), sizeof(struct xs_evid_val),
+			 4 * XS_WATCH_MAX) ||
 	    xs_htab_init(&e->logins, sizeof(struct xs_login_key),
 			 offsetof(struct xs_login_val, ring) +
 				 e->lgeom_login.nslots * sizeof(uint16_t),
@@ -248,36 +278,55 @@ fail:
 	return NULL;
 }
 
+/* Whether the rings, the scale counts and the tables keep their shape
+ * under s (a reload then keeps the engine); fills win, ms and max_win. */
+static bool compatible(const struct xs_engine *e, const struct xs_settings *s,
+		       uint32_t win[][XS_R_MAX], struct xs_mscale ms[][XS_MS_MAX],
+		       uint32_t *max_win)
+{
+	struct geoms g;
+	int i, k;
+
+	if (s->tick_ms != e->set.tick_ms || memcmp(&s->limits, &e->set.limits, sizeof(s->limits)) ||
+	    s->ipv6_source_prefix != e->set.ipv6_source_prefix)
+		return false;
+	/* Windows remember which network group they belong to. */
+	if (s->rules->nprofiles != e->rs->nprofiles || s->rules->ncidrs != e->rs->ncidrs ||
+	    memcmp(s->rules->cidrs, e->rs->cidrs, sizeof(s->rules->cidrs[0]) * s->rules->ncidrs))
+		return false;
+	windows(s->rules, e->tick_s, win, ms, max_win, &g);
+	/* The rings keep their history only if their shape is unchanged. */
+	if (memcmp(&g.d, &e->dgeom, sizeof(g.d)) || memcmp(&g.c, &e->cgeom, sizeof(g.c)) ||
+	    memcmp(&g.c_long, &e->cgeom_long, sizeof(g.c_long)) || g.cfine_max != e->cfine_max ||
+	    memcmp(&g.l, &e->lgeom, sizeof(g.l)) || memcmp(&g.f, &e->fgeom, sizeof(g.f)) ||
+	    memcmp(&g.login, &e->lgeom_login, sizeof(g.login)) ||
+	    memcmp(&g.p, &e->pgeom, sizeof(g.p)) || memcmp(&g.s, &e->sgeom, sizeof(g.s)))
+		return false;
+	/* Pairs remember which scale counts they are in: same scales only. */
+	for (i = 0; i < s->rules->nprofiles; i++)
+		for (k = 0; k < XS_MS_MAX; k++)
+			if (ms[i][k].n != e->ms[i][k].n ||
+			    memcmp(ms[i][k].win, e->ms[i][k].win, sizeof(ms[i][k].win)))
+				return false;
+	return true;
+}
+
+bool xs_engine_compatible(const struct xs_engine *e, const struct xs_settings *s)
+{
+	struct xs_mscale ms[XS_PROFILES_MAX][XS_MS_MAX];
+	uint32_t win[XS_PROFILES_MAX][XS_R_MAX], max_win;
+
+	return compatible(e, s, win, ms, &max_win);
+}
+
 int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s)
 {
 	struct xs_mscale ms[XS_PROFILES_MAX][XS_MS_MAX];
 	uint32_t win[XS_PROFILES_MAX][XS_R_MAX], max_win;
-	struct geoms g;
 	size_t i;
 
-	if (s->tick_ms != e->set.tick_ms || memcmp(&s->limits, &e->set.limits, sizeof(s->limits)))
+	if (!compatible(e, s, win, ms, &max_win))
 		return -EAGAIN;
-	/* Windows remember which network group they belong to. */
-	if (s->rules->nprofiles != e->rs->nprofiles || s->rules->ncidrs != e->rs->ncidrs ||
-	    memcmp(s->rules->cidrs, e->rs->cidrs, sizeof(s->rules->cidrs[0]) * s->rules->ncidrs))
-		return -EAGAIN;
-	windows(s->rules, e->tick_s, win, ms, &max_win, &g);
-	/* The rings keep their history only if their shape is unchanged. */
-	if (memcmp(&g.d, &e->dgeom, sizeof(g.d)) || memcmp(&g.c, &e->cgeom, sizeof(g.c)) ||
-	    memcmp(&g.c_long, &e->cgeom_long, sizeof(g.c_long)) || g.cfine_max != e->cfine_max ||
-	    memcmp(&g.l, &e->lgeom, sizeof(g.l)) ||
-	    memcmp(&g.login, &e->lgeom_login, sizeof(g.login)) ||
-	    memcmp(&g.p, &e->pgeom, sizeof(g.p)) || memcmp(&g.s, &e->sgeom, sizeof(g.s)))
-		return -EAGAIN;
-	/* Pairs remember which scale counts they are in: same scales only. */
-	for (i = 0; i < (size_t)s->rules->nprofiles; i++) {
-		int k;
-
-		for (k = 0; k < XS_MS_MAX; k++)
-			if (ms[i][k].n != e->ms[i][k].n ||
-			    memcmp(ms[i][k].win, e->ms[i][k].win, sizeof(ms[i][k].win)))
-				return -EAGAIN;
-	}
 	e->set = *s;
 	e->rs = s->rules;
 	e->any_profiles = e->rs->nprofiles > 1 && e->rs->ncidrs > 0;
@@ -303,6 +352,8 @@ void xs_engine_free(struct xs_engine *e)
 	xs_htab_free(&e->sweeps);
 	xs_htab_free(&e->svcs);
 	xs_htab_free(&e->conns);
+	xs_htab_free(&e->frags);
+	xs_htab_free(&e->evid);
 	xs_htab_free(&e->logins);
 	xs_htab_free(&e->probers);
 	xs_htab_free(&e->sips);
@@ -596,6 +647,93 @@ out:
 	pv->conn_tick = now;
 }
 
+/* Whether the pair is alone in every scale count of its scan (bits:
+ * XS_IN_SCAN_AT) or sweep (XS_IN_SWEEP_AT) it is in. */
+static bool parent_alone(const struct xs_engine *e, uint16_t bits, const struct xs_pkey *k)
+{
+	const uint32_t *count = NULL;
+	void *ent;
+	int i;
+
+	if (bits & XS_IN_SCAN) {
+		struct xs_scan_key sk = { .src = k->src, .dst = k->dst };
+
+		ent = xs_htab_find(&e->scans, &sk, xs_hash(&sk, sizeof(sk)));
+		if (ent)
+			count = ((struct xs_scan_val *)xs_htab_val(&e->scans, ent))->count;
+	} else {
+		struct xs_sweep_key wk = { .src = k->src, .port = k->port, .proto = k->proto };
+
+		ent = xs_htab_find(&e->sweeps, &wk, xs_hash(&wk, sizeof(wk)));
+		if (ent)
+			count = ((struct xs_sweep_val *)xs_htab_val(&e->sweeps, ent))->count;
+	}
+	if (!count)
+		return false;
+	for (i = 0; i < XS_SCALES; i++)
+		if ((bits & (XS_IN_SCAN_AT(i) | XS_IN_SWEEP_AT(i))) && count[i] != 1)
+			return false;
+	return true;
+}
+
+/* Smoke screen (issue 13): a spoofed flood makes one pair per packet,
+ * each alone in its scan and sweep counts, and would fill the tables so
+ * that a real attack at the same time finds no room. Such a pair is
+ * evicted for a new one: the oldest of a sample of slots, at a random
+ * place. need_bit: it must also free an entry of that distinct count. A
+ * pair with a second packet, or in a count with others (a scanner's
+ * ports), is never taken. Returns whether one was evicted. */
+static bool evict_pair(struct xs_engine *e, int need_bit)
+{
+	uint32_t start, i, j, best_last = UINT32_MAX;
+	void *best = NULL;
+	uint16_t bits;
+	int found = 0;
+
+	e->rng ^= e->rng << 13;
+	e->rng ^= e->rng >> 7;
+	e->rng ^= e->rng << 17;
+	start = (uint32_t)e->rng;
+	for (i = 0; i < 64 && found < 8; i++) {
+		void *ent = xs_htab_slot(&e->pairs, start + i);
+		const struct xs_pval *pv;
+		bool ok = true;
+
+		if (!ent)
+			continue;
+		pv = xs_htab_val(&e->pairs, ent);
+		if (pv->hits != 1 || (need_bit && !(pv->in & need_bit)))
+			continue;
+		for (j = 0; j < 2 && ok; j++) {
+			bits = pv->in & (j ? XS_IN_SWEEP : XS_IN_SCAN);
+			if (bits && !parent_alone(e, bits, ent))
+				ok = false;
+		}
+		if (!ok)
+			continue;
+		found++;
+		if (pv->last < best_last) {
+			best_last = pv->last;
+			best = ent;
+		}
+	}
+	if (!best)
+		return false;
+	{
+		struct xs_pkey k = *(const struct xs_pkey *)best;
+		const struct xs_pval *pv = xs_htab_val(&e->pairs, best);
+		static const uint16_t parents[] = { XS_IN_SCAN, XS_IN_SWEEP, XS_IN_SVC,
+						    XS_IN_LOGIN };
+
+		for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++)
+			if (pv->in & parents[i])
+				parent_remove(e, pv->in & parents[i], &k);
+		xs_htab_delete(&e->pairs, &k, xs_hash(&k, sizeof(k)));
+	}
+	e->evicted++;
+	return true;
+}
+
 /* What an event means, and the hashes of the keys it touches. A probe is
  * what opens something: a connection attempt (SYN), a scanner's FIN, NULL
  * or Xmas segment, an ACK that no connection knows (the kernel reports a
@@ -633,7 +771,9 @@ static void classify(const struct xs_engine *e, const struct xs_flow_event *ev, 
 		break;
 	}
 	memset(&q->k, 0, sizeof(q->k));
+	q->src = ev->src;
 	q->k.src = ev->src;
+	xs_engine_src_key(e, &q->k.src);
 	q->sport = sport;
 	q->k.dst = ev->dst;
 	q->kind = (uint8_t)kind;
@@ -682,13 +822,22 @@ static void process(struct xs_engine *e, const struct xs_prep *q)
 	if (e->dst.count) {
 		ent = xs_htab_find(&e->dst, &q->k.dst, xs_hash(&q->k.dst, sizeof(q->k.dst)));
 		if (ent)
-			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &q->k.src);
+			xs_topk_add(&((struct xs_dtrack *)xs_htab_val(&e->dst, ent))->top, &q->src);
 	}
 	if (e->pfx.count)
-		xs_prefixes_event(e, &q->k.src, &q->k.dst);
+		xs_prefixes_event(e, &q->src, &q->k.dst);
 	if (q->kind == K_NONE)
 		return;
+	/* Tables full of single packets (a spoofed flood's smoke screen)
+	 * make room for this one; before the pair is held, since an eviction
+	 * moves entries of the pair table. */
+	if (e->scans.count >= e->scans.limit)
+		evict_pair(e, XS_IN_SCAN);
+	if (e->sweeps.count >= e->sweeps.limit)
+		evict_pair(e, XS_IN_SWEEP);
 	ent = xs_htab_insert(&e->pairs, &q->k, q->h, &created);
+	if (!ent && e->pairs.count >= e->pairs.limit && evict_pair(e, 0))
+		ent = xs_htab_insert(&e->pairs, &q->k, q->h, &created);
 	if (!ent)
 		return;
 	pv = xs_htab_val(&e->pairs, ent);
@@ -696,6 +845,8 @@ static void process(struct xs_engine *e, const struct xs_prep *q)
 		pv->dprof = (uint8_t)prof_of(e, &q->k.dst);
 		pv->sprof = (uint8_t)prof_of(e, &q->k.src);
 	}
+	if (pv->hits < 255)
+		pv->hits++;
 	pv->last = e->now;
 	dp = params(e, pv->dprof);
 	sp = params(e, pv->sprof);
@@ -763,6 +914,8 @@ void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev)
 	struct xs_prep *q = &e->q[e->nq++];
 
 	e->events++;
+	if (ev->flags & XS_EV_F_TINY_FRAG)
+		xs_frag_event(e, ev);
 	classify(e, ev, q);
 	if (q->kind != K_NONE) {
 		/* Two stages (htab.h): the tags now, the entries the lookups
@@ -875,8 +1028,18 @@ static void fold_destinations(struct xs_engine *e, const struct xs_tick *t)
 static uint64_t engine_overflow(const struct xs_engine *e)
 {
 	return e->pairs.overflow + e->scans.overflow + e->sweeps.overflow + e->svcs.overflow +
-	       e->conns.overflow + e->dst.overflow + e->logins.overflow + e->probers.overflow +
-	       e->sips.overflow + e->pfx.overflow + e->pfx_lost;
+	       e->conns.overflow + e->dst.overflow + e->frags.overflow + e->logins.overflow +
+	       e->probers.overflow + e->sips.overflow + e->pfx.overflow + e->pfx_lost;
+}
+
+void xs_engine_src_key(const struct xs_engine *e, struct xs_addr *a)
+{
+	uint32_t bits = e->set.ipv6_source_prefix, i;
+
+	if (bits >= 128 || xs_addr_is_v4(a))
+		return;
+	for (i = bits; i < 128; i++)
+		a->a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 }
 
 static void record_loss(struct xs_engine *e, const struct xs_tick *t)
@@ -889,6 +1052,8 @@ static void record_loss(struct xs_engine *e, const struct xs_tick *t)
 	l = &e->loss[e->lhead % e->lgeom.nslots].l;
 	e->loss[e->lhead % e->lgeom.nslots].pkts += e->tick_pkts;
 	e->loss[e->lhead % e->lgeom.nslots].bytes += e->tick_bytes;
+	if (e->tick_secs > e->tick_s)
+		e->loss[e->lhead % e->lgeom.nslots].late_s += e->tick_secs - e->tick_s;
 	if (t) {
 		l->ev_budget += t->g.cnt[XS_N_EV_BUDGET];
 		l->ev_ringfull += t->g.cnt[XS_N_EV_RINGFULL];
@@ -1014,10 +1179,13 @@ static uint32_t conn_sum(const struct xs_engine *e, struct xs_conn_val *v, uint3
 	return sum;
 }
 
-/* Slides the connection counters and adds the sources' packets. */
+/* Slides the connection counters and adds the packets and data segments
+ * the kernel counted in each watched pair's flows (not the source's
+ * traffic to everyone: a spoofed source's real traffic elsewhere is no
+ * credential attempt here); a candidate past a quarter of the threshold
+ * of any of its scales gets watched, for that scale's window. */
 static void slide_conns(struct xs_engine *e)
 {
-	struct xs_det_ctx c = { .e = e, .now = e->now };
 	struct xs_htab_iter it;
 	void *ent;
 
@@ -1025,8 +1193,9 @@ static void slide_conns(struct xs_engine *e)
 		const struct xs_pkey *k = ent;
 		struct xs_conn_val *v = xs_htab_val(&e->conns, ent);
 		const struct xs_mscale *m = &e->ms[v->prof][XS_MS_BRUTE];
-		uint32_t i, any = 0;
-		const struct xs_src *s;
+		const struct xs_rule_params *p = params(e, v->prof);
+		uint32_t i, any = 0, thr, ticks = 0, prio = 0, pr;
+		struct xs_watch_key wk;
 
 		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->cgeom, &v->head,
 				xs_wslot_id(&e->cgeom, e->now));
@@ -1041,11 +1210,31 @@ static void slide_conns(struct xs_engine *e)
 			xs_htab_iter_delete(&e->conns, &it);
 			continue;
 		}
-		s = xs_det_tick_src(&c, &k->src);
-		if (s) {
-			v->src_pkts += s->pkts;
-			v->src_data += s->tcp_data;
+		xs_evid_key_service(&wk, &k->src, &k->dst, 6, k->port);
+		if (v->watched) {
+			const struct xs_evid_val *ev = xs_evid_find(e, &wk);
+
+			if (ev && ev->since) {
+				v->wpkts += ev->tick.pkts;
+				v->wdata += ev->tick.data;
+			} else {
+				v->watched = 0;	/* pushed out of the kernel */
+			}
 		}
+		if (!p->brute.enabled)
+			continue;
+		for (i = 0; i < m->n; i++) {
+			thr = xs_brute_threshold(p, &m->sc[i], k->port);
+			if (!thr || (uint64_t)v->sum[i] * 4 < thr)
+				continue;
+			pr = (uint32_t)((uint64_t)v->sum[i] * 1000 / thr);
+			if (pr > prio)
+				prio = pr;
+			if (m->win[i] > ticks)
+				ticks = m->win[i];
+		}
+		if (ticks)
+			xs_evid_want(e, &wk, ticks, prio);
 	}
 }
 
@@ -1061,7 +1250,7 @@ static void slide_logins(struct xs_engine *e)
 
 		xs_ring_advance(v->ring, sizeof(v->ring[0]), &e->lgeom_login, &v->head,
 				xs_wslot_id(&e->lgeom_login, e->now));
-		xs_ewma_add(&v->fast, v->conns_tick / e->tick_s,
+		xs_ewma_add(&v->fast, v->conns_tick / e->tick_secs,
 			    1.0 / e->win[v->prof][XS_R_CREDENTIAL_STUFFING]);
 	}
 }
@@ -1102,21 +1291,26 @@ static void fold_probers(struct xs_engine *e, const struct xs_tick *t)
 	if (t)
 		for (i = 0; i < t->nsrc; i++) {
 			const struct xs_src_entry *a = &t->src[i];
-			uint64_t h = xs_hash(&a->addr, sizeof(a->addr));
 			struct xs_prober_val *v;
+			struct xs_addr key;
 			bool created;
+			uint64_t h;
 			int prof;
 
 			if (!a->v.probes)
 				continue;
-			ent = xs_htab_find(&e->probers, &a->addr, h);
+			/* The source as the pair tables know it (per /64). */
+			key = a->addr;
+			xs_engine_src_key(e, &key);
+			h = xs_hash(&key, sizeof(key));
+			ent = xs_htab_find(&e->probers, &key, h);
 			if (!ent) {
-				prof = prof_of(e, &a->addr);
+				prof = prof_of(e, &key);
 				if (!params(e, prof)->sweep.enabled ||
 				    !params(e, prof)->sweep.any_threshold ||
 				    xs_hll_estimate(a->v.hll_dst, XS_HLL_REGS) < PROBER_MIN)
 					continue;
-				ent = xs_htab_insert(&e->probers, &a->addr, h, &created);
+				ent = xs_htab_insert(&e->probers, &key, h, &created);
 				if (!ent)
 					continue;
 				v = xs_htab_val(&e->probers, ent);
@@ -1144,7 +1338,10 @@ static struct xs_sip_slot *sip_slot(struct xs_engine *e, const struct xs_addr *c
 	struct xs_sip_key k = { .client = *client, .server = *server };
 	struct xs_sip_val *v;
 	bool created;
-	void *ent = xs_htab_insert(&e->sips, &k, xs_hash(&k, sizeof(k)), &created);
+	void *ent;
+
+	xs_engine_src_key(e, &k.client);	/* a per-source rule: per /64 */
+	ent = xs_htab_insert(&e->sips, &k, xs_hash(&k, sizeof(k)), &created);
 
 	if (!ent)
 		return NULL;
@@ -1221,7 +1418,7 @@ static void slide_services(struct xs_engine *e)
 		struct xs_svc_val *v = xs_htab_val(&e->svcs, ent);
 		double a = 1.0 / e->win[v->prof][XS_R_TRAFFIC_ANOMALY];
 
-		xs_ewma_add(&v->fast, v->conns_tick / e->tick_s, a);
+		xs_ewma_add(&v->fast, v->conns_tick / e->tick_secs, a);
 	}
 }
 
@@ -1237,7 +1434,7 @@ static void learn_services(struct xs_engine *e)
 		if (a > 1)
 			a = 1;
 		if (!v->anomalous)
-			xs_ewma_add(&v->slow, v->conns_tick / e->tick_s, a);
+			xs_ewma_add(&v->slow, v->conns_tick / e->tick_secs, a);
 		v->conns_tick = 0;
 		if (!v->count && v->fast.mean < 0.01f && v->slow.mean < 0.01f)
 			xs_htab_iter_delete(&e->svcs, &it);
@@ -1257,8 +1454,8 @@ static void learn_destinations(struct xs_engine *e)
 		if (a > 1)
 			a = 1;
 		if (!d->anomalous) {
-			xs_ewma_add(&d->pps, d->tick_pkts / e->tick_s, a);
-			xs_ewma_add(&d->bps, d->tick_bytes * 8 / e->tick_s, a);
+			xs_ewma_add(&d->pps, d->tick_pkts / e->tick_secs, a);
+			xs_ewma_add(&d->bps, d->tick_bytes * 8 / e->tick_secs, a);
 		}
 		d->tick_pkts = d->tick_bytes = 0;
 		/* Idle past every window, with a negligible baseline: forget it. */
@@ -1272,8 +1469,8 @@ static void learn_destinations(struct xs_engine *e)
 
 		if (a > 1)
 			a = 1;
-		xs_ewma_add(&e->total_pps, e->tick_pkts / e->tick_s, a);
-		xs_ewma_add(&e->total_bps, e->tick_bytes * 8 / e->tick_s, a);
+		xs_ewma_add(&e->total_pps, e->tick_pkts / e->tick_secs, a);
+		xs_ewma_add(&e->total_bps, e->tick_bytes * 8 / e->tick_secs, a);
 	}
 }
 
@@ -1285,13 +1482,18 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 	flush_events(e);
 	e->tick = t;
 	e->ts = ts;
+	/* A drain after a stall holds more than a tick's traffic: rates
+	 * divide by the time it really covered (issue 13). */
+	e->tick_secs = t && t->secs > 0 ? t->secs : e->tick_s;
 	index_sources(e, t);
 	fold_destinations(e, t);
 	xs_prefixes_fold(e, t);
 	e->tick_pkts = t ? xs_global_total_pkts(&t->g) : 0;
 	e->tick_bytes = t ? xs_global_total_bytes(&t->g) : 0;
+	xs_frag_fold(e, t);
 	expire_pairs(e);
 	slide_conns(e);
+	xs_frag_slide(e);
 	slide_services(e);
 	slide_logins(e);
 	fold_probers(e, t);
@@ -1303,6 +1505,7 @@ static void end_tick(struct xs_engine *e, const struct xs_tick *t, double ts)
 	learn_services(e);
 	learn_logins(e);
 	learn_destinations(e);
+	xs_evid_tick(e);
 	xs_prefixes_expire(e);
 	xs_alerts_tick(e->alerts, ts);
 	e->tick = NULL;
@@ -1348,7 +1551,8 @@ static bool quiescent(const struct xs_engine *e)
 	void *ent;
 	uint32_t hold = e->dgeom.nslots * e->dgeom.gran;
 
-	if (e->conns.count || e->probers.count || e->sips.count || e->pfx.count ||
+	if (e->conns.count || e->frags.count || e->evid.count || e->probers.count ||
+	    e->sips.count || e->pfx.count ||
 	    xs_alerts_open(e->alerts))
 		return false;
 	for (ent = xs_htab_first((struct xs_htab *)&e->pairs, &it); ent;
@@ -1478,6 +1682,9 @@ void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s)
 	s->overflow_services = e->svcs.overflow;
 	s->overflow_conns = e->conns.overflow;
 	s->overflow_dst = e->dst.overflow;
+	s->overflow_frags = e->frags.overflow;
+	s->watched = e->watched;
+	s->evicted_pairs = e->evicted;
 	s->overflow_logins = e->logins.overflow;
 	s->overflow_probers = e->probers.overflow;
 	s->overflow_sips = e->sips.overflow;
@@ -1506,7 +1713,7 @@ static void dst_window(const struct xs_det_ctx *c, const struct xs_dtrack *d, ui
 
 	if (counts) {
 		memset(s, 0, sizeof(*s));
-		s->secs = nticks * e->tick_s;
+		s->secs = xs_det_window_secs(c, &e->dgeom, nticks);
 	}
 	for (id = xs_wfirst_id(&e->dgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_dslot *sl =
@@ -1720,6 +1927,31 @@ void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs
 	f->top_unit = "new flows (at least)";
 }
 
+double xs_det_window_secs(const struct xs_det_ctx *c, const struct xs_wgeom *g,
+			  uint32_t nticks)
+{
+	const struct xs_engine *e = c->e;
+	/* The sum over g's slots starts at its oldest slot's first tick:
+	 * up to gran - 1 ticks before the window. Those ticks' packets are
+	 * in the sum, so their time is in the divisor (issue 13: a stall's
+	 * drain one tick out of the window's seconds but still in its counts
+	 * doubled a steady rate into a flood). */
+	uint32_t first = xs_wfirst_id(g, c->now, nticks) * g->gran;
+	uint32_t id, last = xs_wslot_id(&e->lgeom, c->now);
+	double secs = (c->now + 1 - first) * e->tick_s;
+
+	if (c->now + 1 < nticks)	/* before the engine's first ticks: as a full window */
+		secs = nticks * e->tick_s;
+	for (id = xs_wslot_id(&e->lgeom, first); id <= last; id++) {
+		const struct xs_loss_slot *l =
+			xs_ring_slot(e->loss, sizeof(*e->loss), &e->lgeom, e->lhead, id);
+
+		if (l)
+			secs += l->late_s;
+	}
+	return secs;
+}
+
 void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,
 		      uint64_t *bytes)
 {
@@ -1745,6 +1977,10 @@ void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_
 
 	f->window_s = nticks * e->tick_s;
 	snprintf(f->network, sizeof(f->network), "%s", e->rs->prof_name[prof]);
+	/* A per-source rule counts an IPv6 source under its prefix. */
+	if (f->has_src && f->src_in_key && !xs_addr_is_v4(&f->src) &&
+	    e->set.ipv6_source_prefix < 128)
+		f->src_plen = (uint8_t)e->set.ipv6_source_prefix;
 	memset(&f->loss, 0, sizeof(f->loss));
 	for (id = xs_wfirst_id(&e->lgeom, c->now, nticks); id <= last; id++) {
 		const struct xs_loss_slot *l =

@@ -34,6 +34,8 @@ void xs_engine_free(struct xs_engine *e);
  * when the tick, the limits and the windows' ring shapes are unchanged;
  * otherwise -EAGAIN, and the caller starts a new engine. */
 int xs_engine_reconfigure(struct xs_engine *e, const struct xs_settings *s);
+/* Would xs_engine_reconfigure() take s (without changing anything)? */
+bool xs_engine_compatible(const struct xs_engine *e, const struct xs_settings *s);
 
 void xs_engine_on_event(struct xs_engine *e, const struct xs_flow_event *ev);
 /* Ends the current tick: t holds its aggregates (may be NULL: no
@@ -51,13 +53,38 @@ void xs_engine_close_alerts(struct xs_engine *e, double ts);
 void xs_engine_set_annotate(struct xs_engine *e, xs_alert_annotate_fn fn, void *ctx);
 bool xs_engine_alert_refresh(struct xs_engine *e, const char *id, double ts);
 
+/*
+ * Evidence that a source is real (issue 13). The engine chooses which
+ * keys the kernel watches (struct xs_watch_key: brute-force candidates'
+ * service pairs, and what the mitigation policy asks for), at most
+ * XS_WATCH_MAX, the most urgent first. Each tick the caller reads the
+ * kernel's counts of the watched keys into the engine before the tick
+ * (xs_engine_watch_counts), and after it puts the engine's choice into
+ * the kernel (xs_engine_watch_keys, then xs_engine_watch_synced).
+ */
+/* Watch k for ticks ticks more (the policy, waiting for evidence). */
+void xs_engine_watch(struct xs_engine *e, const struct xs_watch_key *k, uint32_t ticks);
+/* What the source sent in k's flows since k is watched; false when k is
+ * not watched in the kernel (yet). */
+bool xs_engine_evidence(const struct xs_engine *e, const struct xs_watch_key *k,
+			struct xs_watch_val *since_watched);
+/* The keys the kernel should watch now, most urgent first (at most max). */
+size_t xs_engine_watch_keys(struct xs_engine *e, struct xs_watch_key *out, size_t max);
+/* The keys just returned are in the kernel from now on (zeroed). */
+void xs_engine_watch_synced(struct xs_engine *e, const struct xs_watch_key *keys, size_t n);
+/* The kernel's cumulative counts of a watched key. */
+void xs_engine_watch_counts(struct xs_engine *e, const struct xs_watch_key *k,
+			    const struct xs_watch_val *cum);
+
 struct xs_engine_stats {
 	uint64_t ticks;
 	uint64_t events;
 	uint64_t alerts[XS_R_MAX];	/* alerts started, per rule */
 	uint64_t alert_events;		/* start + update + end */
 	uint64_t overflow_pairs, overflow_scan, overflow_sweep, overflow_services;
-	uint64_t overflow_conns, overflow_dst, overflow_alerts;
+	uint64_t overflow_conns, overflow_dst, overflow_alerts, overflow_frags;
+	uint64_t watched;		/* keys watched in the kernel now */
+	uint64_t evicted_pairs;		/* single-packet pairs evicted for new ones */
 	uint64_t overflow_logins, overflow_probers, overflow_sips;
 };
 void xs_engine_get_stats(const struct xs_engine *e, struct xs_engine_stats *s);

@@ -133,6 +133,7 @@ struct xs_pval {
 	uint32_t conn_tick;	/* tick of its last connection attempt, 0: none */
 	uint8_t dprof, sprof;
 	uint16_t in;		/* XS_IN_*: the distinct counts it is in */
+	uint8_t hits;		/* events seen (saturates): 1 = a single packet */
 };
 
 struct xs_scan_key {
@@ -250,16 +251,43 @@ struct xs_conn_val {
 	uint32_t sum[XS_SCALES];	/* connections in each scale's window */
 	uint32_t conns;		/* connections since it was created */
 	uint32_t first;
-	uint64_t src_pkts;	/* packets of the source since it was created */
-	uint64_t src_data;	/* its TCP segments with payload since then */
+	uint64_t wpkts;		/* packets in the pair's flows since it is watched */
+	uint64_t wdata;		/* of them, TCP segments with payload */
+	uint32_t wconns0;	/* conns when the watch began */
 	uint8_t prof;
-	uint8_t pad[7];
+	uint8_t watched;	/* the kernel counts its flows' packets */
+	uint8_t pad[2];
 	uint16_t ring[];	/* fine slots, then coarse slots */
+};
+
+/* Evidence of a watched key (user/detection/evidence.c): the kernel's
+ * cumulative counts at the last read, this tick's, and all since the
+ * watch began. */
+struct xs_evid_val {
+	struct xs_watch_val last, tick, total;
+	uint32_t since;		/* tick it entered the kernel (0: not there) */
+	uint32_t until;		/* wanted until this tick */
+	uint32_t prio;		/* who gets the kernel's XS_WATCH_MAX keys */
+	uint32_t pad;
+};
+
+/* A source that sent tiny or overlapping fragments (frag_evasion): its
+ * per-tick counts in a ring of fgeom (frag_evasion's longest window), and the last destination one of them started a flow to. */
+struct xs_frag_val {
+	uint32_t head;		/* newest slot id */
+	uint32_t sum;		/* fragments in the rule's window */
+	uint32_t first;		/* tick it was created */
+	uint8_t prof;		/* the source's network group */
+	uint8_t has_dst;
+	uint16_t pad;
+	struct xs_addr dst;
+	uint32_t ring[];
 };
 
 /* An event waiting in the engine's queue: its pair key and hashes. */
 struct xs_prep {
-	struct xs_pkey k;
+	struct xs_pkey k;	/* its source under ipv6_source_prefix */
+	struct xs_addr src;	/* the source itself */
 	uint8_t kind;
 	uint16_t sport;		/* host order */
 	uint64_t h, h_scan, h_sweep;
@@ -271,6 +299,7 @@ struct xs_prep {
 struct xs_loss_slot {
 	struct xs_loss l;
 	uint64_t pkts, bytes;	/* all traffic */
+	double late_s;		/* real time beyond its ticks' length (a stall) */
 };
 
 /* A victim prefix (IPv4 /24, IPv6 /64: carpet bombing): a ring of the sums
@@ -310,6 +339,7 @@ struct xs_engine {
 	struct xs_settings set;		/* a copy; rules shared with the caller */
 	const struct xs_ruleset *rs;
 	double tick_s;
+	double tick_secs;		/* the tick being ended: its real length */
 	uint32_t now;			/* the tick being filled */
 	uint64_t ticks;			/* ticks ended */
 	double ts;			/* end of the last tick */
@@ -325,6 +355,9 @@ struct xs_engine {
 	uint32_t nslab_free;
 
 	struct xs_htab pairs, scans, sweeps, svcs, conns;
+	struct xs_htab frags;		/* sources of tiny/overlapping fragments */
+	struct xs_htab evid;		/* watched keys: evidence a source is real */
+	size_t watched;			/* of which in the kernel */
 	struct xs_wgeom cgeom;		/* connection rings: the fine one */
 	struct xs_wgeom cgeom_long;	/* and the coarse one (nslots 0: none) */
 	uint32_t cfine_max;		/* longest window the fine ring serves */
@@ -341,6 +374,7 @@ struct xs_engine {
 	const struct xs_tick *tick;	/* the tick being ended (NULL: idle) */
 
 	struct xs_wgeom lgeom;		/* loss ring */
+	struct xs_wgeom fgeom;		/* frag_evasion rings */
 	uint32_t lhead;
 	struct xs_loss_slot *loss;
 	uint64_t last_overflow;		/* engine overflows counted so far */
@@ -361,6 +395,8 @@ struct xs_engine {
 					 * scratch table refused */
 
 	uint16_t refl_bitmap[4096];	/* reflector ports, 65536 bits */
+	uint64_t rng;			/* eviction samples (deterministic) */
+	uint64_t evicted;		/* single-packet pairs evicted for others */
 	struct xs_alert_mgr *alerts;
 	uint64_t events;
 	struct xs_prep q[XS_EV_BATCH];	/* events not yet processed */
@@ -378,6 +414,27 @@ struct xs_detector {
 	int rule;		/* enum xs_rule */
 	void (*eval)(struct xs_det_ctx *c);
 };
+
+/* Sources of tiny or overlapping fragments (user/detection/fragsrc.c):
+ * the tick's per-source counts in, the window slid, events' victims. */
+void xs_frag_fold(struct xs_engine *e, const struct xs_tick *t);
+void xs_frag_slide(struct xs_engine *e);
+void xs_frag_event(struct xs_engine *e, const struct xs_flow_event *ev);
+
+/* Evidence (user/detection/evidence.c): wanting a key for ticks at
+ * priority prio; the brute-force candidates' watches, each tick. */
+void xs_evid_want(struct xs_engine *e, const struct xs_watch_key *k, uint32_t ticks,
+		  uint32_t prio);
+const struct xs_evid_val *xs_evid_find(const struct xs_engine *e, const struct xs_watch_key *k);
+void xs_evid_tick(struct xs_engine *e);
+/* The watch key of a (source, destination, TCP port) service pair. */
+void xs_evid_key_service(struct xs_watch_key *k, const struct xs_addr *src,
+			 const struct xs_addr *dst, uint8_t proto, uint16_t port);
+
+/* The key a source is counted under by the per-source rules: an IPv6
+ * address stands for its /N (settings: ipv6_source_prefix), so that a
+ * scanner rotating addresses inside its /64 is still one source. */
+void xs_engine_src_key(const struct xs_engine *e, struct xs_addr *a);
 
 /* One line per detector: user/detection/detectors/registry.c. */
 extern const struct xs_detector *const xs_detectors[];
@@ -434,6 +491,12 @@ void xs_det_top(const struct xs_det_ctx *c, const struct xs_dtrack *d, struct xs
 bool xs_det_sole_source(const struct xs_det_ctx *c, const struct xs_dtrack *d,
 			const struct xs_finding *f, struct xs_addr *out);
 const struct xs_dtrack *xs_det_find_dst(const struct xs_det_ctx *c, const struct xs_addr *a);
+/* Real seconds that a sum of the last nticks ticks over ring geometry g
+ * covers: whole slots, so from the oldest slot's first tick (up to
+ * gran - 1 ticks more than nticks), plus what stalls of the daemon added
+ * in those ticks (a late drain covers more than a tick). */
+double xs_det_window_secs(const struct xs_det_ctx *c, const struct xs_wgeom *g,
+			  uint32_t nticks);
 /* Total packets and bytes over the last nticks ticks. */
 void xs_det_total_sum(const struct xs_det_ctx *c, uint32_t nticks, uint64_t *pkts,
 		      uint64_t *bytes);

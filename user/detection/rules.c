@@ -21,6 +21,7 @@ const char *const xs_rule_names[XS_R_MAX] = {
 	[XS_R_CARPET_BOMBING] = "carpet_bombing",
 	[XS_R_CREDENTIAL_STUFFING] = "credential_stuffing",
 	[XS_R_SIP_FRAUD] = "sip_fraud",
+	[XS_R_FRAG_EVASION] = "frag_evasion",
 };
 
 const char *const xs_action_names[XS_ACT_MAX + 1] = {
@@ -193,6 +194,10 @@ void xs_rule_params_default(struct xs_rule_params *p)
 	p->sip.window_s = 60;
 	p->sip.request_threshold = 100;
 	p->sip.failure_threshold = 20;
+
+	p->frag.enabled = true;
+	p->frag.window_s = 10;
+	p->frag.threshold = 10;
 }
 
 void xs_ruleset_default(struct xs_ruleset *rs)
@@ -336,6 +341,10 @@ static const struct pdesc params[] = {
 	{ XS_R_SIP_FRAUD, "window_s", P_DBL, OFF(sip.window_s), 0.001, 3600 },
 	{ XS_R_SIP_FRAUD, "request_threshold", P_U32, OFF(sip.request_threshold), 0, 1e9 },
 	{ XS_R_SIP_FRAUD, "failure_threshold", P_U32, OFF(sip.failure_threshold), 0, 1e9 },
+
+	{ XS_R_FRAG_EVASION, "enabled", P_BOOL, OFF(frag.enabled) },
+	{ XS_R_FRAG_EVASION, "window_s", P_DBL, OFF(frag.window_s), 0.001, 3600 },
+	{ XS_R_FRAG_EVASION, "threshold", P_U32, OFF(frag.threshold), 1, 1e9 },
 };
 
 /* `scales`: a list of {window_s, thresholds...}, each with the threshold
@@ -645,6 +654,8 @@ double xs_rule_window_s(const struct xs_rule_params *p, int rule)
 		return p->stuff.window_s;
 	case XS_R_SIP_FRAUD:
 		return p->sip.window_s;
+	case XS_R_FRAG_EVASION:
+		return p->frag.window_s;
 	}
 	return 1;
 }
@@ -712,6 +723,8 @@ bool xs_rule_enabled(const struct xs_rule_params *p, int rule)
 		return p->stuff.enabled;
 	case XS_R_SIP_FRAUD:
 		return p->sip.enabled;
+	case XS_R_FRAG_EVASION:
+		return p->frag.enabled;
 	}
 	return false;
 }

@@ -32,6 +32,7 @@ enum xs_rule {
 	XS_R_CARPET_BOMBING,
 	XS_R_CREDENTIAL_STUFFING,
 	XS_R_SIP_FRAUD,
+	XS_R_FRAG_EVASION,
 	XS_R_MAX
 };
 
@@ -206,6 +207,11 @@ struct xs_rule_params {
 		uint32_t request_threshold;	/* requests from one source to one server */
 		uint32_t failure_threshold;	/* failure answers from the server to it */
 	} sip;
+	struct {
+		bool enabled;
+		double window_s;
+		uint32_t threshold;	/* tiny or overlapping fragments from one source */
+	} frag;
 };
 
 #define XS_PROFILES_MAX 64

@@ -156,6 +156,11 @@ int xs_scn_opt(int c, const char *arg, struct xs_scn_params *p)
 			return -1;
 		}
 		return 0;
+	case XS_SCN_O_EXT_HDRS:
+		if (xs_parse_u64("--ext-hdrs", arg, 0, 8, &v))
+			return -1;
+		p->ext_hdrs = (int)v;
+		return 0;
 	case XS_SCN_O_GAP:
 		return parse_seconds("--gap", arg, 0, &p->gap);
 	case XS_SCN_O_AT:
@@ -185,9 +190,12 @@ void xs_scn_usage(FILE *f)
 		"      --vlan ID         tag every frame with 802.1Q VLAN ID\n"
 		"      --payload BYTES   payload size (reflection: the reply's)\n"
 		"      --mtu BYTES       fragment IP packets longer than this (default 1500)\n"
-		"      --order seq|random  order of ports or hosts (scans, sweeps)\n"
+		"      --order seq|random  order of ports or hosts (scans, sweeps), of spoofed\n"
+		"                        sources (floods: each once per pass)\n"
 		"      --probe icmp|tcp  host_sweep probe (tcp: SYN to --port)\n"
 		"      --family 4|6|both benign: address families (default both)\n"
+		"      --ext-hdrs N      IPv6: N Destination Options headers (0..8) before\n"
+		"                        the transport header of every packet\n"
 		"      --gap S           silence before this segment (after '+')\n"
 		"      --at S            start this segment S seconds after the first\n"
 		"\nScenarios:\n");

@@ -45,6 +45,7 @@ struct xs_scn_params {
 	int family;		/* benign: 4, 6, or 0 for both */
 	double gap;		/* seconds of silence before this segment */
 	double at;		/* start, seconds after the first segment's */
+	int ext_hdrs;		/* IPv6: Destination Options headers before L4 */
 	bool rate_set, duration_set, src_set, dst_set, port_set, sport_set, at_set;
 };
 
@@ -79,6 +80,7 @@ enum {
 	XS_SCN_O_FAMILY,
 	XS_SCN_O_GAP,
 	XS_SCN_O_AT,
+	XS_SCN_O_EXT_HDRS,
 };
 #define XS_SCN_SHORTOPTS "r:d:n:s:t:p:S:"
 #define XS_SCN_LONGOPTS                                                                    \
@@ -98,7 +100,8 @@ enum {
 	{ "probe", required_argument, NULL, XS_SCN_O_PROBE },                             \
 	{ "family", required_argument, NULL, XS_SCN_O_FAMILY },                           \
 	{ "gap", required_argument, NULL, XS_SCN_O_GAP },                                 \
-	{ "at", required_argument, NULL, XS_SCN_O_AT }
+	{ "at", required_argument, NULL, XS_SCN_O_AT },                                   \
+	{ "ext-hdrs", required_argument, NULL, XS_SCN_O_EXT_HDRS }
 int xs_scn_opt(int c, const char *arg, struct xs_scn_params *p);
 void xs_scn_usage(FILE *f);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,11 @@ const char *const xs_limit_match_names[XS_LIM_MAX + 1] = {
 	[XS_LIM_ALL] = "all", [XS_LIM_SYN] = "syn", [XS_LIM_UDP] = "udp",
 	[XS_LIM_ICMP] = "icmp", [XS_LIM_REFLECT] = "reflect", [XS_LIM_MAX] = NULL,
 };
+
+const char *xs_block_by_name(__u32 by)
+{
+	return by == XS_BLOCK_BY_RULE ? "rule" : by == XS_BLOCK_BY_FLEET ? "fleet" : "user";
+}
 
 int xs_mitig_from_bpf(struct xs_mitig *m, struct xs_bpf *b)
 {
@@ -252,10 +258,16 @@ int xs_mitig_limit(struct xs_mitig *m, const struct xs_prefix *p, __u64 pps, __u
 	pc = calloc(m->ncpus, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
-	/* Each CPU gets its share, rounded up, and a full bucket. */
+	/* Each CPU gets its share, rounded up, and a full bucket; at most
+	 * 2^32-1 packets/s a CPU (none does more), so that the program's
+	 * token arithmetic (packet-nanoseconds) cannot overflow. */
 	for (cpu = 0; cpu < m->ncpus; cpu++) {
 		pc[cpu].rate_pps = (pps + m->ncpus - 1) / m->ncpus;
 		pc[cpu].burst = (burst + m->ncpus - 1) / m->ncpus;
+		if (pc[cpu].rate_pps > UINT32_MAX)
+			pc[cpu].rate_pps = UINT32_MAX;
+		if (pc[cpu].burst > UINT32_MAX)
+			pc[cpu].burst = UINT32_MAX;
 		pc[cpu].tokens = pc[cpu].burst * 1000000000ULL;
 		pc[cpu].last_ns = now;
 	}

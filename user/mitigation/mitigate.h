@@ -67,5 +67,7 @@ int xs_mitig_log(struct xs_mitig *m, enum xs_mlog_op op, const struct xs_prefix 
 int xs_mitig_log_read(struct xs_mitig *m, __u64 *seq, struct xs_mlog_rec *out);
 
 extern const char *const xs_limit_match_names[XS_LIM_MAX + 1];
+/* Who added a block (XS_BLOCK_BY_*): "user", "rule" or "fleet". */
+const char *xs_block_by_name(__u32 by);
 
 #endif

@@ -5,6 +5,14 @@
  * them. Sinks register their sockets in the set's epoll set, whose fd the
  * daemon polls (xs_output_fd), so the whole daemon stays one event loop; a
  * 100 ms timer in the same set drives retries, backoff and fsync.
+ *
+ * A reload (xs_output_replace) opens the new outputs before it touches
+ * the old: a sink whose configuration is unchanged is kept as it is (its
+ * queue, its connection); the others are opened in the same epoll set;
+ * only when all are open do they take over, and the old ones retire:
+ * serviced by the loop until they have delivered what they hold (or for
+ * RETIRE_S at most), then closed. If one cannot open, nothing changes
+ * (issue 13: a failing open used to leave no output at all).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,10 +33,14 @@
 
 #define MAX_SINKS 16
 #define SERVICE_MS 100
+#define RETIRE_S 10	/* an old output delivers what it holds this long at most */
 
 struct xs_outputs {
-	struct xs_sink sinks[MAX_SINKS];
+	struct xs_sink *sinks[MAX_SINKS];
 	int nsinks;
+	struct xs_sink *retiring[MAX_SINKS];	/* replaced, still delivering */
+	int nretiring;
+	double retire_until;
 	int efd, tfd;
 	bool opened, configured;
 	uint64_t config_hash;	/* of the outputs section in use */
@@ -131,7 +143,7 @@ int xs_out_nsinks(const struct xs_outputs *o)
 
 const struct xs_sink *xs_out_sink(const struct xs_outputs *o, int i)
 {
-	return i >= 0 && i < o->nsinks ? &o->sinks[i] : NULL;
+	return i >= 0 && i < o->nsinks ? o->sinks[i] : NULL;
 }
 
 const struct xs_daemon_info *xs_out_daemon_info(const struct xs_outputs *o)
@@ -139,15 +151,22 @@ const struct xs_daemon_info *xs_out_daemon_info(const struct xs_outputs *o)
 	return &o->dinfo;
 }
 
+static void free_sink(struct xs_sink *s)
+{
+	if (!s)
+		return;
+	if (s->state == 0 && s->priv)
+		s->ops->close(s);
+	free(s->priv);
+	free(s);
+}
+
 static void free_sinks(struct xs_outputs *o)
 {
 	int i;
 
-	for (i = 0; i < o->nsinks; i++) {
-		if (o->sinks[i].state == 0 && o->sinks[i].priv)
-			o->sinks[i].ops->close(&o->sinks[i]);
-		free(o->sinks[i].priv);
-	}
+	for (i = 0; i < o->nsinks; i++)
+		free_sink(o->sinks[i]);
 	memset(o->sinks, 0, sizeof(o->sinks));
 	o->nsinks = 0;
 }
@@ -180,20 +199,25 @@ static int add_sink(struct xs_outputs *o, xs_node n)
 	if (!name[0]) {
 		snprintf(name, sizeof(name), "%s", xs_sink_types[type]->type);
 		for (i = 0; i < o->nsinks; i++)
-			if (!strcmp(o->sinks[i].name, name))
+			if (!strcmp(o->sinks[i]->name, name))
 				snprintf(name, sizeof(name), "%s-%d", xs_sink_types[type]->type,
 					 o->nsinks + 1);
 	}
 	for (i = 0; i < o->nsinks; i++)
-		if (!strcmp(o->sinks[i].name, name)) {
+		if (!strcmp(o->sinks[i]->name, name)) {
 			xs_cfg_error(xs_cfg_get(n, "name"), "another output is already named '%s'",
 				     name);
 			return -1;
 		}
-	s = &o->sinks[o->nsinks++];
-	memset(s, 0, sizeof(*s));
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		xs_cfg_error(n, "out of memory");
+		return -1;
+	}
+	o->sinks[o->nsinks++] = s;
 	s->ops = xs_sink_types[type];
 	s->out = o;
+	s->cfg_hash = xs_cfg_hash(n);
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->ops->configure(s, n);
 	xs_cfg_check_unknown(n);
@@ -215,11 +239,14 @@ int xs_output_configure(struct xs_outputs *o, xs_node root)
 	o->config_hash = root.cfg ? xs_cfg_hash(xs_cfg_get(root, "outputs")) : 0;
 	if (!root.cfg || !xs_node_present(xs_cfg_get(root, "outputs"))) {
 		/* No configuration: alerts on stdout, as a user would expect. */
-		o->sinks[0].ops = &xs_sink_stdout;
-		o->sinks[0].out = o;
-		snprintf(o->sinks[0].name, sizeof(o->sinks[0].name), "stdout");
+		o->sinks[0] = calloc(1, sizeof(struct xs_sink));
+		if (!o->sinks[0])
+			return -ENOMEM;
+		o->sinks[0]->ops = &xs_sink_stdout;
+		o->sinks[0]->out = o;
+		snprintf(o->sinks[0]->name, sizeof(o->sinks[0]->name), "stdout");
 		o->nsinks = 1;
-		return xs_sink_stdout.configure(&o->sinks[0], (xs_node){ 0 });
+		return xs_sink_stdout.configure(o->sinks[0], (xs_node){ 0 });
 	}
 	outs = xs_cfg_get_seq(root, "outputs");
 	for (i = 0; i < xs_cfg_seq_len(outs); i++)
@@ -263,13 +290,13 @@ int xs_output_open(struct xs_outputs *o)
 	 * sinks see EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < o->nsinks; i++) {
-		err = o->sinks[i].ops->open(&o->sinks[i]);
-		o->sinks[i].state = 1;
+		err = o->sinks[i]->ops->open(o->sinks[i]);
+		o->sinks[i]->state = 1;
 		if (err) {
 			/* The sink logged what is wrong; undo the ones opened. */
 			for (; i >= 0; i--) {
-				o->sinks[i].ops->close(&o->sinks[i]);
-				o->sinks[i].state = 2;
+				o->sinks[i]->ops->close(o->sinks[i]);
+				o->sinks[i]->state = 2;
 			}
 			free_sinks(o);
 			close(o->tfd);
@@ -282,14 +309,121 @@ int xs_output_open(struct xs_outputs *o)
 	return 0;
 }
 
+static bool sink_holds(const struct xs_sink *s)
+{
+	return s->st.queued || s->st.spooled;
+}
+
+static void close_sink(struct xs_sink *s)
+{
+	s->ops->close(s);
+	s->state = 2;
+}
+
+/* Closes retiring outputs that delivered what they held (or ran out of
+ * time); now: all of them. */
+static void reap_retiring(struct xs_outputs *o, bool now)
+{
+	int i = 0;
+
+	while (i < o->nretiring) {
+		struct xs_sink *s = o->retiring[i];
+
+		if (!now && sink_holds(s) && xs_mono_s() < o->retire_until) {
+			i++;
+			continue;
+		}
+		if (sink_holds(s))
+			xs_warn("output %s (replaced): %llu messages left undelivered", s->name,
+				(unsigned long long)(s->st.queued + s->st.spooled));
+		close_sink(s);
+		free_sink(s);
+		o->retiring[i] = o->retiring[--o->nretiring];
+	}
+}
+
+int xs_output_replace(struct xs_outputs *o, xs_node root)
+{
+	struct xs_outputs *n;
+	bool kept[MAX_SINKS] = {};
+	int i, j, err = 0;
+
+	if (!o->opened) {
+		xs_output_configure(o, root);
+		return xs_output_open(o);
+	}
+	n = xs_output_new();
+	if (!n)
+		return -ENOMEM;
+	err = xs_output_configure(n, root);
+	/* The new set lives in the old one's epoll set and timer: the loop
+	 * watches one descriptor whatever happens. */
+	for (i = 0; !err && i < n->nsinks; i++) {
+		struct xs_sink *s = n->sinks[i];
+
+		for (j = 0; j < o->nsinks; j++)
+			if (!kept[j] && o->sinks[j]->ops == s->ops && o->sinks[j]->cfg_hash == s->cfg_hash &&
+			    !strcmp(o->sinks[j]->name, s->name))
+				break;
+		if (j < o->nsinks) {
+			/* Unchanged: the running one takes the new one's place
+			 * (files reopen, as a SIGHUP asks). */
+			kept[j] = true;
+			free_sink(s);
+			n->sinks[i] = o->sinks[j];
+			if (n->sinks[i]->ops->reopen)
+				n->sinks[i]->ops->reopen(n->sinks[i]);
+			continue;
+		}
+		s->out = o;
+		err = s->ops->open(s);
+		s->state = 1;
+		if (err) {
+			s->state = 2;
+			s->ops->close(s);
+		}
+	}
+	if (err) {
+		/* Undo: the new ones opened so far close, the kept ones stay
+		 * where they were. */
+		for (i = 0; i < n->nsinks; i++) {
+			struct xs_sink *s = n->sinks[i];
+			bool old = false;
+
+			for (j = 0; j < o->nsinks; j++)
+				old |= o->sinks[j] == s;
+			if (old) {
+				n->sinks[i] = NULL;
+				continue;
+			}
+			if (s->state == 1)
+				close_sink(s);
+		}
+		xs_output_free(n);
+		return err ? err : -EINVAL;
+	}
+	/* Swap: the old ones not kept retire. */
+	reap_retiring(o, true);
+	for (j = 0; j < o->nsinks; j++)
+		if (!kept[j])
+			o->retiring[o->nretiring++] = o->sinks[j];
+	memcpy(o->sinks, n->sinks, sizeof(o->sinks));
+	o->nsinks = n->nsinks;
+	o->config_hash = n->config_hash;
+	o->retire_until = xs_mono_s() + RETIRE_S;
+	n->nsinks = 0;
+	xs_output_free(n);
+	return 0;
+}
+
 void xs_output_alert(struct xs_outputs *o, const struct xs_alert_out *a)
 {
 	int i;
 
 	o->dinfo.alerts++;
 	for (i = 0; i < o->nsinks; i++)
-		if (o->sinks[i].ops->alert)
-			o->sinks[i].ops->alert(&o->sinks[i], a);
+		if (o->sinks[i]->ops->alert)
+			o->sinks[i]->ops->alert(o->sinks[i], a);
 }
 
 void xs_output_tick(struct xs_outputs *o, const struct xs_tick *t, double ts, double secs)
@@ -298,8 +432,8 @@ void xs_output_tick(struct xs_outputs *o, const struct xs_tick *t, double ts, do
 
 	o->dinfo.ticks++;
 	for (i = 0; i < o->nsinks; i++)
-		if (o->sinks[i].ops->tick)
-			o->sinks[i].ops->tick(&o->sinks[i], t, ts, secs);
+		if (o->sinks[i]->ops->tick)
+			o->sinks[i]->ops->tick(o->sinks[i], t, ts, secs);
 }
 
 void xs_output_service(struct xs_outputs *o)
@@ -318,8 +452,13 @@ void xs_output_service(struct xs_outputs *o)
 			;
 	now = xs_mono_s();
 	for (i = 0; i < o->nsinks; i++)
-		if (o->sinks[i].ops->service)
-			o->sinks[i].ops->service(&o->sinks[i], now);
+		if (o->sinks[i]->ops->service)
+			o->sinks[i]->ops->service(o->sinks[i], now);
+	for (i = 0; i < o->nretiring; i++)
+		if (o->retiring[i]->ops->service)
+			o->retiring[i]->ops->service(o->retiring[i], now);
+	if (o->nretiring)
+		reap_retiring(o, false);
 }
 
 void xs_output_reopen(struct xs_outputs *o)
@@ -327,8 +466,8 @@ void xs_output_reopen(struct xs_outputs *o)
 	int i;
 
 	for (i = 0; i < o->nsinks; i++)
-		if (o->sinks[i].ops->reopen)
-			o->sinks[i].ops->reopen(&o->sinks[i]);
+		if (o->sinks[i]->ops->reopen)
+			o->sinks[i]->ops->reopen(o->sinks[i]);
 }
 
 int xs_output_fd(const struct xs_outputs *o)
@@ -341,7 +480,7 @@ bool xs_output_idle(const struct xs_outputs *o)
 	int i;
 
 	for (i = 0; i < o->nsinks; i++)
-		if (o->sinks[i].st.queued || o->sinks[i].st.spooled)
+		if (sink_holds(o->sinks[i]))
 			return false;
 	return true;
 }
@@ -351,7 +490,7 @@ bool xs_output_all_delivered(const struct xs_outputs *o)
 	int i;
 
 	for (i = 0; i < o->nsinks; i++)
-		if (o->sinks[i].st.failed)
+		if (o->sinks[i]->st.failed)
 			return false;
 	return xs_output_idle(o);
 }
@@ -385,18 +524,18 @@ void xs_output_close(struct xs_outputs *o)
 		fflush(stdout);
 		return;
 	}
+	reap_retiring(o, true);
 	for (i = 0; i < o->nsinks; i++) {
-		o->sinks[i].ops->close(&o->sinks[i]);
-		o->sinks[i].state = 2;
-		st = &o->sinks[i].st;
+		close_sink(o->sinks[i]);
+		st = &o->sinks[i]->st;
 		if (st->failed || st->queued || st->spooled)
 			xs_warn("output %s: %llu sent, %llu failed (%llu overflow), %llu left "
 				"undelivered, %llu in the spool",
-				o->sinks[i].name, (unsigned long long)st->sent,
+				o->sinks[i]->name, (unsigned long long)st->sent,
 				(unsigned long long)st->failed, (unsigned long long)st->overflow,
 				(unsigned long long)st->queued, (unsigned long long)st->spooled);
 		else
-			xs_dbg("output %s: %llu sent", o->sinks[i].name,
+			xs_dbg("output %s: %llu sent", o->sinks[i]->name,
 			       (unsigned long long)st->sent);
 	}
 	close(o->tfd);
@@ -418,12 +557,12 @@ int xs_output_health(const struct xs_outputs *o, int i, struct xs_output_health 
 {
 	if (i < 0 || i >= o->nsinks)
 		return -1;
-	h->name = o->sinks[i].name;
-	h->up = o->sinks[i].st.up;
-	h->sent = o->sinks[i].st.sent;
-	h->failed = o->sinks[i].st.failed;
-	h->queued = o->sinks[i].st.queued;
-	h->spooled = o->sinks[i].st.spooled;
+	h->name = o->sinks[i]->name;
+	h->up = o->sinks[i]->st.up;
+	h->sent = o->sinks[i]->st.sent;
+	h->failed = o->sinks[i]->st.failed;
+	h->queued = o->sinks[i]->st.queued;
+	h->spooled = o->sinks[i]->st.spooled;
 	return 0;
 }
 
@@ -434,11 +573,11 @@ void xs_output_print_stats(const struct xs_outputs *o, FILE *f)
 	int i;
 
 	for (i = 0; i < o->nsinks; i++) {
-		st = &o->sinks[i].st;
+		st = &o->sinks[i]->st;
 		fprintf(f,
 			"output %s: sent %llu failed %llu overflow %llu queued %llu spooled %llu "
 			"spooled_total %llu resent %llu reconnects %llu\n",
-			o->sinks[i].name, (unsigned long long)st->sent,
+			o->sinks[i]->name, (unsigned long long)st->sent,
 			(unsigned long long)st->failed, (unsigned long long)st->overflow,
 			(unsigned long long)st->queued, (unsigned long long)st->spooled,
 			(unsigned long long)st->spooled_total, (unsigned long long)st->resent,

@@ -38,6 +38,12 @@ int xs_output_check(xs_node root);
 /* Is the "outputs" section the one o was configured from (a reload can
  * keep the sinks)? */
 bool xs_output_same_config(const struct xs_outputs *o, xs_node root);
+/* A reload: the outputs of the document root take over from the running
+ * ones, which deliver what they hold before they close (see output.c);
+ * unchanged ones are kept (files reopen). Returns 0, or a negative errno
+ * (logged by the sink) with the running outputs untouched. The set's
+ * descriptor (xs_output_fd) stays the same. */
+int xs_output_replace(struct xs_outputs *o, xs_node root);
 /* Opens the configured sinks; returns 0 or a negative errno (logged). */
 int xs_output_open(struct xs_outputs *o);
 void xs_output_alert(struct xs_outputs *o, const struct xs_alert_out *a);

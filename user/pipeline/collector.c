@@ -13,6 +13,8 @@
 #include "collector.h"
 #include "loader.h"
 #include "log.h"
+#include "names.h"
+#include "siphash.h"
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -50,6 +52,10 @@ int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_e
 	c->refl_fd = bpf_map__fd(s->maps.xs_refl_ports);
 	c->fence_fd = bpf_map__fd(s->maps.xs_fence);
 	c->fence_inner_fd = bpf_map__fd(s->maps.xs_fence0);
+	c->watch_fd = bpf_map__fd(s->maps.xs_watch);
+	c->watch_srcs_fd = bpf_map__fd(s->maps.xs_watch_srcs);
+	c->hkey[0] = b->secret.k[0];
+	c->hkey[1] = b->secret.k[1];
 	c->fence = fence;
 	c->on_event = on_event;
 	c->event_ctx = event_ctx;
@@ -73,8 +79,10 @@ int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_e
 	c->slist = map_mmap(s->maps.xs_slist, &c->slist_len);
 	c->pcpu_global = calloc(c->ncpus, sizeof(struct xs_global));
 	c->fps = calloc((size_t)c->ncpus * XS_TABLE_WAYS, sizeof(*c->fps));
+	c->wkeys = calloc(XS_WATCH_MAX, sizeof(*c->wkeys));
+	c->wbuf = calloc(c->ncpus, sizeof(*c->wbuf));
 	if (!c->fps || !c->dtab || !c->dtags || !c->dlist || !c->stab || !c->stags || !c->slist ||
-	    !c->pcpu_global) {
+	    !c->pcpu_global || !c->wkeys || !c->wbuf) {
 		err = errno ? -errno : -ENOMEM;
 		xs_err("cannot map the address tables: %s", strerror(-err));
 		xs_collector_free(c);
@@ -111,6 +119,8 @@ void xs_collector_free(struct xs_collector *c)
 		munmap(c->stags, c->stags_len);
 	free(c->pcpu_global);
 	free(c->fps);
+	free(c->wkeys);
+	free(c->wbuf);
 	free(c->dst);
 	free(c->src);
 	memset(c, 0, sizeof(*c));
@@ -141,6 +151,104 @@ int xs_collector_set_flags(struct xs_collector *c, __u32 flags)
 {
 	c->rt.flags = flags;
 	return write_rt(c);
+}
+
+int xs_collector_update_flags(struct xs_collector *c, __u32 mask, __u32 bits)
+{
+	c->rt.flags = (c->rt.flags & ~mask) | (bits & mask);
+	return write_rt(c);
+}
+
+static bool key_in(const struct xs_watch_key *k, const struct xs_watch_key *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(k, &keys[i], sizeof(*k)))
+			return true;
+	return false;
+}
+
+/* The prefix's network address, as the kernel masks a source. */
+static void mask_v6(struct xs_addr *a, unsigned int plen)
+{
+	unsigned int i;
+
+	for (i = plen; i < 128; i++)
+		a->a[i / 8] &= (__u8)~(0x80 >> (i % 8));
+}
+
+int xs_collector_watch_set(struct xs_collector *c, const struct xs_watch_key *keys, size_t n,
+			   unsigned int src6_prefix)
+{
+	struct xs_port_bitmap *bm;
+	__u32 zero = 0, flags = 0;
+	size_t i;
+	int err = 0;
+
+	if (n > XS_WATCH_MAX)
+		n = XS_WATCH_MAX;
+	memset(c->wbuf, 0, c->ncpus * sizeof(*c->wbuf));
+	/* Gone first (room for the new), then new ones at zero. */
+	for (i = 0; i < c->nwkeys; i++)
+		if (!key_in(&c->wkeys[i], keys, n))
+			bpf_map_delete_elem(c->watch_fd, &c->wkeys[i]);
+	for (i = 0; i < n; i++)
+		if (!key_in(&keys[i], c->wkeys, c->nwkeys) &&
+		    bpf_map_update_elem(c->watch_fd, &keys[i], c->wbuf, BPF_NOEXIST) && !err)
+			err = -errno;
+	if (n) /* keys may be NULL when nothing is watched */
+		memcpy(c->wkeys, keys, n * sizeof(*keys));
+	c->nwkeys = n;
+
+	bm = calloc(1, sizeof(*bm));
+	if (!bm)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct xs_addr src = keys[i].src;
+		__u64 w[2];
+		__u32 bit;
+
+		if (src6_prefix && src6_prefix < 128 && !xs_addr_is_v4(&src))
+			mask_v6(&src, src6_prefix);
+		memcpy(w, src.a, 16);
+		bit = (__u32)(xs_sip_2w(c->hkey[0], c->hkey[1], w[0], w[1]) & 0xffff);
+		bm->w[bit >> 6] |= 1ULL << (bit & 63);
+		flags |= keys[i].dport ? (xs_addr_is_zero(&keys[i].dst) ? XS_RT_WATCH_SVC
+									: XS_RT_WATCH_EXACT)
+				       : XS_RT_WATCH_PAIR;
+	}
+	if (bpf_map_update_elem(c->watch_srcs_fd, &zero, bm, BPF_ANY) && !err)
+		err = -errno;
+	free(bm);
+	if (src6_prefix >= 128)
+		src6_prefix = 0;
+	flags |= src6_prefix << XS_RT_SRC6_SHIFT;
+	if (xs_collector_update_flags(c, XS_RT_WATCH_ANY | XS_RT_SRC6_MASK, flags) && !err)
+		err = -errno;
+	return err;
+}
+
+int xs_collector_watch_read(struct xs_collector *c, xs_watch_fn fn, void *ctx)
+{
+	size_t i;
+	int cpu;
+
+	for (i = 0; i < c->nwkeys; i++) {
+		struct xs_watch_val sum = {};
+
+		if (bpf_map_lookup_elem(c->watch_fd, &c->wkeys[i], c->wbuf))
+			continue;
+		for (cpu = 0; cpu < c->ncpus; cpu++) {
+			sum.pkts += c->wbuf[cpu].pkts;
+			sum.bytes += c->wbuf[cpu].bytes;
+			sum.syn += c->wbuf[cpu].syn;
+			sum.ack += c->wbuf[cpu].ack;
+			sum.data += c->wbuf[cpu].data;
+		}
+		fn(ctx, &c->wkeys[i], &sum);
+	}
+	return 0;
 }
 
 int xs_collector_set_slice(struct xs_collector *c, __u32 slice)
@@ -644,4 +752,16 @@ double xs_hll_estimate(const __u8 *regs, int m)
 	if (e <= 2.5 * m && zeros)
 		e = m * log((double)m / zeros);
 	return e;
+}
+
+uint64_t xs_hll_count(const __u8 *regs, int m)
+{
+	double e = xs_hll_estimate(regs, m) + 0.5;
+
+	/* Converting a double beyond the integer's range is undefined:
+	 * registers of 60 (keyed hashing makes them unreachable, a corrupt
+	 * or foreign register set does not) estimate about 2.6e19. */
+	if (!(e < 9007199254740992.0))	/* 2^53, NaN included */
+		return 9007199254740992ULL;
+	return (uint64_t)e;
 }

@@ -10,9 +10,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "xs_abi.h"
 
 struct xs_bpf;
+
 struct ring_buffer;
 
 struct xs_dst_entry {
@@ -25,10 +27,14 @@ struct xs_src_entry {
 	struct xs_src v;
 };
 
+struct xs_fleet_tick;
+
 /* One generation's aggregates. Arrays are owned by the collector and valid
  * until the next flip. */
 struct xs_tick {
 	__u32 epoch;
+	double secs;		/* real seconds it covered (live: flip to flip);
+				 * 0: exactly a tick (replay) */
 	/* How long each sub-tick slice lasted, in seconds (set by the
 	 * pipeline; 0: the slice was not used, or slices are off). */
 	float slice_s[XS_SLICES];
@@ -37,6 +43,8 @@ struct xs_tick {
 	size_t ndst;
 	struct xs_src_entry *src;
 	size_t nsrc;
+	/* The fleet's part (user/pipeline/fleet.h), or NULL: none is sent. */
+	const struct xs_fleet_tick *fleet;
 };
 
 typedef void (*xs_event_fn)(void *ctx, const struct xs_flow_event *e);
@@ -60,6 +68,12 @@ struct xs_collector {
 	xs_event_fn on_event;
 	void *event_ctx;
 	struct xs_global *pcpu_global;	/* per-CPU read buffer */
+	/* watched keys (struct xs_watch_key): what the kernel map holds */
+	int watch_fd, watch_srcs_fd;
+	struct xs_watch_key *wkeys;
+	size_t nwkeys;
+	struct xs_watch_val *wbuf;	/* per-CPU read buffer */
+	__u64 hkey[2];			/* the program's SipHash key: its bitmap bits */
 	/* the tick's output arrays */
 	struct xs_dst_entry *dst;
 	size_t dst_cap;
@@ -83,6 +97,18 @@ int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports,
  * a flip starts the next generation at slice 0. */
 int xs_collector_set_slice(struct xs_collector *c, __u32 slice);
 
+/* Sets the kernel's run-time flags in mask to bits (the others stay). */
+int xs_collector_update_flags(struct xs_collector *c, __u32 mask, __u32 bits);
+
+/* Evidence (issue 13): the kernel watches exactly keys[0..n) from now on
+ * (new ones start at zero), their sources' bits set, IPv6 sources under
+ * their /src6_prefix. */
+int xs_collector_watch_set(struct xs_collector *c, const struct xs_watch_key *keys, size_t n,
+			   unsigned int src6_prefix);
+/* Each watched key's counts so far, summed over CPUs. */
+typedef void (*xs_watch_fn)(void *ctx, const struct xs_watch_key *k, const struct xs_watch_val *v);
+int xs_collector_watch_read(struct xs_collector *c, xs_watch_fn fn, void *ctx);
+
 /* Deliver the events waiting in the ring buffer. Returns how many. */
 int xs_collector_poll_events(struct xs_collector *c);
 int xs_collector_events_fd(struct xs_collector *c);
@@ -105,5 +131,8 @@ __u64 xs_global_total_bytes(const struct xs_global *g);
 
 /* Distinct-count estimate from HyperLogLog registers. */
 double xs_hll_estimate(const __u8 *regs, int nregs);
+/* The same rounded to an integer, clamped to 2^53 (exact in a double
+ * and in every JSON reader). */
+uint64_t xs_hll_count(const __u8 *regs, int nregs);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -28,6 +29,8 @@ static void on_event(void *ctx, const struct xs_flow_event *e)
 
 	p->events++;
 	xs_engine_on_event(p->eng, e);
+	if (p->fleet)
+		xs_fleet_on_event(p->fleet, e);
 }
 
 static struct xs_engine *new_engine(struct xs_pipeline *p, const struct xs_settings *s)
@@ -45,6 +48,11 @@ static struct xs_engine *new_engine(struct xs_pipeline *p, const struct xs_setti
 int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o)
 {
 	memset(p, 0, sizeof(*p));
+	p->wkeys = calloc(XS_WATCH_MAX, sizeof(*p->wkeys));
+	if (!p->wkeys) {
+		xs_err("out of memory");
+		return -XS_EXIT_FAIL;
+	}
 	p->set = o->settings;
 	p->ifname = o->ifname;
 	p->out = o->out;
@@ -53,7 +61,14 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o)
 	p->eng = new_engine(p, o->settings);
 	if (!p->eng) {
 		xs_err("out of memory for the engine: lower the limits in the configuration");
+		free(p->wkeys);
+		p->wkeys = NULL;
 		return -XS_EXIT_FAIL;
+	}
+	if (o->settings->fleet.aggregates && o->out) {
+		p->fleet = xs_fleet_new(o->settings);
+		if (!p->fleet)
+			return -XS_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -97,15 +112,59 @@ int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live)
 			return -XS_EXIT_FAIL;
 		xs_fpolicy_attach(p->fpol, p->eng);
 	}
+	if (p->fleet && xs_fleet_attach(p->fleet, b, p->col.ncpus))
+		return -XS_EXIT_FAIL;
+	/* The program calls the fleet's sketches only when they can be used. */
+	if (xs_collector_set_flags(&p->col, xs_fleet_sketches(p->fleet) ?
+						    p->col.rt.flags | XS_RT_FLEET :
+						    p->col.rt.flags & ~XS_RT_FLEET)) {
+		xs_err("cannot configure the BPF program: %s", strerror(errno));
+		return -XS_EXIT_FAIL;
+	}
+	/* A kept program has counted since the last daemon's last tick. */
+	p->tick_start = xs_fleet_resume_time(p->fleet);
+	if (!p->tick_start)
+		p->tick_start = xs_wall_s();
 	return 0;
+}
+
+/* Enforce mode's fragment policy, a kernel flag: only where the policy
+ * runs (run, not replay). */
+static int frag_policy(struct xs_pipeline *p, const struct xs_settings *s)
+{
+	__u32 f = p->col.rt.flags & ~XS_RT_DROP_FRAG_EVASION;
+
+	if (s->mitigation->enforce && s->mitigation->drop_fragment_evasion)
+		f |= XS_RT_DROP_FRAG_EVASION;
+	return p->collecting ? xs_collector_set_flags(&p->col, f) : 0;
 }
 
 int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp)
 {
 	p->pol = xs_mpolicy_new(m, p->set, p->out);
+	if (!p->pol)
+		return -XS_EXIT_FAIL;
+	xs_mpolicy_set_engine(p->pol, p->eng);
+	if (frag_policy(p, p->set))
+		xs_warn("cannot set the fragment policy in the kernel: %s", strerror(errno));
 	if (p->fpol)
 		xs_fpolicy_act(p->fpol, p->out, bgp);
-	return p->pol ? 0 : -XS_EXIT_FAIL;
+	if (p->set->fleet.mitigation) {
+		p->fleet_mit = xs_fleet_consumer_new(p->set, p->pol);
+		if (!p->fleet_mit)
+			return -XS_EXIT_ENV;
+	}
+	return 0;
+}
+
+int xs_pipeline_fd(const struct xs_pipeline *p)
+{
+	return xs_fleet_consumer_fd(p->fleet_mit);
+}
+
+void xs_pipeline_service(struct xs_pipeline *p)
+{
+	xs_fleet_consumer_poll(p->fleet_mit, xs_wall_s());
 }
 
 void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st)
@@ -119,8 +178,11 @@ void xs_pipeline_free(struct xs_pipeline *p)
 	xs_fpolicy_free(p->fpol);
 	if (p->collecting)
 		xs_collector_free(&p->col);
+	xs_fleet_consumer_free(p->fleet_mit);
 	xs_mpolicy_free(p->pol);
 	xs_engine_free(p->eng);
+	free(p->wkeys);
+	xs_fleet_free(p->fleet);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -222,6 +284,26 @@ void xs_pipeline_tick_start(struct xs_pipeline *p, double t0)
 	p->tick_t0 = p->slice_t0[0] = t0;
 }
 
+static void feed_watch(void *ctx, const struct xs_watch_key *k, const struct xs_watch_val *v)
+{
+	xs_engine_watch_counts(ctx, k, v);
+}
+
+/* The engine's choice of watched keys into the kernel (evidence, issue
+ * 13), after the tick: brute-force candidates and what the policy waits
+ * on. */
+static void watch_sync(struct xs_pipeline *p)
+{
+	size_t n = xs_engine_watch_keys(p->eng, p->wkeys, XS_WATCH_MAX);
+
+	if (xs_collector_watch_set(&p->col, p->wkeys, n, p->set->ipv6_source_prefix) &&
+	    !p->watch_warned) {
+		xs_warn("cannot update the watched sources in the kernel: %s", strerror(errno));
+		p->watch_warned = true;
+	}
+	xs_engine_watch_synced(p->eng, p->wkeys, n);
+}
+
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk)
 {
 	double tick_s = p->set->tick_ms / 1000.0, started = xs_mono_s(), drained;
@@ -234,17 +316,35 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 		err = xs_collector_flip(&p->col, &p->tick);
 	if (err)
 		return err;
+	/* Live, the generation covered the time since the last flip: more
+	 * than a tick after a stall of the loop, and the engine's rates
+	 * divide by that (replay's ticks are exact). */
+	if (clk) {
+		if (p->last_flip)
+			p->tick.secs = started - p->last_flip;
+		p->last_flip = started;
+	}
 	memcpy(p->tick.slice_s, slice_s, sizeof(slice_s));
 	if (p->slice_clock != XS_SLICE_OFF)
 		xs_pipeline_tick_start(p, p->slice_clock == XS_SLICE_LIVE ? started : ts);
+	if (p->collecting)
+		xs_collector_watch_read(&p->col, feed_watch, p->eng);
 	drained = xs_mono_s();
 	xs_engine_on_tick(p->eng, &p->tick, ts);
+	/* Live, a tick runs from the last flip to this one; in replay the
+	 * capture's clock makes it exactly one tick long. */
+	if (p->fleet && p->collecting)
+		xs_fleet_tick(p->fleet, &p->tick, clk ? p->tick_start : ts - tick_s, ts);
+	p->tick_start = ts;
 	if (p->out)
 		xs_output_tick(p->out, &p->tick, ts, tick_s);
 	if (p->pol)
 		xs_mpolicy_tick(p->pol, ts);
+	if (p->collecting)
+		watch_sync(p);
 	if (p->fpol)
 		xs_fpolicy_tick(p->fpol, &p->tick, ts);
+	xs_fleet_consumer_poll(p->fleet_mit, ts);
 	if (p->out && clk) {
 		xs_output_tick_timing(p->out, xs_mono_s() - clk->due, drained - started,
 				      clk->missed);
@@ -258,11 +358,38 @@ int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_cloc
 	return 0;
 }
 
+void xs_pipeline_resume(struct xs_pipeline *p)
+{
+	struct xs_tick_clock clk = { .due = xs_mono_s() };
+	double gap;
+
+	if (!p->collecting || !xs_fleet_resume_time(p->fleet))
+		return;
+	/* What the kept program counted since the last daemon's last flip is
+	 * all in slice 0 (a flip starts there): that slice lasted the whole
+	 * gap, not the few milliseconds since this start, or the restart
+	 * alone would read as a burst. */
+	gap = xs_wall_s() - xs_fleet_resume_time(p->fleet);
+	if (p->slice_clock == XS_SLICE_LIVE && p->slice == 0 && gap > 0)
+		xs_pipeline_tick_start(p, clk.due - gap);
+	if (xs_pipeline_tick(p, xs_wall_s(), &clk))
+		xs_warn("cannot read the maps for the adopted program's tick");
+}
+
 void xs_pipeline_finish(struct xs_pipeline *p, double ts)
 {
 	memset(&p->tick, 0, sizeof(p->tick));
-	if (p->collecting && !xs_collector_flip(&p->col, &p->tick))
+	if (p->collecting && !xs_collector_flip(&p->col, &p->tick)) {
+		double secs = ts > p->tick_start ? ts - p->tick_start : 0;
+
 		xs_engine_on_tick(p->eng, &p->tick, ts);
+		/* Its aggregates too: a restart (a kept program adopted) then
+		 * loses no count. */
+		if (p->fleet)
+			xs_fleet_tick(p->fleet, &p->tick, p->tick_start, ts);
+		if (p->out)
+			xs_output_tick(p->out, &p->tick, ts, secs);
+	}
 	xs_engine_close_alerts(p->eng, ts);
 }
 
@@ -282,55 +409,57 @@ void xs_pipeline_poll(struct xs_pipeline *p)
 		xs_collector_poll_events(&p->col);
 }
 
-/* The sinks of the document root: unchanged, they stay (and their
- * queues), files reopen as logrotate expects of a SIGHUP; otherwise the
- * old ones flush as they close and the new ones open. */
-static int apply_outputs(struct xs_outputs *out, xs_node root)
+static bool fleet_changed(const struct xs_fleet_set *a, const struct xs_fleet_set *b)
 {
-	if (xs_output_same_config(out, root)) {
-		xs_output_reopen(out);
-		return 0;
-	}
-	xs_output_close(out);
-	xs_output_configure(out, root);
-	return xs_output_open(out);
-}
-
-/* Back to the running settings' outputs after a failed reload. */
-static void restore_outputs(struct xs_pipeline *p)
-{
-	if (apply_outputs(p->out, p->set->root))
-		xs_err("the earlier outputs cannot open again either: alerts are not sent");
+	return a->aggregates != b->aggregates || a->have_key != b->have_key ||
+	       memcmp(&a->key, &b->key, sizeof(a->key)) || a->p != b->p ||
+	       a->items_max != b->items_max || a->top_sources != b->top_sources ||
+	       a->watch != b->watch || a->mitigation != b->mitigation ||
+	       strcmp(a->mitigation_topic, b->mitigation_topic);
 }
 
 int xs_pipeline_reconfigure(struct xs_pipeline *p, const struct xs_settings *s)
 {
-	if (p->out && apply_outputs(p->out, s->root)) {
-		restore_outputs(p);
-		return -1;
-	}
-	/* The engine shares the rules with s: it takes s, or a new engine
-	 * does, or nothing changes. */
-	if (xs_engine_reconfigure(p->eng, s)) {
-		struct xs_engine *e = new_engine(p, s);
+	struct xs_engine *e = NULL;
 
+	/* Everything that can fail comes first, so that a failure leaves the
+	 * running configuration whole: a new engine if the windows change
+	 * shape, then the outputs (the new ones open and take over only when
+	 * all are open; the old ones finish delivering, then close). */
+	if (!xs_engine_compatible(p->eng, s)) {
+		e = new_engine(p, s);
 		if (!e) {
 			xs_err("reload: out of memory for the engine");
-			if (p->out)
-				restore_outputs(p);
 			return -1;
 		}
+	}
+	if (p->out && xs_output_replace(p->out, s->root)) {
+		xs_engine_free(e);
+		return -1;
+	}
+	/* The engine shares the rules with s: it takes s, or the new engine
+	 * does. */
+	if (!e) {
+		xs_engine_reconfigure(p->eng, s);
+	} else {
 		xs_warn("reload: new limits or windows: detection windows start again");
 		xs_engine_close_alerts(p->eng, xs_wall_s());
 		xs_engine_free(p->eng);
 		p->eng = e;
+		if (p->pol)
+			xs_mpolicy_set_engine(p->pol, e);
 		if (p->fpol)
 			xs_fpolicy_attach(p->fpol, e);
 	}
 	if (p->collecting && xs_pipeline_knobs(&p->col, s, (unsigned int)p->col.ncpus))
 		xs_warn("cannot update the kernel's run-time settings: %s", strerror(errno));
-	if (p->pol)
+	if (fleet_changed(&p->set->fleet, &s->fleet))
+		xs_warn("reload: the fleet_* settings change at the next start; kept as they are");
+	if (p->pol) {
 		xs_mpolicy_configure(p->pol, s);
+		if (frag_policy(p, s))
+			xs_warn("cannot set the fragment policy in the kernel: %s", strerror(errno));
+	}
 	if (p->fpol)
 		xs_fpolicy_configure(p->fpol, s);
 	p->set = s;

@@ -6,6 +6,7 @@
  *   ring buffer -> engine            new-flow events, as they come
  *   each tick:  collector flip       the kernel writes the other epoch
  *               -> engine            windows, detectors, alert life cycle
+ *               -> fleet             the aggregates' fleet part (fleet.h)
  *               -> outputs           the tick's aggregates to the sinks
  *               -> mitigation        rules' actions, table changes reported;
  *                                    fingerprints of the flood alerts and
@@ -24,6 +25,8 @@
 
 #include "collector.h"
 #include "engine.h"
+#include "fleet.h"
+#include "fleet_consumer.h"
 #include "fpolicy.h"
 #include "mpolicy.h"
 #include "output.h"
@@ -51,10 +54,16 @@ struct xs_pipeline {
 	struct xs_mpolicy *pol;		/* NULL: no mitigation (replay) */
 	struct xs_fpolicy *fpol;	/* fingerprints; acting only in run */
 	struct xs_status_pub *status;	/* NULL: nothing published (replay) */
+	struct xs_fleet *fleet;		/* NULL: no aggregates are sent */
+	struct xs_fleet_consumer *fleet_mit;	/* NULL: fleet_mitigation off */
+	double tick_start;		/* wall clock start of the live tick being filled */
 	xs_alert_fn on_alert;
 	void *ctx;
 	uint64_t ticks, events;
 	double last_tick;		/* CLOCK_MONOTONIC end of the last tick */
+	double last_flip;		/* CLOCK_MONOTONIC of the last flip (live) */
+	struct xs_watch_key *wkeys;	/* the engine's choice of watched keys */
+	bool watch_warned;
 	struct xs_tick tick;		/* the tick just ended (valid until the next) */
 	/* Sub-tick slices (bursts): the slice being written and when each
 	 * began, on the live clock (CLOCK_MONOTONIC) or in capture time
@@ -81,8 +90,13 @@ int xs_pipeline_init(struct xs_pipeline *p, const struct xs_pipeline_opts *o);
  * one CPU runs every frame (replay) and gets the whole budget. */
 int xs_pipeline_collect(struct xs_pipeline *p, struct xs_bpf *b, bool live);
 /* Applies the rules' actions to the kernel tables m and, with bgp (the
- * speaker is open), upstream (run). */
+ * speaker is open), upstream (run); with fleet_mitigation, the fleet
+ * application's requests too. */
 int xs_pipeline_mitigate(struct xs_pipeline *p, struct xs_mitig *m, bool bgp);
+/* For the daemon's epoll: readable when fleet requests have arrived
+ * (then call xs_pipeline_service); -1 without fleet_mitigation. */
+int xs_pipeline_fd(const struct xs_pipeline *p);
+void xs_pipeline_service(struct xs_pipeline *p);
 /* Publishes each tick for `status` and `top` (run). */
 void xs_pipeline_publish(struct xs_pipeline *p, struct xs_status_pub *st);
 void xs_pipeline_free(struct xs_pipeline *p);
@@ -95,8 +109,13 @@ int xs_pipeline_knobs(struct xs_collector *col, const struct xs_settings *s, uns
  * seconds since the epoch (wall clock live, capture time in replay);
  * clk is NULL in replay. Returns 0 or a negative errno (maps unreadable). */
 int xs_pipeline_tick(struct xs_pipeline *p, double ts, const struct xs_tick_clock *clk);
+/* Run's start, when it adopted a kept program that sends aggregates: the
+ * stretch the program counted without a daemon (since the last one's last
+ * tick) ends now, as a tick of its own, rather than swelling the first. */
+void xs_pipeline_resume(struct xs_pipeline *p);
 /* Shutdown at ts: the tick in progress goes to the engine (the totals are
- * then complete), and every open alert ends. */
+ * then complete) and to the outputs (its aggregates, for its real length),
+ * and every open alert ends. */
 void xs_pipeline_finish(struct xs_pipeline *p, double ts);
 /* n ticks without traffic (replay's gaps), the last ending at ts. */
 void xs_pipeline_idle(struct xs_pipeline *p, uint64_t n, double ts);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "siphash.h"
 
 #define POLL_EVERY 1024		/* frames between ring-buffer reads */
 
@@ -212,6 +213,34 @@ static int finish(struct replay *r)
 	return 0;
 }
 
+/* Replay's hashing secret, from the capture itself (its size and first
+ * 64 KiB): the same capture gives the same output on every run, as a
+ * replay must, and nothing fixed and public does (a crafted capture
+ * cannot aim at buckets it must first contain). */
+static void capture_secret(const char *path, struct xs_secret *sec)
+{
+	static const struct xs_sipkey k = { 0x78647073747265ULL, 0x616d2d7265706c61ULL };
+	uint8_t buf[65536 + 8];
+	size_t n = 8;
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+	long size = 0;
+	int i;
+
+	if (f) {
+		if (!fseek(f, 0, SEEK_END))
+			size = ftell(f);
+		rewind(f);
+		n += fread(buf + 8, 1, sizeof(buf) - 8, f);
+		fclose(f);
+	}
+	memcpy(buf, &size, 8);
+	for (i = 0; i < 4; i++) {
+		struct xs_sipkey ki = { k.k0 + (uint64_t)i, k.k1 };
+
+		sec->k[i] = xs_siphash13(&ki, buf, n);
+	}
+}
+
 int xs_replay_dry(void *pcap, const struct xs_settings *s, struct xs_replay_stats *st)
 {
 	struct xs_replay_opts o = { .settings = s };
@@ -270,9 +299,15 @@ int xs_replay_run(const struct xs_replay_opts *o, struct xs_replay_stats *st)
 		pcap_close(p);
 		return ret;
 	}
-	if (xs_bpf_load(&r.b, &s->sizes)) {
-		ret = -XS_EXIT_LOAD;
-		goto out;
+	{
+		struct xs_secret sec;
+
+		capture_secret(o->path, &sec);
+		xs_bpf_set_secret(&sec);
+		ret = xs_bpf_load(&r.b, &s->sizes) ? -XS_EXIT_LOAD : 0;
+		xs_bpf_set_secret(NULL);
+		if (ret)
+			goto out;
 	}
 	r.prog_fd = xs_bpf_prog_fd(&r.b);
 	/* Not live: one CPU runs every frame (pin_cpu), synchronously. */

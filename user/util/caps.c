@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -36,4 +38,19 @@ int xs_caps_limit(uint64_t keep)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
 	return 0;
+}
+
+int xs_caps_become(const char *user, uint64_t keep)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw)
+		return -ENOENT;
+	/* The capabilities survive the change of user, then shrink. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid))
+		return -errno;
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	return xs_caps_limit(keep);
 }

@@ -12,4 +12,11 @@ int xs_caps_limit(uint64_t keep);
 /* The effective set now. */
 uint64_t xs_caps_effective(void);
 
+/* Becomes user (and its primary group, no supplementary groups), keeping
+ * the capabilities in keep (PR_SET_KEEPCAPS across setresuid), then as
+ * xs_caps_limit(keep). Call before any thread exists: credentials and
+ * capabilities are per thread, and a thread started earlier keeps its
+ * own. Returns 0 or -errno (-ENOENT: no such user). */
+int xs_caps_become(const char *user, uint64_t keep);
+
 #endif

@@ -4,40 +4,14 @@
 #include <string.h>
 
 #include "htab.h"
-#include "xs_hash.h"
+#include "siphash.h"
 
 #define TAG_USED XS_HTAB_TAG_USED
 #define MAX_SLOTS (1u << 30)
 
-static inline uint64_t rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
 uint64_t xs_hash(const void *key, uint32_t len)
 {
-	const uint8_t *p = key;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
-	uint32_t w4;
-
-	while (len >= 8) {
-		memcpy(&w, p, 8);
-		h = rotl64(h ^ (w * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
-		p += 8;
-		len -= 8;
-	}
-	if (len >= 4) {
-		memcpy(&w4, p, 4);
-		h = rotl64(h ^ (w4 * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
-		p += 4;
-		len -= 4;
-	}
-	if (len) {
-		w4 = 0;
-		memcpy(&w4, p, len);
-		h = rotl64(h ^ (w4 * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
-	}
-	return xs_mix64(h);
+	return xs_siphash13(xs_hash_key(), key, len);
 }
 
 int xs_htab_init(struct xs_htab *t, uint32_t ksize, uint32_t vsize, size_t limit)
@@ -110,9 +84,10 @@ static inline uint8_t *slot_ent(const struct xs_htab *t, uint32_t i)
 
 void *xs_htab_find(const struct xs_htab *t, const void *key, uint64_t h)
 {
-	uint32_t tag = ((uint32_t)h) | TAG_USED, i = (uint32_t)h & t->mask;
+	uint32_t tag = ((uint32_t)h) | TAG_USED, i = (uint32_t)h & t->mask, n;
 
-	for (;; i = (i + 1) & t->mask) {
+	/* No entry lives further than XS_HTAB_PROBE_MAX from its home. */
+	for (n = 0; n < XS_HTAB_PROBE_MAX; n++, i = (i + 1) & t->mask) {
 		uint32_t g = t->tag[i];
 
 		if (!g)
@@ -120,17 +95,25 @@ void *xs_htab_find(const struct xs_htab *t, const void *key, uint64_t h)
 		if (g == tag && key_eq(slot_ent(t, i), key, t->ksize))
 			return slot_ent(t, i);
 	}
+	return NULL;
 }
 
 void *xs_htab_insert(struct xs_htab *t, const void *key, uint64_t h, bool *created)
 {
-	uint32_t tag = ((uint32_t)h) | TAG_USED, i = (uint32_t)h & t->mask;
+	uint32_t tag = ((uint32_t)h) | TAG_USED, i = (uint32_t)h & t->mask, n;
 	uint8_t *e;
 
 	*created = false;
-	for (;; i = (i + 1) & t->mask) {
+	for (n = 0;; n++, i = (i + 1) & t->mask) {
 		uint32_t g = t->tag[i];
 
+		if (n == XS_HTAB_PROBE_MAX) {
+			/* A cluster this long: keys aimed at one bucket, or a
+			 * table far too full. Refused, never walked further. */
+			t->overflow++;
+			t->probe_refused++;
+			return NULL;
+		}
 		if (!g)
 			break;
 		if (g == tag && key_eq(slot_ent(t, i), key, t->ksize))
@@ -140,6 +123,8 @@ void *xs_htab_insert(struct xs_htab *t, const void *key, uint64_t h, bool *creat
 		t->overflow++;
 		return NULL;
 	}
+	if (n > t->longest)
+		t->longest = n;
 	t->tag[i] = tag;
 	e = slot_ent(t, i);
 	memcpy(e, key, t->ksize);

@@ -6,7 +6,11 @@
  * tags (cache-friendly misses), backward-shift deletion (no tombstones, so
  * probes stay short however long it runs), one allocation at init and a
  * hard limit on live entries: an insert past the limit is refused and
- * counted, never grows the table. Not thread-safe.
+ * counted, never grows the table. Keys are hashed with the process's
+ * SipHash key (siphash.h), and no entry lives more than XS_HTAB_PROBE_MAX
+ * slots from its home: an insert that would go further is refused and
+ * counted like one past the limit, so no lookup ever walks further,
+ * whatever the keys. Not thread-safe.
  */
 #ifndef XS_HTAB_H
 #define XS_HTAB_H
@@ -16,6 +20,10 @@
 #include <stdint.h>
 
 #define XS_HTAB_TAG_USED (1u << 31)
+/* Longest probe sequence: beyond what random keys need at the 3/4 load
+ * the limit allows (182 for 786,431 keys: tests/unit/test_htab.c), and
+ * 512 4-byte tags = 32 cache lines at most per lookup. */
+#define XS_HTAB_PROBE_MAX 512
 
 struct xs_htab {
 	uint32_t *tag;		/* per slot: 0 = empty, else low hash bits | TAG_USED */
@@ -25,7 +33,9 @@ struct xs_htab {
 	uint32_t voff;		/* value offset: the key rounded up to 8 bytes */
 	size_t count;		/* live entries */
 	size_t limit;		/* most live entries allowed */
-	uint64_t overflow;	/* inserts refused at the limit */
+	uint64_t overflow;	/* inserts refused at the limit or the probe bound */
+	uint64_t probe_refused;	/* of which for the probe bound */
+	uint32_t longest;	/* longest probe sequence an insert took */
 };
 
 /* ksize must be a multiple of 4. limit: most live entries (the table has
@@ -34,7 +44,7 @@ int xs_htab_init(struct xs_htab *t, uint32_t ksize, uint32_t vsize, size_t limit
 void xs_htab_free(struct xs_htab *t);
 void xs_htab_clear(struct xs_htab *t);
 
-/* Any length; the tables' keys are multiples of 4 bytes. */
+/* SipHash-1-3 under the process key (siphash.h); any length. */
 uint64_t xs_hash(const void *key, uint32_t len);
 
 static inline void *xs_htab_val(const struct xs_htab *t, void *entry)
@@ -47,6 +57,14 @@ void *xs_htab_find(const struct xs_htab *t, const void *key, uint64_t h);
 /* Finds or inserts (value zeroed, *created = true). NULL when the table is
  * at its limit (overflow counted). */
 void *xs_htab_insert(struct xs_htab *t, const void *key, uint64_t h, bool *created);
+/* The entry in slot i (any i: taken modulo the size), or NULL if empty:
+ * for sampling a full table. */
+static inline void *xs_htab_slot(const struct xs_htab *t, uint32_t i)
+{
+	i &= t->mask;
+	return t->tag[i] ? t->ent + (size_t)i * t->stride : NULL;
+}
+
 /* Deletes the entry for key; returns 0 or -ENOENT. */
 int xs_htab_delete(struct xs_htab *t, const void *key, uint64_t h);
 
@@ -78,11 +96,9 @@ static inline void xs_htab_prefetch_entry(const struct xs_htab *t, uint64_t h)
 	uint32_t tag = (uint32_t)h | XS_HTAB_TAG_USED, i = (uint32_t)h & t->mask, g;
 	const uint8_t *e;
 
-	for (;; i = (i + 1) & t->mask) {
-		g = t->tag[i];
-		if (!g || g == tag)
+	for (g = 0; g < XS_HTAB_PROBE_MAX; g++, i = (i + 1) & t->mask)
+		if (!t->tag[i] || t->tag[i] == tag)
 			break;
-	}
 	e = t->ent + (size_t)i * t->stride;
 	__builtin_prefetch(e);
 	__builtin_prefetch(e + t->voff + 15);

@@ -29,6 +29,7 @@ const char *const xs_err_names[XS_E_MAX] = {
 	[XS_E_UDP_TRUNC] = "udp_trunc",
 	[XS_E_ICMP_TRUNC] = "icmp_trunc",
 	[XS_E_ICMP6_TRUNC] = "icmp6_trunc",
+	[XS_E_IPV6_V4MAPPED] = "ipv6_v4mapped",
 };
 
 const char *const xs_cnt_names[XS_N_MAX] = {
@@ -51,6 +52,9 @@ const char *const xs_cnt_names[XS_N_MAX] = {
 	[XS_N_BLOCKED] = "dropped_blocklist",
 	[XS_N_RATE_LIMITED] = "dropped_rate_limit",
 	[XS_N_FP_DROPPED] = "dropped_fingerprint",
+	[XS_N_FRAG_TINY] = "frag_tiny_first",
+	[XS_N_FRAG_OVERLAP] = "frag_overlap",
+	[XS_N_FRAG_DROPPED] = "dropped_frag_evasion",
 };
 
 static const __u8 v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -58,6 +62,13 @@ static const __u8 v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 int xs_addr_is_v4(const struct xs_addr *a)
 {
 	return !memcmp(a->a, v4_prefix, sizeof(v4_prefix));
+}
+
+int xs_addr_is_zero(const struct xs_addr *a)
+{
+	static const struct xs_addr zero;
+
+	return !memcmp(a, &zero, sizeof(zero));
 }
 
 const char *xs_addr_str(const struct xs_addr *a, char *buf)

@@ -14,5 +14,7 @@ extern const char *const xs_cnt_names[XS_N_MAX];
 const char *xs_addr_str(const struct xs_addr *a, char *buf);
 int xs_addr_parse(const char *s, struct xs_addr *a);
 int xs_addr_is_v4(const struct xs_addr *a);
+/* :: (all zero): "any address" in keys that can leave it out. */
+int xs_addr_is_zero(const struct xs_addr *a);
 
 #endif

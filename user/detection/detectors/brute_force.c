@@ -21,6 +21,12 @@
  *     per connection (health checks, banner grabs, port probes, a SYN flood
  *     whose kernel resets every SYN-ACK, whatever its source ports do) tried
  *     nothing, and nothing is reported.
+ *
+ * Those packets and segments are counted in the pair's own flows, by the
+ * kernel, once the pair is a candidate (user/detection/evidence.c): a
+ * spoofed source sends one SYN per "connection" there, whatever it really
+ * sends elsewhere, and until the count exists (two connections watched)
+ * nothing is reported (issue 13).
  */
 #include "engine_int.h"
 
@@ -34,13 +40,19 @@ static void eval(struct xs_det_ctx *c)
 		const struct xs_conn_val *v = xs_htab_val(&c->e->conns, ent);
 		const struct xs_rule_params *p = xs_det_params(c, v->prof);
 		const struct xs_mscale *m = &c->e->ms[v->prof][XS_MS_BRUTE];
-		double per_conn = v->conns ? (double)v->src_pkts / v->conns : 0;
-		double data_per_conn = v->conns ? (double)v->src_data / v->conns : 0;
+		uint32_t wconns = v->watched ? v->conns - v->wconns0 : 0;
+		double per_conn = wconns ? (double)v->wpkts / wconns : 0;
+		double data_per_conn = wconns ? (double)v->wdata / wconns : 0;
 		struct xs_finding f;
 		uint32_t i, thr = 0;
 
-		if (!p->brute.enabled || per_conn < p->brute.min_pkts_per_conn ||
-		    data_per_conn < p->brute.min_data_per_conn)
+		if (!p->brute.enabled)
+			continue;
+		/* Per connection, in the pair's flows: known once two
+		 * connections were counted. */
+		if ((p->brute.min_pkts_per_conn > 0 || p->brute.min_data_per_conn > 0) &&
+		    (wconns < 2 || per_conn < p->brute.min_pkts_per_conn ||
+		     data_per_conn < p->brute.min_data_per_conn))
 			continue;
 		/* The shortest scale that fires: the fastest evidence. A longer
 		 * one only while the guessing goes on (connections within the

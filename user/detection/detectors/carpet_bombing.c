@@ -28,7 +28,7 @@ static void psum(const struct xs_det_ctx *c, const struct xs_ptrack *p, uint32_t
 	uint32_t id, last = xs_wslot_id(&e->dgeom, c->now);
 
 	memset(s, 0, sizeof(*s));
-	s->secs = nticks * e->tick_s;
+	s->secs = xs_det_window_secs(c, &e->dgeom, nticks);	/* real time: a stall is not a flood */
 	*hosts = 0;
 	*share = 0;
 	for (id = xs_wfirst_id(&e->dgeom, c->now, nticks); id <= last; id++) {

@@ -8,7 +8,8 @@
 extern const struct xs_detector xs_det_syn_flood, xs_det_reflection, xs_det_udp_flood,
 	xs_det_icmp_flood, xs_det_volumetric, xs_det_port_scan, xs_det_host_sweep,
 	xs_det_brute_force, xs_det_traffic_anomaly, xs_det_synack_flood, xs_det_ack_flood,
-	xs_det_carpet_bombing, xs_det_credential_stuffing, xs_det_sip_fraud;
+	xs_det_carpet_bombing, xs_det_credential_stuffing, xs_det_sip_fraud,
+	xs_det_frag_evasion;
 
 const struct xs_detector *const xs_detectors[] = {
 	&xs_det_syn_flood,
@@ -25,6 +26,7 @@ const struct xs_detector *const xs_detectors[] = {
 	&xs_det_credential_stuffing,
 	&xs_det_sip_fraud,
 	&xs_det_traffic_anomaly,
+	&xs_det_frag_evasion,
 };
 
 const int xs_ndetectors = sizeof(xs_detectors) / sizeof(xs_detectors[0]);

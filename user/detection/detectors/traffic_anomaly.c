@@ -98,7 +98,7 @@ static void total(struct xs_det_ctx *c)
 {
 	const struct xs_rule_params *p = xs_det_params(c, 0);
 	uint32_t n = xs_det_window(c, 0, XS_R_TRAFFIC_ANOMALY);
-	double secs = n * c->e->tick_s;
+	double secs = xs_det_window_secs(c, &c->e->lgeom, n);
 	uint64_t pkts, bytes;
 	struct xs_finding f;
 

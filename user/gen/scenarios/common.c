@@ -63,6 +63,10 @@ void scn_spec(const struct xs_scn_params *p, struct xs_pkt_spec *s, const struct
 		s->vlan_tpid[0] = 0x8100;
 		s->vlan_id[0] = (uint16_t)p->vlan;
 	}
+	/* Headers a parser must walk to find the ports (issue 13). */
+	if (!xs_addr_is_v4(dst))
+		for (s->nipv6_ext = 0; s->nipv6_ext < p->ext_hdrs; s->nipv6_ext++)
+			s->ipv6_ext[s->nipv6_ext] = 60;
 }
 
 int scn_add_raw(struct xs_plan *pl, const char *name, struct scn_frame *fr)
@@ -177,6 +181,22 @@ int scn_vary_addr(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr
 		how.csum[0] = l4;
 		how.csum_flags = udp ? XS_GEN_CSUM_UDP0 : 0;
 	}
+	return add_field(pl, how);
+}
+
+int scn_vary_src6_net(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr,
+		      const struct xs_range *r, uint32_t stream)
+{
+	uint8_t udp;
+	struct xs_gen_field how = scn_rand(0, stream);
+
+	if (fr->v4 || r->prefix > 32)
+		return 0;
+	how.kinds = kinds;
+	how.size = 4;
+	how.off = fr->lay.l3 + 8 + 4;	/* source address, bits 32-63 */
+	how.csum[0] = l4_csum(fr, &udp);
+	how.csum_flags = udp ? XS_GEN_CSUM_UDP0 : 0;
 	return add_field(pl, how);
 }
 

@@ -13,7 +13,7 @@
 
 #define FLOOD_FORBID "port_scan;host_sweep;brute_force"
 
-enum { ST_SRC = 1, ST_SPORT, ST_DPORT, ST_SEQ, ST_IPID, ST_ICMPID };
+enum { ST_SRC = 1, ST_SPORT, ST_DPORT, ST_SEQ, ST_IPID, ST_ICMPID, ST_SRC_NET };
 
 struct flood {
 	bool v4;
@@ -39,16 +39,30 @@ static int flood_setup(const struct xs_scn_params *p, struct xs_plan *pl, struct
 	return 0;
 }
 
+/* The source address: drawn per packet; with --order, every address of
+ * --src once per pass (random: in a seeded order; seq: ascending), so that
+ * any run of as many packets as addresses holds each exactly once (a
+ * ground truth of distinct sources whatever the window). */
+static struct xs_gen_field flood_src(const struct xs_scn_params *p, uint32_t span)
+{
+	if (p->order == XS_ORDER_RANDOM)
+		return scn_perm(span, p->seed, ST_SRC);
+	if (p->order == XS_ORDER_SEQ)
+		return scn_seq(span);
+	return scn_rand(span, ST_SRC);
+}
+
 /* Source address, ports and the IPv4 identification drawn per packet. */
 static int flood_vary(struct xs_plan *pl, const struct scn_frame *fr, const struct flood *f,
-		      bool ports)
+		      bool ports, const struct xs_scn_params *p)
 {
 	uint32_t k = 1u << fr->kind;
 
 	/* A spoofing tool draws the identification with the address; from one
 	 * source (and fixed ports) the flood is one frame, repeated. */
 	if (xs_range_span(&f->src) != 1 &&
-	    (scn_vary_addr(pl, k, fr, true, scn_rand(xs_range_span(&f->src), ST_SRC)) ||
+	    (scn_vary_addr(pl, k, fr, true, flood_src(p, xs_range_span(&f->src))) ||
+	     scn_vary_src6_net(pl, k, fr, &f->src, ST_SRC_NET) ||
 	     scn_vary_ipid(pl, k, fr, scn_rand(65536, ST_IPID))))
 		return -1;
 	if (!ports)
@@ -75,7 +89,7 @@ int xs_scn_syn_flood(const struct xs_scn_params *p, struct xs_plan *pl)
 	s.ttl = 242;
 	s.payload = p->payload > 0 ? (uint16_t)p->payload : 0;
 	if (scn_add(pl, "tcp_syn", &s, &fr) || xs_plan_push(pl, fr.kind) ||
-	    flood_vary(pl, &fr, &f, true) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)))
+	    flood_vary(pl, &fr, &f, true, p) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)))
 		return XS_EXIT_FAIL;
 	scn_timing(pl, p, 100000, 1.0, 0);
 	scn_label(pl, "syn_flood", &f.src, f.victim, FLOOD_FORBID);
@@ -95,7 +109,7 @@ int xs_scn_udp_flood(const struct xs_scn_params *p, struct xs_plan *pl)
 	scn_spec(p, &s, &f.src.base, &f.dst.base, IPPROTO_UDP, f.sport.lo, f.dport.lo);
 	s.payload = p->payload >= 0 ? (uint16_t)p->payload : 512;
 	if (scn_add(pl, "udp", &s, &fr) || xs_plan_push(pl, fr.kind) ||
-	    flood_vary(pl, &fr, &f, true))
+	    flood_vary(pl, &fr, &f, true, p))
 		return XS_EXIT_FAIL;
 	scn_timing(pl, p, 100000, 1.0, 0);
 	scn_label(pl, "udp_flood", &f.src, f.victim, FLOOD_FORBID);
@@ -121,7 +135,7 @@ int xs_scn_icmp_flood(const struct xs_scn_params *p, struct xs_plan *pl)
 	s.payload = p->payload >= 0 ? (uint16_t)p->payload : 56;
 	/* Echo identifier at random, sequence number counting up. */
 	if (scn_add(pl, "icmp_echo", &s, &fr) || xs_plan_push(pl, fr.kind) ||
-	    flood_vary(pl, &fr, &f, false) ||
+	    flood_vary(pl, &fr, &f, false, p) ||
 	    scn_vary_l4(pl, 1, &fr, 4, 2, scn_rand(65536, ST_ICMPID)) ||
 	    scn_vary_l4(pl, 1, &fr, 6, 2, scn_seq(65536)))
 		return XS_EXIT_FAIL;
@@ -157,7 +171,7 @@ int xs_scn_synack_flood(const struct xs_scn_params *p, struct xs_plan *pl)
 	s.tcp_opt[3] = 1460 & 0xff;
 	s.tcp_optlen = 4;
 	if (scn_add(pl, "tcp_synack", &s, &fr) || xs_plan_push(pl, fr.kind) ||
-	    flood_vary(pl, &fr, &f, true) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)) ||
+	    flood_vary(pl, &fr, &f, true, p) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)) ||
 	    scn_vary_l4(pl, 1, &fr, 8, 4, scn_rand(0, ST_SEQ + 10)))
 		return XS_EXIT_FAIL;
 	scn_timing(pl, p, 100000, 1.0, 0);
@@ -182,7 +196,7 @@ int xs_scn_ack_flood(const struct xs_scn_params *p, struct xs_plan *pl)
 	s.ttl = 242;
 	s.payload = p->payload > 0 ? (uint16_t)p->payload : 0;
 	if (scn_add(pl, "tcp_ack", &s, &fr) || xs_plan_push(pl, fr.kind) ||
-	    flood_vary(pl, &fr, &f, true) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)) ||
+	    flood_vary(pl, &fr, &f, true, p) || scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)) ||
 	    scn_vary_l4(pl, 1, &fr, 8, 4, scn_rand(0, ST_SEQ + 10)))
 		return XS_EXIT_FAIL;
 	scn_timing(pl, p, 100000, 1.0, 0);
@@ -230,7 +244,7 @@ int xs_scn_carpet(const struct xs_scn_params *p, struct xs_plan *pl)
 	scn_spec(p, &s, &f.src.base, &f.dst.base, IPPROTO_UDP, f.sport.lo, f.dport.lo);
 	s.payload = p->payload >= 0 ? (uint16_t)p->payload : 64;
 	if (scn_add(pl, "udp", &s, &fr) || xs_plan_push(pl, fr.kind) ||
-	    flood_vary(pl, &fr, &f, true) ||
+	    flood_vary(pl, &fr, &f, true, p) ||
 	    scn_vary_addr(pl, 1u << fr.kind, &fr, false, scn_rand(span, ST_DPORT + 10)))
 		return XS_EXIT_FAIL;
 	scn_timing(pl, p, 100000, 1.0, 0);

@@ -10,7 +10,7 @@
 #include "names.h"
 #include "scn.h"
 
-enum { ST_SEQ = 1, ST_ORDER, ST_SPORT };
+enum { ST_SEQ = 1, ST_ORDER, ST_SPORT, ST_SRC };
 
 static int attacker(const struct xs_scn_params *p, struct xs_plan *pl, bool v4,
 		    struct xs_range *src)
@@ -50,7 +50,12 @@ int xs_scn_port_scan(const struct xs_scn_params *p, struct xs_plan *pl)
 	int err;
 
 	scn_range(&p->dst, p->dst_set, SCN_VICTIM4, SCN_VICTIM6, v4, &dst);
-	if ((err = attacker(p, pl, v4, &src)) || (err = scn_same_family(&src, &dst, pl->scenario)) ||
+	/* One scanner; an IPv6 one may take a new address of its /64 (or
+	 * another block) for every probe. */
+	scn_range(&p->src, p->src_set, SCN_ATTACKER4, SCN_ATTACKER6, v4, &src);
+	if ((v4 || xs_range_span(&src) == 1) && (err = attacker(p, pl, v4, &src)))
+		return err;
+	if ((err = scn_same_family(&src, &dst, pl->scenario)) ||
 	    (err = scn_need_single(&dst, "--dst", pl->scenario)))
 		return err;
 	ports = p->port_set ? p->port : (struct xs_ports){ 1, 1024 };
@@ -64,8 +69,14 @@ int xs_scn_port_scan(const struct xs_scn_params *p, struct xs_plan *pl)
 	    scn_vary_l4(pl, 1, &fr, 4, 4, scn_rand(0, ST_SEQ)) ||
 	    scn_vary_ipid(pl, 1, &fr, scn_seq(65536)))
 		return XS_EXIT_FAIL;
+	if (xs_range_span(&src) != 1 &&
+	    scn_vary_addr(pl, 1, &fr, true, scn_rand(xs_range_span(&src), ST_SRC)))
+		return XS_EXIT_FAIL;
 	scn_timing(pl, p, 1000, 0, span);
 	scn_label(pl, "port_scan", &src, xs_addr_str(&dst.base, a), "host_sweep;brute_force;syn_flood");
+	/* A rotating scanner is its block (the sensor names the /64). */
+	if (xs_range_span(&src) != 1)
+		xs_range_str(&src, pl->label.attacker, sizeof(pl->label.attacker));
 	return 0;
 }
 

@@ -31,7 +31,7 @@ int xs_scn_benign(const struct xs_scn_params *p, struct xs_plan *pl);
 #define SCN_VICTIM4 "198.18.0.10"
 #define SCN_VICTIM6 "2001:db8:18::10"
 #define SCN_SPOOF4 "10.0.0.0/8"
-#define SCN_SPOOF6 "2001:db8:a::/64"
+#define SCN_SPOOF6 "2001:db8::/32"	/* spoofed: a new /64 per packet */
 #define SCN_ATTACKER4 "203.0.113.66"
 #define SCN_ATTACKER6 "2001:db8:bad::66"
 #define SCN_REFLECTORS4 "100.64.0.0/16"
@@ -86,6 +86,11 @@ struct xs_gen_field scn_perm(uint32_t span, uint64_t seed, uint32_t stream);
  * the source or destination address (its last 32 bits for IPv6) */
 int scn_vary_addr(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr, bool src,
 		  struct xs_gen_field how);
+/* IPv6 sources of a block of /32 or wider vary in bits 32-63 too (stream:
+ * another than the low half's): spoofed sources spread over many /64s,
+ * as real spoofing does, and as a sensor counting sources per /64 sees. */
+int scn_vary_src6_net(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr,
+		      const struct xs_range *r, uint32_t stream);
 /* a field at l4off bytes into the L4 header (ports 0/2, TCP seq 4, ack 8,
  * ICMP id 4 and seq 6; the payload starts at the header's length) */
 int scn_vary_l4(struct xs_plan *pl, uint32_t kinds, const struct scn_frame *fr, int l4off,

@@ -2,7 +2,10 @@
 /*
  * One tick's aggregates as a JSON document for the fleet topic: totals by
  * class, parse errors, counters, and the top-N destinations and sources by
- * packets and by bytes. Schema: schema/aggregates.schema.json.
+ * packets and by bytes (version 1); with the tick's fleet part
+ * (t->fleet), version 2: the tick's identity and event time and what the
+ * fleet application merges (docs/fleet.md). Schema:
+ * schema/aggregates.schema.json.
  */
 #ifndef XS_AGGREGATES_H
 #define XS_AGGREGATES_H
@@ -11,7 +14,7 @@
 
 struct xs_tick;
 
-#define XS_AGG_SCHEMA_VERSION 1
+#define XS_AGG_SCHEMA_VERSION 1	/* 2 with a fleet part */
 
 /* Returns a malloc'ed single-line JSON document, or NULL. ts: end of the
  * tick (seconds since the epoch); secs: its length. */

@@ -41,9 +41,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -90,6 +94,7 @@ enum phase {
 };
 
 struct kafka_sink {
+	struct kafka_sink *left_next; /* on left_running, once kf_close left its worker */
 	/* configuration */
 	char brokers[1024];
 	char topic[250];
@@ -165,7 +170,7 @@ static int configure_security(struct kafka_sink *p, xs_node sec)
 	    {"sasl_username", "sasl.username", false},
 	    {"sasl_password", "sasl.password", false},
 	};
-	char val[1024];
+	char val[1024], mech[32] = "";
 	size_t i;
 	int proto = 0, err = 0;
 
@@ -183,12 +188,18 @@ static int configure_security(struct kafka_sink *p, xs_node sec)
 		}
 		if (!val[0])
 			continue;
+		if (!strcmp(keys[i].key, "sasl_mechanism"))
+			snprintf(mech, sizeof(mech), "%s", val);
 		if (keys[i].file && xs_out_check_readable(sec, keys[i].key, val)) {
 			err = -1;
 			continue;
 		}
 		err |= conf_set(p->conf, xs_cfg_get(sec, keys[i].key), keys[i].prop, val);
 	}
+	/* Anyone on the path reads a PLAIN password sent without TLS. */
+	if (!strcmp(protocols[proto], "sasl_plaintext") && !strcasecmp(mech, "PLAIN"))
+		xs_warn("output %s: SASL PLAIN over sasl_plaintext sends the password in clear "
+			"text: use protocol sasl_ssl", p->s->name);
 	xs_cfg_check_unknown(sec);
 	return err;
 }
@@ -1294,10 +1305,59 @@ static void kf_service(struct xs_sink *s, double now)
 	s->st.queued = p->pending.n + (p->txn_spilled || p->txn_from_spool ? 0 : p->txn.n);
 }
 
+/* The last producer destroy_within() stopped waiting for: reachable, for
+ * leak checkers. */
+static rd_kafka_t *left_destroying;
+
+static void *destroy_main(void *rk)
+{
+	rd_kafka_destroy(rk);
+	return NULL;
+}
+
+/* rd_kafka_destroy() of a producer whose brokers are away can take tens of
+ * seconds (seen: ~45 s after a transaction aborted with the link cut): on a
+ * thread of its own, waited for at most wait_s, then left to finish on its
+ * own (or to the exiting process). */
+static void destroy_within(rd_kafka_t *rk, double wait_s, const char *name)
+{
+	struct timespec until;
+	sigset_t all, old;
+	pthread_t th;
+	double end;
+	int err;
+
+	sigfillset(&all);	/* signals are the loop's (signalfd) */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&th, NULL, destroy_main, rk);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		rd_kafka_destroy(rk);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	end = until.tv_sec + until.tv_nsec / 1e9 + wait_s;
+	until.tv_sec = (time_t)end;
+	until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+	if (pthread_timedjoin_np(th, NULL, &until)) {
+		left_destroying = rk;
+		pthread_detach(th);
+		xs_warn("output %s: the producer did not shut down within half a second (brokers "
+			"away?); not waiting for it",
+			name);
+	}
+}
+
+/* Sinks whose worker kf_close() could not wait for: kept (and reachable,
+ * for leak checkers) for as long as the process lives. */
+static struct kafka_sink *left_running;
+
 static void kf_close(struct xs_sink *s)
 {
 	struct kafka_sink *p = s->priv;
 	double deadline, now = xs_mono_s();
+	bool abandon;
+
 	if (!p->w.started) {
 		if (p->conf)
 			rd_kafka_conf_destroy(p->conf);
@@ -1319,7 +1379,16 @@ static void kf_close(struct xs_sink *s)
 			usleep(10000);
 		now = xs_mono_s();
 	}
-	kt_stop(&p->w);
+	/* The worker notices the stop within a slice; a call that overstays
+	 * its timeout is not waited for (a restart while the brokers are
+	 * away would leave the kernel counting without a daemon): what it
+	 * carries is spilled below as in doubt, and the watermark decides at
+	 * the next start. */
+	abandon = !kt_stop(&p->w, (deadline > now ? deadline - now : 0) + 0.5);
+	if (abandon)
+		xs_warn("output %s: a transactional call to the brokers did not return within "
+			"close_timeout_ms; not waiting for it",
+			s->name);
 	collect(p, now);
 	poll_events(p, 0, now);
 	/* Left: a transaction in doubt, what was aborted, what never went. */
@@ -1334,14 +1403,16 @@ static void kf_close(struct xs_sink *s)
 	kq_clear(&p->pending);
 	kq_clear(&p->txn);
 	release_queue(p);
-	if (p->rk)
-		rd_kafka_destroy(p->rk);
-	p->rk = p->w.rk = NULL;
-	if (p->w.conf)
-		rd_kafka_conf_destroy(p->w.conf);
-	p->w.conf = NULL;
 	xs_out_unwatch(s->out, p->w.efd);
-	kt_free(&p->w);
+	if (!abandon) {
+		if (p->rk)
+			destroy_within(p->rk, 0.5, s->name);
+		p->rk = p->w.rk = NULL;
+		if (p->w.conf)
+			rd_kafka_conf_destroy(p->w.conf);
+		p->w.conf = NULL;
+		kt_free(&p->w);
+	}
 	if (p->spool_on) {
 		s->st.spooled = p->spool.count;
 		if (p->spool.count)
@@ -1357,6 +1428,12 @@ static void kf_close(struct xs_sink *s)
 		p->evfd[0] = p->evfd[1] = -1;
 	}
 	s->st.up = false;
+	/* The thread left running still uses p->w: p is never freed. */
+	if (abandon) {
+		p->left_next = left_running;
+		left_running = p;
+		s->priv = NULL;
+	}
 }
 
 const struct xs_sink_ops xs_sink_kafka = {

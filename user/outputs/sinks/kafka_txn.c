@@ -197,13 +197,16 @@ static int do_init(struct kt_worker *w, rd_kafka_topic_partition_list_t *parts, 
 static int do_commit(struct kt_worker *w, rd_kafka_topic_partition_list_t *offs, char *err,
 		     size_t errlen)
 {
-	rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(w->group);
 	int r;
 
+	/* In w, not on this stack: a call kt_stop() gave up on still holds it
+	 * at exit, where leak checkers look for it. */
+	w->md = rd_kafka_consumer_group_metadata_new(w->group);
 	r = RETRY(w, "send_offsets_to_transaction",
-		  rd_kafka_send_offsets_to_transaction(w->rk, offs, md, KT_OFFSETS_MS), err,
+		  rd_kafka_send_offsets_to_transaction(w->rk, offs, w->md, KT_OFFSETS_MS), err,
 		  errlen);
-	rd_kafka_consumer_group_metadata_destroy(md);
+	rd_kafka_consumer_group_metadata_destroy(w->md);
+	w->md = NULL;
 	if (r == KT_OK)
 		r = RETRY(w, "commit_transaction", rd_kafka_commit_transaction(w->rk, KT_SLICE_MS),
 			  err, errlen);
@@ -382,20 +385,34 @@ bool kt_collect(struct kt_worker *w, enum kt_job *job, enum kt_result *res,
 	return done;
 }
 
-void kt_stop(struct kt_worker *w)
+bool kt_stop(struct kt_worker *w, double wait_s)
 {
+	struct timespec until;
+	double end;
+
 	if (!w->started)
-		return;
+		return true;
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->th, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	end = until.tv_sec + until.tv_nsec / 1e9 + wait_s;
+	until.tv_sec = (time_t)end;
+	until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+	/* Some calls overstay their timeout (send_offsets_to_transaction()
+	 * waits on a request to a coordinator that no longer answers): the
+	 * caller is told rather than held. */
+	if (pthread_timedjoin_np(w->th, NULL, &until)) {
+		w->abandoned = true;
+		return false;
+	}
+	return true;
 }
 
 void kt_free(struct kt_worker *w)
 {
-	if (!w->started)
+	if (!w->started || w->abandoned)
 		return;
 	/* A job handed over as the thread was told to stop never ran. */
 	if (w->parts)

@@ -38,11 +38,13 @@ struct kt_worker {
 	int efd;	       /* eventfd, readable when a job has ended */
 	/* the producer: the worker replaces it in KT_RECOVER */
 	rd_kafka_t *rk;
+	rd_kafka_consumer_group_metadata_t *md; /* KT_COMMIT's, while it runs */
 	/* shared, under mu */
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool started, stop, done;
+	bool abandoned; /* kt_stop() gave up waiting for the thread */
 	enum kt_job job; /* the job running or ended, KT_NONE when idle */
 	/* KT_COMMIT: the watermark to commit with the transaction, as the
 	 * offsets of partition 0 of each topic it wrote to. KT_INIT and
@@ -64,8 +66,11 @@ bool kt_busy(struct kt_worker *w);
 bool kt_collect(struct kt_worker *w, enum kt_job *job, enum kt_result *res,
 		rd_kafka_topic_partition_list_t **parts, char *err, size_t errlen);
 /* Interrupts the running job (within a few hundred ms) and ends the
- * thread; kt_collect still tells how the last job ended. */
-void kt_stop(struct kt_worker *w);
+ * thread; kt_collect still tells how the last job ended. False if the
+ * thread did not end within wait_s seconds: it is left running with its
+ * producer and this struct, which must then never be freed (kt_free
+ * leaves it alone). */
+bool kt_stop(struct kt_worker *w, double wait_s);
 void kt_free(struct kt_worker *w);
 
 #endif

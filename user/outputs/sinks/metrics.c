@@ -4,6 +4,12 @@
  * runs in the daemon's own event loop: MHD's epoll fd sits in the output
  * layer's epoll set and MHD_run() serves scrapes from xs_output_service(),
  * so a scrape reads the counters on the same thread that updates them.
+ *
+ * Exposed to whoever can reach it (issue 13): one client holds at most
+ * max_per_client connections (idle ones were enough to lock out every
+ * scrape), idle connections close after timeout_s; optionally HTTPS
+ * (tls_cert, tls_key) and a bearer token (auth_token_file), compared in
+ * constant time.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +29,11 @@ struct metrics_sink {
 	char listen[64];
 	uint32_t port;
 	char path[128];
+	uint32_t max_conns, max_per_client, timeout_s;
+	char tls_cert[256], tls_key[256], token_file[256];
+	char *cert_pem, *key_pem;	/* read at open */
+	char token[256];
+	size_t token_len;
 	struct MHD_Daemon *d;
 	int epfd;
 	struct xs_metrics_state m;
@@ -304,6 +315,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	unsigned int code = MHD_HTTP_OK;
 	FILE *f;
 
+	if (p->token_len) {
+		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_AUTHORIZATION);
+		size_t i, n = h ? strlen(h) : 0;
+		unsigned char diff = 0;
+
+		/* "Bearer TOKEN", compared without an early exit. */
+		if (n != 7 + p->token_len || strncmp(h, "Bearer ", 7)) {
+			diff = 1;
+		} else {
+			for (i = 0; i < p->token_len; i++)
+				diff |= (unsigned char)(h[7 + i] ^ p->token[i]);
+		}
+		if (diff) {
+			body = strdup("unauthorized\n");
+			code = MHD_HTTP_UNAUTHORIZED;
+			goto respond;
+		}
+	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		body = strdup("only GET\n");
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
@@ -315,6 +345,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		xs_metrics_render(f, &p->m);
 		fclose(f);
 	}
+respond:
 	if (!body)
 		return MHD_NO;
 	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
@@ -325,6 +356,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	MHD_add_response_header(r, "Content-Type",
 				code == MHD_HTTP_OK ? "text/plain; version=0.0.4; charset=utf-8"
 						    : "text/plain");
+	if (code == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -345,9 +378,31 @@ static int mx_configure(struct xs_sink *s, xs_node n)
 	snprintf(p->listen, sizeof(p->listen), "127.0.0.1");
 	p->port = 9477;
 	snprintf(p->path, sizeof(p->path), "/metrics");
+	p->max_conns = 32;
+	p->max_per_client = 4;
+	p->timeout_s = 5;
 	err |= xs_cfg_str(n, "listen", p->listen, sizeof(p->listen));
 	err |= xs_cfg_u32(n, "port", 1, 65535, &p->port);
 	err |= xs_cfg_str(n, "path", p->path, sizeof(p->path));
+	err |= xs_cfg_u32(n, "max_connections", 1, 10000, &p->max_conns);
+	err |= xs_cfg_u32(n, "max_per_client", 1, 10000, &p->max_per_client);
+	err |= xs_cfg_u32(n, "timeout_s", 1, 3600, &p->timeout_s);
+	err |= xs_cfg_str(n, "tls_cert", p->tls_cert, sizeof(p->tls_cert));
+	err |= xs_cfg_str(n, "tls_key", p->tls_key, sizeof(p->tls_key));
+	err |= xs_cfg_str(n, "auth_token_file", p->token_file, sizeof(p->token_file));
+	err |= xs_out_check_readable(n, "tls_cert", p->tls_cert);
+	err |= xs_out_check_readable(n, "tls_key", p->tls_key);
+	err |= xs_out_check_readable(n, "auth_token_file", p->token_file);
+	if (!err && !p->tls_cert[0] != !p->tls_key[0]) {
+		xs_cfg_error(xs_cfg_get(n, p->tls_cert[0] ? "tls_cert" : "tls_key"),
+			     "HTTPS needs both tls_cert and tls_key");
+		err = -1;
+	}
+	if (!err && p->max_per_client > p->max_conns) {
+		xs_cfg_error(xs_cfg_get(n, "max_per_client"),
+			     "must be at most max_connections (%u)", p->max_conns);
+		err = -1;
+	}
 	if (!err && inet_pton(AF_INET, p->listen, &a4) != 1 &&
 	    inet_pton(AF_INET6, p->listen, &a6) != 1) {
 		xs_cfg_error(xs_cfg_get(n, "listen"),
@@ -360,6 +415,49 @@ static int mx_configure(struct xs_sink *s, xs_node n)
 		err = -1;
 	}
 	return err ? -1 : 0;
+}
+
+/* A whole small file (a PEM), NUL-terminated; NULL if unreadable. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 65537);
+	if (buf)
+		n = fread(buf, 1, 65536, f);
+	fclose(f);
+	if (buf && (!n || n == 65536)) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+/* The bearer token: the file's first line. */
+static int read_token(struct xs_sink *s)
+{
+	struct metrics_sink *p = s->priv;
+	FILE *f = fopen(p->token_file, "r");
+
+	if (!f || !fgets(p->token, sizeof(p->token), f)) {
+		xs_err("output %s: cannot read a token from %s", s->name, p->token_file);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	p->token[strcspn(p->token, "\r\n")] = 0;
+	p->token_len = strlen(p->token);
+	if (p->token_len < 16) {
+		xs_err("output %s: the token in %s is shorter than 16 characters", s->name,
+		       p->token_file);
+		return -1;
+	}
+	return 0;
 }
 
 static int mx_open(struct xs_sink *s)
@@ -377,11 +475,31 @@ static int mx_open(struct xs_sink *s)
 		sa = (struct sockaddr *)&sin6;
 		flags |= MHD_USE_IPv6;
 	}
+	if (p->token_file[0] && read_token(s))
+		return -EINVAL;
+	if (p->tls_cert[0]) {
+		p->cert_pem = slurp(p->tls_cert);
+		p->key_pem = slurp(p->tls_key);
+		if (!p->cert_pem || !p->key_pem) {
+			xs_err("output %s: cannot read %s or %s", s->name, p->tls_cert, p->tls_key);
+			return -EINVAL;
+		}
+		flags |= MHD_USE_TLS;
+	}
 	errno = 0;
-	p->d = MHD_start_daemon(flags, (uint16_t)p->port, NULL, NULL, handle, p,
-				MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned int)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
-				MHD_OPTION_END);
+	if (p->cert_pem)
+		p->d = MHD_start_daemon(flags, (uint16_t)p->port, NULL, NULL, handle, p,
+					MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_TIMEOUT,
+					p->timeout_s, MHD_OPTION_CONNECTION_LIMIT, p->max_conns,
+					MHD_OPTION_PER_IP_CONNECTION_LIMIT, p->max_per_client,
+					MHD_OPTION_HTTPS_MEM_CERT, p->cert_pem,
+					MHD_OPTION_HTTPS_MEM_KEY, p->key_pem, MHD_OPTION_END);
+	else
+		p->d = MHD_start_daemon(flags, (uint16_t)p->port, NULL, NULL, handle, p,
+					MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_TIMEOUT,
+					p->timeout_s, MHD_OPTION_CONNECTION_LIMIT, p->max_conns,
+					MHD_OPTION_PER_IP_CONNECTION_LIMIT, p->max_per_client,
+					MHD_OPTION_END);
 	if (!p->d) {
 		err = errno ? errno : EADDRINUSE;
 		xs_err("output %s: cannot listen on %s port %u: %s (change port: or listen:)",
@@ -397,7 +515,8 @@ static int mx_open(struct xs_sink *s)
 		return -EIO;
 	}
 	s->st.up = true;
-	xs_info("output %s: Prometheus metrics on http://%s%s%s:%u%s", s->name,
+	xs_info("output %s: Prometheus metrics on http%s://%s%s%s:%u%s", s->name,
+		p->cert_pem ? "s" : "",
 		sa == (struct sockaddr *)&sin6 ? "[" : "", p->listen,
 		sa == (struct sockaddr *)&sin6 ? "]" : "", p->port, p->path);
 	return 0;
@@ -437,6 +556,10 @@ static void mx_close(struct xs_sink *s)
 		MHD_stop_daemon(p->d);
 	p->d = NULL;
 	p->epfd = -1;
+	free(p->cert_pem);
+	free(p->key_pem);
+	p->cert_pem = p->key_pem = NULL;
+	memset(p->token, 0, sizeof(p->token));
 	s->st.up = false;
 }
 

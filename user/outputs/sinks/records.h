@@ -17,6 +17,9 @@ struct xs_alert_out {
 	const char *src_ip;	/* attacker, or NULL */
 	const char *dst_ip;	/* victim, or NULL */
 	int dst_port;		/* -1 if none */
+	int proto;		/* IPPROTO_* of the attack, 0 if any */
+	int src_plen;		/* the attacker is src_ip/src_plen (IPv6 per-prefix
+				 * rules); 0: the address itself */
 	int severity;		/* event.severity, 1 (low) .. 100 (critical) */
 	double ts;		/* seconds since the epoch */
 };

@@ -57,6 +57,7 @@ struct xs_sink {
 	char name[64];		/* "syslog", or the configured name */
 	struct xs_sink_stats st;
 	int state;		/* 0 configured, 1 open, 2 closed (output.c) */
+	uint64_t cfg_hash;	/* of its configuration: a reload keeps it if equal */
 	void *priv;
 };
 

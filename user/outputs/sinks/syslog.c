@@ -9,6 +9,12 @@
  * nothing with it: what was not acknowledged is sent again on the next
  * connection. Reconnects back off exponentially. A full queue drops the
  * new message, counts it, and says so in the log.
+ *
+ * Name resolution never blocks the loop (issue 13: a getaddrinfo on each
+ * reconnect stalled the daemon for as long as DNS took): a numeric
+ * address is parsed at once; a name is resolved with glibc's
+ * getaddrinfo_a (its own thread) and polled by the service, and the last
+ * address is kept for reconnects while a new lookup runs after a failure.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +69,19 @@ struct syslog_sink {
 	bool overflowing;
 	char peer[300];
 	struct xs_outputs *out;	/* whose epoll set watches fd */
+	/* the collector's address: the last one resolved */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	bool have_sa;
+	struct lookup *lk;	/* a lookup in flight, or NULL */
+};
+
+/* A getaddrinfo_a request: on the heap, since a lookup that cannot be
+ * cancelled when the sink closes is left to finish on its own. */
+struct lookup {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char name[256], port[8];
 };
 
 static const char *const transports[] = { "local", "udp", "tcp", NULL };
@@ -141,6 +160,7 @@ static void watch(struct syslog_sink *p, uint32_t events)
 }
 
 static void reap_acked(struct xs_sink *s);
+static void start_lookup(struct xs_sink *s);
 
 static void go_down(struct xs_sink *s, const char *why, int err)
 {
@@ -169,6 +189,10 @@ static void go_down(struct xs_sink *s, const char *why, int err)
 	s->st.up = false;
 	p->state = S_DOWN;
 	p->retry_at = xs_mono_s() + p->backoff_ms / 1000.0;
+	/* The collector may have moved: look its name up again meanwhile
+	 * (the old address stays until the answer comes). */
+	if (p->transport != T_LOCAL)
+		start_lookup(s);
 	p->backoff_ms = p->backoff_ms * 2 > p->rc_max_ms ? p->rc_max_ms : p->backoff_ms * 2;
 }
 
@@ -188,51 +212,115 @@ static void go_up(struct xs_sink *s)
 	p->told_down = false;
 }
 
-static int resolve(struct syslog_sink *p, struct sockaddr_storage *sa, socklen_t *len)
+/* Starts a lookup of the collector's name (nothing if one runs). */
+static void start_lookup(struct xs_sink *s)
 {
-	struct addrinfo hints = { .ai_socktype = p->transport == T_TCP ? SOCK_STREAM : SOCK_DGRAM };
-	struct addrinfo *res = NULL;
-	char port[8];
+	struct syslog_sink *p = s->priv;
+	struct gaicb *list[1];
 	int err;
 
+	if (p->lk || p->transport == T_LOCAL)
+		return;
+	p->lk = calloc(1, sizeof(*p->lk));
+	if (!p->lk)
+		return;
+	snprintf(p->lk->name, sizeof(p->lk->name), "%s", p->address);
+	snprintf(p->lk->port, sizeof(p->lk->port), "%u", p->port);
+	p->lk->hints.ai_socktype = p->transport == T_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	p->lk->cb.ar_name = p->lk->name;
+	p->lk->cb.ar_service = p->lk->port;
+	p->lk->cb.ar_request = &p->lk->hints;
+	list[0] = &p->lk->cb;
+	err = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	if (err) {
+		xs_warn("output %s: cannot look up %s: %s", s->name, p->address, gai_strerror(err));
+		free(p->lk);
+		p->lk = NULL;
+	}
+}
+
+/* The lookup's answer, if it came: true when a new address is in. */
+static bool poll_lookup(struct xs_sink *s)
+{
+	struct syslog_sink *p = s->priv;
+	struct addrinfo *res;
+	int err;
+
+	if (!p->lk)
+		return false;
+	err = gai_error(&p->lk->cb);
+	if (err == EAI_INPROGRESS)
+		return false;
+	res = p->lk->cb.ar_result;
+	if (!err && res && res->ai_addrlen <= sizeof(p->sa)) {
+		memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
+		p->salen = res->ai_addrlen;
+		p->have_sa = true;
+	} else if (!p->told_down) {
+		xs_warn("output %s: cannot resolve %s: %s", s->name, p->address,
+			err ? gai_strerror(err) : "no address");
+	}
+	if (res)
+		freeaddrinfo(res);
+	free(p->lk);
+	p->lk = NULL;
+	return p->have_sa;
+}
+
+/* The address at once when it is numeric (or a local socket); else the
+ * last one resolved, and a lookup started if there is none yet. */
+static int resolve(struct xs_sink *s)
+{
+	struct syslog_sink *p = s->priv;
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char port[8];
+
+	if (p->have_sa)
+		return 0;
 	if (p->transport == T_LOCAL) {
-		struct sockaddr_un *un = (struct sockaddr_un *)sa;
+		struct sockaddr_un *un = (struct sockaddr_un *)&p->sa;
 
 		memset(un, 0, sizeof(*un));
 		un->sun_family = AF_UNIX;
 		snprintf(un->sun_path, sizeof(un->sun_path), "%s", p->socket_path);
-		*len = sizeof(*un);
+		p->salen = sizeof(*un);
+		p->have_sa = true;
 		return 0;
 	}
 	snprintf(port, sizeof(port), "%u", p->port);
-	err = getaddrinfo(p->address, port, &hints, &res);
-	if (err || !res)
-		return -EHOSTUNREACH;
-	memcpy(sa, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
+	hints.ai_socktype = p->transport == T_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	/* A numeric address: no name service, no wait. */
+	if (!getaddrinfo(p->address, port, &hints, &res) && res) {
+		memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
+		p->salen = res->ai_addrlen;
+		p->have_sa = true;
+		freeaddrinfo(res);
+		return 0;
+	}
+	start_lookup(s);
+	return -EAGAIN;
 }
 
 static void try_connect(struct xs_sink *s)
 {
 	struct syslog_sink *p = s->priv;
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	int err = resolve(p, &sa, &salen);
+	int err = resolve(s);
 
 	if (err) {
-		go_down(s, "cannot resolve", -err);
+		/* Resolving in the background: try again soon. */
+		p->state = S_DOWN;
+		p->retry_at = xs_mono_s() + 0.05;
 		return;
 	}
-	p->fd = socket(sa.ss_family, (p->transport == T_TCP ? SOCK_STREAM : SOCK_DGRAM) |
-					     SOCK_NONBLOCK | SOCK_CLOEXEC,
+	p->fd = socket(p->sa.ss_family, (p->transport == T_TCP ? SOCK_STREAM : SOCK_DGRAM) |
+						SOCK_NONBLOCK | SOCK_CLOEXEC,
 		       0);
 	if (p->fd < 0) {
 		go_down(s, "cannot create a socket for", errno);
 		return;
 	}
-	if (!connect(p->fd, (struct sockaddr *)&sa, salen)) {
+	if (!connect(p->fd, (struct sockaddr *)&p->sa, p->salen)) {
 		watch(p, p->transport == T_TCP ? EPOLLIN | EPOLLRDHUP : EPOLLIN);
 		go_up(s);
 	} else if (errno == EINPROGRESS) {
@@ -401,6 +489,7 @@ static void sl_service(struct xs_sink *s, double now)
 {
 	struct syslog_sink *p = s->priv;
 
+	poll_lookup(s);
 	if (p->state == S_DOWN && now >= p->retry_at) {
 		try_connect(s);
 	} else if (p->state == S_CONNECTING) {
@@ -447,6 +536,14 @@ static void sl_close(struct xs_sink *s)
 		close(p->fd);
 	}
 	p->fd = -1;
+	/* A lookup still running writes into its request when it ends: one
+	 * that cannot be cancelled is left to it (a few hundred bytes). */
+	if (p->lk && gai_cancel(&p->lk->cb) != EAI_NOTCANCELED) {
+		if (p->lk->cb.ar_result)
+			freeaddrinfo(p->lk->cb.ar_result);
+		free(p->lk);
+	}
+	p->lk = NULL;
 	xs_msgq_free(&p->q);
 	s->st.up = false;
 }
