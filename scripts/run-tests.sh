@@ -94,6 +94,11 @@ echo "run-tests: run tag $tag ($( ((sandbox)) && echo "sandboxed suites" ||
 	echo "no sandbox"), ${TIMEOUT} s per suite)"
 
 pass=() fail=() current= stop=
+# Each suite's output also goes to a log: a failed suite's last lines are
+# repeated at the end, where a truncated CI log still shows them. (No run
+# tag in the name: it is the runner's, removed on every exit.)
+logs=$(mktemp -d /tmp/run-tests-logs.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
 on_signal() {
 	stop=$1
 	echo "run-tests: SIG$1: stopping${current:+ the running suite}, skipping the rest"
@@ -124,7 +129,8 @@ run() {
 	fi
 	# timeout(1): a process group of its own, SIGTERM to all of it when the
 	# time is over, SIGKILL GRACE s later. It dies if this script is killed.
-	setpriv --pdeathsig KILL -- timeout -k "$GRACE" "$limit" "${cmd[@]}" &
+	setpriv --pdeathsig KILL -- timeout -k "$GRACE" "$limit" "${cmd[@]}" \
+		> >(env -u XS_RUN_TAG tee "$logs/${name//\//_}.log") 2>&1 &
 	current=$!
 	while :; do
 		wait "$current"
@@ -181,6 +187,13 @@ echo "passed: ${#pass[@]}"
 for p in "${pass[@]}"; do echo "  ok   $p"; done
 if ((${#fail[@]})); then
 	echo "failed: ${#fail[@]}"
+	for f in "${fail[@]}"; do echo "  FAIL $f"; done
+	for f in "${fail[@]}"; do
+		f=${f%% (*}
+		echo "--- the last lines of $f:"
+		tail -n 30 "$logs/${f//\//_}.log" 2>/dev/null | cut -c1-400
+	done
+	echo "--- (the summary again)"
 	for f in "${fail[@]}"; do echo "  FAIL $f"; done
 fi
 status=0

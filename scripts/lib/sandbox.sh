@@ -138,8 +138,9 @@ stop() {
 	say "$2: SIGTERM to every process of the suite"
 	signal_all TERM
 	(
-		sleep "$grace" &
+		# The trap first: a TERM before it would leave the sleep behind.
 		trap 'kill $! 2>/dev/null; exit 0' TERM
+		sleep "$grace" &
 		wait $!
 		kill -USR2 "$init"
 	) &
@@ -163,8 +164,9 @@ env --default-signal=INT,QUIT "$@" &
 suite=$!
 if ((timeout > 0)); then
 	(
-		sleep "$timeout" &
+		# The trap first: a TERM before it would leave the sleep behind.
 		trap 'kill $! 2>/dev/null; exit 0' TERM
+		sleep "$timeout" &
 		wait $!
 		kill -USR1 "$init"
 	) &

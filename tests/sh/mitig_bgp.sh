@@ -24,7 +24,9 @@
 #   5. enforce: false: BIRD never sees a route, the filter only counts, and
 #      every action is an event with "enforced": false;
 #   6. the speaker's dry run: announcements logged and reported, none sent;
-#   7. an allowlisted victim: blackhole and FlowSpec refused, with the reason.
+#   7. an allowlisted victim: blackhole and FlowSpec refused, with the reason;
+#   8. run --user nobody: the daemon as nobody, the speaker as exabgp; killed,
+#      the speaker is started again by the daemon, routes come and go.
 # Usage: bash tests/sh/mitig_bgp.sh BUILD_DIR
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -361,6 +363,46 @@ grep -q "^flowspec False False refused: $VICTIM is inside $VICTIM/32 of the allo
 echo "ok   allowlisted victim: blackhole and FlowSpec refused, and said so"
 python3 tests/tools/check_alerts.py schema/alert.schema.json "$tmp"/[e-h].jsonl >/dev/null ||
 	fail "alerts or events of sections 4-7 invalid"
+
+echo "=== 8. --user nobody: the daemon and its speaker unprivileged, a speaker restart, routes"
+# uid PID: the real uid of a process (empty if it is gone).
+uid() { awk '/^Uid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+speaker_pid() { pgrep -P "$1" -f exabgp | head -1; }
+live_sensor_start "$tmp/i.jsonl" -c "$tmp/xdpstream.yaml" --user nobody &&
+	wait_until 10 session_up || fail "sensor i (--user nobody): no BGP session"
+DPID=$(pgrep -f "^$BIN run -i $XS_LAB_IF_SENSOR --pin-dir $XS_LAB_PIN_DIR" | head -1)
+NOBODY=$(id -u nobody)
+SPID=$(speaker_pid "${DPID:-0}")
+[[ -n $DPID && $(uid "$DPID") == "$NOBODY" ]] || fail "--user: the daemon (${DPID:-none}) runs as uid $(uid "${DPID:-0}")"
+# The speaker runs as its own user (mitigation.bgp.user, exabgp).
+SPEAKER_UID=$(id -u exabgp)
+[[ -n $SPID && $(uid "$SPID") == "$SPEAKER_UID" ]] || fail "--user: the speaker (${SPID:-none}) runs as uid $(uid "${SPID:-0}")"
+# The speaker killed: the session drops, and the unprivileged daemon
+# starts a new one (its private directory, its credentials).
+[[ -n $SPID ]] && kill -KILL "$SPID"
+respawned() { local p; p=$(speaker_pid "$DPID"); [[ -n $p && $p != "$SPID" ]] && session_up; }
+if wait_until 20 respawned; then
+	echo "ok   --user nobody: the speaker killed, a new one ($(speaker_pid "$DPID"), uid $(uid "$(speaker_pid "$DPID")")) has the session"
+	[[ $(uid "$(speaker_pid "$DPID")") == "$SPEAKER_UID" ]] || fail "--user: the new speaker is not exabgp"
+else
+	fail "--user: no new speaker with a session: $(tail -3 "$tmp/i.jsonl.log")"
+fi
+attack 6
+wait_until 10 both_present && echo "ok   --user nobody: blackhole and FlowSpec announced" ||
+	fail "--user: BIRD has $(routes), expected 1 2"
+attack_end
+wait_until 20 none_left || fail "--user: BIRD still has $(routes) after the attack"
+live_sensor_stop || fail "sensor i (--user nobody) exited non-zero"
+# Its directory is in /run, root's: nobody empties it but cannot remove
+# it; the next start sweeps it, as after a crash.
+left=$(compgen -G "/run/xdpstream-bgp-$DPID-*")
+if [[ -n $left ]]; then
+	[[ -z $(ls -A "$left") ]] || fail "--user: $left not emptied at exit: $(ls -A "$left")"
+	sensor j || fail "sensor j: no BGP session"
+	live_sensor_stop || fail "sensor j exited non-zero"
+	[[ -e $left ]] && fail "--user: $left not swept by the next start"
+fi
+echo "ok   --user nobody: the speaker's directory emptied at exit, swept by the next start"
 
 if ((fails)); then
 	echo "$fails check(s) failed"

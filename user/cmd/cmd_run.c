@@ -406,6 +406,13 @@ static int drop_privileges(struct xs_bpf *b, const struct run_opts *o)
 		if (b->pin_dir[0] && xs_pins_chown(b->pin_dir, pw->pw_uid, pw->pw_gid))
 			xs_warn("cannot hand %s to %s: the pins stay at exit", b->pin_dir,
 				o->user);
+		/* And the speaker's directory, or it could not start again. */
+		err = xs_bgp_hand_to(pw->pw_uid);
+		if (err) {
+			xs_err("--user: cannot hand the BGP speaker's directory to %s: %s",
+			       o->user, strerror(-err));
+			return XS_EXIT_PERM;
+		}
 		err = xs_caps_become(o->user, keep);
 		if (err) {
 			xs_err("cannot become user %s: %s", o->user, strerror(-err));

@@ -215,6 +215,13 @@ int xs_exabgp_prepare(struct xs_exabgp *x, const struct xs_bgp_cfg *c)
 	return 0;
 }
 
+int xs_exabgp_hand_dir(struct xs_exabgp *x, uid_t uid)
+{
+	if (x->dir[0] && chown(x->dir, uid, (gid_t)-1))
+		return -errno;
+	return 0;
+}
+
 void xs_exabgp_remove_dir(struct xs_exabgp *x)
 {
 	if (x->dir[0])
@@ -230,11 +237,18 @@ static int make_fifo(struct xs_exabgp *x, const char *kind, char *path, size_t l
 	unlink(path);
 	if (mkfifo(path, 0600))
 		return -errno;
-	if (x->drop && chown(path, x->uid, x->gid))
-		return -errno;
-	/* Read-write: never blocks, never sees end-of-file. */
+	/* Read-write: never blocks, never sees end-of-file. Opened before it
+	 * is the speaker's: run --user, the daemon is not root any more. */
 	fd = open(path, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	if (x->drop && fchown(fd, x->uid, x->gid)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 static void close_fd(int *fd)

@@ -39,6 +39,11 @@ struct xs_exabgp {
  * negative errno (one line logged). */
 int xs_exabgp_prepare(struct xs_exabgp *x, const struct xs_bgp_cfg *c);
 
+/* The daemon is about to become uid (run --user): the private directory
+ * becomes its, so that a restart of the speaker can write its files
+ * there (the group stays the speaker's). Returns 0 or a negative errno. */
+int xs_exabgp_hand_dir(struct xs_exabgp *x, uid_t uid);
+
 /* Writes this start's files and starts the speaker. Returns 0 or a
  * negative errno (logged). */
 int xs_exabgp_start(struct xs_exabgp *x, const struct xs_bgp_cfg *c);

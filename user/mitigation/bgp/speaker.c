@@ -440,6 +440,11 @@ int xs_bgp_fd(void)
 	return S.open ? S.efd : -1;
 }
 
+int xs_bgp_hand_to(uid_t uid)
+{
+	return S.open ? xs_exabgp_hand_dir(&S.x, uid) : 0;
+}
+
 /* ---- Opening and closing ---- */
 
 static int check_cfg(const struct xs_bgp_cfg *c)

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "bgp_cfg.h"
 #include "config.h"
@@ -141,6 +142,10 @@ struct xs_bgp_status {
  * cannot work, -ENOENT when ExaBGP or the user is missing, -EALREADY when
  * open. Does not wait for the session. */
 int xs_bgp_open(const struct xs_bgp_cfg *cfg);
+
+/* The daemon is about to run as uid (run --user): what a restart of the
+ * speaker writes becomes its to write. 0 when no speaker is open. */
+int xs_bgp_hand_to(uid_t uid);
 
 /* Stops the speaker (a NOTIFICATION Cease, so the peer withdraws all at
  * once; SIGKILL after 3 s) and forgets every announcement. */
