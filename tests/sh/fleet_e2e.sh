@@ -30,6 +30,7 @@ if [[ $(id -u) -ne 0 ]]; then
 	exit 0
 fi
 source tests/sh/lib/cleanup.sh
+source tests/sh/lib/kafka.sh
 xs_cleanup_init
 # XS_FLEET_KEEP=1: the files stay for a look.
 if [[ ${XS_FLEET_KEEP:-0} == 1 ]]; then FL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xs-fleet-e2e.XXXXXX"); else
@@ -175,7 +176,13 @@ done
 ok "flood over"
 
 # --- the alert ends, the sensors stop --------------------------------------
-consume() { kcat -b "$b" -C -t "$1" -e -q -X isolation.level=read_committed -f "$2" 2>/dev/null || true; }
+consume() {
+	local f
+	f=$(mktemp -p "$FL_TMP")
+	kafka_read "$b" "$1" "$2" "$f"
+	cat "$f"
+	rm -f "$f"
+}
 for _ in $(seq 120); do
 	consume xdpstream.alerts '%s\n' >"$FL_TMP/alerts.jsonl"
 	grep -q '"action":"end"' "$FL_TMP/alerts.jsonl" && break

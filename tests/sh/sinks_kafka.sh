@@ -39,6 +39,7 @@ build=$(cd "${1:-build}" && pwd)
 X=$build/xdpstream
 ks=$root/scripts/kafka.sh
 source "$(dirname "$0")/lib/cleanup.sh"
+source "$(dirname "$0")/lib/kafka.sh"
 xs_cleanup_init
 tmp=$(xs_tmpdir xs-sinks-kafka)
 # Four ports: broker, controller, the listener behind the proxy, the proxy.
@@ -66,10 +67,7 @@ ok() { echo "sinks_kafka: ok: $* ($((SECONDS - t_start)) s so far)"; }
 "$ks" topic xdpstream.aggregates 2 --port "$port" 2>/dev/null
 
 # consume TOPIC FILE [ISOLATION]: the topic as "partition offset key<TAB>value".
-consume() {
-	kcat -b "$b" -C -t "$1" -o beginning -e -q -X "isolation.level=${3:-read_committed}" \
-		-f '%p %o %k\t%s\n' >"$2"
-}
+consume() { kafka_read "$b" "$1" '%p %o %k\t%s\n' "$2" "${3:-}"; }
 
 # check_alerts FILE PREFIX N: alerts PREFIX-* are 0..N-1 exactly once, one
 # partition per key, offsets in production order, start/update/end.

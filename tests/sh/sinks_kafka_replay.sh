@@ -13,6 +13,7 @@ build=$(cd "${1:-build}" && pwd)
 X=$build/xdpstream
 ks=$root/scripts/kafka.sh
 source "$(dirname "$0")/lib/cleanup.sh"
+source "$(dirname "$0")/lib/kafka.sh"
 xs_cleanup_init
 tmp=$(xs_tmpdir xs-kafka-replay)
 port=$((25000 + $(xs_uid) % 1000 * 2))
@@ -62,8 +63,7 @@ sleep 20
 wait "$replay_pid" || { cat "$tmp/replay.log"; fail "replay exited with $?"; }
 replay_pid=
 
-kcat -b "$b" -C -t xdpstream.alerts -o beginning -e -q -X isolation.level=read_committed \
-	-f '%p %k\t%s\n' >"$tmp/kafka.txt"
+kafka_read "$b" xdpstream.alerts '%p %k\t%s\n' "$tmp/kafka.txt"
 python3 - "$tmp/alerts.jsonl" "$tmp/kafka.txt" <<'PY' || fail "Kafka did not get every alert exactly once"
 import collections, json, sys
 sent = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
