@@ -3,8 +3,9 @@
  * Hash-collision flood against the drain (issue 13): IPv6 sources whose
  * low 64 bits are chosen so that they share one bucket of the merge index
  * under the collector's old, public hash, next to as many random sources,
- * each seen on every CPU. With the old hash the drain grew quadratically
- * with their number; keyed, the crafted ones cost what random ones do.
+ * each seen on every CPU and placed where the program puts it (its keyed
+ * bucket). With the old hash the drain grew quadratically with their
+ * number; keyed, the crafted ones cost what random ones do.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "bench.h"
 #include "collector.h"
 #include "loader.h"
+#include "xs_hash.h"
 
 static double now_ms(void)
 {
@@ -60,10 +62,13 @@ static void random_addr(uint64_t hi, uint32_t i, struct xs_addr *a)
 	memcpy(&a->a[8], &lo, 8);
 }
 
-/* n sources in the current generation of every CPU's region. */
-static int fill(struct xs_collector *c, __u32 n, bool attack)
+/* n sources in the current generation of every CPU's region, each in the
+ * bucket the program would put it in (its keyed hash under the loaded
+ * secret: struct xs_tbucket). Returns how many found a slot (a full
+ * bucket refuses the rest, as the program does), or -errno. */
+static int fill(struct xs_collector *c, const struct xs_secret *key, __u32 n, bool attack)
 {
-	__u32 gen = c->rt.epoch & 1, tag = c->rt.epoch + 1, i;
+	__u32 gen = c->rt.epoch & 1, nb = c->sbuckets, i, placed = 0;
 	struct xs_global *g = calloc(c->ncpus, sizeof(*g));
 	uint64_t hi = 0x0000ad0bb80d0120ULL;
 	int cpu, err = 0;
@@ -71,26 +76,42 @@ static int fill(struct xs_collector *c, __u32 n, bool attack)
 	if (!g)
 		return -ENOMEM;
 	for (cpu = 0; cpu < c->ncpus; cpu++) {
-		size_t base = (size_t)(cpu * XS_GENS + gen) * c->sslots;
+		size_t region = (size_t)cpu * XS_GENS + gen;
+		__u64 *l = c->slist + region * (nb + 1);
 
+		placed = 0;
 		for (i = 0; i < n; i++) {
-			struct xs_src_slot *s = &c->stab[base + i];
+			struct xs_addr a;
+			uint64_t w[2], h;
+			struct xs_tbucket *bk;
+			struct xs_src_slot *s;
+			__u32 b;
 
 			if (attack)
-				crafted(hi, i, &s->key);
+				crafted(hi, i, &a);
 			else
-				random_addr(hi, i, &s->key);
-			s->tag = tag;
-			memset(&s->v, 0, sizeof(s->v));
+				random_addr(hi, i, &a);
+			memcpy(w, a.a, 16);
+			h = xs_sip_2w(key->k[0], key->k[1], w[0], w[1]);
+			b = (__u32)(((h & 0xffffffffULL) * nb) >> 32);
+			bk = &c->stags[region * nb + b];
+			if (bk->n >= XS_TABLE_WAYS)
+				continue;
+			s = &c->stab[(region * nb + b) * XS_TABLE_WAYS + bk->n];
+			memset(s, 0, sizeof(*s));
+			s->key = a;
 			s->v.pkts = 1;
-			c->slist[base + i] = i;
+			bk->fp[bk->n] = (__u32)(h >> 32);
+			if (!bk->n++)
+				l[1 + l[0]++] = b;
+			placed++;
 		}
-		g[cpu].cnt[XS_N_SRC_USED] = n;
+		g[cpu].cnt[XS_N_SRC_USED] = placed;
 	}
 	if (bpf_map_update_elem(c->global_fd, &gen, g, BPF_ANY))
 		err = -errno;
 	free(g);
-	return err;
+	return err ? err : (int)placed;
 }
 
 int bench_collide(struct bench_ctx *bc)
@@ -117,20 +138,22 @@ int bench_collide(struct bench_ctx *bc)
 
 		for (i = 0; i < 2; i++) {
 			double t[4], t0;
+			__u32 placed;
 			int r;
 
 			for (r = 0; r < runs; r++) {
-				err = fill(&col, sizes[k], i == 1);
-				if (err)
+				err = fill(&col, &b.secret, sizes[k], i == 1);
+				if (err < 0)
 					goto out;
+				placed = (__u32)err;
 				t0 = now_ms();
 				err = xs_collector_flip(&col, &tick);
 				t[r] = now_ms() - t0;
 				if (err)
 					goto out;
-				if (tick.nsrc != sizes[k]) {
+				if (tick.nsrc != placed) {
 					fprintf(stderr, "drained %zu sources, expected %u\n", tick.nsrc,
-						sizes[k]);
+						placed);
 					err = -EIO;
 					goto out;
 				}

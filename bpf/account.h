@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Per-address accounting: this CPU's region of the per-destination and
- * per-source tables of the current generation (open addressing, probed
- * from the address's hash; see struct xs_dst_slot), and the reflector
- * ports that mark UDP replies.
+ * per-source tables of the current generation (a bucket of slots per
+ * address hash, one cache line of fingerprints; see struct xs_tbucket), and
+ * the reflector ports that mark UDP replies.
  */
 #ifndef XS_BPF_ACCOUNT_H
 #define XS_BPF_ACCOUNT_H
@@ -33,46 +33,82 @@ static __always_inline int addr_eq(const struct xs_addr *a, const struct xs_addr
 	return a0 == b0 && a1 == b1;
 }
 
-/* Finds key's slot in this CPU's region of the table, or claims a free
- * one (stale tag), zeroes the first `zero` bytes of its value and lists
- * it. Only this CPU writes its region (XDP does not preempt itself), hence
- * no atomics. NULL after XS_TABLE_PROBES occupied slots: the region is
- * too full. */
-#define TABLE_LOOKUP(name, slot_t, val_t, tab, list, mask, used_cnt, zero)                   \
-	static __always_inline val_t *name(struct xs_global *g, __u32 region, __u32 tag,       \
-					   const struct xs_addr *key, __u64 h)                  \
+/* The bucket of a hash in a table of nb buckets: the high half of the
+ * product of its low 32 bits and nb (any nb, no modulo); the high 32 bits
+ * are the fingerprint. */
+static __always_inline __u32 bucket_of(__u64 h, __u32 nb)
+{
+	return ((h & 0xffffffffULL) * nb) >> 32;
+}
+
+/* Finds key's slot in this CPU's region of the table, or claims a free one
+ * in its bucket: one cache line read (struct xs_tbucket) before the slot.
+ * Only this CPU writes its region (XDP does not preempt itself), hence no
+ * atomics. A claimed slot's value is zeroed up to `zero` bytes (a source's
+ * SIP part is zeroed lazily: struct xs_src). NULL when the bucket's
+ * XS_TABLE_WAYS slots hold other keys: the region is too full there. */
+#define TABLE_LOOKUP(name, slot_t, tab, tags, list, nbuckets, used_cnt, zero)                  \
+	static __always_inline slot_t *name(struct xs_global *g, __u32 region,                  \
+					    const struct xs_addr *key, __u64 h)                 \
 	{                                                                                      \
-		__u32 slots = mask + 1, base = region * slots, i;                              \
+		__u32 nb = nbuckets, b = bucket_of(h, nb), fp = h >> 32, t = region * nb + b;  \
+		__u32 i, n, idx;                                                               \
+		struct xs_tbucket *bk = bpf_map_lookup_elem(&tags, &t);                        \
+		slot_t *s;                                                                     \
+		__u64 *l;                                                                      \
                                                                                                \
-		for (i = 0; i < XS_TABLE_PROBES; i++) {                                        \
-			__u32 pos = (h + i) & mask, idx = base + pos, n;                       \
-			slot_t *s = bpf_map_lookup_elem(&tab, &idx);                           \
-			__u64 *l;                                                              \
-                                                                                               \
-			if (!s)                                                                \
-				return NULL;                                                   \
-			if (s->tag == tag) {                                                   \
-				if (addr_eq(&s->key, key))                                     \
-					return &s->v;                                          \
+		if (!bk)                                                                       \
+			return NULL;                                                           \
+		n = bk->n;                                                                     \
+		for (i = 0; i < XS_TABLE_WAYS && i < n; i++) {                                 \
+			if (bk->fp[i] != fp)                                                   \
 				continue;                                                      \
-			}                                                                      \
-			s->tag = tag;                                                          \
-			s->key = *key;                                                         \
-			__builtin_memset(&s->v, 0, zero);                                      \
-			n = base + (__u32)g->cnt[used_cnt];                                    \
-			l = bpf_map_lookup_elem(&list, &n);                                    \
-			if (l)                                                                 \
-				*l = pos;                                                      \
-			g->cnt[used_cnt]++;                                                    \
-			return &s->v;                                                          \
+			idx = t * XS_TABLE_WAYS + i;                                           \
+			s = bpf_map_lookup_elem(&tab, &idx);                                   \
+			if (s && addr_eq(&s->key, key))                                        \
+				return s;                                                      \
 		}                                                                              \
-		return NULL;                                                                   \
+		/* Bound for the verifier: n indexes fp[]. */                                  \
+		if (n >= XS_TABLE_WAYS)                                                        \
+			return NULL;                                                           \
+		idx = t * XS_TABLE_WAYS + n;                                                   \
+		s = bpf_map_lookup_elem(&tab, &idx);                                           \
+		if (!s)                                                                        \
+			return NULL;                                                           \
+		s->key = *key;                                                                 \
+		/* After the key: a source's last flow too, then the value. */               \
+		__builtin_memset((char *)s + sizeof(s->key), 0,                                \
+				 __builtin_offsetof(slot_t, v) - sizeof(s->key) + (zero));      \
+		bk->fp[n] = fp;                                                                \
+		bk->n = n + 1;                                                                 \
+		g->cnt[used_cnt]++;                                                            \
+		if (n)                                                                         \
+			return s;                                                              \
+		/* The bucket's first slot this generation: listed for the drain. */          \
+		idx = region * (nb + 1);                                                       \
+		l = bpf_map_lookup_elem(&list, &idx);                                          \
+		if (!l)                                                                        \
+			return s;                                                              \
+		idx += 1 + (__u32)*l;                                                          \
+		(*l)++;                                                                        \
+		l = bpf_map_lookup_elem(&list, &idx);                                          \
+		if (l)                                                                         \
+			*l = b;                                                                \
+		return s;                                                                      \
 	}
 
-TABLE_LOOKUP(dst_slot, struct xs_dst_slot, struct xs_dst, xs_dtab, xs_dlist, xs_dst_mask,
+TABLE_LOOKUP(dst_slot, struct xs_dst_slot, xs_dtab, xs_dtags, xs_dlist, xs_dst_buckets,
 	     XS_N_DST_USED, sizeof(struct xs_dst))
-TABLE_LOOKUP(src_slot, struct xs_src_slot, struct xs_src, xs_stab, xs_slist, xs_src_mask,
+TABLE_LOOKUP(src_slot, struct xs_src_slot, xs_stab, xs_stags, xs_slist, xs_src_buckets,
 	     XS_N_SRC_USED, XS_SRC_ZERO)
+
+/* The flow key's last word (ports, protocol): with the destination's hash,
+ * what a source's slot remembers of its last flow. Never 0 for a packet
+ * with L4 ports (the protocol is not 0). */
+static __always_inline __u64 flow_ports(const struct xs_pkt *p)
+{
+	return (__u64)p->sport | (__u64)p->dport << 16 | (__u64)p->proto << 32;
+}
 
 /* The packet's burst kind (enum xs_burst_kind). */
 static __always_inline __u32 burst_kind(const struct xs_pkt *p)
@@ -116,27 +152,27 @@ static __always_inline void vote_udp_port(struct xs_dst *d, const struct xs_pkt 
 	d->usrc |= 1ULL << (hsrc >> 58);
 }
 
-static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32 tag,
-					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc,
-					__u64 hdst, __u32 slice)
+/* A destination's counters. hll: the packet may add a source or a port to
+ * its sketches (not for a connection's later segments, nor for the repeats
+ * of a flow its source's slot remembers: they were added already). */
+static __always_inline void account_dst(struct xs_global *g, struct xs_dst_slot *ds,
+					struct xs_pkt *p, __u64 len, int refl, __u64 hsrc, int hll,
+					__u32 slice)
 {
-	struct xs_dst *d = dst_slot(g, region, tag, &p->dst, hdst);
 	__u32 b = (slice & (XS_SLICES - 1)) * XS_B_MAX + burst_kind(p);
-	int established;
+	struct xs_dst *d;
 
-	if (!d) {
+	if (!ds) {
 		g->cnt[XS_N_DST_FULL]++;
 		return;
 	}
+	d = &ds->v;
 	d->pkts++;
 	d->bytes += len;
 	/* Bound for the verifier: b indexes the burst counters. */
 	if (b < XS_SLICES * XS_B_MAX && d->burst[b] != 0xffff)
 		d->burst[b]++;
-	/* Distinct sources and ports are counted from what starts flows: a
-	 * TCP segment with ACK belongs to a connection already counted. */
-	established = p->l4 && p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK);
-	if (!established)
+	if (hll)
 		xs_hll_add(d->hll_src, hsrc);
 	/* Malformed: its addresses count, its L4 header could not be read. */
 	if (p->cls == XS_C_MALFORMED)
@@ -185,22 +221,23 @@ static __always_inline void account_dst(struct xs_global *g, __u32 region, __u32
 	if (!p->ports)
 		return;	/* a tiny fragment without them */
 	d->dport_sample = bpf_ntohs(p->dport);
-	if (!established)
+	if (hll)
 		xs_hll_add(d->hll_dport, xs_hash_port(p->dport));
 }
 
-/* probe: the packet can be a probe (bpf/probe.h). Returns the source's
- * counters (NULL: the table is full). */
-static __always_inline struct xs_src *account_src(struct xs_global *g, __u32 region, __u32 tag,
-						  struct xs_pkt *p, __u64 len, __u64 hsrc,
-						  int probe)
+/* probe: the packet can be a probe (bpf/probe.h); hdst: its destination's
+ * hash. Returns the source's counters (NULL: the table is full). */
+static __always_inline struct xs_src *account_src(struct xs_global *g, struct xs_src_slot *ss,
+						  struct xs_pkt *p, __u64 len, int probe,
+						  __u64 hdst)
 {
-	struct xs_src *s = src_slot(g, region, tag, &p->src, hsrc);
+	struct xs_src *s;
 
-	if (!s) {
+	if (!ss) {
 		g->cnt[XS_N_SRC_FULL]++;
 		return NULL;
 	}
+	s = &ss->v;
 	s->pkts++;
 	s->bytes += len;
 	if (p->tiny || p->overlap)
@@ -221,7 +258,7 @@ static __always_inline struct xs_src *account_src(struct xs_global *g, __u32 reg
 	}
 	if (probe) {
 		s->probes++;
-		xs_hll_add(s->hll_dst, xs_hash_addr(&p->dst));
+		xs_hll_add(s->hll_dst, hdst);
 	}
 	return s;
 }

@@ -11,93 +11,89 @@
 #include "maps.h"
 #include "parse.h"
 #include "sketch.h"
+#include "account.h"
 
-static __always_inline int flow_key_eq(const struct xs_flow_key *a, const struct xs_flow_key *b)
-{
-	__u64 x[5], y[5];
-
-	__builtin_memcpy(x, a, sizeof(x));
-	__builtin_memcpy(y, b, sizeof(y));
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
-}
-
-/* Looks the flow up, refreshing it; or records it in the first empty or
- * expired probe slot, else in the oldest (evicting a live flow). Returns 1
- * if the flow is new and this CPU recorded it, else 0. */
+/* Looks the flow up in its bucket (one cache line), refreshing it; or
+ * records it in the bucket's first empty or expired entry, else in its
+ * oldest (evicting a live flow). Returns 1 if the flow is new and this
+ * CPU recorded it, else 0. */
 static __always_inline int flow_insert(struct xs_global *g, const struct xs_runtime *rt,
-				       __u32 now, const struct xs_flow_key *k, __u64 h)
+				       __u32 now, __u64 h)
 {
-	__u32 i, victim = 0, victim_seen = 0xffffffff, ttl = rt->flow_ttl;
-	struct xs_flow_slot *s;
-	int evict = 1, expired;
+	__u32 b = bucket_of(h, xs_flow_buckets), fp = h >> 32, ttl = rt->flow_ttl;
+	__u32 i, seen, victim = XS_FLOW_WAYS, oldest = 0, oldest_seen = 0xffffffff;
+	__u64 e, old = 0, oldest_e = 0;
+	struct xs_flow_bucket *bk = bpf_map_lookup_elem(&xs_flowtab, &b);
+	int expired, evict = 0;
 
-	for (i = 0; i < XS_FLOW_PROBES; i++) {
-		__u32 idx = (h + i) & xs_flow_mask, seen;
-
-		s = bpf_map_lookup_elem(&xs_flowtab, &idx);
-		if (!s)
-			return 0;
-		seen = s->seen;
+	if (!bk)
+		return 0;
+	for (i = 0; i < XS_FLOW_WAYS; i++) {
+		e = bk->e[i];
+		seen = (__u32)e;
 		expired = !seen || (ttl && now - seen > ttl);
-		if (seen && flow_key_eq(&s->key, k)) {
+		if (seen && (__u32)(e >> 32) == fp) {
 			if (expired) {
-				/* Forgotten: new again, in its own slot. */
-				victim = idx;
-				evict = 0;
+				/* Forgotten: new again, in its own entry. */
+				victim = i;
+				old = e;
 				break;
 			}
+			/* Once per tick; a racing write is harmless. The low
+			 * half of the little-endian word. */
 			if (seen != now)
-				s->seen = now;	/* once per tick; a racing write is harmless */
+				*(__u32 *)&bk->e[i] = now;
 			return 0;
 		}
-		/* The first free or expired slot wins; otherwise the oldest. */
 		if (expired) {
-			if (evict) {
-				victim = idx;
-				evict = 0;
+			/* The first free or expired entry wins. */
+			if (victim == XS_FLOW_WAYS) {
+				victim = i;
+				old = e;
 			}
-			/* Slots are never emptied, only reused: past a never
+			/* Entries are never emptied, only reused: past a never
 			 * used one the flow cannot be. */
 			if (!seen)
 				break;
-		} else if (evict && seen < victim_seen) {
-			victim = idx;
-			victim_seen = seen;
+		} else if (seen < oldest_seen) {
+			oldest = i;
+			oldest_seen = seen;
+			oldest_e = e;
 		}
 	}
-	s = bpf_map_lookup_elem(&xs_flowtab, &victim);
-	if (!s)
+	if (victim >= XS_FLOW_WAYS) {
+		victim = oldest;
+		old = oldest_e;
+		evict = 1;
+	}
+	/* Bound for the verifier: victim indexes e[]. */
+	if (victim >= XS_FLOW_WAYS)
 		return 0;
-	/* Another CPU writing this slot is almost surely recording this very
-	 * flow (same probe sequence): it reports it, not us. */
-	if (__sync_val_compare_and_swap(&s->lock, 0, 1) != 0)
+	/* Another CPU claiming this entry first is almost surely recording
+	 * this very flow (same bucket, same choice): it reports it, not us. */
+	if (__sync_val_compare_and_swap(&bk->e[victim], old, (__u64)fp << 32 | now) != old)
 		return 0;
-	s->seen = 0;	/* readers skip the slot while the key changes */
-	s->key = *k;
-	s->seen = now;
-	s->lock = 0;
 	if (evict)
 		g->cnt[XS_N_FLOW_FULL]++;
 	return 1;
 }
 
-/* Whether the flow is recorded and live (read only: a miss records
- * nothing). */
-static __always_inline int flow_known(const struct xs_runtime *rt, __u32 now,
-				      const struct xs_flow_key *k, __u64 h)
+/* Whether the flow of hash h is recorded and live (read only: a miss
+ * records nothing). */
+static __always_inline int flow_known(const struct xs_runtime *rt, __u32 now, __u64 h)
 {
-	__u32 i, ttl = rt->flow_ttl;
+	__u32 b = bucket_of(h, xs_flow_buckets), fp = h >> 32, ttl = rt->flow_ttl, i, seen;
+	struct xs_flow_bucket *bk = bpf_map_lookup_elem(&xs_flowtab, &b);
+	__u64 e;
 
-	for (i = 0; i < XS_FLOW_PROBES; i++) {
-		__u32 idx = (h + i) & xs_flow_mask, seen;
-		struct xs_flow_slot *s = bpf_map_lookup_elem(&xs_flowtab, &idx);
-
-		if (!s)
-			return 0;
-		seen = s->seen;
+	if (!bk)
+		return 0;
+	for (i = 0; i < XS_FLOW_WAYS; i++) {
+		e = bk->e[i];
+		seen = (__u32)e;
 		if (!seen)
 			return 0;	/* never used: the flow cannot be further */
-		if (flow_key_eq(&s->key, k))
+		if ((__u32)(e >> 32) == fp)
 			return !(ttl && now - seen > ttl);
 	}
 	return 0;
@@ -137,21 +133,22 @@ static __always_inline void flow_report(struct xdp_md *ctx, struct xs_global *g,
 	g->cnt[XS_N_EV_SENT]++;
 }
 
-/* First packet of a flow: record it (only the CPU that records it reports
- * it) and send an event if the tick's budget allows. */
+/* A packet that may start a flow, not one its source's slot knows: record
+ * the flow of hash h (only the CPU that records it reports it) and send an
+ * event if the tick's budget allows. Once the budget is spent the table is
+ * not even looked up: such a packet counts as an event lost to the budget
+ * (a known flow's among them), and a new flow is reported when it next
+ * shows in a tick with budget left. (A bare ACK is looked up whatever the
+ * budget: bpf/probe.h needs the answer.) */
 static __always_inline void account_flow(struct xdp_md *ctx, struct xs_global *g,
 					 const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
-					 __u64 len, __u64 hsrc, __u64 hdst)
+					 __u64 len, __u64 h)
 {
-	struct xs_flow_key k = {
-		.src = p->src,
-		.dst = p->dst,
-		.sport = p->sport,
-		.dport = p->dport,
-		.proto = p->proto,
-	};
-
-	if (flow_insert(g, rt, epoch + 1, &k, xs_hash_flow(hsrc, hdst, &k)))
+	if (g->cnt[XS_N_EV_SENT] >= rt->ev_budget) {
+		g->cnt[XS_N_EV_BUDGET]++;
+		return;
+	}
+	if (flow_insert(g, rt, epoch + 1, h))
 		flow_report(ctx, g, rt, epoch, p, len);
 }
 

@@ -39,7 +39,7 @@ struct {
 
 /* The program's SipHash key (maps/xs_hash.h): random per instance, set by
  * the loader before load and kept in xs_secret for a daemon that adopts
- * the program. Every table slot, probe sequence and sketch register is
+ * the program. Every table bucket, fingerprint and sketch register is
  * drawn from it, so no one without it can aim at a bucket. */
 const volatile __u64 xs_hkey0 = 0;
 const volatile __u64 xs_hkey1 = 0;
@@ -53,10 +53,10 @@ struct {
 	__type(value, struct xs_secret);
 } xs_secret SEC(".maps");
 
-/* Per-address tables (see maps/xs_abi.h): sizes are set by the loader to
- * possible CPUs * XS_GENS * slots; xs_slots_mask = slots - 1. */
-const volatile __u32 xs_dst_mask = 65535;
-const volatile __u32 xs_src_mask = 65535;
+/* Per-address tables (see maps/xs_abi.h): buckets per region, set by the
+ * loader; the maps hold possible CPUs * XS_GENS regions. */
+const volatile __u32 xs_dst_buckets = 5462;
+const volatile __u32 xs_src_buckets = 5462;
 
 /* Per-destination counters and sketches: the slots of every region. */
 struct {
@@ -67,7 +67,17 @@ struct {
 	__type(value, struct xs_dst_slot);
 } xs_dtab SEC(".maps");
 
-/* Positions of the xs_dtab slots a region used, so the drain skips the rest. */
+/* The xs_dtab buckets' lines: slots used and fingerprints. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* and so line-aligned */
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_tbucket);
+} xs_dtags SEC(".maps");
+
+/* Per region: how many xs_dtab buckets it started using, then which, so
+ * the drain skips the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -85,7 +95,16 @@ struct {
 	__type(value, struct xs_src_slot);
 } xs_stab SEC(".maps");
 
-/* Positions of the xs_stab slots a region used. */
+/* The xs_stab buckets' lines. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xs_tbucket);
+} xs_stags SEC(".maps");
+
+/* The xs_stab buckets each region started using. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -116,16 +135,19 @@ struct {
 
 /* Flows span windows, so the flow table is not per generation. Shared (not
  * per-CPU) so that a flow is new exactly once whichever CPU sees it; see
- * struct xs_flow_slot. An LRU_HASH would do the same at several times the
+ * struct xs_flow_bucket. An LRU_HASH would do the same at several times the
  * cost of an insert, and new flows are what a spoofed flood is made of. */
-const volatile __u32 xs_flow_mask = 262143;
+const volatile __u32 xs_flow_buckets = 32768;
 
-/* The flow table: XS_FLOW_PROBES slots probed from the flow's hash. */
+/* The flow table: one bucket (one cache line) per flow's hash. Mmapable,
+ * so line-aligned, and so that the benchmark can evict it from the caches
+ * (bench/pktcost.c: the cold case); the daemon never maps it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 32768);
 	__type(key, __u32);
-	__type(value, struct xs_flow_slot);
+	__type(value, struct xs_flow_bucket);
 } xs_flowtab SEC(".maps");
 
 /* New-flow events (struct xs_flow_event) to the daemon. */

@@ -71,23 +71,11 @@ static __always_inline int probe_ack(struct xdp_md *ctx, struct xs_global *g,
 				     const struct xs_runtime *rt, __u32 epoch, struct xs_pkt *p,
 				     __u64 len, __u64 hsrc, __u64 hdst)
 {
-	struct xs_flow_key k = {
-	    .src = p->src,
-	    .dst = p->dst,
-	    .sport = p->sport,
-	    .dport = p->dport,
-	    .proto = p->proto,
-	};
-	struct xs_flow_key r = {
-	    .src = p->dst,
-	    .dst = p->src,
-	    .sport = p->dport,
-	    .dport = p->sport,
-	    .proto = p->proto,
-	};
+	/* The reverse direction's hash, only where it is looked up. */
+	__u64 rports = (__u64)p->dport | (__u64)p->sport << 16 | (__u64)p->proto << 32;
 
 	/* Known (refreshed), or another CPU is recording it right now. */
-	if (!flow_insert(g, rt, epoch + 1, &k, xs_hash_flow(hsrc, hdst, &k)))
+	if (!flow_insert(g, rt, epoch + 1, xs_hash_flow(hsrc, hdst, flow_ports(p))))
 		return 0;
 	/* New this way: the answer side of a connection seen the other way
 	 * is now recorded too, so that its next ACKs stop here above. Only
@@ -95,7 +83,7 @@ static __always_inline int probe_ack(struct xdp_md *ctx, struct xs_global *g,
 	 * from a client's port): the other half of an ACK flood or scan does
 	 * not pay for the second lookup. */
 	if (bpf_ntohs(p->sport) < bpf_ntohs(p->dport) &&
-	    (flow_known(rt, epoch + 1, &r, xs_hash_flow(hdst, hsrc, &r)) ||
+	    (flow_known(rt, epoch + 1, xs_hash_flow(hdst, hsrc, rports)) ||
 	     /* A blocked client's segments are dropped before the flow
 	      * table sees them: what answers it is no probe (enforce mode
 	      * would otherwise block the server it attacked). */

@@ -22,16 +22,15 @@ static __always_inline __u64 xs_hash_addr(const struct xs_addr *a)
 	return xs_sip_2w(xs_hkey0, xs_hkey1, w0, w1);
 }
 
-/* A flow key (struct xs_flow_key), from its addresses' hashes (already
- * computed for the address tables) and its last word (ports, protocol):
- * one 16-byte SipHash instead of a 40-byte one. Two flows share a value
- * only if their addresses' keyed hashes or the SipHash collide. */
-static __always_inline __u64 xs_hash_flow(__u64 hsrc, __u64 hdst, const struct xs_flow_key *k)
+/* A flow, from its addresses' hashes (already computed for the address
+ * tables) and its key's last word (struct xs_flow_key: ports, protocol;
+ * flow_ports() in account.h): one 16-byte SipHash instead of a 40-byte
+ * one. Its low half picks the flow table's bucket, its high half is the
+ * fingerprint kept there (bpf/flowtab.h). Two flows share a value only if
+ * their addresses' keyed hashes or the SipHash collide. */
+static __always_inline __u64 xs_hash_flow(__u64 hsrc, __u64 hdst, __u64 ports)
 {
-	__u64 w4;
-
-	__builtin_memcpy(&w4, (const __u8 *)k + 32, 8);
-	return xs_sip_2w(xs_hkey0, xs_hkey1, hsrc ^ ((hdst << 32) | (hdst >> 32)), w4);
+	return xs_sip_2w(xs_hkey0, xs_hkey1, hsrc ^ ((hdst << 32) | (hdst >> 32)), ports);
 }
 
 /* A port, for the distinct-port sketch. */

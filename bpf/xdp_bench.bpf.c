@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Benchmark front end: makes every repetition of a test run a new flow (a
- * random IPv4 source address and TCP/UDP source port), then tail-calls the
- * program under test. Measured against itself tail-calling xdp_pass, so
- * the randomisation cost cancels out.
+ * Benchmark front ends: make every repetition of a test run a new flow,
+ * then tail-call the program under test. xdp_bench_rand: a random IPv4
+ * source address and TCP/UDP source port (measured against itself
+ * tail-calling xdp_pass, so the randomisation cost cancels out).
+ * xdp_bench_seq: repetition n comes from 10.0.0.0 + n and goes to
+ * 172.16.0.0 + n (n < 2^24, counted in xs_bench_ctr), so that a test run of
+ * N repetitions puts N destinations and N sources in the tables, as the
+ * traffic of a busy tick would (bench/drain.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,6 +19,32 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } xs_bench_next SEC(".maps");
+
+/* Repetitions of xdp_bench_seq so far (userspace resets it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xs_bench_ctr SEC(".maps");
+
+SEC("xdp")
+int xdp_bench_seq(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&xs_bench_ctr, &zero);
+
+	if (n && (void *)(iph + 1) <= data_end && eth->h_proto == bpf_htons(0x0800)) {
+		iph->saddr = bpf_htonl(0x0a000000 | (*n & 0x00ffffff));
+		iph->daddr = bpf_htonl(0xac000000 | (*n & 0x00ffffff));
+		(*n)++;
+	}
+	bpf_tail_call(ctx, &xs_bench_next, 0);
+	return XDP_ABORTED;
+}
 
 SEC("xdp")
 int xdp_bench_rand(struct xdp_md *ctx)

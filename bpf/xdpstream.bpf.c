@@ -4,7 +4,8 @@
  * generation of per-CPU aggregates, and report the first packet of each new
  * flow to the ring buffer under a per-tick budget. XDP_PASS, except in
  * enforce mode for a blocklisted source, a destination over its rate
- * limit, or a packet a victim's fingerprint rule drops (XDP_DROP).
+ * limit, or a packet a victim's fingerprint rule drops (XDP_DROP), and in
+ * mirror mode (XDP_DROP after counting).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -65,9 +66,11 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	__u32 zero = 0, gen = epoch & 1, region;
 	struct xs_runtime *rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
+	int established, known, probe;
+	__u64 hsrc, hdst, ports;
+	struct xs_dst_slot *ds;
+	struct xs_src_slot *ss;
 	struct xs_src *src;
-	__u64 hsrc, hdst;
-	int probe;
 
 	if (!p || !rt || !g)
 		return 0;
@@ -90,7 +93,8 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 		g->cnt[XS_N_REFLECT]++;
 	}
 
-	region = bpf_get_smp_processor_id() * XS_GENS + gen;
+	/* Keyed hashes (bpf/sketch.h): each picks its bucket with its low
+	 * half and is remembered there by its high half. */
 	hsrc = xs_hash_addr(&p->src);
 	hdst = xs_hash_addr(&p->dst);
 	/* What can be a probe needs the L4 header (a malformed packet has
@@ -101,24 +105,36 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	if (probe == XS_PRB_ACK)
 		probe = !(rt->flags & XS_RT_FLOWS_OFF) &&
 			probe_ack(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
-	account_dst(g, region, epoch + 1, p, p->len, p->refl, hsrc, hdst,
+
+	region = bpf_get_smp_processor_id() * XS_GENS + gen;
+	ds = dst_slot(g, region, &p->dst, hdst);
+	ss = src_slot(g, region, &p->src, hsrc);
+	/* A TCP segment with ACK belongs to a connection whose first segment
+	 * (SYN, or a scanner's flagless/FIN probe) already went through the
+	 * flow table (bare ACKs went through probe_ack above); it adds nothing
+	 * to the sketches either. Nor does a packet of the flow its source's
+	 * slot remembers. A tiny first fragment starts a flow as far as it is
+	 * known (keyed without the ports it did not carry); a malformed
+	 * packet, whose L4 header could not be read, starts none. */
+	established = p->l4 && p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK);
+	ports = p->l4 || p->tiny ? flow_ports(p) : 0;
+	known = ports && ss && ss->flow_dst == hdst && ss->flow_ports == ports;
+	account_dst(g, ds, p, p->len, p->refl, hsrc, !established && !known,
 		    *(volatile __u32 *)&rt->slice);
-	src = account_src(g, region, epoch + 1, p, p->len, hsrc, probe);
+	src = account_src(g, ss, p, p->len, probe, hdst);
 	if (src && sip_port(p))
 		account_sip(ctx, src, p, epoch + 1);
 	if (rt->flags & XS_RT_FLEET)
 		fleet_account(p, region, gen);
 	account_evidence(p, p->len, rt->flags, hsrc);
-	/* A TCP segment with ACK belongs to a connection whose first segment
-	 * (SYN, or a scanner's flagless/FIN probe) already went through the
-	 * flow table: skipping it saves a hash lookup on established traffic.
-	 * Bare ACKs went through probe_ack above. A tiny first fragment
-	 * starts a flow as far as it is known (keyed without the ports it did
-	 * not carry); a malformed packet, whose L4 header could not be read,
-	 * starts none. */
-	if ((p->l4 || p->tiny) && !(rt->flags & XS_RT_FLOWS_OFF) &&
-	    !(p->proto == IPPROTO_TCP && (p->tcp_flags & XS_TCP_ACK)))
-		account_flow(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
+	if (ports && !established && !known) {
+		if (!(rt->flags & XS_RT_FLOWS_OFF))
+			account_flow(ctx, g, rt, epoch, p, p->len, xs_hash_flow(hsrc, hdst, ports));
+		if (ss) {
+			ss->flow_dst = hdst;
+			ss->flow_ports = ports;
+		}
+	}
 	return 0;
 }
 
@@ -135,8 +151,8 @@ __noinline int xs_victim(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	return watch_victim(ctx, g, rt, epoch, p, p->len, p->refl);
 }
 
-SEC("xdp")
-int xdpstream(struct xdp_md *ctx)
+/* Counts the frame; its verdict, before mirror mode. */
+static __always_inline int xdpstream_frame(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -150,8 +166,9 @@ int xdpstream(struct xdp_md *ctx)
 	rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	if (!rt)
 		return XDP_PASS;
-	/* Read the epoch once: generation, slot tags and events must agree
-	 * even if userspace flips it while this packet is processed. */
+	/* Read the epoch once: the generation, the flow table's tick and the
+	 * events must agree even if userspace flips it while this packet is
+	 * processed. */
 	epoch = *(volatile __u32 *)&rt->epoch;
 	gen = epoch & 1;
 	g = bpf_map_lookup_elem(&xs_global, &gen);
@@ -195,6 +212,21 @@ int xdpstream(struct xdp_md *ctx)
 	if (rt->flags & XS_RT_VICTIMS)
 		return xs_victim(ctx, &p, epoch);
 	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdpstream(struct xdp_md *ctx)
+{
+	struct xs_runtime *rt;
+	__u32 zero = 0;
+	int act = xdpstream_frame(ctx);
+
+	/* Mirror mode: the frames are copies nobody on this host needs.
+	 * Counted above, dropped here: the kernel never builds an skb. */
+	rt = bpf_map_lookup_elem(&xs_rt, &zero);
+	if (act == XDP_PASS && rt && (rt->flags & XS_RT_MIRROR))
+		return XDP_DROP;
+	return act;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -25,26 +25,30 @@
 
 static int size_maps(struct xdpstream_bpf *skel, const struct xs_sizes *sz)
 {
-	__u32 dslots = xs_table_slots(sz->dst_entries), sslots = xs_table_slots(sz->src_entries);
+	__u32 db = xs_table_buckets(sz->dst_entries), sb = xs_table_buckets(sz->src_entries);
 	__u64 regions = (__u64)libbpf_num_possible_cpus() * XS_GENS;
 	int err;
 
-	if (regions * dslots > UINT32_MAX || regions * sslots > UINT32_MAX)
+	if (regions * db * XS_TABLE_WAYS > UINT32_MAX || regions * sb * XS_TABLE_WAYS > UINT32_MAX)
 		return -E2BIG;
-	skel->rodata->xs_dst_mask = dslots - 1;
-	skel->rodata->xs_src_mask = sslots - 1;
-	err = bpf_map__set_max_entries(skel->maps.xs_dtab, regions * dslots);
+	skel->rodata->xs_dst_buckets = db;
+	skel->rodata->xs_src_buckets = sb;
+	err = bpf_map__set_max_entries(skel->maps.xs_dtab, regions * db * XS_TABLE_WAYS);
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.xs_dlist, regions * dslots);
+		err = bpf_map__set_max_entries(skel->maps.xs_dtags, regions * db);
+	if (!err)	/* each region: its count, then at most every bucket */
+		err = bpf_map__set_max_entries(skel->maps.xs_dlist, regions * (db + 1));
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.xs_stab, regions * sslots);
+		err = bpf_map__set_max_entries(skel->maps.xs_stab, regions * sb * XS_TABLE_WAYS);
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.xs_slist, regions * sslots);
+		err = bpf_map__set_max_entries(skel->maps.xs_stags, regions * sb);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.xs_slist, regions * (sb + 1));
 	if (!err) {
-		__u32 fslots = xs_table_slots(sz->flow_entries);
+		__u32 fb = xs_flow_buckets(sz->flow_entries);
 
-		skel->rodata->xs_flow_mask = fslots - 1;
-		err = bpf_map__set_max_entries(skel->maps.xs_flowtab, fslots);
+		skel->rodata->xs_flow_buckets = fb;
+		err = bpf_map__set_max_entries(skel->maps.xs_flowtab, fb);
 	}
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.xs_events, sz->ringbuf_bytes);

@@ -9,11 +9,16 @@ void xs_sizes_default(struct xs_sizes *s)
 	s->ringbuf_bytes = 4u << 20;
 }
 
-__u32 xs_table_slots(__u32 entries)
+__u32 xs_table_buckets(__u32 entries)
 {
-	__u32 n = 64;
+	__u32 n = (entries + 11) / 12;
 
-	while (n < entries && n < (1u << 30))
-		n <<= 1;
-	return n;
+	return n < 8 ? 8 : n;
+}
+
+__u32 xs_flow_buckets(__u32 entries)
+{
+	__u32 n = (entries + 7) / 8;
+
+	return n < 8 ? 8 : n;
 }

@@ -15,7 +15,12 @@ struct xs_sizes {
 };
 
 void xs_sizes_default(struct xs_sizes *s);
-/* Table slots for a number of entries: the next power of two, >= 64. */
-__u32 xs_table_slots(__u32 entries);
+/* Buckets of XS_TABLE_WAYS slots for a per-address table of this many
+ * entries: 12 keys a bucket on average at that fill, so that few buckets
+ * overflow (about 2 % of the keys at the configured size, none at three
+ * quarters of it); at least 8. */
+__u32 xs_table_buckets(__u32 entries);
+/* Buckets of XS_FLOW_WAYS entries for the flow table; at least 8. */
+__u32 xs_flow_buckets(__u32 entries);
 
 #endif

@@ -201,8 +201,8 @@ enum xs_sip_fail {
  * what every probe touches, then the SIP part, which only SIP messages
  * touch: a slot claimed for a new source zeroes the value up to sip_tag
  * (XS_SRC_ZERO), and the SIP part is zeroed by its first message of the
- * generation (sip_tag = the slot's tag then); userspace reads it as zero
- * while sip_tag differs from the slot's tag. A spoofed flood's new
+ * generation (sip_tag = the generation's tag, epoch + 1, then); userspace
+ * reads it as zero while sip_tag differs from that tag. A spoofed flood's new
  * sources thus write two cache lines, not three. */
 struct xs_src {
 	__u64 pkts;
@@ -215,7 +215,7 @@ struct xs_src {
 	__u64 tcp_data;		/* TCP segments with payload sent */
 	__u64 probes;		/* packets that can be a probe (bpf/probe.h) */
 	__u8 hll_dst[XS_HLL_REGS];	/* distinct destinations of its probes */
-	__u32 sip_tag;		/* the SIP part is this generation's when = the slot's tag */
+	__u32 sip_tag;		/* the SIP part is this generation's when = epoch + 1 */
 	__u32 sip_peer_msgs;	/* of those below, sent to sip_peer since it became the peer */
 	__u32 sip_req[XS_SIP_REQ_MAX];	/* SIP requests sent, by method */
 	__u32 sip_fail[XS_SIP_FAIL_MAX];	/* SIP failure answers sent */
@@ -230,35 +230,48 @@ _Static_assert(sizeof(struct xs_src) == 9 * 8 + XS_HLL_REGS + 4 * (XS_SIP_REQ_MA
 #define XS_SRC_ZERO __builtin_offsetof(struct xs_src, sip_tag)
 
 /*
- * Per-address tables: open addressing in mmapable ARRAYs, one region per
- * CPU and generation, so that the program increments without locks and
+ * Per-address tables: hash tables in mmapable ARRAYs, one region per CPU
+ * and generation, so that the program increments without locks and
  * userspace reads a generation in place, without a syscall per entry.
- * Region r = cpu * XS_GENS + gen holds `slots` slots (a power of two) from
- * index r * slots. A slot belongs to the generation whose tag it carries
- * (tag = epoch + 1; 0 = never used): stale slots are free, so nothing is
- * ever cleared. Each claim also appends the slot's position to the
- * region's list (xs_dlist/xs_slist: __u64 positions, same layout), counted by
- * XS_N_DST_USED/XS_N_SRC_USED, so a drain touches only used slots.
+ * A region is `buckets` buckets of XS_TABLE_WAYS slots: a key hashes to one
+ * bucket, whose struct xs_tbucket -- one cache line -- holds how many of
+ * its slots are used and a 32-bit fingerprint of each key, so that a
+ * lookup, a claim and a miss in a full bucket all read one line before the
+ * slot itself. Bucket b of region r is xs_dtags[r * buckets + b]; its
+ * slots are xs_dtab[(r * buckets + b) * XS_TABLE_WAYS + i]. The same key
+ * falls in the same bucket in every region, so the drain merges the CPUs'
+ * regions bucket by bucket, and then empties each bucket it read (n = 0).
+ * Each region's list (xs_dlist/xs_slist, __u64: its count, then bucket
+ * numbers) names the buckets it started using, so a drain touches only
+ * those. XS_N_DST_USED/XS_N_SRC_USED count the slots claimed.
  */
-#define XS_TABLE_PROBES 16	/* linear probes before a key counts as "map full" */
+#define XS_TABLE_WAYS 15	/* slots per bucket; a key finding none free is "map full" */
+
+struct xs_tbucket {
+	__u32 n;			/* slots used, 0..XS_TABLE_WAYS */
+	__u32 fp[XS_TABLE_WAYS];	/* fingerprints: the high half of the key's hash */
+};
+_Static_assert(sizeof(struct xs_tbucket) == 64, "xs_tbucket: one cache line");
 
 struct xs_dst_slot {
-	__u32 tag;
-	__u32 pad;
 	struct xs_addr key;
 	struct xs_dst v;
 };
-_Static_assert(sizeof(struct xs_dst_slot) == 24 + sizeof(struct xs_dst), "xs_dst_slot layout");
+_Static_assert(sizeof(struct xs_dst_slot) == 16 + sizeof(struct xs_dst), "xs_dst_slot layout");
 
+/* A source's slot also remembers the last flow it started in this
+ * generation on this CPU (the destination's hash and the flow key's last
+ * word: ports and protocol; 0: none), so that the next packets of that
+ * flow skip the flow table. */
 struct xs_src_slot {
-	__u32 tag;
-	__u32 pad;
 	struct xs_addr key;
+	__u64 flow_dst;
+	__u64 flow_ports;
 	struct xs_src v;
 };
-_Static_assert(sizeof(struct xs_src_slot) == 24 + sizeof(struct xs_src), "xs_src_slot layout");
+_Static_assert(sizeof(struct xs_src_slot) == 32 + sizeof(struct xs_src), "xs_src_slot layout");
 
-/* Flow table key (LRU_HASH, shared by all CPUs). Ports are in network order;
+/* Flow table key (hashed, never stored). Ports are in network order;
  * for ICMP/ICMPv6, sport = type << 8 | code and dport = echo identifier
  * (0 for non-echo messages). */
 struct xs_flow_key {
@@ -271,19 +284,20 @@ struct xs_flow_key {
 };
 _Static_assert(sizeof(struct xs_flow_key) == 40, "xs_flow_key size");
 
-/* A slot of the flow table (xs_flowtab: an ARRAY used as an open-addressing
- * hash shared by all CPUs). seen = epoch + 1 of the last tick the flow was
- * seen in (0: empty). A CPU claims a slot by compare-and-swap on lock, so a
- * flow is new exactly once whichever CPU sees it; a flow not seen for
- * flow_ttl ticks is forgotten, and when all its probe slots are live the
- * oldest is evicted (an approximate LRU). */
-#define XS_FLOW_PROBES 8
-struct xs_flow_slot {
-	__u32 seen;
-	__u32 lock;
-	struct xs_flow_key key;
+/* A bucket of the flow table (xs_flowtab: an ARRAY shared by all CPUs),
+ * one cache line: XS_FLOW_WAYS entries of fingerprint << 32 | seen, where
+ * the fingerprint is the high half of the flow's hash (the low half picks
+ * the bucket) and seen = epoch + 1 of the last tick the flow was seen in
+ * (0: empty). A CPU claims an entry by compare-and-swap, so a flow is new
+ * exactly once whichever CPU sees it; a flow not seen for flow_ttl ticks is
+ * forgotten, and when all entries are live the oldest is evicted (an
+ * approximate LRU). Two flows share an entry only if their 64-bit keyed
+ * hashes agree on the bucket and the fingerprint. */
+#define XS_FLOW_WAYS 8
+struct xs_flow_bucket {
+	__u64 e[XS_FLOW_WAYS];
 };
-_Static_assert(sizeof(struct xs_flow_slot) == 48, "xs_flow_slot size");
+_Static_assert(sizeof(struct xs_flow_bucket) == 64, "xs_flow_bucket: one cache line");
 
 /* Ring buffer record: the first packet of a new flow. */
 struct xs_flow_event {
@@ -333,6 +347,10 @@ _Static_assert(sizeof(struct xs_runtime) == 24, "xs_runtime size");
 #define XS_RT_SRC6_SHIFT 8
 #define XS_RT_SRC6_MASK (0xffu << XS_RT_SRC6_SHIFT)
 #define XS_RT_FLEET (1u << 7)		/* fleet sketches (bpf/fleet.h) may watch victims */
+/* Mirror mode (run --mirror): the frames are copies from a SPAN or TAP port;
+ * each is counted, then dropped (XDP_DROP), so no skb is built. Above
+ * the IPv6 prefix length's bits 8-15. */
+#define XS_RT_MIRROR (1u << 16)
 
 /* Mitigation (enforce mode). Both tables are LPM tries keyed by prefix, so
  * an empty table costs one cheap lookup per packet. IPv4 prefixes are

@@ -11,6 +11,12 @@
 #               with the daemon running vs a program that only passes, a
 #               fixed-flow frame and a spoofed SYN flood; on its own CPU (the
 #               receiver drops what it cannot take) and sharing one CPU
+#   rxcost      what each receiver costs per packet, on the receiving side
+#               only, at one paced rate, for five traffic shapes: the XDP
+#               program's own run time (the kernel's BPF statistics) and the
+#               sensor's CPU time (NAPI thread + daemon), for no program,
+#               XDP_PASS, xdpstream inline and in mirror mode, FastNetMon
+#               (scripts/bench-rxcost.sh)
 #   fastnetmon  Debian's FastNetMon (AF_PACKET) on the same lab and generator:
 #               the highest rate without loss, and the time to detect a
 #               50k packets/s SYN flood with a 20k packets/s threshold, for
@@ -20,8 +26,10 @@
 # Usage: scripts/bench.sh [BUILD_DIR]
 # Environment:
 #   XS_BENCH_OUT=FILE      results (default: bench/results.json)
-#   XS_BENCH_SECTIONS=...  a subset, e.g. "live fastnetmon" (default: all four)
+#   XS_BENCH_SECTIONS=...  a subset, e.g. "live fastnetmon" (default: all five)
 #   XS_BENCH_RUNS=N        repetitions of each live figure (default 5)
+#   XS_BENCH_RX_RUNS=N     repetitions of each receiver-cost figure (default 3)
+#   XS_BENCH_RX_RATE=PPS   the receiver-cost section's offered rate (default 100000)
 #   XS_BENCH_QUICK=1       tiny counts and one run each: checks that the code
 #                          works, not how fast (tests/sh/bench_live_smoke.sh)
 #   XS_BENCH_INSTALL=0     do not install FastNetMon when it is missing
@@ -46,7 +54,7 @@ set -uo pipefail
 RESULTS=$(realpath -m "${XS_BENCH_OUT:-$(dirname "$0")/../bench/results.json}")
 cd "$(dirname "$0")/.."
 OUT=$(realpath "${1:-build}")
-SECTIONS=${XS_BENCH_SECTIONS:-core live fastnetmon replay}
+SECTIONS=${XS_BENCH_SECTIONS:-core live rxcost fastnetmon replay}
 TX=${XS_BENCH_TX:-auto}
 QUICK=${XS_BENCH_QUICK:-0}
 RUNS=${XS_BENCH_RUNS:-5}
@@ -75,6 +83,8 @@ else
 fi
 FIXED="udp_flood -s 10.0.0.1 --sport 1000 -p 2000 --payload 18"	# one flow, 60 bytes
 SYN="syn_flood"		# random spoofed source, ports, sequence, IP id
+# shellcheck source=scripts/bench-rxcost.sh
+source scripts/bench-rxcost.sh
 
 [[ $(id -u) -eq 0 ]] || { echo "bench: needs root (BPF, network namespaces)" >&2; exit 1; }
 for b in xdpstream xdpstream-bench xdp_pass.bpf.o; do
@@ -86,6 +96,7 @@ RAW=$TMP/raw.jsonl
 : >"$RAW"
 DAEMON_PID= FNM_PID= DAEMON_FAILED=0
 cleanup() {
+	bpf_stats_restore
 	[[ -n $DAEMON_PID ]] && kill -INT "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	[[ -n $FNM_PID ]] && kill -TERM "$FNM_PID" 2>/dev/null && wait "$FNM_PID" 2>/dev/null
 	$LAB down >/dev/null 2>&1
@@ -450,10 +461,15 @@ if want core; then
 	[[ $QUICK == 1 ]] && q=(--quick)
 	"$OUT/xdpstream-bench" "${q[@]}" --out "$TMP/core.json" >&2 || failed+=(core)
 fi
-if want live || want fastnetmon; then
+if want live || want rxcost || want fastnetmon; then
 	lab_up || { say "could not build the lab"; exit 1; }
 	want live && { live_section || failed+=(live); }
 	daemon_stop
+	ip -n "$NS_S" link set dev "$IF_S" xdp off 2>/dev/null
+	want rxcost && { rxcost_section || failed+=(rxcost); }
+	bpf_stats_restore
+	daemon_stop
+	fnm_stop
 	ip -n "$NS_S" link set dev "$IF_S" xdp off 2>/dev/null
 	want fastnetmon && { fastnetmon_section || failed+=(fastnetmon); }
 	daemon_stop

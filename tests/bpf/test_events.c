@@ -59,33 +59,50 @@ static void test_once_per_flow(void)
 	xs_fixture_teardown(&f);
 }
 
+/* Over the budget the flow table is not looked up: the packet is counted
+ * as an event lost to the budget, and a new flow is reported when it shows
+ * again in a tick with budget left -- once, as ever. */
 static void test_budget(void)
 {
+	static unsigned char seen[65536];
 	struct xs_fixture f;
 	struct xs_tick t;
+	size_t i;
+	int dup = 0;
 
 	CU_ASSERT_FATAL(xs_fixture_setup(&f, NULL) == 0);
 	CU_ASSERT_FATAL(xs_collector_set_budget(&f.col, 100) == 0);
 	send_flows(&f, 20000, 300);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
-	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 300);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 100);
 	CU_ASSERT_EQUAL(t.g.cnt[XS_N_EV_SENT], 100);
 	CU_ASSERT_EQUAL(t.g.cnt[XS_N_EV_BUDGET], 200);
 	CU_ASSERT_EQUAL(t.g.cnt[XS_N_EV_RINGFULL], 0);
 	CU_ASSERT_EQUAL(f.nevents, 100);
-	/* The budget is per tick: the next tick has a fresh one. */
-	f.nevents = 0;
+	/* The budget is per tick: the next tick has a fresh one, and the 200
+	 * flows not looked up are new in it. */
+	CU_ASSERT_FATAL(xs_collector_set_budget(&f.col, 1000) == 0);
+	send_flows(&f, 20000, 300);
 	send_flows(&f, 30000, 50);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
-	CU_ASSERT_EQUAL(t.g.cnt[XS_N_EV_SENT], 50);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 250);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_EV_SENT], 250);
 	CU_ASSERT_EQUAL(t.g.cnt[XS_N_EV_BUDGET], 0);
-	CU_ASSERT_EQUAL(f.nevents, 50);
-	/* Budget 0 turns events off; flows are still counted. */
+	CU_ASSERT_EQUAL_FATAL(f.nevents, 350);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < f.nevents; i++) {
+		int p = ntohs(f.events[i].sport);
+
+		dup += seen[p]++ != 0;
+		CU_ASSERT((p >= 20000 && p < 20300) || (p >= 30000 && p < 30050));
+	}
+	CU_ASSERT_EQUAL(dup, 0);
+	/* Budget 0 turns events off: no lookup, every such packet counted. */
 	CU_ASSERT_FATAL(xs_collector_set_budget(&f.col, 0) == 0);
 	f.nevents = 0;
 	send_flows(&f, 40000, 10);
 	CU_ASSERT_EQUAL_FATAL(xs_flip(&f, &t), 0);
-	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 10);
+	CU_ASSERT_EQUAL(t.g.cnt[XS_N_FLOW_NEW], 0);
 	CU_ASSERT_EQUAL(t.g.cnt[XS_N_EV_BUDGET], 10);
 	CU_ASSERT_EQUAL(f.nevents, 0);
 	xs_fixture_teardown(&f);
@@ -187,7 +204,7 @@ static const struct xs_test tests[] = {
 	{ "flows unseen for the ttl are forgotten", test_flow_expiry },
 	{ "flow table full: the oldest flows are evicted, counted", test_flow_table_full },
 	{ "one event per flow, never repeated", test_once_per_flow },
-	{ "per-tick budget: events not sent are counted", test_budget },
+	{ "per-tick budget: over it no lookup, counted; reported in a later tick", test_budget },
 	{ "ring buffer full: events not sent are counted", test_ring_full },
 	{ "flow tracking off", test_flows_off },
 };

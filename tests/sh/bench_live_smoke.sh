@@ -21,6 +21,7 @@ lab=xs${XS_RUN_TAG}b
 xs_track_lab "$lab"
 
 before_fnm=$(pgrep -xc fastnetmon || true)
+before_stats=$(sysctl -n kernel.bpf_stats_enabled)
 XS_BENCH_QUICK=1 XS_BENCH_OUT=$TMP/results.json XS_DEPS_FETCH_TIMEOUT=15 \
 	scripts/bench.sh "$OUT" >"$TMP/out" 2>"$TMP/err"
 rc=$?
@@ -37,6 +38,8 @@ if ip netns list | grep -q "^$lab-" || [[ -e /run/$lab ]]; then
 	fails=1
 fi
 [[ $after_fnm == "$before_fnm" ]] || { echo "FAIL: a FastNetMon process left behind"; fails=1; }
+[[ $(sysctl -n kernel.bpf_stats_enabled) == "$before_stats" ]] ||
+	{ echo "FAIL: kernel.bpf_stats_enabled not restored to $before_stats"; fails=1; }
 grep -q '^targets:' "$TMP/out" || { echo "FAIL: no table of targets printed"; fails=1; }
 grep -q '^generator: xdpstream gen --tx [a-z]* (' "$TMP/out" ||
 	{ echo "FAIL: the table does not name the generator's transmit path"; fails=1; }
@@ -78,6 +81,26 @@ for frame in ("fixed", "syn_flood"):
         check("%s %s: veth count == xdpstream stats" % (cpu, frame),
               live[cpu][frame]["full"]["veth_count_equals_stats"] is True)
         check("%s %s: ratio computed" % (cpu, frame), live[cpu][frame]["ratio_processed"]["runs"] == 1)
+rc = r["rxcost"]
+shapes = ["fixed", "syn_flood", "udp_flood", "reflection"]
+if "rxcost_established" not in r.get("skipped", {}):
+    shapes.append("established")
+rxs = ["none", "xdp_pass", "xdpstream", "xdpstream_mirror"]
+if "fastnetmon" not in r.get("skipped", {}) and "rxcost_fastnetmon" not in r.get("skipped", {}):
+    rxs.append("fastnetmon")
+check("receiver cost: shapes %s" % sorted(rc["shapes"]), sorted(rc["shapes"]) == sorted(shapes))
+for shape in shapes:
+    for rx in rxs:
+        f = rc["shapes"][shape].get(rx, {})
+        ok = f.get("offered", {}).get("median") == N and 0 < f["processed"]["min"] <= N
+        if rx != "none" and rx != "xdp_pass":
+            ok = ok and f.get("count_equals_veth") is True  # the sensor's count, frame for frame
+        if rx in ("xdp_pass", "xdpstream", "xdpstream_mirror"):
+            # the program ran once per frame the veth handed it
+            ok = ok and f.get("bpf_runs_equal_frames") is True and \
+                f["bpf_run_ns_per_packet"]["median"] > 0
+        check("receiver cost %s %s: %d offered, counts agree" % (shape, rx, N), ok)
+check("receiver cost: idle measured", set(rc["idle_cpu_ms_per_s"]) == set(rxs))
 check("daemon RSS at both sizes", r["daemon_rss_kib"]["1M"] > r["daemon_rss_kib"]["default"] > 0)
 
 f = r["fastnetmon"]

@@ -35,6 +35,7 @@ static void test_sample_is_defaults(void)
 		printf("\n  %s", xs_cfg_error_at(cfg, i));
 	CU_ASSERT_EQUAL(s.tick_ms, def.tick_ms);
 	CU_ASSERT_EQUAL(s.event_budget, def.event_budget);
+	CU_ASSERT(!s.mirror && !def.mirror);
 	CU_ASSERT_EQUAL(s.nrefl_ports, def.nrefl_ports);
 	CU_ASSERT_EQUAL(memcmp(s.refl_ports, def.refl_ports, sizeof(s.refl_ports)), 0);
 	CU_ASSERT_EQUAL(memcmp(&s.sizes, &def.sizes, sizeof(s.sizes)), 0);
@@ -108,6 +109,7 @@ static void test_errors_with_lines(void)
 
 static const char *good = "tick_ms: 100\n"
 			  "event_budget: 1000\n"
+			  "mirror: yes\n"
 			  "reflector_ports: [53, 3702]\n"
 			  "limits: {pairs: 1000, track_min_pps: 0}\n"
 			  "alerts: {cooldown_s: 5, update_interval_s: 2, hostname: edge-1}\n"
@@ -138,6 +140,7 @@ static void test_values_and_overrides(void)
 	rs = s.rules;
 	CU_ASSERT_EQUAL(s.tick_ms, 100);
 	CU_ASSERT_EQUAL(s.event_budget, 1000);
+	CU_ASSERT(s.mirror);
 	CU_ASSERT_EQUAL(s.nrefl_ports, 2);
 	CU_ASSERT_EQUAL(s.refl_ports[1], 3702);
 	CU_ASSERT_EQUAL(s.limits.pairs, 1000);

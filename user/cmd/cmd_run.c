@@ -4,6 +4,9 @@
 #include <pwd.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ifaddrs.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -33,6 +36,7 @@ struct run_opts {
 	int nifaces;
 	enum xs_attach_mode mode;
 	bool force;
+	bool mirror;
 	bool quiet;
 	bool keep_attached;	/* on exit, leave the program attached */
 	unsigned long long tick_ms;
@@ -59,7 +63,12 @@ static void run_usage(FILE *f)
 		"A program kept attached by an earlier run is adopted: counting goes on.\n\n"
 		"  -i, --interface IFACE   interface to attach to (repeat for more, max %d)\n"
 		"  -m, --mode MODE         native, skb or auto (default: auto)\n"
-		"  -f, --force             replace an XDP program already on the interface\n"
+		"  -f, --force             replace an XDP program already on the interface;\n"
+		"                          with --mirror, allow an interface with an address\n"
+		"      --mirror            mirror mode, for a SPAN/TAP port: count every frame,\n"
+		"                          then drop it (XDP_DROP, no socket buffer); refused\n"
+		"                          on an interface with an IP address (never use it on\n"
+		"                          one that carries this host's own traffic)\n"
 		"  -k, --keep-attached     on exit leave the program attached and its maps\n"
 		"                          pinned, still counting; the next run adopts them\n"
 		"  -t, --tick-ms MS        epoch flip interval, 10..60000 (default: 1000)\n"
@@ -97,6 +106,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "src-entries", required_argument, NULL, 2 },
 		{ "flow-entries", required_argument, NULL, 3 },
 		{ "bpf-obj", required_argument, NULL, 4 },
+		{ "mirror", no_argument, NULL, 5 },
 		{ "keep-attached", no_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -176,6 +186,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 4:
 			xs_bpf_set_object_file(optarg);
 			break;
+		case 5:
+			o->mirror = true;
+			break;
 		case 'k':
 			o->keep_attached = true;
 			break;
@@ -250,6 +263,65 @@ static void print_rates(const struct xs_global *g, double secs)
 		(unsigned long long)errs, (unsigned long long)g->cnt[XS_N_FLOW_NEW],
 		(unsigned long long)g->cnt[XS_N_EV_SENT],
 		(unsigned long long)(g->cnt[XS_N_EV_BUDGET] + g->cnt[XS_N_EV_RINGFULL]));
+}
+
+/* The first address of ifname that carries traffic of this host -- IPv4,
+ * or IPv6 other than link-local (which every IPv6 interface has) -- as
+ * text in buf. Returns 1 if there is one, 0 if none, -errno. */
+static int iface_address(const char *ifname, char *buf, size_t n)
+{
+	struct ifaddrs *ifa, *a;
+	int found = 0;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (a = ifa; a && !found; a = a->ifa_next) {
+		const struct sockaddr *sa = a->ifa_addr;
+
+		if (!sa || strcmp(a->ifa_name, ifname))
+			continue;
+		if (sa->sa_family == AF_INET) {
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, n);
+			found = 1;
+		} else if (sa->sa_family == AF_INET6) {
+			const struct in6_addr *in6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+			if (IN6_IS_ADDR_LINKLOCAL(in6))
+				continue;
+			inet_ntop(AF_INET6, in6, buf, n);
+			found = 1;
+		}
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* Mirror mode drops every frame: on an interface with an address it
+ * would cut this host off. Returns 0 or an exit code. */
+static int mirror_check(const struct run_opts *o)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int i, r;
+
+	for (i = 0; i < o->nifaces; i++) {
+		r = iface_address(o->ifaces[i], addr, sizeof(addr));
+		if (r < 0) {
+			xs_err("cannot read the addresses of %s: %s", o->ifaces[i], strerror(-r));
+			return XS_EXIT_ENV;
+		}
+		if (!r)
+			continue;
+		if (o->force) {
+			xs_warn("mirror mode on %s, which has the address %s (--force): this host "
+				"receives nothing on it", o->ifaces[i], addr);
+			continue;
+		}
+		xs_err("mirror mode drops every frame, but %s has the address %s: it carries "
+		       "this host's traffic; use a SPAN/TAP port without an address, or --force",
+		       o->ifaces[i], addr);
+		return XS_EXIT_ENV;
+	}
+	return 0;
 }
 
 /* Loads and attaches, or adopts what an earlier run left attached (with
@@ -378,6 +450,10 @@ static int load_settings(struct run_opts *o, struct xs_settings *s)
 		s->event_budget = o->budget;
 	else
 		o->budget = s->event_budget;
+	if (o->mirror)
+		s->mirror = true;
+	else
+		o->mirror = s->mirror;
 	if (o->set_dst)
 		s->sizes.dst_entries = o->sizes.dst_entries;
 	if (o->set_src)
@@ -413,8 +489,13 @@ static void reload(struct run_ctx *rc)
 	}
 	if (ns->tick_ms != rc->set->tick_ms || memcmp(&ns->sizes, &rc->set->sizes, sizeof(ns->sizes)))
 		xs_warn("tick_ms and maps change at the next start; kept as they are");
+	/* Mirror mode was checked against the interfaces' addresses at the
+	 * start: it changes only with a restart. */
+	if (ns->mirror != rc->set->mirror && !rc->o->mirror)
+		xs_warn("mirror changes at the next start; kept as it is");
 	ns->tick_ms = rc->set->tick_ms;
 	ns->sizes = rc->set->sizes;
+	ns->mirror = rc->set->mirror;
 	/* The speaker keeps the session it has: a new one would withdraw
 	 * every route for the time it takes to come up. */
 	if (memcmp(&ns->mitigation->bgp, &rc->set->mitigation->bgp,
@@ -630,6 +711,8 @@ int cmd_run(int argc, char **argv)
 			ret = XS_EXIT_ENV;
 			goto out_settings;
 		}
+	if (o.mirror && (ret = mirror_check(&o)))
+		goto out_settings;
 	{
 		struct xs_pipeline_opts po = {
 			.settings = rc.set,
@@ -660,6 +743,15 @@ int cmd_run(int argc, char **argv)
 	ret = -xs_pipeline_collect(&rc.pipe, &b, true);
 	if (ret)
 		goto out;
+	/* Set or cleared: an adopted program keeps its last run's flags. */
+	if (xs_collector_set_flags(&rc.pipe.col, o.mirror ? rc.pipe.col.rt.flags | XS_RT_MIRROR
+							  : rc.pipe.col.rt.flags & ~XS_RT_MIRROR)) {
+		xs_err("cannot configure the BPF program: %s", strerror(errno));
+		ret = XS_EXIT_FAIL;
+		goto out;
+	}
+	if (o.mirror)
+		xs_info("mirror mode: every frame is counted, then dropped");
 	/* The BGP speaker, our child: it dies with us (docs/bgp.md). */
 	if (rc.set->mitigation->bgp.enabled && xs_bgp_open(&rc.set->mitigation->bgp)) {
 		ret = XS_EXIT_ENV;

@@ -242,6 +242,7 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(root, "tick_ms", 10, 60000, &s->tick_ms);
 	read_u32(root, "ipv6_source_prefix", 1, 128, &s->ipv6_source_prefix);
 	xs_cfg_u64(root, "event_budget", 0, 100000000, &s->event_budget);
+	xs_cfg_bool(root, "mirror", &s->mirror);
 
 	refl = xs_cfg_get_seq(root, "reflector_ports");
 	n = xs_cfg_seq_len(refl);

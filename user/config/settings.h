@@ -94,6 +94,7 @@ struct xs_settings {
 	uint32_t tick_ms;
 	uint32_t ipv6_source_prefix;	/* per-source rules count IPv6 sources per /N */
 	uint64_t event_budget;	/* new-flow events per second, all CPUs */
+	bool mirror;		/* count, then drop every frame (a SPAN/TAP port) */
 	uint16_t refl_ports[XS_REFL_PORTS_MAX];
 	int nrefl_ports;
 	struct xs_sizes sizes;

@@ -27,6 +27,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void clear_gen(struct xs_collector *c, __u32 gen);
+
 static void *map_mmap(struct bpf_map *m, size_t *len)
 {
 	void *p;
@@ -60,8 +62,8 @@ int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_e
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0)
 		return -EINVAL;
-	c->dslots = s->rodata->xs_dst_mask + 1;
-	c->sslots = s->rodata->xs_src_mask + 1;
+	c->dbuckets = s->rodata->xs_dst_buckets;
+	c->sbuckets = s->rodata->xs_src_buckets;
 
 	if (bpf_map_lookup_elem(c->rt_fd, &zero, &c->rt) ||
 	    bpf_map_lookup_elem(c->totals_fd, &zero, &c->totals)) {
@@ -70,19 +72,26 @@ int xs_collector_init(struct xs_collector *c, struct xs_bpf *b, bool fence, xs_e
 		return err;
 	}
 	c->dtab = map_mmap(s->maps.xs_dtab, &c->dtab_len);
+	c->dtags = map_mmap(s->maps.xs_dtags, &c->dtags_len);
 	c->dlist = map_mmap(s->maps.xs_dlist, &c->dlist_len);
 	c->stab = map_mmap(s->maps.xs_stab, &c->stab_len);
+	c->stags = map_mmap(s->maps.xs_stags, &c->stags_len);
 	c->slist = map_mmap(s->maps.xs_slist, &c->slist_len);
 	c->pcpu_global = calloc(c->ncpus, sizeof(struct xs_global));
+	c->fps = calloc((size_t)c->ncpus * XS_TABLE_WAYS, sizeof(*c->fps));
 	c->wkeys = calloc(XS_WATCH_MAX, sizeof(*c->wkeys));
 	c->wbuf = calloc(c->ncpus, sizeof(*c->wbuf));
-	if (!c->dtab || !c->dlist || !c->stab || !c->slist || !c->pcpu_global || !c->wkeys ||
-	    !c->wbuf) {
+	if (!c->fps || !c->dtab || !c->dtags || !c->dlist || !c->stab || !c->stags || !c->slist ||
+	    !c->pcpu_global || !c->wkeys || !c->wbuf) {
 		err = errno ? -errno : -ENOMEM;
 		xs_err("cannot map the address tables: %s", strerror(-err));
 		xs_collector_free(c);
 		return err;
 	}
+	/* The generation the program is not writing was drained, and its
+	 * buckets emptied, by whoever flipped last; unless that drain was cut
+	 * short (a daemon killed): empty them, or their keys would stay. */
+	clear_gen(c, (c->rt.epoch & 1) ^ 1);
 	c->rb = ring_buffer__new(bpf_map__fd(s->maps.xs_events), handle_event, c, NULL);
 	if (!c->rb) {
 		err = -errno;
@@ -104,10 +113,14 @@ void xs_collector_free(struct xs_collector *c)
 		munmap(c->stab, c->stab_len);
 	if (c->slist)
 		munmap(c->slist, c->slist_len);
+	if (c->dtags)
+		munmap(c->dtags, c->dtags_len);
+	if (c->stags)
+		munmap(c->stags, c->stags_len);
 	free(c->pcpu_global);
+	free(c->fps);
 	free(c->wkeys);
 	free(c->wbuf);
-	free(c->index);
 	free(c->dst);
 	free(c->src);
 	memset(c, 0, sizeof(*c));
@@ -393,7 +406,8 @@ static void merge_dst(struct xs_dst *acc, const struct xs_dst *v)
 }
 
 /* A source slot's SIP part is the generation's only when its sip_tag is
- * the slot's tag (see struct xs_src): otherwise it reads as zero. */
+ * the generation's tag, epoch + 1 (see struct xs_src): otherwise it reads
+ * as zero. */
 static void first_src(struct xs_src *v, __u32 tag)
 {
 	if (v->sip_tag != tag) {
@@ -427,31 +441,6 @@ static void merge_src(struct xs_src *acc, const struct xs_src *v, __u32 tag)
 	acc->sip_peers += v->sip_peers;
 }
 
-/* Sizes the merge index for n entries at most half full, and clears
- * it. A bucket is (hash >> 32) << 32 | (entry + 1): the fingerprint spares
- * touching an entry that is not the one sought. Addresses are hashed
- * under the process's SipHash key (siphash.h): no one outside can aim
- * sources at one bucket (issue 13: 40,000 crafted IPv6 sources made a
- * quadratic drain), and no lookup walks further than XS_INDEX_PROBES. */
-static int index_reset(struct xs_collector *c, size_t n)
-{
-	size_t want = 1024;
-
-	while (want < 2 * n)
-		want <<= 1;
-	if (want > c->index_cap) {
-		free(c->index);
-		c->index = malloc(want * sizeof(*c->index));
-		if (!c->index) {
-			c->index_cap = 0;
-			return -ENOMEM;
-		}
-		c->index_cap = want;
-	}
-	memset(c->index, 0, c->index_cap * sizeof(*c->index));
-	return 0;
-}
-
 static int grow(void **arr, size_t *cap, size_t n, size_t esize)
 {
 	void *p;
@@ -466,12 +455,13 @@ static int grow(void **arr, size_t *cap, size_t n, size_t esize)
 	return 0;
 }
 
-/* How one table's slots become entries. Both slot types are
- * { tag, pad, key, value } and both entry types { key, value }. */
+/* How one table's buckets become entries. Slots are { key, ..., value }
+ * and entries { key, value }. */
 struct table_desc {
 	const char *tab;	/* the mapped slots */
-	const __u64 *list;
-	size_t slot_size, slots;
+	struct xs_tbucket *tags;
+	__u64 *list;
+	size_t slot_size, val_off, buckets;
 	int used_cnt;		/* XS_N_DST_USED / XS_N_SRC_USED */
 	void **entries;		/* &c->dst or &c->src */
 	size_t *cap, esize;
@@ -479,102 +469,169 @@ struct table_desc {
 	void (*merge)(void *acc, const void *v, __u32 tag);
 };
 
-#define SLOT_KEY 8	/* offset of the key in a slot */
-#define SLOT_VAL 24	/* of the value */
-_Static_assert(offsetof(struct xs_dst_slot, key) == SLOT_KEY &&
-		       offsetof(struct xs_src_slot, key) == SLOT_KEY &&
-		       offsetof(struct xs_dst_slot, v) == SLOT_VAL &&
-		       offsetof(struct xs_src_slot, v) == SLOT_VAL &&
-		       offsetof(struct xs_dst_entry, v) == sizeof(struct xs_addr) &&
-		       offsetof(struct xs_src_entry, v) == sizeof(struct xs_addr),
-	       "slot and entry layouts that drain_table relies on");
-#define BATCH 16	/* slots in flight, to overlap cache misses */
+#define AHEAD 16	/* listed buckets whose lines are prefetched ahead */
 
-/* Each CPU's region of the old generation, through its list of used
- * slots, merged by address into the entries. Memory-bound: every slot and
- * index bucket is a likely cache miss, so a batch is prefetched first. */
+/* A listed bucket's line on every CPU from cpu0 on (stage 1), then, once
+ * that is in the cache, its used slots (stage 2, half as far ahead). */
+static void prefetch_tags(struct xs_collector *c, const struct table_desc *d, __u32 gen,
+			  int cpu0, __u64 b)
+{
+	int cpu;
+
+	for (cpu = cpu0; b < d->buckets && cpu < c->ncpus; cpu++)
+		__builtin_prefetch(&d->tags[(size_t)(cpu * XS_GENS + gen) * d->buckets + b], 1);
+}
+
+static void prefetch_slots(struct xs_collector *c, const struct table_desc *d, __u32 gen,
+			   int cpu0, __u64 b)
+{
+	int cpu;
+
+	for (cpu = cpu0; b < d->buckets && cpu < c->ncpus; cpu++) {
+		size_t t = (size_t)(cpu * XS_GENS + gen) * d->buckets + b, off, end;
+		const char *slot = d->tab + t * XS_TABLE_WAYS * d->slot_size;
+
+		end = (size_t)(d->tags[t].n < XS_TABLE_WAYS ? d->tags[t].n : XS_TABLE_WAYS) *
+		      d->slot_size;
+		for (off = 0; off < end; off += 64)
+			__builtin_prefetch(slot + off);
+	}
+}
+
+/* Bucket b of every region from CPU cpu0 on (those before it have none of
+ * it left): its slots merged by key into entries [*n, ...), then emptied.
+ * The same key falls in the same bucket on every CPU, so the keys to
+ * compare are the few taken from this bucket already, by fingerprint. */
+static void merge_bucket(struct xs_collector *c, const struct table_desc *d, __u32 gen, int cpu0,
+			 __u64 b, __u32 tag, size_t *n)
+{
+	__u32 *fps = c->fps;
+	size_t first = *n, j, m = 0;
+	char *ents = *d->entries;
+	int cpu;
+	__u32 i;
+
+	for (cpu = cpu0; cpu < c->ncpus; cpu++) {
+		size_t t = (size_t)(cpu * XS_GENS + gen) * d->buckets + b;
+		struct xs_tbucket *bk = &d->tags[t];
+		__u32 used = bk->n < XS_TABLE_WAYS ? bk->n : XS_TABLE_WAYS;
+		const char *slot = d->tab + t * XS_TABLE_WAYS * d->slot_size;
+
+		for (i = 0; i < used; i++, slot += d->slot_size) {
+			char *e = NULL;
+
+			for (j = 0; j < m; j++)
+				if (fps[j] == bk->fp[i] &&
+				    !memcmp(ents + (first + j) * d->esize, slot, sizeof(struct xs_addr))) {
+					e = ents + (first + j) * d->esize;
+					break;
+				}
+			if (e) {
+				d->merge(e + sizeof(struct xs_addr), slot + d->val_off, tag);
+				continue;
+			}
+			e = ents + *n * d->esize;
+			memcpy(e, slot, sizeof(struct xs_addr));
+			memcpy(e + sizeof(struct xs_addr), slot + d->val_off,
+			       d->esize - sizeof(struct xs_addr));
+			if (d->first)
+				d->first(e + sizeof(struct xs_addr), tag);
+			fps[m++] = bk->fp[i];
+			(*n)++;
+		}
+		bk->n = 0;
+	}
+}
+
+/* Room for the entries of one more bucket. The counts come from the
+ * kernel, which stopped writing this generation before the drain. */
+static int room(struct xs_collector *c, const struct table_desc *d, size_t n)
+{
+	if (n + (size_t)c->ncpus * XS_TABLE_WAYS <= *d->cap)
+		return 0;
+	return grow(d->entries, d->cap, n + (size_t)c->ncpus * XS_TABLE_WAYS, d->esize);
+}
+
+/* Each CPU's region of the old generation merged by address into the
+ * entries, bucket by bucket; every bucket read is emptied for the
+ * generation's next turn. Memory-bound. A busy generation is swept in
+ * bucket order (one stream of lines per CPU, which the hardware
+ * prefetches); otherwise each CPU's list of the buckets it used is walked,
+ * prefetching ahead, and a bucket that an earlier CPU listed too is found
+ * emptied already. */
 static int drain_table(struct xs_collector *c, const struct table_desc *d, __u32 gen, __u32 tag,
 		       size_t *nout)
 {
-	size_t n = 0, total = 0, mask;
+	size_t n = 0, total = 0, listed = 0, k, b;
 	int cpu, err;
 
-	for (cpu = 0; cpu < c->ncpus; cpu++)
-		total += c->pcpu_global[cpu].cnt[d->used_cnt];
-	if ((err = grow(d->entries, d->cap, total, d->esize)) || (err = index_reset(c, total)))
-		return err;
-	mask = c->index_cap - 1;
 	for (cpu = 0; cpu < c->ncpus; cpu++) {
-		size_t base = (size_t)(cpu * XS_GENS + gen) * d->slots, used, j, k, m;
+		__u64 *l = d->list + (size_t)(cpu * XS_GENS + gen) * (d->buckets + 1);
 
-		used = c->pcpu_global[cpu].cnt[d->used_cnt];
-		if (used > d->slots)
-			used = d->slots;
-		for (j = 0; j < used; j += BATCH) {
-			const char *slot[BATCH];
-			char *ent[BATCH];
-			__u64 h[BATCH];
-
-			m = used - j < BATCH ? used - j : BATCH;
-			for (k = 0; k < m; k++) {
-				slot[k] = d->tab + (base + (d->list[base + j + k] & (d->slots - 1))) *
-							   d->slot_size;
-				__builtin_prefetch(slot[k]);
-			}
-			for (k = 0; k < m; k++) {
-				h[k] = xs_hash16(slot[k] + SLOT_KEY);
-				__builtin_prefetch(&c->index[h[k] & mask]);
-			}
-			/* Resolve each slot to its entry (new ones are copied
-			 * whole), prefetching the entries to merge into... */
-			for (k = 0; k < m; k++) {
-				const struct xs_addr *key = (const void *)(slot[k] + SLOT_KEY);
-				__u64 fp = h[k] >> 32 << 32, b = 0;
-				size_t i = h[k] & mask, p;
-
-				ent[k] = NULL;
-				if (*(const __u32 *)slot[k] != tag)
-					continue;	/* cannot happen: listed slots carry it */
-				for (p = 0; p < XS_INDEX_PROBES; p++, i = (i + 1) & mask) {
-					b = c->index[i];
-					if (!b || ((b & ~0xffffffffULL) == fp &&
-						   !memcmp((char *)*d->entries +
-								   ((b & 0xffffffff) - 1) * d->esize,
-							   key, sizeof(*key))))
-						break;
-				}
-				if (p > c->probe_max)
-					c->probe_max = p;
-				if (p == XS_INDEX_PROBES || !b) {
-					char *e = (char *)*d->entries + n * d->esize;
-
-					/* Past the probe bound the address gets an
-					 * entry of its own, unmerged (counted): the
-					 * drain's cost stays bounded, nothing is lost. */
-					memcpy(e, key, sizeof(*key));
-					memcpy(e + sizeof(*key), slot[k] + SLOT_VAL,
-					       d->esize - sizeof(*key));
-					if (d->first)
-						d->first(e + sizeof(*key), tag);
-					n++;
-					if (p == XS_INDEX_PROBES)
-						c->index_overflow++;
-					else
-						c->index[i] = fp | n;
+		total += c->pcpu_global[cpu].cnt[d->used_cnt];
+		listed += l[0] < d->buckets ? l[0] : d->buckets;
+	}
+	if ((err = grow(d->entries, d->cap, total ? total : 1, d->esize)))
+		return err;
+	if (listed * 4 > d->buckets * (size_t)c->ncpus) {
+		for (b = 0; b < d->buckets; b++) {
+			/* The streams cross a page every bucket or so, where
+			 * the hardware prefetcher stops. */
+			prefetch_tags(c, d, gen, 0, b + AHEAD);
+			prefetch_slots(c, d, gen, 0, b + AHEAD / 2);
+			for (cpu = 0; cpu < c->ncpus; cpu++) {
+				if (!d->tags[(size_t)(cpu * XS_GENS + gen) * d->buckets + b].n)
 					continue;
-				}
-				ent[k] = (char *)*d->entries + ((b & 0xffffffff) - 1) * d->esize;
-				__builtin_prefetch(ent[k], 1);
+				if ((err = room(c, d, n)))
+					return err;
+				merge_bucket(c, d, gen, cpu, b, tag, &n);
+				break;
 			}
-			/* ...then merge. */
-			for (k = 0; k < m; k++)
-				if (ent[k])
-					d->merge(ent[k] + sizeof(struct xs_addr), slot[k] + SLOT_VAL,
-						 tag);
 		}
+		for (cpu = 0; cpu < c->ncpus; cpu++)
+			d->list[(size_t)(cpu * XS_GENS + gen) * (d->buckets + 1)] = 0;
+		*nout = n;
+		goto out;
+	}
+	for (cpu = 0; cpu < c->ncpus; cpu++) {
+		__u64 *l = d->list + (size_t)(cpu * XS_GENS + gen) * (d->buckets + 1);
+		size_t used = l[0] < d->buckets ? l[0] : d->buckets;
+
+		for (k = 0; k < used && k < AHEAD; k++)
+			prefetch_tags(c, d, gen, cpu, l[1 + k]);
+		for (k = 0; k < used; k++) {
+			b = l[1 + k];
+			if (k + AHEAD < used)
+				prefetch_tags(c, d, gen, cpu, l[1 + k + AHEAD]);
+			if (k + AHEAD / 2 < used)
+				prefetch_slots(c, d, gen, cpu, l[1 + k + AHEAD / 2]);
+			if (b >= d->buckets ||
+			    !d->tags[(size_t)(cpu * XS_GENS + gen) * d->buckets + b].n)
+				continue;
+			if ((err = room(c, d, n)))
+				return err;
+			merge_bucket(c, d, gen, cpu, b, tag, &n);
+		}
+		l[0] = 0;
 	}
 	*nout = n;
+out:
 	return 0;
+}
+
+/* Empties every bucket of one generation, on every CPU. */
+static void clear_gen(struct xs_collector *c, __u32 gen)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < c->ncpus; cpu++) {
+		size_t r = (size_t)(cpu * XS_GENS + gen);
+
+		memset(c->dtags + r * c->dbuckets, 0, c->dbuckets * sizeof(*c->dtags));
+		memset(c->stags + r * c->sbuckets, 0, c->sbuckets * sizeof(*c->stags));
+		c->dlist[r * (c->dbuckets + 1)] = 0;
+		c->slist[r * (c->sbuckets + 1)] = 0;
+	}
 }
 
 static void merge_dst_v(void *acc, const void *v, __u32 tag)
@@ -596,13 +653,15 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 {
 	__u32 old = c->rt.epoch, gen = old & 1, zero = 0;
 	struct table_desc dd = {
-		.tab = (const char *)c->dtab, .list = c->dlist, .slot_size = sizeof(*c->dtab),
-		.slots = c->dslots, .used_cnt = XS_N_DST_USED, .entries = (void **)&c->dst,
+		.tab = (const char *)c->dtab, .tags = c->dtags, .list = c->dlist,
+		.slot_size = sizeof(*c->dtab), .val_off = offsetof(struct xs_dst_slot, v),
+		.buckets = c->dbuckets, .used_cnt = XS_N_DST_USED, .entries = (void **)&c->dst,
 		.cap = &c->dst_cap, .esize = sizeof(*c->dst), .merge = merge_dst_v,
 	};
 	struct table_desc sd = {
-		.tab = (const char *)c->stab, .list = c->slist, .slot_size = sizeof(*c->stab),
-		.slots = c->sslots, .used_cnt = XS_N_SRC_USED, .entries = (void **)&c->src,
+		.tab = (const char *)c->stab, .tags = c->stags, .list = c->slist,
+		.slot_size = sizeof(*c->stab), .val_off = offsetof(struct xs_src_slot, v),
+		.buckets = c->sbuckets, .used_cnt = XS_N_SRC_USED, .entries = (void **)&c->src,
 		.cap = &c->src_cap, .esize = sizeof(*c->src), .first = first_src_v,
 		.merge = merge_src_v,
 	};
@@ -628,7 +687,6 @@ int xs_collector_flip(struct xs_collector *c, struct xs_tick *t)
 
 	memset(t, 0, sizeof(*t));
 	t->epoch = old;
-	c->probe_max = 0;
 	err = drain_global(c, gen, &t->g);
 	if (!err)
 		err = drain_table(c, &dd, gen, old + 1, &t->ndst);

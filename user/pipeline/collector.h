@@ -15,9 +15,6 @@
 
 struct xs_bpf;
 
-/* Longest probe sequence in the merge index (at most half full): random
- * keys never come near it. */
-#define XS_INDEX_PROBES 128
 struct ring_buffer;
 
 struct xs_dst_entry {
@@ -55,17 +52,15 @@ typedef void (*xs_event_fn)(void *ctx, const struct xs_flow_event *e);
 struct xs_collector {
 	int rt_fd, global_fd, totals_fd, refl_fd, fence_fd, fence_inner_fd;
 	int ncpus;
-	/* the per-address tables, mapped: ncpus * XS_GENS regions each */
+	/* the per-address tables, mapped: ncpus * XS_GENS regions each of
+	 * *buckets buckets (struct xs_tbucket) of XS_TABLE_WAYS slots */
 	struct xs_dst_slot *dtab;
 	struct xs_src_slot *stab;
-	__u64 *dlist, *slist;	/* used slot positions */
-	__u32 dslots, sslots;
-	size_t dtab_len, stab_len, dlist_len, slist_len;
-	/* userspace index merging CPUs' entries: fingerprint | entry + 1 */
-	__u64 *index;
-	size_t index_cap;
-	size_t probe_max;		/* last drain: longest probe sequence */
-	__u64 index_overflow;		/* addresses left unmerged: probe bound hit */
+	struct xs_tbucket *dtags, *stags;
+	__u64 *dlist, *slist;	/* per region: a count, then the buckets used */
+	__u32 dbuckets, sbuckets;
+	size_t dtab_len, stab_len, dtags_len, stags_len, dlist_len, slist_len;
+	__u32 *fps;		/* a bucket's fingerprints while it is merged */
 	bool fence;		/* wait for in-flight programs after a flip */
 	struct xs_runtime rt;
 	struct xs_totals totals;	/* everything drained so far */
