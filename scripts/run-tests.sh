@@ -68,7 +68,7 @@ for f in "$RUNS"/*; do
 		echo "run-tests: an earlier run ($t) was killed and left this (now removed):"
 		echo "$out"
 	fi
-	rm -f "$f"
+	rm -rf "$f" "$f.logs"
 done
 
 # The run's temporary directory: each sandbox makes its own (in its private
@@ -95,9 +95,10 @@ echo "run-tests: run tag $tag ($( ((sandbox)) && echo "sandboxed suites" ||
 
 pass=() fail=() current= stop=
 # Each suite's output also goes to a log: a failed suite's last lines are
-# repeated at the end, where a truncated CI log still shows them. (No run
-# tag in the name: it is the runner's, removed on every exit.)
-logs=$(mktemp -d /tmp/run-tests-logs.XXXXXX)
+# repeated at the end, where a truncated CI log still shows them. Beside
+# the run's lock: if this script is killed, the next run removes both.
+logs=$RUNS/$tag.logs
+rm -rf "$logs" && mkdir -p "$logs"
 trap 'rm -rf "$logs"' EXIT
 on_signal() {
 	stop=$1
@@ -205,7 +206,7 @@ else
 	echo "$out"
 	status=1
 fi
-rm -rf "$TMPDIR"
+rm -rf "$TMPDIR" "$logs"
 rm -f "$RUNS/$tag"
 rmdir "$RUNS" 2>/dev/null
 case $stop in

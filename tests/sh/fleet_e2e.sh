@@ -156,13 +156,15 @@ sleep 3
 fl_cut c
 ok "flood started; sensor c's link to the broker cut"
 sleep 2
+t_exit=$SECONDS
 kill -USR2 "${FL_SPID[c]}"
 wait "${FL_SPID[c]}" || fail "sensor c did not exit cleanly on SIGUSR2 (status $?)"
+t_exit=$((SECONDS - t_exit))
 grep -q 'not delivered are in' "$FL_TMP/sensor-c.log" || fail "sensor c had nothing to spool at its exit"
 # Adopted: the kept program counted on while no daemon ran.
 fl_sensor_start c "$FL_TMP/sensor-c.yaml" "$FL_TMP/sensor-c2.log" 'adopted the program kept attached' ||
 	fail "sensor c's restart"
-ok "sensor c restarted while cut, its program kept attached and adopted"
+ok "sensor c restarted while cut (its exit took ${t_exit} s), its program kept attached and adopted"
 kill -9 "$FL_APP_B"
 wait "$FL_APP_B" 2>/dev/null
 ok "app instance B killed (SIGKILL)"
@@ -190,6 +192,12 @@ for _ in $(seq 120); do
 done
 grep -q '"action":"end"' "$FL_TMP/alerts.jsonl" || fail "no end of the fleet alert: $(head -c 600 "$FL_TMP/alerts.jsonl")"
 ok "the fleet alert ended"
+# The re-send follows the link's return at the spool's retry pace, not
+# the alert's end: wait for it (30 s at most).
+for _ in $(seq 60); do
+	grep -q 're-sent .*spooled messages' "$FL_TMP/sensor-c2.log" && break
+	sleep 0.5
+done
 grep -q 'from an earlier run: re-sending' "$FL_TMP/sensor-c2.log" &&
 	grep -q 're-sent .*spooled messages' "$FL_TMP/sensor-c2.log" || fail "sensor c re-sent no spool"
 for s in "${sensors[@]}"; do
