@@ -145,7 +145,11 @@ case_masscan_scan() {
 	atk 6 masscan "$VIC" -p1-10000 --rate 5000 --wait 1 -e "$XS_LAB_IF_ATTACKER" \
 		--router-mac "$XS_TOOLS_VICTIM_MAC"
 	rc=$?
-	[[ $rc == 0 || $rc == 124 || $rc == 137 ]] && grep -q 'Discovered open port 22/tcp' "$CASE_DIR/tool.out"
+	# One probe per port, never retried: a reply lost under load loses
+	# that port (22 once, under the sanitizers). Any open port of the
+	# victim found shows the scan reached it.
+	[[ $rc == 0 || $rc == 124 || $rc == 137 ]] &&
+		grep -qE "Discovered open port [0-9]+/tcp on $VIC( |\$)" "$CASE_DIR/tool.out"
 }
 
 tcase masscan_sweep 3 light "host_sweep:$ATK>*" "masscan of a routed /24, ports 22,80,443,3389, --rate 2000"
