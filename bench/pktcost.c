@@ -45,6 +45,7 @@ struct pclass {
 	const char *name;
 	bool new_flow;	/* every packet a new flow (via xdp_bench_rand) */
 	bool cold;	/* tables flushed from the caches before each chunk */
+	bool admit_off;	/* source admission off (bpf/account.h admit_src) */
 	struct xs_pkt_spec s;
 	int cut;
 	int watch;	/* W_OTHER: another destination is watched; W_COUNT: this one,
@@ -134,6 +135,21 @@ static int build_classes(struct pclass *c)
 	c[n].name = "worst_spoofed_syn_flood_cold";
 	c[n].new_flow = true;
 	c[n].cold = true;
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
+	c[n++].s.tcp_flags = XS_TCP_SYN;
+
+	/* The same two without source admission: every spoofed source claims
+	 * a slot, probes the flow table and fills both. */
+	c[n].name = "worst_spoofed_syn_flood_admission_off";
+	c[n].new_flow = true;
+	c[n].admit_off = true;
+	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
+	c[n++].s.tcp_flags = XS_TCP_SYN;
+
+	c[n].name = "worst_spoofed_syn_flood_cold_admission_off";
+	c[n].new_flow = true;
+	c[n].cold = true;
+	c[n].admit_off = true;
 	xs_pkt_spec_init(&c[n].s, "10.0.0.1", "192.0.2.10", IPPROTO_TCP, 40000, 80);
 	c[n++].s.tcp_flags = XS_TCP_SYN;
 
@@ -424,7 +440,7 @@ int bench_pktcost(struct bench_ctx *bc)
 	struct xdp_bench_bpf *rnd = NULL;
 	struct xs_collector col = {};
 	struct xs_victims vic = {};
-	struct pclass cls[32] = {};	/* build_classes fills 17 */
+	struct pclass cls[32] = {};	/* build_classes fills 19 */
 	struct xs_bpf b = {};
 	struct xs_sizes sz;
 	int n, i, err, zero = 0, pass_fd, full_fd, rnd_fd, next_fd;
@@ -480,6 +496,9 @@ int bench_pktcost(struct bench_ctx *bc)
 
 		if (cls[i].cut)
 			len = cls[i].cut;
+		/* The daemon's default admission at 1 s ticks on this many
+		 * CPUs (config/xdpstream.yaml: after 20000, sample 16). */
+		xs_collector_set_admission(&col, cls[i].admit_off ? 0 : 20000 / col.ncpus, 4);
 		if (!strncmp(cls[i].name, "worst", 5)) {
 			/* Fill the maps first: the flood has been going on. */
 			bpf_map_update_elem(next_fd, &zero, &full_fd, BPF_ANY);

@@ -46,10 +46,11 @@ static __always_inline __u32 bucket_of(__u64 h, __u32 nb)
  * Only this CPU writes its region (XDP does not preempt itself), hence no
  * atomics. A claimed slot's value is zeroed up to `zero` bytes (a source's
  * SIP part is zeroed lazily: struct xs_src). NULL when the bucket's
- * XS_TABLE_WAYS slots hold other keys: the region is too full there. */
+ * XS_TABLE_WAYS slots hold other keys (the region is too full there), or
+ * when the key is not there and claim is 0. */
 #define TABLE_LOOKUP(name, slot_t, tab, tags, list, nbuckets, used_cnt, zero)                  \
 	static __always_inline slot_t *name(struct xs_global *g, __u32 region,                  \
-					    const struct xs_addr *key, __u64 h)                 \
+					    const struct xs_addr *key, __u64 h, int claim)      \
 	{                                                                                      \
 		__u32 nb = nbuckets, b = bucket_of(h, nb), fp = h >> 32, t = region * nb + b;  \
 		__u32 i, n, idx;                                                               \
@@ -69,7 +70,7 @@ static __always_inline __u32 bucket_of(__u64 h, __u32 nb)
 				return s;                                                      \
 		}                                                                              \
 		/* Bound for the verifier: n indexes fp[]. */                                  \
-		if (n >= XS_TABLE_WAYS)                                                        \
+		if (!claim || n >= XS_TABLE_WAYS)                                              \
 			return NULL;                                                           \
 		idx = t * XS_TABLE_WAYS + n;                                                   \
 		s = bpf_map_lookup_elem(&tab, &idx);                                           \
@@ -101,6 +102,27 @@ TABLE_LOOKUP(dst_slot, struct xs_dst_slot, xs_dtab, xs_dtags, xs_dlist, xs_dst_b
 	     XS_N_DST_USED, sizeof(struct xs_dst))
 TABLE_LOOKUP(src_slot, struct xs_src_slot, xs_stab, xs_stags, xs_slist, xs_src_buckets,
 	     XS_N_SRC_USED, XS_SRC_ZERO)
+
+/* Source admission. A spoofed flood brings a new source with every packet:
+ * each would claim a slot in a cold part of the source table (two cache
+ * lines written, a third for the drain's list), fill the table for every
+ * other destination, and spend the tick's new-flow events. Once a
+ * destination's packets have added rt->admit_after sources to this CPU's
+ * table in this tick, a source the table does not know yet is added only
+ * if its keyed hash is in the sample (1 in 2^admit_shift: the same sources
+ * every tick, which the attacker cannot choose without the key). Sources
+ * already in the table are still found and counted exactly, and so is
+ * everything per destination; what is left out is counted, per
+ * destination (unadmitted) and globally (XS_N_SRC_UNADMITTED). */
+static __always_inline int admit_src(const struct xs_runtime *rt, const struct xs_dst_slot *ds,
+				     __u64 hsrc)
+{
+	__u32 after = rt->admit_after;
+
+	if (!ds || !after || ds->v.new_src < after)
+		return 1;
+	return !((hsrc >> 40) & ((1u << (rt->admit_shift & 15)) - 1));
+}
 
 /* The flow key's last word (ports, protocol): with the destination's hash,
  * what a source's slot remembers of its last flow. Never 0 for a packet

@@ -66,7 +66,7 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	__u32 zero = 0, gen = epoch & 1, region;
 	struct xs_runtime *rt = bpf_map_lookup_elem(&xs_rt, &zero);
 	struct xs_global *g = bpf_map_lookup_elem(&xs_global, &gen);
-	int established, known, probe;
+	int established, known, probe, admit;
 	__u64 hsrc, hdst, ports;
 	struct xs_dst_slot *ds;
 	struct xs_src_slot *ss;
@@ -97,18 +97,31 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	 * half and is remembered there by its high half. */
 	hsrc = xs_hash_addr(&p->src);
 	hdst = xs_hash_addr(&p->dst);
+	region = bpf_get_smp_processor_id() * XS_GENS + gen;
+	ds = dst_slot(g, region, &p->dst, hdst, 1);
+	admit = admit_src(rt, ds, hsrc);
 	/* What can be a probe needs the L4 header (a malformed packet has
 	 * none: p->l4 is 0). A bare ACK is a probe only if no connection
 	 * knows it: asking the flow table also records it (and reports it)
-	 * as a new flow. */
+	 * as a new flow. Outside the sample of a flooded destination it is
+	 * not asked (a spoofed ACK flood would probe a cold table per
+	 * packet): such a source's ACK probes count only if it had its slot
+	 * already, and then not as probes. (Asked after the source's slot,
+	 * the verifier's walk of the two loops in a row goes past its limit.) */
 	probe = probe_kind(p, p->refl);
-	if (probe == XS_PRB_ACK)
+	if (probe == XS_PRB_ACK && !admit) {
+		g->cnt[XS_N_FLOW_UNADMITTED]++;
+		probe = 0;
+	} else if (probe == XS_PRB_ACK) {
 		probe = !(rt->flags & XS_RT_FLOWS_OFF) &&
 			probe_ack(ctx, g, rt, epoch, p, p->len, hsrc, hdst);
-
-	region = bpf_get_smp_processor_id() * XS_GENS + gen;
-	ds = dst_slot(g, region, &p->dst, hdst);
-	ss = src_slot(g, region, &p->src, hsrc);
+	}
+	ss = src_slot(g, region, &p->src, hsrc, admit);
+	/* A slot claimed just now (its first packet is counted below). */
+	if (ss && ds && !ss->v.pkts && ds->v.new_src != 0xffff)
+		ds->v.new_src++;
+	/* Not admitted: not found, not added (see admit_src). */
+	admit = ss || admit;
 	/* A TCP segment with ACK belongs to a connection whose first segment
 	 * (SYN, or a scanner's flagless/FIN probe) already went through the
 	 * flow table (bare ACKs went through probe_ack above); it adds nothing
@@ -121,14 +134,25 @@ __noinline int xs_account(struct xdp_md *ctx, struct xs_pkt *p, __u32 epoch)
 	known = ports && ss && ss->flow_dst == hdst && ss->flow_ports == ports;
 	account_dst(g, ds, p, p->len, p->refl, hsrc, !established && !known,
 		    *(volatile __u32 *)&rt->slice);
-	src = account_src(g, ss, p, p->len, probe, hdst);
+	if (admit) {
+		src = account_src(g, ss, p, p->len, probe, hdst);
+	} else {
+		src = NULL;
+		g->cnt[XS_N_SRC_UNADMITTED]++;
+		if (ds && ds->v.unadmitted != 0xffffffff)
+			ds->v.unadmitted++;
+	}
 	if (src && sip_port(p))
 		account_sip(ctx, src, p, epoch + 1);
 	if (rt->flags & XS_RT_FLEET)
 		fleet_account(p, region, gen);
 	account_evidence(p, p->len, rt->flags, hsrc);
 	if (ports && !established && !known) {
-		if (!(rt->flags & XS_RT_FLOWS_OFF))
+		/* An unadmitted source's flows neither cost a flow-table probe
+		 * nor spend the tick's events, which stay for the rest. */
+		if (!admit)
+			g->cnt[XS_N_FLOW_UNADMITTED]++;
+		else if (!(rt->flags & XS_RT_FLOWS_OFF))
 			account_flow(ctx, g, rt, epoch, p, p->len, xs_hash_flow(hsrc, hdst, ports));
 		if (ss) {
 			ss->flow_dst = hdst;

@@ -114,6 +114,10 @@ enum xs_cnt {
 	XS_N_FRAG_OVERLAP,	/* TCP fragments at offset 8 that overwrite the
 				 * TCP header of the first (RFC 1858) */
 	XS_N_FRAG_DROPPED,	/* dropped: tiny or overlapping fragment (policy) */
+	XS_N_SRC_UNADMITTED,	/* packets not tracked per source: a new source
+				 * of a flooded destination, outside the sample */
+	XS_N_FLOW_UNADMITTED,	/* of those, the ones that could start a flow:
+				 * not looked up in the flow table */
 	XS_N_MAX
 };
 
@@ -160,7 +164,11 @@ struct xs_dst {
 	__u64 udp_bytes;	/* frame bytes of the udp packets */
 	__u64 icmp_bytes;	/* frame bytes of the icmp packets */
 	__u16 dport_sample;	/* a recent TCP/UDP destination port, host order */
-	__u8 pad[6];
+	/* Source admission (bpf/account.h admit_src): sources this
+	 * destination's packets added to the source table (saturating), and
+	 * its packets whose new source was left out of it (saturating). */
+	__u16 new_src;
+	__u32 unadmitted;
 	__u8 hll_src[XS_HLL_REGS];	/* distinct sources */
 	__u8 hll_dport[XS_HLL_REGS];	/* distinct TCP/UDP destination ports */
 	/* Flood family (out-of-state TCP, reflection on any port, bursts). */
@@ -329,7 +337,13 @@ struct xs_runtime {
 	__u32 flags;		/* XS_RT_* */
 	__u32 flow_ttl;		/* ticks a flow is remembered unseen (0: until evicted) */
 	__u32 slice;		/* sub-tick slice being written, 0..XS_SLICES-1 */
-	__u32 pad;
+	/* Source admission (bpf/account.h admit_src): once a destination's
+	 * packets added admit_after new sources to this CPU's source table in
+	 * a tick (0: never), a new source reaching it is added only if its
+	 * keyed hash falls in the sample of 1 in 2^admit_shift. */
+	__u16 admit_after;
+	__u8 admit_shift;	/* 0..15 */
+	__u8 pad;
 };
 _Static_assert(sizeof(struct xs_runtime) == 24, "xs_runtime size");
 

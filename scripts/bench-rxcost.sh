@@ -30,7 +30,9 @@
 #         tables, as it does when it lasts)
 # Receivers: none (no program: the baseline of the stack alone), xdp_pass
 # (a program that only passes), xdpstream (`run`, inline), xdpstream_mirror
-# (`run --mirror`: XDP_DROP after counting, no skb), fastnetmon.
+# (`run --mirror`: XDP_DROP after counting, no skb), xdpstream_admission_off
+# (`run` with source admission off: what admission saves under the spoofed
+# shapes; not in the quick run), fastnetmon.
 # The CPU passes run with the BPF statistics off (they cost two clock reads
 # a packet). Above 20,000 frames/s the generator sends 100 ms worth at a
 # time at its top speed: on the live and xdp paths the veth's 256-frame
@@ -126,6 +128,10 @@ rx_up() {
 	xdp_pass) ip -n "$NS_S" link set dev "$IF_S" xdp obj "$OUT/xdp_pass.bpf.o" sec xdp ;;
 	xdpstream) daemon_start ;;
 	xdpstream_mirror) daemon_start --mirror ;;
+	xdpstream_admission_off)
+		echo 'admission: {after: 0}' >"$TMP/admission-off.yaml" &&
+			daemon_start --config "$TMP/admission-off.yaml"
+		;;
 	esac || return 1
 	# A user-space sensor on the generator's CPU (which sleeps between its
 	# bursts), every thread: CPU 1 is the NAPI thread's, for every receiver.
@@ -201,6 +207,7 @@ rx_idle() {
 
 rxcost_section() {
 	local r rx shape shapes="" rxs="none xdp_pass xdpstream xdpstream_mirror fastnetmon"
+	[[ $QUICK == 1 ]] || rxs="none xdp_pass xdpstream xdpstream_admission_off xdpstream_mirror fastnetmon"
 	if (($(nproc) < 2)); then
 		skip rxcost "one CPU: the receiver cannot have a CPU of its own"
 		return 0

@@ -35,6 +35,10 @@ static void test_sample_is_defaults(void)
 		printf("\n  %s", xs_cfg_error_at(cfg, i));
 	CU_ASSERT_EQUAL(s.tick_ms, def.tick_ms);
 	CU_ASSERT_EQUAL(s.event_budget, def.event_budget);
+	CU_ASSERT_EQUAL(s.admit_after, def.admit_after);
+	CU_ASSERT_EQUAL(s.admit_sample, def.admit_sample);
+	CU_ASSERT_EQUAL(def.admit_after, 20000);
+	CU_ASSERT_EQUAL(def.admit_sample, 16);
 	CU_ASSERT(!s.mirror && !def.mirror);
 	CU_ASSERT_EQUAL(s.nrefl_ports, def.nrefl_ports);
 	CU_ASSERT_EQUAL(memcmp(s.refl_ports, def.refl_ports, sizeof(s.refl_ports)), 0);
@@ -69,12 +73,14 @@ static const char *bad = "tick_ms: 5\n"			/* 1: out of range */
 			 "    rules: {brute_force: {login_ports: [22, 70000]}}\n"	/* 10 */
 			 "maps: {ringbuf_bytes: 5000}\n"	/* 11: not a power of two */
 			 "outputs: [{type: stdout, bogus: 1}]\n"	/* 12: the sinks' own */
-			 "foo: 1\n";				/* 13: unknown */
+			 "admission: {after: 5000, sample: 12}\n"	/* 13: not a power of two */
+			 "foo: 1\n";				/* 14: unknown */
 
 static void test_errors_with_lines(void)
 {
 	static const char *const want[] = {
 		"t.yaml:1: tick_ms: 5 is out of range (10..60000)",
+		"t.yaml:13: admission.sample: must be a power of two (1, 2, 4, ... 32768)",
 		"t.yaml:11: maps.ringbuf_bytes: must be a power of two (4096, 8192, ... 1073741824)",
 		"t.yaml:3: rules.syn_flod: unknown rule (one of syn_flood, udp_flood, icmp_flood, "
 		"volumetric, reflection, port_scan, host_sweep, brute_force, traffic_anomaly, "
@@ -87,7 +93,7 @@ static void test_errors_with_lines(void)
 		"t.yaml:10: networks[0].rules.brute_force.login_ports[1]: 70000 is out of range "
 		"(0..65535)",
 		"t.yaml:12: outputs[0].bogus: unknown key",
-		"t.yaml:13: foo: unknown key",
+		"t.yaml:14: foo: unknown key",
 	};
 	struct xs_settings s;
 	struct xs_cfg *cfg = load(bad, &s);
@@ -110,6 +116,7 @@ static void test_errors_with_lines(void)
 static const char *good = "tick_ms: 100\n"
 			  "event_budget: 1000\n"
 			  "mirror: yes\n"
+			  "admission: {after: 5000, sample: 64}\n"
 			  "reflector_ports: [53, 3702]\n"
 			  "limits: {pairs: 1000, track_min_pps: 0}\n"
 			  "alerts: {cooldown_s: 5, update_interval_s: 2, hostname: edge-1}\n"
@@ -140,6 +147,8 @@ static void test_values_and_overrides(void)
 	rs = s.rules;
 	CU_ASSERT_EQUAL(s.tick_ms, 100);
 	CU_ASSERT_EQUAL(s.event_budget, 1000);
+	CU_ASSERT_EQUAL(s.admit_after, 5000);
+	CU_ASSERT_EQUAL(s.admit_sample, 64);
 	CU_ASSERT(s.mirror);
 	CU_ASSERT_EQUAL(s.nrefl_ports, 2);
 	CU_ASSERT_EQUAL(s.refl_ports[1], 3702);

@@ -19,6 +19,8 @@ int xs_settings_init(struct xs_settings *s)
 	memset(s, 0, sizeof(*s));
 	s->tick_ms = 1000;
 	s->event_budget = 200000;
+	s->admit_after = 20000;
+	s->admit_sample = 16;
 	memcpy(s->refl_ports, refl, sizeof(refl));
 	s->nrefl_ports = sizeof(refl) / sizeof(refl[0]);
 	xs_sizes_default(&s->sizes);
@@ -231,7 +233,7 @@ static void check_actions(const struct xs_settings *s, xs_node root)
 
 static void configure(struct xs_settings *s, xs_node root)
 {
-	xs_node maps, limits, alerts, refl;
+	xs_node maps, limits, alerts, refl, admission;
 	uint64_t v;
 	int i, n;
 
@@ -243,6 +245,20 @@ static void configure(struct xs_settings *s, xs_node root)
 	read_u32(root, "ipv6_source_prefix", 1, 128, &s->ipv6_source_prefix);
 	xs_cfg_u64(root, "event_budget", 0, 100000000, &s->event_budget);
 	xs_cfg_bool(root, "mirror", &s->mirror);
+	admission = xs_cfg_get_map(root, "admission");
+	xs_cfg_u64(admission, "after", 0, 100000000, &s->admit_after);
+	if (xs_node_present(xs_cfg_get(admission, "sample"))) {
+		uint32_t n = s->admit_sample;
+
+		if (!xs_cfg_u32(admission, "sample", 1, 32768, &n)) {
+			if (n & (n - 1))
+				xs_cfg_error(xs_cfg_get(admission, "sample"),
+					     "must be a power of two (1, 2, 4, ... 32768)");
+			else
+				s->admit_sample = n;
+		}
+	}
+	xs_cfg_check_unknown(admission);
 
 	refl = xs_cfg_get_seq(root, "reflector_ports");
 	n = xs_cfg_seq_len(refl);

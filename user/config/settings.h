@@ -94,6 +94,11 @@ struct xs_settings {
 	uint32_t tick_ms;
 	uint32_t ipv6_source_prefix;	/* per-source rules count IPv6 sources per /N */
 	uint64_t event_budget;	/* new-flow events per second, all CPUs */
+	/* Source admission (bpf/account.h admit_src): new sources per
+	 * destination and second, all CPUs, before the sample (0: all); the
+	 * sample, 1 in admit_sample (a power of two). */
+	uint64_t admit_after;
+	uint32_t admit_sample;
 	bool mirror;		/* count, then drop every frame (a SPAN/TAP port) */
 	uint16_t refl_ports[XS_REFL_PORTS_MAX];
 	int nrefl_ports;

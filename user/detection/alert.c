@@ -359,15 +359,17 @@ static json_t *render_json(const struct xs_alert_mgr *m, const struct astate *s,
 		set(x, "ports_sample", o);
 	}
 	set(x, "sample_rate", json_integer(1));
-	set(x, "loss", json_pack("{sIsIsIsIsIsI}", "events_over_budget", (json_int_t)f->loss.ev_budget,
+	set(x, "loss", json_pack("{sIsIsIsIsIsIsI}", "events_over_budget", (json_int_t)f->loss.ev_budget,
 				 "events_ring_full", (json_int_t)f->loss.ev_ringfull,
 				 "dst_map_full", (json_int_t)f->loss.dst_full, "src_map_full",
-				 (json_int_t)f->loss.src_full, "flow_map_full",
+				 (json_int_t)f->loss.src_full, "src_unadmitted",
+				 (json_int_t)f->loss.src_unadmitted, "flow_map_full",
 				 (json_int_t)f->loss.flow_full, "engine_overflow",
 				 (json_int_t)f->loss.engine));
 	set(x, "evidence_incomplete",
 	    json_boolean(f->loss.ev_budget || f->loss.ev_ringfull || f->loss.dst_full ||
-			 f->loss.src_full || f->loss.flow_full || f->loss.engine));
+			 f->loss.src_full || f->loss.src_unadmitted || f->loss.flow_full ||
+			 f->loss.engine));
 	set(x, "fires", json_integer(s->fires));
 	if (m->annotate)
 		m->annotate(m->annotate_ctx, s->id, x, NULL, 0);

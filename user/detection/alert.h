@@ -32,6 +32,9 @@ struct xs_loss {
 	uint64_t ev_ringfull;	/* new-flow events lost: ring buffer full */
 	uint64_t dst_full;	/* packets not tracked per destination: map full */
 	uint64_t src_full;	/* packets not tracked per source: map full */
+	uint64_t src_unadmitted;	/* packets not tracked per source: a new
+					 * source of a flooded destination, outside
+					 * the admission sample */
 	uint64_t flow_full;	/* flows not tracked: flow table full */
 	uint64_t engine;	/* engine keys refused at their limits */
 };

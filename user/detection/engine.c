@@ -1059,6 +1059,7 @@ static void record_loss(struct xs_engine *e, const struct xs_tick *t)
 		l->ev_ringfull += t->g.cnt[XS_N_EV_RINGFULL];
 		l->dst_full += t->g.cnt[XS_N_DST_FULL];
 		l->src_full += t->g.cnt[XS_N_SRC_FULL];
+		l->src_unadmitted += t->g.cnt[XS_N_SRC_UNADMITTED];
 		l->flow_full += t->g.cnt[XS_N_FLOW_FULL];
 	}
 	l->engine += ov - e->last_overflow;
@@ -1992,6 +1993,7 @@ void xs_det_report(struct xs_det_ctx *c, struct xs_finding *f, int prof, uint32_
 		f->loss.ev_ringfull += l->l.ev_ringfull;
 		f->loss.dst_full += l->l.dst_full;
 		f->loss.src_full += l->l.src_full;
+		f->loss.src_unadmitted += l->l.src_unadmitted;
 		f->loss.flow_full += l->l.flow_full;
 		f->loss.engine += l->l.engine;
 	}

@@ -141,6 +141,13 @@ int xs_collector_set_budget(struct xs_collector *c, __u32 events_per_cpu_per_tic
 	return write_rt(c);
 }
 
+int xs_collector_set_admission(struct xs_collector *c, __u16 after, __u8 shift)
+{
+	c->rt.admit_after = after;
+	c->rt.admit_shift = shift;
+	return write_rt(c);
+}
+
 int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks)
 {
 	c->rt.flow_ttl = ticks;
@@ -377,6 +384,11 @@ static void merge_dst(struct xs_dst *acc, const struct xs_dst *v)
 		d[i] += s[i];
 	if (v->dport_sample)
 		acc->dport_sample = v->dport_sample;
+	acc->new_src = (__u16)(acc->new_src + v->new_src < 0xffff ? acc->new_src + v->new_src
+								    : 0xffff);
+	acc->unadmitted = (__u32)((__u64)acc->unadmitted + v->unadmitted < 0xffffffffULL
+					  ? acc->unadmitted + v->unadmitted
+					  : 0xffffffffULL);
 	hll_merge(acc->hll_src, v->hll_src, XS_HLL_REGS);
 	hll_merge(acc->hll_dport, v->hll_dport, XS_HLL_REGS);
 	acc->ack += v->ack;

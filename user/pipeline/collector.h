@@ -91,6 +91,9 @@ void xs_collector_free(struct xs_collector *c);
 int xs_collector_set_budget(struct xs_collector *c, __u32 events_per_cpu_per_tick);
 int xs_collector_set_flags(struct xs_collector *c, __u32 flags);
 /* Ticks a flow is remembered without being seen (0: until evicted). */
+/* Source admission (struct xs_runtime): after new sources per destination,
+ * CPU and tick (0: admit every source), then 1 in 2^shift. */
+int xs_collector_set_admission(struct xs_collector *c, __u16 after, __u8 shift);
 int xs_collector_set_flow_ttl(struct xs_collector *c, __u32 ticks);
 int xs_collector_set_reflector_ports(struct xs_collector *c, const __u16 *ports, size_t n);
 /* The sub-tick slice the kernel counts packets in from now on (bursts);

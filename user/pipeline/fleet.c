@@ -749,7 +749,10 @@ static int build_tops(struct build *B)
 	struct xs_fleet *f = B->f;
 	const struct xs_tick *t = B->t;
 	struct xs_fleet_list *V = &f->out.l[XS_FL_VICTIMS];
-	uint64_t src_full = t->g.cnt[XS_N_SRC_FULL], unused;
+	/* Packets no source's counters hold: a full table, or sources left
+	 * out by admission (bpf/account.h admit_src). Either could be any
+	 * source's, so both widen every bound. */
+	uint64_t src_full = t->g.cnt[XS_N_SRC_FULL] + t->g.cnt[XS_N_SRC_UNADMITTED], unused;
 	size_t K = f->cfg.top_sources, i, ntop = 0, ng, *global = NULL, *start = NULL;
 	struct cand *g = NULL, *all = NULL;
 	struct xs_htab *pairs = &f->t_pairs;

@@ -78,9 +78,18 @@ int xs_pipeline_knobs(struct xs_collector *col, const struct xs_settings *s, uns
 	/* The kernel counts the budget per CPU and per tick. */
 	uint64_t budget = (s->event_budget * s->tick_ms / 1000 + cpus - 1) / cpus;
 
+	/* Admission too, rounded up so that a low setting never turns it off. */
+	uint64_t after = (s->admit_after * s->tick_ms + 1000ULL * cpus - 1) / (1000ULL * cpus);
+	__u8 shift = 0;
+
 	if (budget > UINT32_MAX)
 		budget = UINT32_MAX;
+	if (after > 0xffff)
+		after = 0xffff;
+	while ((1u << shift) < s->admit_sample)
+		shift++;
 	return xs_collector_set_budget(col, (__u32)budget) ||
+	       xs_collector_set_admission(col, (__u16)after, shift) ||
 	       xs_collector_set_flow_ttl(col, (XS_FLOW_TTL_MS + s->tick_ms - 1) / s->tick_ms) ||
 	       xs_collector_set_reflector_ports(col, s->refl_ports, s->nrefl_ports);
 }

@@ -55,6 +55,8 @@ const char *const xs_cnt_names[XS_N_MAX] = {
 	[XS_N_FRAG_TINY] = "frag_tiny_first",
 	[XS_N_FRAG_OVERLAP] = "frag_overlap",
 	[XS_N_FRAG_DROPPED] = "dropped_frag_evasion",
+	[XS_N_SRC_UNADMITTED] = "src_unadmitted",
+	[XS_N_FLOW_UNADMITTED] = "flows_unadmitted",
 };
 
 static const __u8 v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };

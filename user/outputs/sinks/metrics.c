@@ -117,6 +117,8 @@ static const struct cnt_metric cnts[] = {
 	{ XS_N_DST_FULL, "xdpstream_map_full_packets_total", "map", "dst" },
 	{ XS_N_SRC_FULL, "xdpstream_map_full_packets_total", "map", "src" },
 	{ XS_N_FLOW_FULL, "xdpstream_map_full_packets_total", "map", "flow" },
+	{ XS_N_SRC_UNADMITTED, "xdpstream_src_unadmitted_packets_total", NULL, NULL },
+	{ XS_N_FLOW_UNADMITTED, "xdpstream_flows_unadmitted_total", NULL, NULL },
 	{ XS_N_BLOCKED, "xdpstream_mitigation_dropped_packets_total", "reason", "blocklist" },
 	{ XS_N_RATE_LIMITED, "xdpstream_mitigation_dropped_packets_total", "reason", "rate_limit" },
 	{ XS_N_FP_DROPPED, "xdpstream_mitigation_dropped_packets_total", "reason", "fingerprint" },
@@ -137,6 +139,11 @@ static const char *cnt_help(const char *name)
 		{ "xdpstream_ringbuf_events_lost_total", "New-flow events not sent, by reason." },
 		{ "xdpstream_map_full_packets_total",
 		  "Packets not tracked in a map because it was full." },
+		{ "xdpstream_src_unadmitted_packets_total",
+		  "Packets not tracked per source: a new source of a flooded destination, outside "
+		  "the admission sample." },
+		{ "xdpstream_flows_unadmitted_total",
+		  "Packets that could start a flow, not looked up: their source was not admitted." },
 		{ "xdpstream_mitigation_dropped_packets_total",
 		  "Packets dropped by mitigation (blocklist, rate limit, fingerprint rules)." },
 	};

@@ -95,6 +95,7 @@ final class Alerts {
         o.put("events_ring_full", v[1]);
         o.put("dst_map_full", v[2]);
         o.put("src_map_full", v[3]);
+        o.put("src_unadmitted", v.length > 5 ? v[5] : 0);
         o.put("flow_map_full", v[4]);
         o.put("engine_overflow", 0);
         return o;

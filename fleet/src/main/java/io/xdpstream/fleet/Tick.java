@@ -21,7 +21,9 @@ public record Tick(
 
     /** Loss counters carried into the fleet alerts, in this order (v1 totals.counters names). */
     public static final String[] LOSS = {"events_lost_budget", "events_lost_ringbuf_full", "dst_map_full",
-            "src_map_full", "flow_map_full"};
+            "src_map_full", "flow_map_full", "src_unadmitted"};
+    /** The first LOSS counter a sensor may leave out (older sensors have no source admission): 0 then. */
+    public static final int LOSS_OPTIONAL = 5;
 
     public long startMs() {
         return Math.floorDiv(startUs, 1000);

@@ -108,7 +108,7 @@ public final class TickParser {
         JsonNode cnt = obj(obj(x, "totals"), "counters");
         long[] loss = new long[Tick.LOSS.length];
         for (int i = 0; i < loss.length; i++)
-            loss[i] = count(cnt, Tick.LOSS[i]);
+            loss[i] = i >= Tick.LOSS_OPTIONAL && cnt.get(Tick.LOSS[i]) == null ? 0 : count(cnt, Tick.LOSS[i]);
         return new Tick(sensor, seq, start, len, keyId, victims, prefixes, logins, sources, nets, talkers,
                 talkersFloor, loss);
     }
