@@ -56,6 +56,7 @@
 
 #include "clock.h"
 #include "aggregates.h"
+#include "kafka_destroy.h"
 #include "kafka_txn.h"
 #include "hostname.h"
 #include "log.h"
@@ -1324,49 +1325,6 @@ static void kf_service(struct xs_sink *s, double now)
 	s->st.queued = p->pending.n + (p->txn_spilled || p->txn_from_spool ? 0 : p->txn.n);
 }
 
-/* The last producer destroy_within() stopped waiting for: reachable, for
- * leak checkers. */
-static rd_kafka_t *left_destroying;
-
-static void *destroy_main(void *rk)
-{
-	rd_kafka_destroy(rk);
-	return NULL;
-}
-
-/* rd_kafka_destroy() of a producer whose brokers are away can take tens of
- * seconds (seen: ~45 s after a transaction aborted with the link cut): on a
- * thread of its own, waited for at most wait_s, then left to finish on its
- * own (or to the exiting process). */
-static void destroy_within(rd_kafka_t *rk, double wait_s, const char *name)
-{
-	struct timespec until;
-	sigset_t all, old;
-	pthread_t th;
-	double end;
-	int err;
-
-	sigfillset(&all);	/* signals are the loop's (signalfd) */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&th, NULL, destroy_main, rk);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err) {
-		rd_kafka_destroy(rk);
-		return;
-	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	end = until.tv_sec + until.tv_nsec / 1e9 + wait_s;
-	until.tv_sec = (time_t)end;
-	until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
-	if (pthread_timedjoin_np(th, NULL, &until)) {
-		left_destroying = rk;
-		pthread_detach(th);
-		xs_warn("output %s: the producer did not shut down within half a second (brokers "
-			"away?); not waiting for it",
-			name);
-	}
-}
-
 /* Sinks whose worker kf_close() could not wait for: kept (and reachable,
  * for leak checkers) for as long as the process lives. */
 static struct kafka_sink *left_running;
@@ -1425,7 +1383,7 @@ static void kf_close(struct xs_sink *s)
 	xs_out_unwatch(s->out, p->w.efd);
 	if (!abandon) {
 		if (p->rk)
-			destroy_within(p->rk, 0.5, s->name);
+			xs_kafka_destroy_within(p->rk, 0, 0.5, s->name);
 		p->rk = p->w.rk = NULL;
 		if (p->w.conf)
 			rd_kafka_conf_destroy(p->w.conf);
