@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,7 @@ static void handle(struct xs_fleet_consumer *c, const rd_kafka_message_t *msg, d
 void xs_fleet_consumer_poll(struct xs_fleet_consumer *c, double now)
 {
 	rd_kafka_message_t *msg;
+	bool read_any = false;
 	char buf[64];
 	int n;
 
@@ -349,14 +351,22 @@ void xs_fleet_consumer_poll(struct xs_fleet_consumer *c, double now)
 		;
 	/* A bounded batch: the loop's other work is not held up. */
 	for (n = 0; n < 1000 && (msg = rd_kafka_consumer_poll(c->rk, 0)); n++) {
-		if (!msg->err)
+		if (!msg->err) {
 			handle(c, msg, now);
-		else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && now - c->last_warn >= 60) {
+			read_any = true;
+		} else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && now - c->last_warn >= 60) {
 			xs_warn("fleet_mitigation: %s", rd_kafka_message_errstr(msg));
 			c->last_warn = now;
 		}
 		rd_kafka_message_destroy(msg);
 	}
+	/* Commit what was applied now (asynchronously), not at the next
+	 * auto-commit up to 5 s later: a request read but not committed when
+	 * the daemon stops is applied again at its next start (a second
+	 * mitigation event for the same alert), and a link cut between read
+	 * and commit is what makes that happen. */
+	if (read_any)
+		rd_kafka_commit(c->rk, NULL, 1);
 	/* More waiting: wake the loop again (a full pipe wakes it too). */
 	if (n == 1000 && write(c->evfd[1], "1", 1) < 0 && errno != EAGAIN)
 		xs_dbg("fleet_mitigation: cannot wake the loop: %s", strerror(errno));
