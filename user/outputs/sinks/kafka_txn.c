@@ -26,12 +26,15 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
+#include "kafka_destroy.h"
 #include "kafka_txn.h"
 
 #define KT_SLICE_MS 200
 /* send_offsets_to_transaction() is not resumable: give it time for two
  * round trips to a distant coordinator before trying again. */
 #define KT_OFFSETS_MS 3000
+/* How long a recovery waits for the failed producer to be destroyed. */
+#define KT_DESTROY_S 1.0
 
 static bool stopping(struct kt_worker *w)
 {
@@ -241,9 +244,13 @@ static int do_recover(struct kt_worker *w, rd_kafka_topic_partition_list_t *part
 	rd_kafka_conf_t *conf;
 	char why[512];
 
-	/* The loop gave up its queue reference before handing this over. */
+	/* The loop gave up its queue reference before handing this over. Its
+	 * destroy is not waited for past KT_DESTROY_S: a recovery after an
+	 * abort the broker refused (INVALID_TXN_STATE) once never came back in
+	 * 120 s, and this was the unbounded call. The new producer's
+	 * init_transactions() fences the old one anyway. */
 	if (w->rk)
-		rd_kafka_destroy(w->rk);
+		xs_kafka_destroy_within(w->rk, 0, KT_DESTROY_S, "output kafka (the failed producer)");
 	w->rk = NULL;
 	conf = rd_kafka_conf_dup(w->conf);
 	w->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
